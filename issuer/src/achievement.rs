@@ -1,0 +1,197 @@
+//! Achievement definitions (JSON or TOML, checked against `schemas/achievement-definition.schema.json`)
+//! and the OB 3.0 Achievement they become.
+
+use std::sync::LazyLock;
+
+use serde_json::{json, Map, Value};
+
+use crate::error::Error;
+
+const SCHEMA_TEXT: &str = include_str!("../../schemas/achievement-definition.schema.json");
+
+static SCHEMA: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|| {
+    let schema: Value = serde_json::from_str(SCHEMA_TEXT).map_err(|e| e.to_string())?;
+    jsonschema::validator_for(&schema).map_err(|e| e.to_string())
+});
+
+/// A checked achievement definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AchievementDefinition {
+    pub slug: String,
+    definition: Map<String, Value>,
+}
+
+impl AchievementDefinition {
+    /// Parses a definition from JSON or TOML text (`format_hint` is the file extension).
+    pub fn parse(text: &str, format_hint: Option<&str>) -> Result<Self, Error> {
+        let value: Value = match format_hint {
+            Some("toml") => toml::from_str::<toml::Value>(text)
+                .map_err(|e| Error::AchievementInvalid(format!("not valid TOML: {e}")))
+                .and_then(|t| {
+                    serde_json::to_value(t).map_err(|e| Error::AchievementInvalid(e.to_string()))
+                })?,
+            _ => serde_json::from_str(text)
+                .map_err(|e| Error::AchievementInvalid(format!("not valid JSON: {e}")))?,
+        };
+        Self::from_value(value)
+    }
+
+    /// Checks a definition given as JSON.
+    pub fn from_value(value: Value) -> Result<Self, Error> {
+        let validator = SCHEMA
+            .as_ref()
+            .map_err(|e| Error::AchievementInvalid(format!("schema unavailable: {e}")))?;
+        let problems: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                if at.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{at}: {e}")
+                }
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(Error::AchievementInvalid(problems.join("; ")));
+        }
+        let Value::Object(mut definition) = value else {
+            return Err(Error::AchievementInvalid("not an object".into()));
+        };
+        let slug = match definition.remove("slug") {
+            Some(Value::String(s)) => s,
+            _ => slugify(definition.get("name").and_then(Value::as_str).unwrap_or_default())?,
+        };
+        Ok(AchievementDefinition { slug, definition })
+    }
+
+    /// The definition as stored (with its slug).
+    pub fn to_value(&self) -> Value {
+        let mut m = self.definition.clone();
+        m.insert("slug".into(), self.slug.clone().into());
+        Value::Object(m)
+    }
+
+    pub fn name(&self) -> &str {
+        self.definition
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The OB 3.0 Achievement with id `id`, created by `creator`.
+    pub fn to_achievement(&self, id: &str) -> Value {
+        let d = &self.definition;
+        let mut a = Map::new();
+        a.insert("id".into(), id.into());
+        a.insert("type".into(), json!(["Achievement"]));
+        a.insert(
+            "achievementType".into(),
+            d.get("achievementType")
+                .cloned()
+                .unwrap_or_else(|| "MicroCredential".into()),
+        );
+        for key in ["name", "description", "criteria"] {
+            if let Some(v) = d.get(key) {
+                a.insert(key.into(), v.clone());
+            }
+        }
+        if let Some(Value::String(url)) = d.get("image") {
+            // OB 3.0 §5: an Image is an object with id and type "Image".
+            a.insert("image".into(), json!({"id": url, "type": "Image"}));
+        }
+        if let Some(Value::Array(items)) = d.get("alignment") {
+            let aligned: Vec<Value> = items
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|al| {
+                    let mut al = al.clone();
+                    al.insert("type".into(), json!(["Alignment"]));
+                    Value::Object(al)
+                })
+                .collect();
+            a.insert("alignment".into(), Value::Array(aligned));
+        }
+        for key in [
+            "creditsAvailable",
+            "fieldOfStudy",
+            "humanCode",
+            "inLanguage",
+            "specialization",
+            "tag",
+            "version",
+        ] {
+            if let Some(v) = d.get(key) {
+                a.insert(key.into(), v.clone());
+            }
+        }
+        Value::Object(a)
+    }
+}
+
+/// Lower-case ASCII letters and digits joined by single hyphens, at most 63 characters.
+fn slugify(name: &str) -> Result<String, Error> {
+    let mut slug = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(63).collect();
+    let slug = slug.trim_end_matches('-').to_owned();
+    if slug.is_empty() {
+        return Err(Error::AchievementInvalid(
+            "the name has no letters or digits to make a slug from; give a slug".into(),
+        ));
+    }
+    Ok(slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_are_checked_against_the_schema() {
+        let ok = r#"{"name": "Formative Assessment", "description": "d", "criteria": {"narrative": "n"}}"#;
+        let def = AchievementDefinition::parse(ok, Some("json")).expect("valid");
+        assert_eq!(def.slug, "formative-assessment");
+        let cases = [
+            (r#"{"name": "x", "description": "d"}"#, "criteria"),
+            (r#"{"name": "x", "description": "d", "criteria": {}}"#, "criteria"),
+            (r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "bogus": 1}"#, "bogus"),
+            (r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "slug": "Bad Slug"}"#, "slug"),
+            (r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "image": "javascript:alert(1)"}"#, "image"),
+            (r#"[1]"#, "object"),
+        ];
+        for (text, mention) in cases {
+            let err = AchievementDefinition::parse(text, None).err();
+            let msg = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(msg.contains(mention), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn toml_definitions_become_ob_achievements() {
+        let text = r#"
+name = "Culturally Responsive Teaching"
+description = "Plans and teaches lessons that draw on students' cultures."
+creditsAvailable = 1.5
+tag = ["equity"]
+image = "https://example.org/crt.png"
+[criteria]
+narrative = "Submit two lesson plans and a reflection."
+[[alignment]]
+targetName = "InTASC Standard 2"
+targetUrl = "https://example.org/intasc/2"
+"#;
+        let def = AchievementDefinition::parse(text, Some("toml")).expect("valid");
+        let a = def.to_achievement("urn:uuid:1");
+        assert_eq!(a["achievementType"], "MicroCredential");
+        assert_eq!(a["image"], json!({"id": "https://example.org/crt.png", "type": "Image"}));
+        assert_eq!(a["alignment"][0]["type"], json!(["Alignment"]));
+        assert_eq!(a["creditsAvailable"], json!(1.5));
+    }
+}

@@ -1,0 +1,111 @@
+//! The issuer's error enum: every failure has a stable snake_case code.
+
+use std::path::PathBuf;
+
+/// Why an issuer operation failed. Nothing is written when one is returned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("cannot read config {0}: {1}")]
+    ConfigUnreadable(PathBuf, String),
+    #[error("config {0} is invalid: {1}")]
+    ConfigInvalid(PathBuf, String),
+    #[error("{0} already holds an issuer (cairn.toml exists)")]
+    AlreadyInitialised(PathBuf),
+    #[error("key file {0} is readable by group or others; run chmod 600 on it")]
+    KeyFilePermissions(PathBuf),
+    #[error("key file {0} is invalid: {1}")]
+    KeyInvalid(PathBuf, String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("achievement definition is invalid: {0}")]
+    AchievementInvalid(String),
+    #[error("an achievement with slug {0:?} already exists")]
+    AchievementExists(String),
+    #[error("no achievement {0:?}")]
+    AchievementNotFound(String),
+    #[error("achievement {0:?} is archived")]
+    AchievementArchived(String),
+    #[error("invalid {field}: {message}")]
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
+    #[error("signing failed: {0}")]
+    Signing(String),
+    #[error("the signed credential did not verify ({0}); nothing was stored")]
+    SelfCheckFailed(String),
+    #[error("i/o error on {0}: {1}")]
+    Io(PathBuf, String),
+}
+
+impl Error {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::ConfigUnreadable(..) => "config_unreadable",
+            Error::ConfigInvalid(..) => "config_invalid",
+            Error::AlreadyInitialised(_) => "already_initialised",
+            Error::KeyFilePermissions(_) => "key_file_permissions",
+            Error::KeyInvalid(..) => "key_invalid",
+            Error::Database(_) => "database_error",
+            Error::AchievementInvalid(_) => "achievement_invalid",
+            Error::AchievementExists(_) => "achievement_exists",
+            Error::AchievementNotFound(_) => "achievement_not_found",
+            Error::AchievementArchived(_) => "achievement_archived",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Signing(_) => "signing_failed",
+            Error::SelfCheckFailed(_) => "self_check_failed",
+            Error::Io(..) => "io_error",
+        }
+    }
+
+    pub(crate) fn input(field: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Database(e.to_string())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Error::Database(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_stable_code_and_message() {
+        let p = || PathBuf::from("f");
+        let all = [
+            (Error::ConfigUnreadable(p(), "m".into()), "config_unreadable", "cannot read config f: m"),
+            (Error::ConfigInvalid(p(), "m".into()), "config_invalid", "config f is invalid: m"),
+            (Error::AlreadyInitialised(p()), "already_initialised", "f already holds an issuer (cairn.toml exists)"),
+            (Error::KeyFilePermissions(p()), "key_file_permissions", "key file f is readable by group or others; run chmod 600 on it"),
+            (Error::KeyInvalid(p(), "m".into()), "key_invalid", "key file f is invalid: m"),
+            (Error::Database("m".into()), "database_error", "database error: m"),
+            (Error::AchievementInvalid("m".into()), "achievement_invalid", "achievement definition is invalid: m"),
+            (Error::AchievementExists("s".into()), "achievement_exists", "an achievement with slug \"s\" already exists"),
+            (Error::AchievementNotFound("s".into()), "achievement_not_found", "no achievement \"s\""),
+            (Error::AchievementArchived("s".into()), "achievement_archived", "achievement \"s\" is archived"),
+            (Error::input("email", "m"), "invalid_input", "invalid email: m"),
+            (Error::Signing("m".into()), "signing_failed", "signing failed: m"),
+            (Error::SelfCheckFailed("c".into()), "self_check_failed", "the signed credential did not verify (c); nothing was stored"),
+            (Error::Io(p(), "m".into()), "io_error", "i/o error on f: m"),
+        ];
+        for (err, code, message) in all {
+            assert_eq!(err.code(), code);
+            assert_eq!(err.to_string(), message);
+        }
+    }
+}

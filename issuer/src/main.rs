@@ -1,0 +1,306 @@
+//! `cairn`: the issuer command line (create an issuer, define achievements, issue credentials).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use cairn_issuer::{
+    AchievementDefinition, Actor, Error, IdentityKind, InitOptions, IssueRequest, Issuer,
+    IssuerKey,
+};
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+/// The bundled TEST-ONLY key (keys.example/); `--example-keys` and `cairn demo` use it.
+const EXAMPLE_KEY_PEM: &str = include_str!("../../keys.example/key-1.ed25519.pem");
+/// The bundled example achievement used by `cairn demo`.
+const EXAMPLE_ACHIEVEMENT: &str =
+    include_str!("../../examples/achievements/formative-assessment.toml");
+
+#[derive(Parser)]
+#[command(name = "cairn", version, about = "Issue Open Badges 3.0 micro-credentials")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an issuer in DIR: cairn.toml, keys/ (0600) and the SQLite database.
+    Init(InitArgs),
+    /// Define achievements.
+    #[command(subcommand)]
+    Achievement(AchievementCommand),
+    /// Issue a signed credential for an achievement.
+    Issue(IssueArgs),
+    /// Print the DID document a did:web issuer publishes at /.well-known/did.json.
+    DidDocument(ConfigArg),
+    /// Run the whole flow once with the TEST-ONLY example key: init, define, issue, verify.
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+struct ConfigArg {
+    /// Path to the issuer's cairn.toml.
+    #[arg(long)]
+    config: PathBuf,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Directory to create the issuer in.
+    dir: PathBuf,
+    /// The issuer's name, as credentials will show it.
+    #[arg(long)]
+    name: String,
+    /// The district's public web address.
+    #[arg(long)]
+    url: Option<String>,
+    /// Identify the issuer by a did:key derived from its key (the default).
+    #[arg(long, conflicts_with = "did_web")]
+    did_key: bool,
+    /// Identify the issuer by did:web at HOST (e.g. credentials.springfield.k12.us).
+    #[arg(long, value_name = "HOST")]
+    did_web: Option<String>,
+    /// Use the TEST-ONLY example key from keys.example/ instead of a new key.
+    #[arg(long)]
+    example_keys: bool,
+}
+
+#[derive(Subcommand)]
+enum AchievementCommand {
+    /// Add an achievement from a JSON or TOML definition file.
+    Add {
+        #[arg(long)]
+        config: PathBuf,
+        /// The definition (schemas/achievement-definition.schema.json).
+        file: PathBuf,
+    },
+    /// List achievements.
+    List {
+        #[arg(long)]
+        config: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct IssueArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// Achievement slug or id.
+    #[arg(long)]
+    achievement: String,
+    #[arg(long)]
+    recipient_email: String,
+    #[arg(long)]
+    recipient_did: Option<String>,
+    #[arg(long)]
+    recipient_name: Option<String>,
+    /// Evidence URL (repeatable).
+    #[arg(long = "evidence")]
+    evidence: Vec<String>,
+    #[arg(long)]
+    evidence_narrative: Option<String>,
+    /// Credits earned (e.g. continuing-education hours).
+    #[arg(long)]
+    credits: Option<f64>,
+    /// End of validity (RFC 3339).
+    #[arg(long, value_parser = parse_time)]
+    valid_until: Option<DateTime<Utc>>,
+    /// Write the credential here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Where to create the demo issuer (must not exist yet).
+    #[arg(long, default_value = "cairn-demo")]
+    dir: PathBuf,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 date-time: {e}"))
+}
+
+fn actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    Actor(format!("cli:{user}"))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Init(args) => {
+            let identity = match args.did_web {
+                Some(host) => IdentityKind::DidWeb(host),
+                None => IdentityKind::DidKey,
+            };
+            let key = if args.example_keys {
+                Some(example_key()?)
+            } else {
+                None
+            };
+            let options = InitOptions {
+                name: args.name,
+                url: args.url,
+                identity,
+                key,
+            };
+            let issuer = Issuer::init(&args.dir, options, &actor()).await?;
+            println!("{}", issuer.id());
+            eprintln!(
+                "created {} (keys in {})",
+                issuer.config().path.display(),
+                issuer.config().key_dir().display()
+            );
+            Ok(())
+        }
+        Command::Achievement(AchievementCommand::Add { config, file }) => {
+            let issuer = Issuer::open(&config).await?;
+            let def = read_definition(&file)?;
+            let stored = issuer.add_achievement(&def, &actor()).await?;
+            println!("{}", stored.id);
+            eprintln!("added achievement {:?} ({})", def.name(), stored.slug);
+            Ok(())
+        }
+        Command::Achievement(AchievementCommand::List { config, json }) => {
+            let issuer = Issuer::open(&config).await?;
+            let list = issuer.store().achievements().await?;
+            if json {
+                let items: Vec<_> = list
+                    .iter()
+                    .map(|a| serde_json::json!({"slug": a.slug, "archived": a.archived, "achievement": a.achievement}))
+                    .collect();
+                print_json(&serde_json::Value::Array(items));
+            } else {
+                for a in &list {
+                    let name = a.achievement["name"].as_str().unwrap_or_default();
+                    let flag = if a.archived { " (archived)" } else { "" };
+                    println!("{:<28} {}{}  {}", a.slug, name, flag, a.id);
+                }
+            }
+            Ok(())
+        }
+        Command::Issue(args) => {
+            let issuer = Issuer::open(&args.config).await?;
+            let request = IssueRequest {
+                achievement: args.achievement,
+                recipient_email: args.recipient_email,
+                recipient_did: args.recipient_did,
+                recipient_name: args.recipient_name,
+                evidence_urls: args.evidence,
+                evidence_narrative: args.evidence_narrative,
+                credits: args.credits,
+                valid_until: args.valid_until,
+            };
+            let credential = issuer.issue(&request, Utc::now(), &actor()).await?;
+            let text = pretty(&credential);
+            match args.out {
+                Some(path) => {
+                    std::fs::write(&path, text + "\n")
+                        .map_err(|e| Error::Io(path.clone(), e.to_string()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => println!("{text}"),
+            }
+            Ok(())
+        }
+        Command::DidDocument(ConfigArg { config }) => {
+            let issuer = Issuer::open(&config).await?;
+            print_json(&issuer.did_document().await?);
+            Ok(())
+        }
+        Command::Demo(args) => demo(&args.dir).await,
+    }
+}
+
+fn example_key() -> Result<IssuerKey, Error> {
+    IssuerKey::from_pem("key-1", EXAMPLE_KEY_PEM, Path::new("keys.example/key-1.ed25519.pem"))
+}
+
+fn read_definition(file: &Path) -> Result<AchievementDefinition, Error> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| Error::Io(file.to_path_buf(), e.to_string()))?;
+    let ext = file.extension().and_then(|e| e.to_str());
+    AchievementDefinition::parse(&text, ext)
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}
+
+fn print_json(v: &serde_json::Value) {
+    println!("{}", pretty(v));
+}
+
+/// init → define → issue → verify, with the example key, in `dir`.
+async fn demo(dir: &Path) -> Result<(), Error> {
+    let actor = Actor("cli:demo".to_owned());
+    let issuer = Issuer::init(
+        dir,
+        InitOptions {
+            name: "Springfield Public Schools (DEMO — test key)".to_owned(),
+            url: None,
+            identity: IdentityKind::DidKey,
+            key: Some(example_key()?),
+        },
+        &actor,
+    )
+    .await?;
+    println!("1. issuer created: {} ({})", issuer.id(), dir.display());
+    let def = AchievementDefinition::parse(EXAMPLE_ACHIEVEMENT, Some("toml"))?;
+    let stored = issuer.add_achievement(&def, &actor).await?;
+    println!("2. achievement defined: {} ({})", def.name(), stored.slug);
+    let now = Utc::now();
+    let request = IssueRequest {
+        achievement: stored.slug.clone(),
+        recipient_email: "teacher@springfield.example".to_owned(),
+        recipient_name: Some("Edna Krabappel".to_owned()),
+        credits: Some(15.0),
+        evidence_urls: vec!["https://portfolio.springfield.example/ek/unit-plan".to_owned()],
+        ..Default::default()
+    };
+    let credential = issuer.issue(&request, now, &actor).await?;
+    let out = dir.join("credential.json");
+    std::fs::write(&out, pretty(&credential) + "\n")
+        .map_err(|e| Error::Io(out.clone(), e.to_string()))?;
+    println!("3. credential issued and stored: {}", out.display());
+
+    let options = cairn_verifier::VerifyOptions::new(now);
+    let resolver = cairn_verifier::OfflineResolver::new();
+    let doc = credential.as_object().cloned().unwrap_or_default();
+    let report = cairn_verifier::verify_credential(&doc, &options, &resolver).await;
+    println!("4. verified: {:?}", report.verdict);
+    let mut tampered = doc.clone();
+    if let Some(s) = tampered.get_mut("credentialSubject") {
+        s["creditsEarned"] = serde_json::json!(150.0);
+    }
+    let report2 = cairn_verifier::verify_credential(&tampered, &options, &resolver).await;
+    println!(
+        "5. tampered copy (creditsEarned 15 → 150) verified: {:?} [{}]",
+        report2.verdict,
+        report2.failed_codes().join(", ")
+    );
+    println!(
+        "\nNext: cargo run -p cairn-verifier -- verify {} ; open {}",
+        out.display(),
+        dir.join("cairn.toml").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The JSON-LD contexts compiled into Cairn, and the loader that serves only them.
+//!
+//! DESIGN invariant 2: verification never fetches a context. A URL that is not in the set is a
+//! load failure that the canonicaliser reports as `unknown_context`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use iref::{Iri, IriBuf};
+use ssi::json_ld::syntax::Parse;
+use ssi::json_ld::{LoadError, Loader, RemoteDocument};
+
+use crate::error::Error;
+
+/// VC Data Model 2.0 context.
+pub const VC_V2: &str = "https://www.w3.org/ns/credentials/v2";
+/// VC Data Model 1.1 context.
+pub const VC_V1: &str = "https://www.w3.org/2018/credentials/v1";
+/// The OB 3.0 context Cairn issues with.
+pub const OB_V3P0_3_0_3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+
+/// Every context compiled in: (URL, JSON text). The OB contexts and multikey are Cairn's own
+/// files (tests prove them equivalent to the official ones); the rest are ssi's bundled copies,
+/// which tests prove equal to the official files.
+const COMPILED_IN: &[(&str, &str)] = &[
+    (VC_V1, ssi_contexts::CREDENTIALS_V1),
+    (VC_V2, ssi_contexts::CREDENTIALS_V2),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        include_str!("../../schemas/contexts/ob-v3p0-context.json"),
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        include_str!("../../schemas/contexts/ob-v3p0-context-3.0.1.json"),
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        include_str!("../../schemas/contexts/ob-v3p0-context-3.0.2.json"),
+    ),
+    (
+        OB_V3P0_3_0_3,
+        include_str!("../../schemas/contexts/ob-v3p0-context-3.0.3.json"),
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v1",
+        ssi_contexts::W3ID_DATA_INTEGRITY_V1,
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v2",
+        ssi_contexts::W3ID_DATA_INTEGRITY_V2,
+    ),
+    (
+        "https://w3id.org/security/multikey/v1",
+        include_str!("../../schemas/contexts/multikey-v1.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        ssi_contexts::W3ID_ED2020_V1,
+    ),
+    ("https://www.w3.org/ns/did/v1", ssi_contexts::DID_V1),
+];
+
+static BUILTIN: LazyLock<Contexts> = LazyLock::new(|| {
+    let mut set = Contexts {
+        docs: HashMap::new(),
+    };
+    for (url, text) in COMPILED_IN {
+        // The compiled-in texts are tested to parse; a failure here would be a build defect.
+        if let Ok(doc) = parse_context(url, text) {
+            set.docs.insert((*url).to_owned(), Arc::new(doc));
+        }
+    }
+    set
+});
+
+/// A set of JSON-LD contexts keyed by URL: the compiled-in ones plus any a deployment adds.
+#[derive(Clone)]
+pub struct Contexts {
+    docs: HashMap<String, Arc<RemoteDocument>>,
+}
+
+impl std::fmt::Debug for Contexts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut urls: Vec<&String> = self.docs.keys().collect();
+        urls.sort();
+        f.debug_struct("Contexts").field("urls", &urls).finish()
+    }
+}
+
+impl Default for Contexts {
+    fn default() -> Self {
+        BUILTIN.clone()
+    }
+}
+
+impl Contexts {
+    /// The contexts compiled into Cairn.
+    pub fn builtin() -> Self {
+        Self::default()
+    }
+
+    /// Adds a context a deployment has vetted (e.g. an extension context), served for `url`.
+    pub fn with_context(mut self, url: &str, json: &str) -> Result<Self, Error> {
+        let doc = parse_context(url, json)?;
+        self.docs.insert(url.to_owned(), Arc::new(doc));
+        Ok(self)
+    }
+
+    /// Whether `url` is served by this set.
+    pub fn contains(&self, url: &str) -> bool {
+        self.docs.contains_key(url)
+    }
+
+    /// The URLs of the compiled-in contexts.
+    pub fn builtin_urls() -> impl Iterator<Item = &'static str> {
+        COMPILED_IN.iter().map(|(url, _)| *url)
+    }
+
+    /// The JSON text compiled in for `url`, if any.
+    pub fn builtin_text(url: &str) -> Option<&'static str> {
+        COMPILED_IN
+            .iter()
+            .find(|(u, _)| *u == url)
+            .map(|(_, text)| *text)
+    }
+}
+
+fn parse_context(url: &str, json: &str) -> Result<RemoteDocument, Error> {
+    let iri = IriBuf::new(url.to_owned()).map_err(|_| Error::InvalidContextUrl(url.to_owned()))?;
+    let (value, _) = ssi::json_ld::syntax::Value::parse_str(json)
+        .map_err(|e| Error::InvalidContextDocument(url.to_owned(), e.to_string()))?;
+    Ok(RemoteDocument::new(Some(iri), None, value))
+}
+
+/// The failure a load reports for a URL the set does not hold.
+#[derive(Debug, thiserror::Error)]
+#[error("context is not compiled in")]
+pub(crate) struct NotCompiledIn;
+
+impl Loader for Contexts {
+    async fn load(&self, url: &Iri) -> Result<RemoteDocument<IriBuf>, LoadError> {
+        match self.docs.get(url.as_str()) {
+            Some(doc) => Ok((**doc).clone()),
+            None => Err(LoadError::new(url.to_owned(), NotCompiledIn)),
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! Finding the public key behind a verification method, and proving whom it belongs to.
+//!
+//! did:key is decoded offline. did:web and https controller documents come through the
+//! [`Resolver`]. A key named only by a `#z6Mk…` fragment is never trusted without its controller
+//! document: anyone can write such a fragment under any issuer's URL.
+
+use base64::Engine;
+use ed25519_dalek::VerifyingKey;
+use serde_json::{Map, Value};
+
+use crate::resolver::{ResolveError, Resolver};
+
+/// Largest controller or DID document accepted from a resolver.
+const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+/// Multicodec prefix of an Ed25519 public key (varint 0xed).
+const ED25519_PUB_MULTICODEC: [u8; 2] = [0xed, 0x01];
+
+/// A verification method's key and the controller that vouches for it.
+#[derive(Debug, Clone)]
+pub(crate) struct ResolvedKey {
+    pub(crate) key: VerifyingKey,
+    pub(crate) controller: String,
+}
+
+/// Why a key could not be found or trusted. `Unresolved` is "could not check"; the rest fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeyError {
+    Invalid(String),
+    Unsupported(String),
+    NotAuthorized(String),
+    Unresolved(ResolveError),
+}
+
+impl KeyError {
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            KeyError::Invalid(_) => "invalid_verification_method",
+            KeyError::Unsupported(_) => "unsupported_verification_method",
+            KeyError::NotAuthorized(_) => "key_not_authorized",
+            KeyError::Unresolved(_) => "key_unresolved",
+        }
+    }
+
+    pub(crate) fn message(&self) -> String {
+        match self {
+            KeyError::Invalid(m) | KeyError::Unsupported(m) | KeyError::NotAuthorized(m) => {
+                m.clone()
+            }
+            KeyError::Unresolved(e) => format!("the issuer's key could not be obtained: {e}"),
+        }
+    }
+}
+
+/// Resolves `vm` to a key authorised for `purpose` (e.g. `assertionMethod`) by its controller.
+pub(crate) async fn resolve_key(
+    vm: &str,
+    purpose: &str,
+    resolver: &dyn Resolver,
+) -> Result<ResolvedKey, KeyError> {
+    let (base, fragment) = match vm.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (vm, None),
+    };
+    if let Some(msid) = base.strip_prefix("did:key:") {
+        // did:key §3.1.2: the only verification method is did:key:X#X.
+        if fragment.is_some_and(|f| f != msid) {
+            return Err(KeyError::Invalid(format!(
+                "{vm} is not the verification method of {base}"
+            )));
+        }
+        let key = decode_multikey(msid)?;
+        return Ok(ResolvedKey {
+            key,
+            controller: base.to_owned(),
+        });
+    }
+    if base.starts_with("did:web:") {
+        let url = did_web_url(base)?;
+        let doc = fetch_json(resolver, &url).await?;
+        return key_from_controller_document(&doc, base, vm, purpose);
+    }
+    if let Some(method) = base.strip_prefix("did:") {
+        let name = method.split(':').next().unwrap_or_default();
+        return Err(KeyError::Unsupported(format!(
+            "the DID method {name:?} is not supported (did:key and did:web are)"
+        )));
+    }
+    if base.starts_with("https://") {
+        let doc = fetch_json(resolver, base).await?;
+        if fragment.is_some() {
+            return key_from_controller_document(&doc, base, vm, purpose);
+        }
+        // A key document: it names its controller, whose document must list the key.
+        let controller = doc
+            .get("controller")
+            .and_then(Value::as_str)
+            .ok_or_else(|| KeyError::Invalid(format!("key document {vm} names no controller")))?
+            .to_owned();
+        let controller_url = controller.split('#').next().unwrap_or(&controller).to_owned();
+        let cdoc = if controller_url.starts_with("did:web:") {
+            fetch_json(resolver, &did_web_url(&controller_url)?).await?
+        } else if controller_url.starts_with("https://") {
+            fetch_json(resolver, &controller_url).await?
+        } else {
+            return Err(KeyError::Unsupported(format!(
+                "controller {controller} of key {vm} cannot be confirmed"
+            )));
+        };
+        return key_from_controller_document(&cdoc, &controller_url, vm, purpose);
+    }
+    if !vm.contains(':') {
+        return Err(KeyError::Invalid(format!(
+            "verification method {vm:?} is not a URI"
+        )));
+    }
+    Err(KeyError::Unsupported(format!(
+        "verification method {vm} uses a URI scheme that is not supported (did:key, did:web, https)"
+    )))
+}
+
+/// did:web §3.2: did:web:host[:path…] → https://host/.well-known/did.json or https://host/path/did.json.
+pub(crate) fn did_web_url(did: &str) -> Result<String, KeyError> {
+    let msid = did
+        .strip_prefix("did:web:")
+        .ok_or_else(|| KeyError::Invalid(format!("{did} is not a did:web")))?;
+    let mut parts = msid.split(':');
+    let host_raw = parts.next().unwrap_or_default();
+    // Only a percent-encoded port colon is allowed in the host; anything else could smuggle a
+    // path, credentials or another host into the URL.
+    let host = host_raw.replace("%3A", ":").replace("%3a", ":");
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    if !host_ok {
+        return Err(KeyError::Invalid(format!("{did} has an invalid host")));
+    }
+    let path: Vec<&str> = parts.collect();
+    let path_ok = path.iter().all(|p| {
+        !p.is_empty()
+            && *p != "."
+            && *p != ".."
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '~'))
+    });
+    if !path_ok {
+        return Err(KeyError::Invalid(format!("{did} has an invalid path")));
+    }
+    Ok(if path.is_empty() {
+        format!("https://{host}/.well-known/did.json")
+    } else {
+        format!("https://{host}/{}/did.json", path.join("/"))
+    })
+}
+
+async fn fetch_json(resolver: &dyn Resolver, url: &str) -> Result<Map<String, Value>, KeyError> {
+    let bytes = resolver.fetch(url).await.map_err(KeyError::Unresolved)?;
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(KeyError::Unresolved(ResolveError::Refused(
+            url.to_owned(),
+            format!("document is over {MAX_DOCUMENT_BYTES} bytes"),
+        )));
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(KeyError::Invalid(format!(
+            "the document at {url} is not a JSON object"
+        ))),
+    }
+}
+
+/// Finds `vm` in a controller (or DID) document whose id must be `controller`, and checks that
+/// the document authorises it for `purpose`.
+fn key_from_controller_document(
+    doc: &Map<String, Value>,
+    controller: &str,
+    vm: &str,
+    purpose: &str,
+) -> Result<ResolvedKey, KeyError> {
+    // DID Core §5.1.1 / Controlled Identifiers §2.1: the document's id is its subject.
+    let id = doc.get("id").and_then(Value::as_str).unwrap_or_default();
+    if id != controller {
+        return Err(KeyError::NotAuthorized(format!(
+            "the document served for {controller} has id {id:?}"
+        )));
+    }
+    let absolute = |r: &str| -> String {
+        if r.starts_with('#') {
+            format!("{controller}{r}")
+        } else {
+            r.to_owned()
+        }
+    };
+    let entries = |prop: &str| -> Vec<Value> {
+        match doc.get(prop) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(v) => vec![v.clone()],
+            None => Vec::new(),
+        }
+    };
+    // The purpose relation (e.g. assertionMethod) must reference or embed the method.
+    let mut method: Option<Map<String, Value>> = None;
+    let mut authorised = false;
+    for entry in entries(purpose) {
+        match entry {
+            Value::String(r) if absolute(&r) == vm => authorised = true,
+            Value::Object(m) if m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(vm) => {
+                authorised = true;
+                method = Some(m);
+            }
+            _ => {}
+        }
+    }
+    if !authorised {
+        return Err(KeyError::NotAuthorized(format!(
+            "{controller} does not list {vm} under {purpose}"
+        )));
+    }
+    if method.is_none() {
+        method = entries("verificationMethod").into_iter().find_map(|e| match e {
+            Value::Object(m)
+                if m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(vm) =>
+            {
+                Some(m)
+            }
+            _ => None,
+        });
+    }
+    let method = method.ok_or_else(|| {
+        KeyError::Invalid(format!("{controller} does not describe the method {vm}"))
+    })?;
+    let vm_controller = method.get("controller").and_then(Value::as_str);
+    if vm_controller.is_some_and(|c| c != controller) {
+        return Err(KeyError::NotAuthorized(format!(
+            "{vm} is controlled by {}, not {controller}",
+            vm_controller.unwrap_or_default()
+        )));
+    }
+    Ok(ResolvedKey {
+        key: key_from_method(&method, vm)?,
+        controller: controller.to_owned(),
+    })
+}
+
+fn key_from_method(method: &Map<String, Value>, vm: &str) -> Result<VerifyingKey, KeyError> {
+    if let Some(mb) = method.get("publicKeyMultibase").and_then(Value::as_str) {
+        return decode_multikey(mb);
+    }
+    if let Some(jwk) = method.get("publicKeyJwk").and_then(Value::as_object) {
+        if jwk.contains_key("d") {
+            return Err(KeyError::Invalid(format!(
+                "{vm} publishes private key material"
+            )));
+        }
+        let okp = jwk.get("kty").and_then(Value::as_str) == Some("OKP")
+            && jwk.get("crv").and_then(Value::as_str) == Some("Ed25519");
+        if !okp {
+            return Err(KeyError::Unsupported(format!("{vm} is not an Ed25519 key")));
+        }
+        let x = jwk.get("x").and_then(Value::as_str).unwrap_or_default();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(x)
+            .map_err(|_| KeyError::Invalid(format!("{vm} has a malformed JWK")))?;
+        return ed25519_key(&bytes, vm);
+    }
+    if let Some(b58) = method.get("publicKeyBase58").and_then(Value::as_str) {
+        let bytes = bs58::decode(b58)
+            .into_vec()
+            .map_err(|_| KeyError::Invalid(format!("{vm} has a malformed base58 key")))?;
+        return ed25519_key(&bytes, vm);
+    }
+    Err(KeyError::Unsupported(format!(
+        "{vm} has no Ed25519 public key this verifier reads"
+    )))
+}
+
+/// Decodes a multibase base58-btc Ed25519 Multikey (`z6Mk…`).
+pub(crate) fn decode_multikey(mb: &str) -> Result<VerifyingKey, KeyError> {
+    let invalid = || KeyError::Invalid(format!("{mb:?} is not a base58-btc Ed25519 multikey"));
+    let b58 = mb.strip_prefix('z').ok_or_else(invalid)?;
+    let bytes = bs58::decode(b58).into_vec().map_err(|_| invalid())?;
+    match bytes.strip_prefix(&ED25519_PUB_MULTICODEC) {
+        Some(raw) => ed25519_key(raw, mb),
+        None => Err(KeyError::Unsupported(format!(
+            "{mb} is not an Ed25519 key (only Ed25519 is supported)"
+        ))),
+    }
+}
+
+/// Encodes an Ed25519 public key as a multibase base58-btc Multikey (`z6Mk…`).
+pub fn encode_multikey(key: &VerifyingKey) -> String {
+    let mut bytes = ED25519_PUB_MULTICODEC.to_vec();
+    bytes.extend_from_slice(key.as_bytes());
+    format!("z{}", bs58::encode(bytes).into_string())
+}
+
+fn ed25519_key(bytes: &[u8], what: &str) -> Result<VerifyingKey, KeyError> {
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| KeyError::Invalid(format!("{what} is not a 32-byte Ed25519 key")))?;
+    VerifyingKey::from_bytes(&arr)
+        .map_err(|_| KeyError::Invalid(format!("{what} is not a valid Ed25519 point")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_web_urls_follow_the_spec_and_refuse_smuggling() {
+        let ok = [
+            ("did:web:example.com", "https://example.com/.well-known/did.json"),
+            ("did:web:localhost%3A8443", "https://localhost:8443/.well-known/did.json"),
+            ("did:web:example.com:user:alice", "https://example.com/user/alice/did.json"),
+        ];
+        for (did, url) in ok {
+            assert_eq!(did_web_url(did).ok().as_deref(), Some(url));
+        }
+        for bad in [
+            "did:web:",
+            "did:web:evil.com%2F@x",
+            "did:web:a.com:..:etc",
+            "did:web:a.com/x",
+            "did:web:user@host",
+        ] {
+            assert!(did_web_url(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn multikey_round_trips_the_w3c_test_key() {
+        let mb = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+        let key = decode_multikey(mb).ok();
+        assert_eq!(key.map(|k| encode_multikey(&k)).as_deref(), Some(mb));
+        assert_eq!(
+            decode_multikey("u6MkrJVn").err().map(|e| e.code()),
+            Some("invalid_verification_method")
+        );
+    }
+}

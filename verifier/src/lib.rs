@@ -1,0 +1,38 @@
+//! Cairn's verification library for Open Badges 3.0 credentials.
+//!
+//! The core does no I/O: documents come through a [`Resolver`] the caller provides, contexts are
+//! compiled in, and `now` is an option. [`verify`] returns a [`Report`] listing every check;
+//! `Err` means the input could not be evaluated at all.
+//!
+//! The public interface is:
+//! - [`verify`] / [`verify_credential`] with [`VerifyOptions`] and a [`Resolver`]
+//!   ([`OfflineResolver`] serves documents from memory);
+//! - the [`Report`], its [`Check`]s and the [`Verdict`];
+//! - the OB 3.0 data model in [`model`];
+//! - recipient identity hashing in [`identity`];
+//! - [`PendingProof`], which builds what an issuer signs for an `eddsa-rdfc-2022` proof;
+//! - the canonicaliser interface ([`Canonicalizer`], [`GeneralCanonicalizer`], [`Contexts`]).
+
+mod canon;
+mod contexts;
+mod error;
+pub mod identity;
+mod input;
+mod keys;
+pub mod model;
+mod proof;
+mod report;
+mod resolver;
+mod sign;
+mod verify;
+
+pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
+pub use contexts::{Contexts, OB_V3P0_3_0_3, VC_V1, VC_V2};
+pub use error::Error;
+pub use input::{parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_INPUT_BYTES};
+pub use keys::encode_multikey;
+pub use proof::{encode_proof_value, verify_signature_only};
+pub use report::{Check, CheckStatus, Report, Verdict};
+pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
+pub use sign::PendingProof;
+pub use verify::{verify, verify_credential, VerifyOptions};

@@ -1,0 +1,173 @@
+//! `cairn-verify`: verify an Open Badges 3.0 credential from a file or stdin, offline.
+//!
+//! Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage error or unreadable input.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cairn_verifier::{
+    CheckStatus, Contexts, GeneralCanonicalizer, OfflineResolver, Report, Verdict, VerifyOptions,
+};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+const EXIT_USAGE: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "cairn-verify", version, about = "Verify Open Badges 3.0 credentials")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify one credential (a JSON file, or `-` for stdin).
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The credential: a path, or `-` to read stdin.
+    input: String,
+    /// Print the full report as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Judge validity at this instant (RFC 3339) instead of now.
+    #[arg(long, value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+    /// Serve FILE for URL offline (DID document, key document, status list, profile).
+    #[arg(long = "doc", value_name = "URL=FILE", value_parser = parse_pair)]
+    docs: Vec<(String, PathBuf)>,
+    /// Trust an extra JSON-LD context: serve FILE for the context URL.
+    #[arg(long = "context", value_name = "URL=FILE", value_parser = parse_pair)]
+    contexts: Vec<(String, PathBuf)>,
+    /// Largest input accepted, in bytes.
+    #[arg(long, default_value_t = cairn_verifier::DEFAULT_MAX_INPUT_BYTES)]
+    max_input_bytes: usize,
+    /// Tolerated clock difference for validity dates, in seconds.
+    #[arg(long, default_value_t = 60)]
+    clock_skew: i64,
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 date-time: {e}"))
+}
+
+fn parse_pair(s: &str) -> Result<(String, PathBuf), String> {
+    let (url, file) = s
+        .split_once('=')
+        .ok_or_else(|| "expected URL=FILE".to_owned())?;
+    if url.is_empty() || file.is_empty() {
+        return Err("expected URL=FILE".to_owned());
+    }
+    Ok((url.to_owned(), PathBuf::from(file)))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Verify(args) => match run_verify(&args) {
+            Ok(report) => {
+                if args.json {
+                    match serde_json::to_string_pretty(&report) {
+                        Ok(s) => println!("{s}"),
+                        Err(e) => return fail("internal", &e.to_string()),
+                    }
+                } else {
+                    print_summary(&report);
+                }
+                ExitCode::from(report.verdict.exit_code() as u8)
+            }
+            Err((code, message)) => fail(code, &message),
+        },
+    }
+}
+
+fn fail(code: &str, message: &str) -> ExitCode {
+    eprintln!("error[{code}]: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn read_limited(input: &str, limit: usize) -> Result<Vec<u8>, (&'static str, String)> {
+    let mut buf = Vec::new();
+    let cap = (limit as u64).saturating_add(1);
+    let result = if input == "-" {
+        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(input).and_then(|f| f.take(cap).read_to_end(&mut buf))
+    };
+    result.map_err(|e| ("unreadable_input", format!("cannot read {input}: {e}")))?;
+    Ok(buf)
+}
+
+fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
+    let bytes = read_limited(&args.input, args.max_input_bytes)?;
+    let mut resolver = OfflineResolver::new();
+    for (url, file) in &args.docs {
+        let doc = std::fs::read(file)
+            .map_err(|e| ("unreadable_doc", format!("cannot read {}: {e}", file.display())))?;
+        resolver.insert(url, doc);
+    }
+    let mut contexts = Contexts::builtin();
+    for (url, file) in &args.contexts {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| ("unreadable_context", format!("cannot read {}: {e}", file.display())))?;
+        contexts = contexts
+            .with_context(url, &text)
+            .map_err(|e| (e.code(), e.to_string()))?;
+    }
+    let mut options = VerifyOptions::new(args.now.unwrap_or_else(Utc::now));
+    options.limits.max_input_bytes = args.max_input_bytes;
+    options.clock_skew = chrono::Duration::seconds(args.clock_skew.max(0));
+    options.canonicalizer = std::sync::Arc::new(GeneralCanonicalizer::new(contexts));
+    pollster::block_on(cairn_verifier::verify(&bytes, &options, &resolver))
+        .map_err(|e| (e.code(), e.to_string()))
+}
+
+fn print_summary(report: &Report) {
+    let headline = match report.verdict {
+        Verdict::Valid => "VALID",
+        Verdict::Invalid => "NOT VALID",
+        Verdict::Indeterminate => "COULD NOT CHECK",
+    };
+    println!(
+        "{headline}: {}",
+        report.credential_id.as_deref().unwrap_or("(credential without id)")
+    );
+    if let Some(issuer) = &report.issuer_id {
+        match &report.issuer_name {
+            Some(name) => println!("  issuer:      {name} (name as the credential states it) — {issuer}"),
+            None => println!("  issuer:      {issuer}"),
+        }
+    }
+    if let Some(a) = &report.achievement_name {
+        println!("  achievement: {a}");
+    }
+    print_checks(report, "  ");
+    for (i, e) in report.endorsements.iter().enumerate() {
+        println!("  endorsement {}: {:?}", i + 1, e.verdict);
+        print_checks(e, "    ");
+    }
+}
+
+fn print_checks(report: &Report, indent: &str) {
+    for c in &report.checks {
+        let mark = match c.status {
+            CheckStatus::Passed => "ok  ",
+            CheckStatus::Failed => "FAIL",
+            CheckStatus::Skipped => "skip",
+            CheckStatus::Error => "??  ",
+        };
+        println!("{indent}[{mark}] {:<18} {} ({})", c.check, c.message, c.code);
+    }
+}

@@ -1,0 +1,160 @@
+//! The verification report: every check with its outcome, code and message, and the verdict.
+//!
+//! DESIGN invariant 3: a verdict is not an error. Checks never stop at the first failure, and a
+//! check that could not run says so; "could not check" never reads as "passed".
+
+use serde::{Deserialize, Serialize};
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// The check ran and the credential met it.
+    Passed,
+    /// The check ran and the credential did not meet it.
+    Failed,
+    /// The check does not apply, or cannot run yet; the message says why.
+    Skipped,
+    /// The check could not be completed (e.g. a document could not be obtained).
+    Error,
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Valid,
+    Invalid,
+    Indeterminate,
+}
+
+impl Verdict {
+    /// The `cairn-verify` exit code for this verdict (0 valid, 1 invalid, 2 indeterminate).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Valid => 0,
+            Verdict::Invalid => 1,
+            Verdict::Indeterminate => 2,
+        }
+    }
+}
+
+/// One check: what was checked, its outcome, a stable snake_case code and a plain message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub check: String,
+    pub status: CheckStatus,
+    pub code: String,
+    pub message: String,
+    /// A skipped check that leaves the verdict open (e.g. a status list that was not read).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unresolved: bool,
+}
+
+/// The report for one credential (and, nested, for each embedded endorsement).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achievement_name: Option<String>,
+    /// Which proof form was checked, e.g. `DataIntegrityProof/eddsa-rdfc-2022`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proof_forms: Vec<String>,
+    /// The instant the checks were evaluated against (RFC 3339).
+    pub checked_at: String,
+    pub checks: Vec<Check>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endorsements: Vec<Report>,
+}
+
+impl Report {
+    /// The first failed check's code, or the first could-not-check code.
+    pub fn first_problem(&self) -> Option<&Check> {
+        self.checks
+            .iter()
+            .find(|c| c.status == CheckStatus::Failed)
+            .or_else(|| self.checks.iter().find(|c| is_unresolved(c)))
+    }
+
+    /// The codes of all checks that failed.
+    pub fn failed_codes(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Failed)
+            .map(|c| c.code.as_str())
+            .collect()
+    }
+}
+
+fn is_unresolved(c: &Check) -> bool {
+    c.status == CheckStatus::Error || (c.status == CheckStatus::Skipped && c.unresolved)
+}
+
+/// Collects checks in order and derives the verdict from them.
+#[derive(Debug, Default)]
+pub(crate) struct Checks {
+    list: Vec<Check>,
+}
+
+impl Checks {
+    pub(crate) fn push(&mut self, check: &str, status: CheckStatus, code: &str, message: String) {
+        self.list.push(Check {
+            check: check.to_owned(),
+            status,
+            code: code.to_owned(),
+            message,
+            unresolved: false,
+        });
+    }
+
+    pub(crate) fn pass(&mut self, check: &str, code: &str, message: impl Into<String>) {
+        self.push(check, CheckStatus::Passed, code, message.into());
+    }
+
+    pub(crate) fn fail(&mut self, check: &str, code: &str, message: impl Into<String>) {
+        self.push(check, CheckStatus::Failed, code, message.into());
+    }
+
+    pub(crate) fn skip(&mut self, check: &str, code: &str, message: impl Into<String>) {
+        self.push(check, CheckStatus::Skipped, code, message.into());
+    }
+
+    /// A skipped check that keeps the verdict from being `valid`.
+    pub(crate) fn skip_unresolved(&mut self, check: &str, code: &str, message: impl Into<String>) {
+        self.push(check, CheckStatus::Skipped, code, message.into());
+        if let Some(last) = self.list.last_mut() {
+            last.unresolved = true;
+        }
+    }
+
+    pub(crate) fn error(&mut self, check: &str, code: &str, message: impl Into<String>) {
+        self.push(check, CheckStatus::Error, code, message.into());
+    }
+
+    /// Invalid if any check failed; indeterminate if any could not be completed; else valid.
+    pub(crate) fn verdict(&self, endorsements: &[Report]) -> Verdict {
+        if self.list.iter().any(|c| c.status == CheckStatus::Failed)
+            || endorsements.iter().any(|r| r.verdict == Verdict::Invalid)
+        {
+            Verdict::Invalid
+        } else if self.list.iter().any(is_unresolved)
+            || endorsements
+                .iter()
+                .any(|r| r.verdict == Verdict::Indeterminate)
+        {
+            Verdict::Indeterminate
+        } else {
+            Verdict::Valid
+        }
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<Check> {
+        self.list
+    }
+}

@@ -1,0 +1,73 @@
+//! What an issuer signs for an `eddsa-rdfc-2022` proof, and how the proof is attached.
+//!
+//! The private key stays with the caller (the issuer crate): this module only builds the bytes to
+//! sign and the proof object around a signature.
+
+use serde_json::{Map, Value};
+
+use crate::canon::Canonicalizer;
+use crate::error::Error;
+use crate::proof::{encode_proof_value, hash_data, ASSERTION_METHOD};
+
+/// An unsigned `eddsa-rdfc-2022` proof over one document, ready for a signature.
+#[derive(Debug, Clone)]
+pub struct PendingProof {
+    document: Map<String, Value>,
+    config: Map<String, Value>,
+    signing_input: [u8; 64],
+}
+
+impl PendingProof {
+    /// VC-DI-EDDSA §3.3.1: prepares a proof by `verification_method` created at `created`
+    /// (RFC 3339). The document must not already carry a proof.
+    pub fn new(
+        canon: &dyn Canonicalizer,
+        document: &Value,
+        verification_method: &str,
+        created: &str,
+    ) -> Result<Self, Error> {
+        let document = document
+            .as_object()
+            .cloned()
+            .ok_or_else(|| Error::NotSignable("the document is not a JSON object".into()))?;
+        if document.contains_key("proof") {
+            return Err(Error::NotSignable("the document already has a proof".into()));
+        }
+        let mut config = Map::new();
+        config.insert("type".into(), "DataIntegrityProof".into());
+        config.insert("cryptosuite".into(), "eddsa-rdfc-2022".into());
+        config.insert("created".into(), created.into());
+        config.insert("verificationMethod".into(), verification_method.into());
+        config.insert("proofPurpose".into(), ASSERTION_METHOD.into());
+        let canonical = canon
+            .canonicalize(&Value::Object(document.clone()))
+            .map_err(|e| Error::Canonicalization {
+                code: e.code(),
+                message: e.to_string(),
+            })?;
+        let signing_input =
+            hash_data(canon, &canonical, &document, &config).map_err(|e| Error::Canonicalization {
+                code: e.code(),
+                message: e.to_string(),
+            })?;
+        Ok(PendingProof {
+            document,
+            config,
+            signing_input,
+        })
+    }
+
+    /// The 64 bytes the Ed25519 key signs (VC-DI-EDDSA §3.3.4 hash data).
+    pub fn signing_input(&self) -> &[u8; 64] {
+        &self.signing_input
+    }
+
+    /// The secured document: the original with `proof` holding this proof and its signature.
+    pub fn finish(self, signature: &[u8; 64]) -> Value {
+        let mut proof = self.config;
+        proof.insert("proofValue".into(), encode_proof_value(signature).into());
+        let mut document = self.document;
+        document.insert("proof".into(), Value::Object(proof));
+        Value::Object(document)
+    }
+}

@@ -1,0 +1,616 @@
+//! The verification pipeline: structure → JSON-LD → proof → validity → status → endorsements.
+//!
+//! Sans-I/O: documents come through the caller's [`Resolver`], `now` through [`VerifyOptions`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Map, Value};
+
+use crate::canon::{Canonicalizer, GeneralCanonicalizer};
+use crate::contexts::{VC_V1, VC_V2};
+use crate::error::Error;
+use crate::input::{parse_json_object, Limits};
+use crate::proof::verify_proof;
+use crate::report::{Checks, Report};
+use crate::resolver::Resolver;
+
+/// Embedded endorsements are verified to this depth (an endorsement's own endorsements…).
+const MAX_ENDORSEMENT_DEPTH: usize = 2;
+
+/// OB 3.0 §1: the second context must be an OB 3.0 context.
+fn is_ob_context(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://purl.imsglobal.org/spec/ob/v3p0/context") else {
+        return false;
+    };
+    // ^…context(-3\.\d\.\d)*\.json$
+    let mut rest = rest;
+    while let Some(r) = rest.strip_prefix("-3.") {
+        let b = r.as_bytes();
+        if b.len() < 3 || !b[0].is_ascii_digit() || b[1] != b'.' || !b[2].is_ascii_digit() {
+            return false;
+        }
+        rest = &r[3..];
+    }
+    rest == ".json"
+}
+
+/// What the caller decides: the clock, tolerances, limits and the canonicaliser.
+#[derive(Clone)]
+pub struct VerifyOptions {
+    /// The instant validity is judged at.
+    pub now: DateTime<Utc>,
+    /// Tolerance for clocks that disagree, applied to validFrom and validUntil.
+    pub clock_skew: Duration,
+    /// Input limits.
+    pub limits: Limits,
+    /// How documents are canonicalised (all contexts it knows are compiled in or vetted).
+    pub canonicalizer: Arc<dyn Canonicalizer>,
+}
+
+impl std::fmt::Debug for VerifyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("now", &self.now)
+            .field("clock_skew", &self.clock_skew)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyOptions {
+    /// Defaults: 60 s clock skew, 1 MiB and depth 64 input limits, compiled-in contexts.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        VerifyOptions {
+            now,
+            clock_skew: Duration::seconds(60),
+            limits: Limits::default(),
+            canonicalizer: Arc::new(GeneralCanonicalizer::default()),
+        }
+    }
+}
+
+/// Verifies a credential given as bytes. `Err` only when the input cannot be read at all.
+pub async fn verify(
+    input: &[u8],
+    options: &VerifyOptions,
+    resolver: &dyn Resolver,
+) -> Result<Report, Error> {
+    let trimmed = input.trim_ascii_start();
+    if trimmed.starts_with(b"\x89PNG") {
+        return Err(Error::UnsupportedFormat("a PNG image"));
+    }
+    if trimmed.starts_with(b"eyJ") {
+        return Err(Error::UnsupportedFormat("a compact JWS (VC-JWT)"));
+    }
+    if trimmed.starts_with(b"<") {
+        return Err(Error::UnsupportedFormat("an SVG or XML document"));
+    }
+    let doc = parse_json_object(input, &options.limits)?;
+    Ok(verify_credential(&doc, options, resolver).await)
+}
+
+/// Verifies a parsed credential document.
+pub async fn verify_credential(
+    doc: &Map<String, Value>,
+    options: &VerifyOptions,
+    resolver: &dyn Resolver,
+) -> Report {
+    verify_document(doc, Kind::Credential, 0, options, resolver).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Credential,
+    Endorsement,
+}
+
+type ReportFuture<'a> = Pin<Box<dyn Future<Output = Report> + Send + 'a>>;
+
+fn verify_document<'a>(
+    doc: &'a Map<String, Value>,
+    kind: Kind,
+    depth: usize,
+    options: &'a VerifyOptions,
+    resolver: &'a dyn Resolver,
+) -> ReportFuture<'a> {
+    Box::pin(async move {
+        let mut checks = Checks::default();
+        let vc_version = check_context(doc, &mut checks);
+        check_type(doc, kind, &mut checks);
+        let issuer_id = check_required(doc, kind, vc_version, &mut checks);
+        check_subject(doc, kind, &mut checks);
+
+        let mut unsecured = doc.clone();
+        let proofs = take_proofs(&mut unsecured);
+        let canonical = match options
+            .canonicalizer
+            .canonicalize(&Value::Object(unsecured.clone()))
+        {
+            Ok(c) => {
+                checks.pass(
+                    "json_ld",
+                    "json_ld_valid",
+                    "every context is known and every term is defined",
+                );
+                Some(c)
+            }
+            Err(e) => {
+                checks.fail("json_ld", e.code(), e.to_string());
+                None
+            }
+        };
+
+        let mut proof_forms = Vec::new();
+        check_proofs(
+            &proofs,
+            canonical.as_deref(),
+            &unsecured,
+            issuer_id.as_deref(),
+            options,
+            resolver,
+            &mut checks,
+            &mut proof_forms,
+        )
+        .await;
+
+        check_validity(doc, vc_version, options, &mut checks);
+        check_status(doc, &mut checks);
+
+        let endorsements = collect_endorsements(doc);
+        let mut endorsement_reports = Vec::new();
+        if endorsements.is_empty() {
+            checks.skip("endorsements", "no_endorsements", "there are no embedded endorsements");
+        } else if depth >= MAX_ENDORSEMENT_DEPTH {
+            checks.skip(
+                "endorsements",
+                "endorsements_too_deep",
+                "endorsements nested this deep are not verified",
+            );
+        } else {
+            for e in &endorsements {
+                let r = verify_document(e, Kind::Endorsement, depth + 1, options, resolver).await;
+                endorsement_reports.push(r);
+            }
+            let bad = endorsement_reports
+                .iter()
+                .filter(|r| r.verdict != crate::report::Verdict::Valid)
+                .count();
+            if bad == 0 {
+                checks.pass(
+                    "endorsements",
+                    "endorsements_valid",
+                    format!("{} embedded endorsement(s) verified", endorsements.len()),
+                );
+            } else if endorsement_reports
+                .iter()
+                .any(|r| r.verdict == crate::report::Verdict::Invalid)
+            {
+                checks.fail(
+                    "endorsements",
+                    "endorsement_invalid",
+                    format!("{bad} of {} embedded endorsement(s) did not verify", endorsements.len()),
+                );
+            } else {
+                checks.error(
+                    "endorsements",
+                    "endorsement_indeterminate",
+                    format!("{bad} of {} embedded endorsement(s) could not be checked", endorsements.len()),
+                );
+            }
+        }
+
+        let verdict = checks.verdict(&endorsement_reports);
+        Report {
+            verdict,
+            credential_id: doc.get("id").and_then(Value::as_str).map(str::to_owned),
+            issuer_id,
+            issuer_name: doc
+                .get("issuer")
+                .and_then(|i| i.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            achievement_name: doc
+                .get("credentialSubject")
+                .and_then(|s| s.get("achievement"))
+                .and_then(|a| a.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            proof_forms,
+            checked_at: options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            checks: checks.into_vec(),
+            endorsements: endorsement_reports,
+        }
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VcVersion {
+    V1,
+    V2,
+}
+
+/// OB 3.0 §1 / VC 2.0 §4.3: `@context` is an ordered array, VC context first, OB context second.
+fn check_context(doc: &Map<String, Value>, checks: &mut Checks) -> Option<VcVersion> {
+    const CHECK: &str = "context";
+    let urls: Vec<&str> = match doc.get("@context") {
+        Some(Value::Array(a)) => a.iter().map(|v| v.as_str().unwrap_or("")).collect(),
+        Some(Value::String(s)) => vec![s.as_str()],
+        _ => {
+            checks.fail(CHECK, "missing_context", "the credential has no @context");
+            return None;
+        }
+    };
+    let version = match urls.first().copied() {
+        Some(VC_V2) => VcVersion::V2,
+        Some(VC_V1) => VcVersion::V1,
+        _ => {
+            let code = if urls.iter().any(|u| *u == VC_V2 || *u == VC_V1) {
+                "context_order"
+            } else {
+                "missing_vc_context"
+            };
+            checks.fail(
+                CHECK,
+                code,
+                "the first @context must be the W3C Verifiable Credentials context",
+            );
+            return None;
+        }
+    };
+    match urls.get(1) {
+        Some(u) if is_ob_context(u) => checks.pass(
+            CHECK,
+            "context_valid",
+            format!("the contexts are in order ({u})"),
+        ),
+        _ => {
+            let code = if urls.iter().any(|u| is_ob_context(u)) {
+                "context_order"
+            } else {
+                "missing_ob_context"
+            };
+            checks.fail(
+                CHECK,
+                code,
+                "the second @context must be an Open Badges 3.0 context",
+            );
+        }
+    }
+    Some(version)
+}
+
+fn types_of(v: Option<&Value>) -> Vec<&str> {
+    match v {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// OB 3.0 §1: type contains VerifiableCredential and AchievementCredential/OpenBadgeCredential
+/// (EndorsementCredential for an endorsement, §14).
+fn check_type(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
+    let types = types_of(doc.get("type"));
+    let ok = types.contains(&"VerifiableCredential")
+        && match kind {
+            Kind::Credential => {
+                types.contains(&"OpenBadgeCredential") || types.contains(&"AchievementCredential")
+            }
+            Kind::Endorsement => types.contains(&"EndorsementCredential"),
+        };
+    if ok {
+        checks.pass("type", "type_valid", format!("type is {}", types.join(", ")));
+    } else {
+        let want = match kind {
+            Kind::Credential => "OpenBadgeCredential or AchievementCredential",
+            Kind::Endorsement => "EndorsementCredential",
+        };
+        checks.fail(
+            "type",
+            "invalid_type",
+            format!("type must contain VerifiableCredential and {want}"),
+        );
+    }
+}
+
+/// OB 3.0 §2 (and §14 for endorsements): required properties, with the right shapes.
+fn check_required(
+    doc: &Map<String, Value>,
+    kind: Kind,
+    version: Option<VcVersion>,
+    checks: &mut Checks,
+) -> Option<String> {
+    let mut missing = Vec::new();
+    let mut malformed = Vec::new();
+    if !doc.get("id").is_some_and(|v| v.as_str().is_some_and(|s| s.contains(':'))) {
+        missing.push("id");
+    }
+    let issuer_id = match doc.get("issuer") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Object(p)) => {
+            // OB 3.0 §6: a Profile has an id and a type containing Profile.
+            if !types_of(p.get("type")).contains(&"Profile") {
+                malformed.push("issuer.type (must contain Profile)");
+            }
+            p.get("id").and_then(Value::as_str).map(str::to_owned)
+        }
+        _ => None,
+    };
+    if issuer_id.is_none() {
+        missing.push("issuer");
+    }
+    let (from, _) = date_fields(version);
+    if doc.get(from).and_then(Value::as_str).is_none() {
+        missing.push(from);
+    }
+    match doc.get("credentialSubject") {
+        Some(Value::Object(_)) => {}
+        _ => missing.push("credentialSubject"),
+    }
+    if kind == Kind::Credential {
+        if let Some(Value::Object(s)) = doc.get("credentialSubject") {
+            match s.get("achievement") {
+                Some(Value::Object(a)) => {
+                    for f in ["id", "name", "description", "criteria"] {
+                        if !a.contains_key(f) {
+                            malformed.push(match f {
+                                "id" => "credentialSubject.achievement.id",
+                                "name" => "credentialSubject.achievement.name",
+                                "description" => "credentialSubject.achievement.description",
+                                _ => "credentialSubject.achievement.criteria",
+                            });
+                        }
+                    }
+                }
+                _ => missing.push("credentialSubject.achievement"),
+            }
+        }
+    } else if doc.get("name").and_then(Value::as_str).is_none() {
+        missing.push("name");
+    }
+    if missing.is_empty() && malformed.is_empty() {
+        checks.pass("required_fields", "fields_present", "every required property is present");
+    } else if !missing.is_empty() {
+        missing.extend(malformed);
+        checks.fail(
+            "required_fields",
+            "missing_field",
+            format!("required properties are missing or malformed: {}", missing.join(", ")),
+        );
+    } else {
+        checks.fail(
+            "required_fields",
+            "invalid_field",
+            format!("properties are malformed: {}", malformed.join(", ")),
+        );
+    }
+    issuer_id
+}
+
+/// OB 3.0 §13 step 1: the subject needs an `id` or at least one `identifier`.
+fn check_subject(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
+    let Some(Value::Object(s)) = doc.get("credentialSubject") else {
+        checks.skip(
+            "subject_identifier",
+            "no_subject",
+            "there is no credentialSubject to identify",
+        );
+        return;
+    };
+    let has_id = s.get("id").and_then(Value::as_str).is_some();
+    let has_identifier = match s.get("identifier") {
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(_)) => true,
+        _ => false,
+    };
+    if has_id || (kind == Kind::Credential && has_identifier) {
+        checks.pass(
+            "subject_identifier",
+            "subject_identified",
+            if has_id {
+                "the recipient is identified by id"
+            } else {
+                "the recipient is identified by an identifier"
+            },
+        );
+    } else {
+        checks.fail(
+            "subject_identifier",
+            "missing_subject_identifier",
+            "credentialSubject has neither an id nor an identifier",
+        );
+    }
+}
+
+fn take_proofs(unsecured: &mut Map<String, Value>) -> Vec<Value> {
+    match unsecured.remove("proof") {
+        Some(Value::Array(a)) => a,
+        Some(v) => vec![v],
+        None => Vec::new(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check_proofs(
+    proofs: &[Value],
+    canonical: Option<&str>,
+    unsecured: &Map<String, Value>,
+    issuer_id: Option<&str>,
+    options: &VerifyOptions,
+    resolver: &dyn Resolver,
+    checks: &mut Checks,
+    forms: &mut Vec<String>,
+) {
+    const CHECK: &str = "proof";
+    // OB 3.0 §8: at least one proof mechanism must be present.
+    if proofs.is_empty() {
+        checks.fail(CHECK, "no_proof", "the credential carries no proof");
+        return;
+    }
+    let (Some(canonical), Some(issuer_id)) = (canonical, issuer_id) else {
+        checks.fail(
+            CHECK,
+            "proof_not_checkable",
+            "the proof cannot be checked because the document is not well formed",
+        );
+        return;
+    };
+    let many = proofs.len() > 1;
+    for (i, proof) in proofs.iter().enumerate() {
+        let label = if many { format!("proof {}: ", i + 1) } else { String::new() };
+        let Value::Object(proof) = proof else {
+            checks.fail(CHECK, "malformed_proof", format!("{label}the proof is not an object"));
+            continue;
+        };
+        let result = verify_proof(
+            options.canonicalizer.as_ref(),
+            canonical,
+            unsecured,
+            proof,
+            issuer_id,
+            resolver,
+        )
+        .await;
+        match result {
+            Ok(suite) => {
+                forms.push(suite.label().to_owned());
+                checks.pass(
+                    CHECK,
+                    "signature_valid",
+                    format!("{label}{} signature by the issuer's key is valid", suite.label()),
+                );
+            }
+            Err(f) if f.is_unresolved() => {
+                checks.error(CHECK, f.code(), format!("{label}{}", f.message()))
+            }
+            Err(f) => checks.fail(CHECK, f.code(), format!("{label}{}", f.message())),
+        }
+    }
+}
+
+fn date_fields(version: Option<VcVersion>) -> (&'static str, &'static str) {
+    match version {
+        Some(VcVersion::V1) => ("issuanceDate", "expirationDate"),
+        _ => ("validFrom", "validUntil"),
+    }
+}
+
+/// OB 3.0 §13 step 4: not yet valid if now < validFrom, expired if now > validUntil
+/// (VC 1.1: issuanceDate / expirationDate), with the configured clock skew.
+fn check_validity(
+    doc: &Map<String, Value>,
+    version: Option<VcVersion>,
+    options: &VerifyOptions,
+    checks: &mut Checks,
+) {
+    const CHECK: &str = "validity_window";
+    let (from_name, until_name) = date_fields(version);
+    let parse = |name: &str| -> Result<Option<DateTime<Utc>>, String> {
+        match doc.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+                .map(|d| Some(d.with_timezone(&Utc)))
+                .map_err(|_| format!("{name} {s:?} is not a date-time with a time zone")),
+            Some(_) => Err(format!("{name} is not a string")),
+        }
+    };
+    let (from, until) = match (parse(from_name), parse(until_name)) {
+        (Ok(f), Ok(u)) => (f, u),
+        (Err(e), _) | (_, Err(e)) => {
+            checks.fail(CHECK, "invalid_date", e);
+            return;
+        }
+    };
+    let now = options.now;
+    if let Some(from) = from {
+        if now + options.clock_skew < from {
+            checks.fail(
+                CHECK,
+                "not_yet_valid",
+                format!("the credential is not valid before {}", fmt_date(from)),
+            );
+            return;
+        }
+    }
+    if let Some(until) = until {
+        if now - options.clock_skew > until {
+            checks.fail(
+                CHECK,
+                "expired",
+                format!("the credential expired on {}", fmt_date(until)),
+            );
+            return;
+        }
+    }
+    let message = match until {
+        Some(u) => format!("the credential is valid until {}", fmt_date(u)),
+        None => "the credential is valid and does not expire".to_owned(),
+    };
+    checks.pass(CHECK, "within_validity", message);
+}
+
+fn fmt_date(d: DateTime<Utc>) -> String {
+    d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// OB 3.0 §13 step 4 (revocation). Reading status lists arrives with the status issue; until
+/// then a credential that names a status is never reported as not revoked.
+fn check_status(doc: &Map<String, Value>, checks: &mut Checks) {
+    match doc.get("credentialStatus") {
+        None => checks.skip(
+            "status",
+            "no_status",
+            "the credential names no status list, so it cannot be revoked",
+        ),
+        Some(_) => checks.skip_unresolved(
+            "status",
+            "status_not_checked",
+            "the credential names a status list, which this verifier does not read yet; its revocation status is unknown",
+        ),
+    }
+}
+
+/// OB 3.0 §13 step 6: embedded EndorsementCredentials on the credential, its issuer and its
+/// achievement.
+fn collect_endorsements(doc: &Map<String, Value>) -> Vec<Map<String, Value>> {
+    let mut out = Vec::new();
+    let mut add = |v: Option<&Value>| match v {
+        Some(Value::Array(a)) => out.extend(a.iter().filter_map(|e| e.as_object().cloned())),
+        Some(Value::Object(o)) => out.push(o.clone()),
+        _ => {}
+    };
+    add(doc.get("endorsement"));
+    add(doc.get("issuer").and_then(|i| i.get("endorsement")));
+    add(doc
+        .get("credentialSubject")
+        .and_then(|s| s.get("achievement"))
+        .and_then(|a| a.get("endorsement")));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_ob_context;
+
+    #[test]
+    fn ob_context_pattern_matches_the_schema_regex() {
+        for ok in [
+            "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        ] {
+            assert!(is_ob_context(ok), "{ok}");
+        }
+        for bad in [
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+            "http://purl.imsglobal.org/spec/ob/v3p0/context.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.jsonx",
+        ] {
+            assert!(!is_ob_context(bad), "{bad}");
+        }
+    }
+}
