@@ -19,6 +19,9 @@ pub enum CanonError {
     /// A property or type that no context defines.
     #[error("term {0} is not defined by any context")]
     UndefinedTerm(String),
+    /// A `type` value that no context defines (the processor does not say which).
+    #[error("a type value is not defined by any context")]
+    UndefinedType,
     /// Any other JSON-LD expansion or RDF conversion failure.
     #[error("json-ld processing failed: {0}")]
     Invalid(String),
@@ -29,7 +32,7 @@ impl CanonError {
     pub fn code(&self) -> &'static str {
         match self {
             CanonError::UnknownContext(_) => "unknown_context",
-            CanonError::UndefinedTerm(_) => "undefined_term",
+            CanonError::UndefinedTerm(_) | CanonError::UndefinedType => "undefined_term",
             CanonError::Invalid(_) => "json_ld_invalid",
         }
     }
@@ -76,9 +79,7 @@ fn map_expansion_error(e: JsonLdError) -> CanonError {
     use ssi::json_ld::expansion::Error as E;
     match e {
         JsonLdError::Expansion(E::KeyExpansionFailed(key)) => CanonError::UndefinedTerm(key),
-        JsonLdError::Expansion(E::InvalidTypeValue) => {
-            CanonError::UndefinedTerm("a type value".to_owned())
-        }
+        JsonLdError::Expansion(E::InvalidTypeValue) => CanonError::UndefinedType,
         JsonLdError::Expansion(E::ContextProcessing(inner)) => {
             let text = inner.to_string();
             CanonError::Invalid(text)

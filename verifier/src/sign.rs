@@ -63,11 +63,12 @@ impl PendingProof {
     }
 
     /// The secured document: the original with `proof` holding this proof and its signature.
+    /// OB 3.0 §serialization: `proof` is written as an array.
     pub fn finish(self, signature: &[u8; 64]) -> Value {
         let mut proof = self.config;
         proof.insert("proofValue".into(), encode_proof_value(signature).into());
         let mut document = self.document;
-        document.insert("proof".into(), Value::Object(proof));
+        document.insert("proof".into(), Value::Array(vec![Value::Object(proof)]));
         Value::Object(document)
     }
 }

@@ -92,13 +92,23 @@ pub async fn verify(
     Ok(verify_credential(&doc, options, resolver).await)
 }
 
-/// Verifies a parsed credential document.
+/// Verifies a parsed credential document: an OpenBadgeCredential, or a stand-alone
+/// EndorsementCredential (OB 3.0 §14).
 pub async fn verify_credential(
     doc: &Map<String, Value>,
     options: &VerifyOptions,
     resolver: &dyn Resolver,
 ) -> Report {
-    verify_document(doc, Kind::Credential, 0, options, resolver).await
+    let types = types_of(doc.get("type"));
+    let kind = if types.contains(&"EndorsementCredential")
+        && !types.contains(&"OpenBadgeCredential")
+        && !types.contains(&"AchievementCredential")
+    {
+        Kind::Endorsement
+    } else {
+        Kind::Credential
+    };
+    verify_document(doc, kind, 0, options, resolver).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

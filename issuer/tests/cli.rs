@@ -1,0 +1,230 @@
+//! End-to-end through the binaries: `cairn init` → `achievement add` → `issue` →
+//! `cairn-verify verify`, for did:key and did:web issuers, plus tampering and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin(name: &str) -> PathBuf {
+    // Test binaries live in target/<profile>/deps; the CLIs one level up.
+    let mut p = std::env::current_exe().expect("exe");
+    p.pop();
+    if p.ends_with("deps") {
+        p.pop();
+    }
+    p.join(name)
+}
+
+fn cairn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cairn")).args(args).output().expect("run cairn")
+}
+
+/// `cairn-verify` is built by the verifier crate; build it if this test runs alone.
+fn cairn_verify(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let path = bin("cairn-verify");
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "cairn-verifier", "--bin", "cairn-verify"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success());
+    }
+    let mut cmd = Command::new(path);
+    cmd.args(args);
+    match stdin {
+        None => cmd.output().expect("run cairn-verify"),
+        Some(bytes) => {
+            use std::io::Write;
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            let mut input = child.stdin.take().expect("stdin");
+            let bytes = bytes.to_vec();
+            let writer = std::thread::spawn(move || {
+                let _ = input.write_all(&bytes);
+            });
+            let out = child.wait_with_output().expect("wait");
+            let _ = writer.join();
+            out
+        }
+    }
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/achievements")
+}
+
+fn issue_one(dir: &Path, extra: &[&str]) -> PathBuf {
+    let config = dir.join("cairn.toml");
+    let config = config.to_str().expect("utf8");
+    let def = examples().join("formative-assessment.toml");
+    ok(&cairn(&["achievement", "add", "--config", config, def.to_str().expect("utf8")]));
+    let listed = ok(&cairn(&["achievement", "list", "--config", config]));
+    assert!(listed.contains("formative-assessment"), "{listed}");
+    let out = dir.join("credential.json");
+    let mut args = vec![
+        "issue", "--config", config, "--achievement", "formative-assessment",
+        "--recipient-email", "Teacher@Springfield.example", "--recipient-name", "Edna Krabappel",
+        "--evidence", "https://portfolio.example/ek/unit", "--evidence-narrative", "Unit plan and reflection",
+        "--credits", "15", "--valid-until", "2099-01-01T00:00:00Z", "--out", out.to_str().expect("utf8"),
+    ];
+    args.extend_from_slice(extra);
+    ok(&cairn(&args));
+    out
+}
+
+fn exit_code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn did_key_round_trip_and_tampering() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("springfield");
+    let id = ok(&cairn(&["init", dir.to_str().expect("utf8"), "--name", "Springfield Public Schools"]));
+    assert!(id.trim().starts_with("did:key:z6Mk"), "{id}");
+    let file = issue_one(&dir, &["--recipient-did", "did:example:teacher-1"]);
+    let path = file.to_str().expect("utf8");
+
+    let out = cairn_verify(&["verify", path], None);
+    assert_eq!(exit_code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("VALID"));
+
+    let json_out = cairn_verify(&["verify", path, "--json"], None);
+    let report: Value = serde_json::from_slice(&json_out.stdout).expect("json report");
+    assert_eq!(report["verdict"], "valid");
+    assert_eq!(report["proof_forms"][0], "DataIntegrityProof/eddsa-rdfc-2022");
+
+    // The credential carries the email only as a salted hash, and the name as an identifier.
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(!text.to_lowercase().contains("teacher@springfield.example"));
+    let cred: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(cred["credentialSubject"]["id"], "did:example:teacher-1");
+
+    // Tamper: one signed field changed → invalid, exit 1.
+    let tampered = text.replace("\"creditsEarned\": 15.0", "\"creditsEarned\": 150.0");
+    assert_ne!(tampered, text);
+    let out = cairn_verify(&["verify", "-"], Some(tampered.as_bytes()));
+    assert_eq!(exit_code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bad_signature"));
+
+    // Judged at a later instant, it has expired.
+    let out = cairn_verify(&["verify", path, "--now", "2100-01-01T00:00:00Z"], None);
+    assert_eq!(exit_code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("expired"));
+
+    // A second init into the same directory is refused.
+    let again = cairn(&["init", dir.to_str().expect("utf8"), "--name", "X"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already_initialised"));
+}
+
+#[test]
+fn did_web_round_trip_with_offline_document() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("shelbyville");
+    let id = ok(&cairn(&[
+        "init", dir.to_str().expect("utf8"), "--name", "Shelbyville Schools",
+        "--url", "https://credentials.shelbyville.example", "--did-web", "credentials.shelbyville.example",
+    ]));
+    assert_eq!(id.trim(), "did:web:credentials.shelbyville.example");
+    let file = issue_one(&dir, &[]);
+    let config = dir.join("cairn.toml");
+    let doc = ok(&cairn(&["did-document", "--config", config.to_str().expect("utf8")]));
+    let doc_path = tmp.path().join("did.json");
+    std::fs::write(&doc_path, doc).expect("write");
+    let path = file.to_str().expect("utf8");
+
+    // Without the DID document the key cannot be confirmed: indeterminate, exit 2.
+    let out = cairn_verify(&["verify", path], None);
+    assert_eq!(exit_code(&out), 2, "{}", String::from_utf8_lossy(&out.stdout));
+
+    let doc_arg = format!(
+        "https://credentials.shelbyville.example/.well-known/did.json={}",
+        doc_path.display()
+    );
+    let out = cairn_verify(&["verify", path, "--doc", &doc_arg], None);
+    assert_eq!(exit_code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let cred: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert!(cred["id"].as_str().expect("id").starts_with("https://credentials.shelbyville.example/credentials/"));
+    assert!(cred["credentialSubject"]["achievement"]["id"]
+        .as_str()
+        .expect("id")
+        .ends_with("/achievements/formative-assessment"));
+}
+
+#[test]
+fn bad_input_exits_3_with_a_clear_message() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let deep = format!("{}{}", "[".repeat(70), "]".repeat(70));
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"{not json".to_vec(), "invalid_json"),
+        (b"[1, 2, 3]".to_vec(), "not_an_object"),
+        (deep.into_bytes(), "too_deep"),
+        (vec![b'{', 0xc3, 0x28, b'}'], "invalid_utf8"),
+        (vec![b' '; 1024 * 1024 + 10], "input_too_large"),
+        (b"".to_vec(), "empty_input"),
+    ];
+    for (i, (bytes, code)) in cases.into_iter().enumerate() {
+        let file = tmp.path().join(format!("bad-{i}.json"));
+        std::fs::write(&file, &bytes).expect("write");
+        let out = cairn_verify(&["verify", file.to_str().expect("utf8")], None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(exit_code(&out), 3, "{code}: {stderr}");
+        assert!(stderr.contains(code), "{code}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        // Same through stdin.
+        let out = cairn_verify(&["verify", "-"], Some(&bytes));
+        assert_eq!(exit_code(&out), 3, "stdin {code}");
+    }
+    let missing = cairn_verify(&["verify", "/nonexistent/file.json"], None);
+    assert_eq!(exit_code(&missing), 3);
+    let usage = cairn_verify(&["verify"], None);
+    assert_eq!(exit_code(&usage), 3);
+    let bad_now = cairn_verify(&["verify", "-", "--now", "yesterday"], Some(b"{}"));
+    assert_eq!(exit_code(&bad_now), 3);
+}
+
+#[test]
+fn bad_issue_requests_change_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("d");
+    ok(&cairn(&["init", dir.to_str().expect("utf8"), "--name", "D"]));
+    let config = dir.join("cairn.toml");
+    let config = config.to_str().expect("utf8");
+    let def = examples().join("classroom-discourse.json");
+    ok(&cairn(&["achievement", "add", "--config", config, def.to_str().expect("utf8")]));
+    let dup = cairn(&["achievement", "add", "--config", config, def.to_str().expect("utf8")]);
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("achievement_exists"));
+    for (args, code) in [
+        (vec!["--achievement", "nope", "--recipient-email", "a@b.org"], "achievement_not_found"),
+        (vec!["--achievement", "classroom-discourse", "--recipient-email", "not-an-email"], "invalid_input"),
+        (vec!["--achievement", "classroom-discourse", "--recipient-email", "a@b.org", "--evidence", "javascript:alert(1)"], "invalid_input"),
+    ] {
+        let mut full = vec!["issue", "--config", config];
+        full.extend(args);
+        let out = cairn(&full);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(code), "{code}");
+    }
+    // A key file others can read is refused.
+    let key = dir.join("keys/key-1.ed25519.pem");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = cairn(&["issue", "--config", config, "--achievement", "classroom-discourse", "--recipient-email", "a@b.org"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key_file_permissions"));
+}

@@ -1,0 +1,99 @@
+//! The golden vectors in `tests/vectors/{valid,invalid,indeterminate}`: one loop checks that each
+//! credential gets its expected verdict and exactly its expected problem codes.
+//!
+//! `NAME.expect.json`: `{"verdict", "codes": [failed or could-not-check codes], "now", "docs"?:
+//! {URL: FILE relative to the vector}}`. Add a case by adding files
+//! (`cargo run -p cairn-verifier --example make_vectors` regenerates the signed ones).
+
+use std::path::{Path, PathBuf};
+
+use cairn_verifier::{CheckStatus, OfflineResolver, Report, VerifyOptions};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+fn problem_codes(report: &Report) -> Vec<String> {
+    let mut codes: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.status == CheckStatus::Failed
+                || c.status == CheckStatus::Error
+                || (c.status == CheckStatus::Skipped && c.unresolved)
+        })
+        .map(|c| c.code.clone())
+        .collect();
+    codes.sort();
+    codes
+}
+
+fn check(path: &Path) -> Result<(), String> {
+    let expect_path = path.with_extension("expect.json");
+    let expect: Value = serde_json::from_str(
+        &std::fs::read_to_string(&expect_path).map_err(|e| format!("{}: {e}", expect_path.display()))?,
+    )
+    .map_err(|e| e.to_string())?;
+    let now: DateTime<Utc> = expect["now"]
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc))
+        .ok_or("expect.json needs a now")?;
+    let mut resolver = OfflineResolver::new();
+    if let Some(docs) = expect["docs"].as_object() {
+        for (url, file) in docs {
+            let file = path.parent().unwrap_or(Path::new(".")).join(file.as_str().unwrap_or(""));
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            resolver.insert(url, bytes);
+        }
+    }
+    let input = std::fs::read(path).map_err(|e| e.to_string())?;
+    let report = pollster::block_on(cairn_verifier::verify(&input, &VerifyOptions::new(now), &resolver))
+        .map_err(|e| format!("could not evaluate: {e}"))?;
+    let verdict = serde_json::to_value(report.verdict).map_err(|e| e.to_string())?;
+    let mut want: Vec<String> = expect["codes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    want.sort();
+    let got = problem_codes(&report);
+    if verdict != expect["verdict"] || got != want {
+        return Err(format!(
+            "expected {} {:?}, got {} {:?}\n{}",
+            expect["verdict"],
+            want,
+            verdict,
+            got,
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn golden_vectors() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for kind in ["valid", "invalid", "indeterminate"] {
+        let dir = vectors_dir().join(kind);
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "json")
+                    && !p.to_string_lossy().ends_with(".expect.json")
+            })
+            .collect();
+        entries.sort();
+        for path in entries {
+            count += 1;
+            if let Err(e) = check(&path) {
+                failures.push(format!("{}: {e}", path.display()));
+            }
+        }
+    }
+    assert!(count >= 25, "only {count} vectors found");
+    assert!(failures.is_empty(), "{} of {count} vectors failed:\n{}", failures.len(), failures.join("\n\n"));
+}
