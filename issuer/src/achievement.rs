@@ -60,7 +60,12 @@ impl AchievementDefinition {
         };
         let slug = match definition.remove("slug") {
             Some(Value::String(s)) => s,
-            _ => slugify(definition.get("name").and_then(Value::as_str).unwrap_or_default())?,
+            _ => slugify(
+                definition
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            )?,
         };
         Ok(AchievementDefinition { slug, definition })
     }
@@ -160,10 +165,22 @@ mod tests {
         assert_eq!(def.slug, "formative-assessment");
         let cases = [
             (r#"{"name": "x", "description": "d"}"#, "criteria"),
-            (r#"{"name": "x", "description": "d", "criteria": {}}"#, "criteria"),
-            (r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "bogus": 1}"#, "bogus"),
-            (r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "slug": "Bad Slug"}"#, "slug"),
-            (r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "image": "javascript:alert(1)"}"#, "image"),
+            (
+                r#"{"name": "x", "description": "d", "criteria": {}}"#,
+                "criteria",
+            ),
+            (
+                r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "bogus": 1}"#,
+                "bogus",
+            ),
+            (
+                r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "slug": "Bad Slug"}"#,
+                "slug",
+            ),
+            (
+                r#"{"name": "x", "description": "d", "criteria": {"narrative": "n"}, "image": "javascript:alert(1)"}"#,
+                "image",
+            ),
             (r#"[1]"#, "object"),
         ];
         for (text, mention) in cases {
@@ -190,7 +207,10 @@ targetUrl = "https://example.org/intasc/2"
         let def = AchievementDefinition::parse(text, Some("toml")).expect("valid");
         let a = def.to_achievement("urn:uuid:1");
         assert_eq!(a["achievementType"], "MicroCredential");
-        assert_eq!(a["image"], json!({"id": "https://example.org/crt.png", "type": "Image"}));
+        assert_eq!(
+            a["image"],
+            json!({"id": "https://example.org/crt.png", "type": "Image"})
+        );
         assert_eq!(a["alignment"][0]["type"], json!(["Alignment"]));
         assert_eq!(a["creditsAvailable"], json!(1.5));
     }

@@ -40,22 +40,34 @@ pub(crate) fn check_email(email: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::input("recipient email", format!("{email:?} is not an email address")))
+        Err(Error::input(
+            "recipient email",
+            format!("{email:?} is not an email address"),
+        ))
     }
 }
 
 fn check_did(did: &str) -> Result<(), Error> {
     // DID Core §3.1: did:method:method-specific-id.
-    let ok = did.strip_prefix("did:").and_then(|r| r.split_once(':')).is_some_and(|(m, id)| {
-        !m.is_empty()
-            && m.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && !id.is_empty()
-            && id.chars().all(|c| c.is_ascii_alphanumeric() || ".-_:%#".contains(c))
-    });
+    let ok = did
+        .strip_prefix("did:")
+        .and_then(|r| r.split_once(':'))
+        .is_some_and(|(m, id)| {
+            !m.is_empty()
+                && m.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_:%#".contains(c))
+        });
     if ok {
         Ok(())
     } else {
-        Err(Error::input("recipient DID", format!("{did:?} is not a DID")))
+        Err(Error::input(
+            "recipient DID",
+            format!("{did:?} is not a DID"),
+        ))
     }
 }
 
@@ -66,7 +78,10 @@ fn check_url(field: &'static str, url: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::input(field, format!("{url:?} is not an http(s) URL")))
+        Err(Error::input(
+            field,
+            format!("{url:?} is not an http(s) URL"),
+        ))
     }
 }
 
@@ -104,7 +119,11 @@ pub(crate) fn build(
             return Err(Error::input("valid-until", "must be in the future"));
         }
     }
-    if request.recipient_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+    if request
+        .recipient_name
+        .as_deref()
+        .is_some_and(|n| n.trim().is_empty())
+    {
         return Err(Error::input("recipient name", "must not be empty"));
     }
 
@@ -142,7 +161,10 @@ pub(crate) fn build(
         json!([cairn_verifier::VC_V2, cairn_verifier::OB_V3P0_3_0_3]),
     );
     doc.insert("id".into(), credential_id.into());
-    doc.insert("type".into(), json!(["VerifiableCredential", "OpenBadgeCredential"]));
+    doc.insert(
+        "type".into(),
+        json!(["VerifiableCredential", "OpenBadgeCredential"]),
+    );
     if let Some(name) = achievement.get("name") {
         doc.insert("name".into(), name.clone());
     }
@@ -187,17 +209,43 @@ mod tests {
         let ach = json!({"id": "urn:uuid:1", "name": "A"});
         assert!(build(&base, "urn:uuid:2", &profile, &ach, now).is_ok());
         let cases: Vec<IssueRequest> = vec![
-            IssueRequest { recipient_email: "not-an-email".into(), ..base.clone() },
-            IssueRequest { recipient_email: "a b@c.org".into(), ..base.clone() },
-            IssueRequest { recipient_did: Some("did:".into()), ..base.clone() },
-            IssueRequest { evidence_urls: vec!["javascript:alert(1)".into()], ..base.clone() },
-            IssueRequest { credits: Some(-1.0), ..base.clone() },
-            IssueRequest { credits: Some(f64::NAN), ..base.clone() },
-            IssueRequest { valid_until: Some(now - chrono::Duration::days(1)), ..base.clone() },
-            IssueRequest { recipient_name: Some("  ".into()), ..base.clone() },
+            IssueRequest {
+                recipient_email: "not-an-email".into(),
+                ..base.clone()
+            },
+            IssueRequest {
+                recipient_email: "a b@c.org".into(),
+                ..base.clone()
+            },
+            IssueRequest {
+                recipient_did: Some("did:".into()),
+                ..base.clone()
+            },
+            IssueRequest {
+                evidence_urls: vec!["javascript:alert(1)".into()],
+                ..base.clone()
+            },
+            IssueRequest {
+                credits: Some(-1.0),
+                ..base.clone()
+            },
+            IssueRequest {
+                credits: Some(f64::NAN),
+                ..base.clone()
+            },
+            IssueRequest {
+                valid_until: Some(now - chrono::Duration::days(1)),
+                ..base.clone()
+            },
+            IssueRequest {
+                recipient_name: Some("  ".into()),
+                ..base.clone()
+            },
         ];
         for req in cases {
-            let err = build(&req, "urn:uuid:2", &profile, &ach, now).err().map(|e| e.code());
+            let err = build(&req, "urn:uuid:2", &profile, &ach, now)
+                .err()
+                .map(|e| e.code());
             assert_eq!(err, Some("invalid_input"), "{req:?}");
         }
     }

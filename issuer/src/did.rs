@@ -21,9 +21,7 @@ pub fn did_key(key: &ed25519_dalek::VerifyingKey) -> String {
 /// did:web §3.1: `host[:port][/path]` → `did:web:host[%3Aport][:path]`.
 pub fn did_web(host: &str) -> Result<String, Error> {
     let host = host.trim().trim_end_matches('/');
-    let host = host
-        .strip_prefix("https://")
-        .unwrap_or(host);
+    let host = host.strip_prefix("https://").unwrap_or(host);
     let (authority, path) = match host.split_once('/') {
         Some((a, p)) => (a, Some(p)),
         None => (host, None),
@@ -33,9 +31,15 @@ pub fn did_web(host: &str) -> Result<String, Error> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
     if !authority_ok {
-        return Err(Error::input("did-web host", format!("{authority:?} is not a host name")));
+        return Err(Error::input(
+            "did-web host",
+            format!("{authority:?} is not a host name"),
+        ));
     }
-    let mut did = format!("did:web:{}", authority.to_ascii_lowercase().replace(':', "%3A"));
+    let mut did = format!(
+        "did:web:{}",
+        authority.to_ascii_lowercase().replace(':', "%3A")
+    );
     if let Some(path) = path {
         for seg in path.split('/') {
             let ok = !seg.is_empty()
@@ -44,7 +48,10 @@ pub fn did_web(host: &str) -> Result<String, Error> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '~'));
             if !ok {
-                return Err(Error::input("did-web host", format!("path segment {seg:?} is not allowed")));
+                return Err(Error::input(
+                    "did-web host",
+                    format!("path segment {seg:?} is not allowed"),
+                ));
             }
             did.push(':');
             did.push_str(seg);
@@ -54,7 +61,11 @@ pub fn did_web(host: &str) -> Result<String, Error> {
 }
 
 /// The verification method id an issuer signs with.
-pub fn verification_method(issuer_id: &str, key_id: &str, key: &ed25519_dalek::VerifyingKey) -> String {
+pub fn verification_method(
+    issuer_id: &str,
+    key_id: &str,
+    key: &ed25519_dalek::VerifyingKey,
+) -> String {
     if issuer_id.starts_with("did:key:") {
         format!("{issuer_id}#{}", cairn_verifier::encode_multikey(key))
     } else {
@@ -92,9 +103,18 @@ mod tests {
 
     #[test]
     fn did_web_from_hosts() {
-        assert_eq!(did_web("credentials.springfield.k12.us").ok().as_deref(), Some("did:web:credentials.springfield.k12.us"));
-        assert_eq!(did_web("localhost:8443").ok().as_deref(), Some("did:web:localhost%3A8443"));
-        assert_eq!(did_web("https://example.org/district/a/").ok().as_deref(), Some("did:web:example.org:district:a"));
+        assert_eq!(
+            did_web("credentials.springfield.k12.us").ok().as_deref(),
+            Some("did:web:credentials.springfield.k12.us")
+        );
+        assert_eq!(
+            did_web("localhost:8443").ok().as_deref(),
+            Some("did:web:localhost%3A8443")
+        );
+        assert_eq!(
+            did_web("https://example.org/district/a/").ok().as_deref(),
+            Some("did:web:example.org:district:a")
+        );
         for bad in ["", "a b", "x.org/../etc", "user@host"] {
             assert!(did_web(bad).is_err(), "{bad}");
         }

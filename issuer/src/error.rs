@@ -88,19 +88,71 @@ mod tests {
     fn every_variant_has_a_stable_code_and_message() {
         let p = || PathBuf::from("f");
         let all = [
-            (Error::ConfigUnreadable(p(), "m".into()), "config_unreadable", "cannot read config f: m"),
-            (Error::ConfigInvalid(p(), "m".into()), "config_invalid", "config f is invalid: m"),
-            (Error::AlreadyInitialised(p()), "already_initialised", "f already holds an issuer (cairn.toml exists)"),
-            (Error::KeyFilePermissions(p()), "key_file_permissions", "key file f is readable by group or others; run chmod 600 on it"),
-            (Error::KeyInvalid(p(), "m".into()), "key_invalid", "key file f is invalid: m"),
-            (Error::Database("m".into()), "database_error", "database error: m"),
-            (Error::AchievementInvalid("m".into()), "achievement_invalid", "achievement definition is invalid: m"),
-            (Error::AchievementExists("s".into()), "achievement_exists", "an achievement with slug \"s\" already exists"),
-            (Error::AchievementNotFound("s".into()), "achievement_not_found", "no achievement \"s\""),
-            (Error::AchievementArchived("s".into()), "achievement_archived", "achievement \"s\" is archived"),
-            (Error::input("email", "m"), "invalid_input", "invalid email: m"),
-            (Error::Signing("m".into()), "signing_failed", "signing failed: m"),
-            (Error::SelfCheckFailed("c".into()), "self_check_failed", "the signed credential did not verify (c); nothing was stored"),
+            (
+                Error::ConfigUnreadable(p(), "m".into()),
+                "config_unreadable",
+                "cannot read config f: m",
+            ),
+            (
+                Error::ConfigInvalid(p(), "m".into()),
+                "config_invalid",
+                "config f is invalid: m",
+            ),
+            (
+                Error::AlreadyInitialised(p()),
+                "already_initialised",
+                "f already holds an issuer (cairn.toml exists)",
+            ),
+            (
+                Error::KeyFilePermissions(p()),
+                "key_file_permissions",
+                "key file f is readable by group or others; run chmod 600 on it",
+            ),
+            (
+                Error::KeyInvalid(p(), "m".into()),
+                "key_invalid",
+                "key file f is invalid: m",
+            ),
+            (
+                Error::Database("m".into()),
+                "database_error",
+                "database error: m",
+            ),
+            (
+                Error::AchievementInvalid("m".into()),
+                "achievement_invalid",
+                "achievement definition is invalid: m",
+            ),
+            (
+                Error::AchievementExists("s".into()),
+                "achievement_exists",
+                "an achievement with slug \"s\" already exists",
+            ),
+            (
+                Error::AchievementNotFound("s".into()),
+                "achievement_not_found",
+                "no achievement \"s\"",
+            ),
+            (
+                Error::AchievementArchived("s".into()),
+                "achievement_archived",
+                "achievement \"s\" is archived",
+            ),
+            (
+                Error::input("email", "m"),
+                "invalid_input",
+                "invalid email: m",
+            ),
+            (
+                Error::Signing("m".into()),
+                "signing_failed",
+                "signing failed: m",
+            ),
+            (
+                Error::SelfCheckFailed("c".into()),
+                "self_check_failed",
+                "the signed credential did not verify (c); nothing was stored",
+            ),
             (Error::Io(p(), "m".into()), "io_error", "i/o error on f: m"),
         ];
         for (err, code, message) in all {

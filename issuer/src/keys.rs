@@ -23,7 +23,10 @@ impl std::fmt::Debug for IssuerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IssuerKey")
             .field("key_id", &self.key_id)
-            .field("public", &cairn_verifier::encode_multikey(&self.verifying_key()))
+            .field(
+                "public",
+                &cairn_verifier::encode_multikey(&self.verifying_key()),
+            )
             .finish_non_exhaustive()
     }
 }

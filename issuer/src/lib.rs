@@ -15,14 +15,14 @@ mod store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cairn_verifier::{
-    GeneralCanonicalizer, OfflineResolver, PendingProof, Verdict, VerifyOptions,
-};
+use cairn_verifier::{GeneralCanonicalizer, OfflineResolver, PendingProof, Verdict, VerifyOptions};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 pub use achievement::AchievementDefinition;
-pub use config::{Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ENV_DATABASE_URL};
+pub use config::{
+    Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ENV_DATABASE_URL,
+};
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
 pub use error::Error;
@@ -63,10 +63,15 @@ impl Issuer {
         }
         if let Some(url) = &options.url {
             if !url.starts_with("https://") && !url.starts_with("http://") {
-                return Err(Error::input("url", format!("{url:?} is not an http(s) URL")));
+                return Err(Error::input(
+                    "url",
+                    format!("{url:?} is not an http(s) URL"),
+                ));
             }
         }
-        let key = options.key.unwrap_or_else(|| IssuerKey::generate(FIRST_KEY_ID));
+        let key = options
+            .key
+            .unwrap_or_else(|| IssuerKey::generate(FIRST_KEY_ID));
         let issuer_id = match &options.identity {
             IdentityKind::DidKey => did::did_key(&key.verifying_key()),
             IdentityKind::DidWeb(host) => did::did_web(host)?,

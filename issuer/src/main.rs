@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cairn_issuer::{
-    AchievementDefinition, Actor, Error, IdentityKind, InitOptions, IssueRequest, Issuer,
-    IssuerKey,
+    AchievementDefinition, Actor, Error, IdentityKind, InitOptions, IssueRequest, Issuer, IssuerKey,
 };
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -17,7 +16,11 @@ const EXAMPLE_ACHIEVEMENT: &str =
     include_str!("../../examples/achievements/formative-assessment.toml");
 
 #[derive(Parser)]
-#[command(name = "cairn", version, about = "Issue Open Badges 3.0 micro-credentials")]
+#[command(
+    name = "cairn",
+    version,
+    about = "Issue Open Badges 3.0 micro-credentials"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -231,7 +234,11 @@ async fn run(command: Command) -> Result<(), Error> {
 }
 
 fn example_key() -> Result<IssuerKey, Error> {
-    IssuerKey::from_pem("key-1", EXAMPLE_KEY_PEM, Path::new("keys.example/key-1.ed25519.pem"))
+    IssuerKey::from_pem(
+        "key-1",
+        EXAMPLE_KEY_PEM,
+        Path::new("keys.example/key-1.ed25519.pem"),
+    )
 }
 
 fn read_definition(file: &Path) -> Result<AchievementDefinition, Error> {

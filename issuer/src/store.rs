@@ -152,7 +152,15 @@ impl Store {
         .bind(&a.created_at)
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, &a.created_at, actor, "achievement.add", Some(&a.id), None).await?;
+        audit(
+            &mut tx,
+            &a.created_at,
+            actor,
+            "achievement.add",
+            Some(&a.id),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -200,7 +208,15 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({"achievement": c.achievement_id});
-        audit(&mut tx, c.issued_at, actor, "credential.issue", Some(c.id), Some(&detail)).await?;
+        audit(
+            &mut tx,
+            c.issued_at,
+            actor,
+            "credential.issue",
+            Some(c.id),
+            Some(&detail),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -220,10 +236,11 @@ impl Store {
 
     /// Ids of credentials whose recipient lookup hash is `lookup`.
     pub async fn credentials_for_recipient(&self, lookup: &str) -> Result<Vec<String>, Error> {
-        let rows = sqlx::query("SELECT id FROM credentials WHERE recipient_lookup = ? ORDER BY issued_at")
-            .bind(lookup)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id FROM credentials WHERE recipient_lookup = ? ORDER BY issued_at")
+                .bind(lookup)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
@@ -270,14 +287,16 @@ async fn audit(
     subject: Option<&str>,
     detail: Option<&Value>,
 ) -> Result<(), Error> {
-    sqlx::query("INSERT INTO audit_log (at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?)")
-        .bind(at)
-        .bind(&actor.0)
-        .bind(action)
-        .bind(subject)
-        .bind(detail.map(Value::to_string))
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(at)
+    .bind(&actor.0)
+    .bind(action)
+    .bind(subject)
+    .bind(detail.map(Value::to_string))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -289,13 +308,24 @@ mod tests {
     async fn audit_log_is_append_only() {
         let store = Store::open("sqlite::memory:", true).await.expect("open");
         let mut tx = store.pool().begin().await.expect("tx");
-        audit(&mut tx, "2026-01-01T00:00:00Z", &Actor("t".into()), "x", None, None)
-            .await
-            .expect("insert");
+        audit(
+            &mut tx,
+            "2026-01-01T00:00:00Z",
+            &Actor("t".into()),
+            "x",
+            None,
+            None,
+        )
+        .await
+        .expect("insert");
         tx.commit().await.expect("commit");
-        let update = sqlx::query("UPDATE audit_log SET action = 'y'").execute(store.pool()).await;
+        let update = sqlx::query("UPDATE audit_log SET action = 'y'")
+            .execute(store.pool())
+            .await;
         assert!(update.is_err());
-        let delete = sqlx::query("DELETE FROM audit_log").execute(store.pool()).await;
+        let delete = sqlx::query("DELETE FROM audit_log")
+            .execute(store.pool())
+            .await;
         assert!(delete.is_err());
         assert_eq!(store.audit_log().await.expect("log").len(), 1);
     }

@@ -1,5 +1,6 @@
 //! End-to-end through the binaries: `cairn init` → `achievement add` → `issue` →
 //! `cairn-verify verify`, for did:key and did:web issuers, plus tampering and bad input.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,7 +18,10 @@ fn bin(name: &str) -> PathBuf {
 }
 
 fn cairn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cairn")).args(args).output().expect("run cairn")
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .output()
+        .expect("run cairn")
 }
 
 /// `cairn-verify` is built by the verifier crate; build it if this test runs alone.
@@ -25,7 +29,14 @@ fn cairn_verify(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let path = bin("cairn-verify");
     if !path.exists() {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "cairn-verifier", "--bin", "cairn-verify"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "cairn-verifier",
+                "--bin",
+                "cairn-verify",
+            ])
             .status()
             .expect("cargo build");
         assert!(status.success());
@@ -72,15 +83,36 @@ fn issue_one(dir: &Path, extra: &[&str]) -> PathBuf {
     let config = dir.join("cairn.toml");
     let config = config.to_str().expect("utf8");
     let def = examples().join("formative-assessment.toml");
-    ok(&cairn(&["achievement", "add", "--config", config, def.to_str().expect("utf8")]));
+    ok(&cairn(&[
+        "achievement",
+        "add",
+        "--config",
+        config,
+        def.to_str().expect("utf8"),
+    ]));
     let listed = ok(&cairn(&["achievement", "list", "--config", config]));
     assert!(listed.contains("formative-assessment"), "{listed}");
     let out = dir.join("credential.json");
     let mut args = vec![
-        "issue", "--config", config, "--achievement", "formative-assessment",
-        "--recipient-email", "Teacher@Springfield.example", "--recipient-name", "Edna Krabappel",
-        "--evidence", "https://portfolio.example/ek/unit", "--evidence-narrative", "Unit plan and reflection",
-        "--credits", "15", "--valid-until", "2099-01-01T00:00:00Z", "--out", out.to_str().expect("utf8"),
+        "issue",
+        "--config",
+        config,
+        "--achievement",
+        "formative-assessment",
+        "--recipient-email",
+        "Teacher@Springfield.example",
+        "--recipient-name",
+        "Edna Krabappel",
+        "--evidence",
+        "https://portfolio.example/ek/unit",
+        "--evidence-narrative",
+        "Unit plan and reflection",
+        "--credits",
+        "15",
+        "--valid-until",
+        "2099-01-01T00:00:00Z",
+        "--out",
+        out.to_str().expect("utf8"),
     ];
     args.extend_from_slice(extra);
     ok(&cairn(&args));
@@ -95,19 +127,32 @@ fn exit_code(out: &Output) -> i32 {
 fn did_key_round_trip_and_tampering() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("springfield");
-    let id = ok(&cairn(&["init", dir.to_str().expect("utf8"), "--name", "Springfield Public Schools"]));
+    let id = ok(&cairn(&[
+        "init",
+        dir.to_str().expect("utf8"),
+        "--name",
+        "Springfield Public Schools",
+    ]));
     assert!(id.trim().starts_with("did:key:z6Mk"), "{id}");
     let file = issue_one(&dir, &["--recipient-did", "did:example:teacher-1"]);
     let path = file.to_str().expect("utf8");
 
     let out = cairn_verify(&["verify", path], None);
-    assert_eq!(exit_code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("VALID"));
 
     let json_out = cairn_verify(&["verify", path, "--json"], None);
     let report: Value = serde_json::from_slice(&json_out.stdout).expect("json report");
     assert_eq!(report["verdict"], "valid");
-    assert_eq!(report["proof_forms"][0], "DataIntegrityProof/eddsa-rdfc-2022");
+    assert_eq!(
+        report["proof_forms"][0],
+        "DataIntegrityProof/eddsa-rdfc-2022"
+    );
 
     // The credential carries the email only as a salted hash, and the name as an identifier.
     let text = std::fs::read_to_string(&file).expect("read");
@@ -138,29 +183,53 @@ fn did_web_round_trip_with_offline_document() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("shelbyville");
     let id = ok(&cairn(&[
-        "init", dir.to_str().expect("utf8"), "--name", "Shelbyville Schools",
-        "--url", "https://credentials.shelbyville.example", "--did-web", "credentials.shelbyville.example",
+        "init",
+        dir.to_str().expect("utf8"),
+        "--name",
+        "Shelbyville Schools",
+        "--url",
+        "https://credentials.shelbyville.example",
+        "--did-web",
+        "credentials.shelbyville.example",
     ]));
     assert_eq!(id.trim(), "did:web:credentials.shelbyville.example");
     let file = issue_one(&dir, &[]);
     let config = dir.join("cairn.toml");
-    let doc = ok(&cairn(&["did-document", "--config", config.to_str().expect("utf8")]));
+    let doc = ok(&cairn(&[
+        "did-document",
+        "--config",
+        config.to_str().expect("utf8"),
+    ]));
     let doc_path = tmp.path().join("did.json");
     std::fs::write(&doc_path, doc).expect("write");
     let path = file.to_str().expect("utf8");
 
     // Without the DID document the key cannot be confirmed: indeterminate, exit 2.
     let out = cairn_verify(&["verify", path], None);
-    assert_eq!(exit_code(&out), 2, "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        exit_code(&out),
+        2,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let doc_arg = format!(
         "https://credentials.shelbyville.example/.well-known/did.json={}",
         doc_path.display()
     );
     let out = cairn_verify(&["verify", path, "--doc", &doc_arg], None);
-    assert_eq!(exit_code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
-    let cred: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
-    assert!(cred["id"].as_str().expect("id").starts_with("https://credentials.shelbyville.example/credentials/"));
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let cred: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    assert!(cred["id"]
+        .as_str()
+        .expect("id")
+        .starts_with("https://credentials.shelbyville.example/credentials/"));
     assert!(cred["credentialSubject"]["achievement"]["id"]
         .as_str()
         .expect("id")
@@ -203,28 +272,77 @@ fn bad_input_exits_3_with_a_clear_message() {
 fn bad_issue_requests_change_nothing() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("d");
-    ok(&cairn(&["init", dir.to_str().expect("utf8"), "--name", "D"]));
+    ok(&cairn(&[
+        "init",
+        dir.to_str().expect("utf8"),
+        "--name",
+        "D",
+    ]));
     let config = dir.join("cairn.toml");
     let config = config.to_str().expect("utf8");
     let def = examples().join("classroom-discourse.json");
-    ok(&cairn(&["achievement", "add", "--config", config, def.to_str().expect("utf8")]));
-    let dup = cairn(&["achievement", "add", "--config", config, def.to_str().expect("utf8")]);
+    ok(&cairn(&[
+        "achievement",
+        "add",
+        "--config",
+        config,
+        def.to_str().expect("utf8"),
+    ]));
+    let dup = cairn(&[
+        "achievement",
+        "add",
+        "--config",
+        config,
+        def.to_str().expect("utf8"),
+    ]);
     assert!(String::from_utf8_lossy(&dup.stderr).contains("achievement_exists"));
     for (args, code) in [
-        (vec!["--achievement", "nope", "--recipient-email", "a@b.org"], "achievement_not_found"),
-        (vec!["--achievement", "classroom-discourse", "--recipient-email", "not-an-email"], "invalid_input"),
-        (vec!["--achievement", "classroom-discourse", "--recipient-email", "a@b.org", "--evidence", "javascript:alert(1)"], "invalid_input"),
+        (
+            vec!["--achievement", "nope", "--recipient-email", "a@b.org"],
+            "achievement_not_found",
+        ),
+        (
+            vec![
+                "--achievement",
+                "classroom-discourse",
+                "--recipient-email",
+                "not-an-email",
+            ],
+            "invalid_input",
+        ),
+        (
+            vec![
+                "--achievement",
+                "classroom-discourse",
+                "--recipient-email",
+                "a@b.org",
+                "--evidence",
+                "javascript:alert(1)",
+            ],
+            "invalid_input",
+        ),
     ] {
         let mut full = vec!["issue", "--config", config];
         full.extend(args);
         let out = cairn(&full);
         assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains(code), "{code}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(code),
+            "{code}"
+        );
     }
     // A key file others can read is refused.
     let key = dir.join("keys/key-1.ed25519.pem");
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    let out = cairn(&["issue", "--config", config, "--achievement", "classroom-discourse", "--recipient-email", "a@b.org"]);
+    let out = cairn(&[
+        "issue",
+        "--config",
+        config,
+        "--achievement",
+        "classroom-discourse",
+        "--recipient-email",
+        "a@b.org",
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("key_file_permissions"));
 }

@@ -1,16 +1,16 @@
 //! Library-level issuer tests: every issued credential validates against the official OB 3.0
 //! JSON Schema, verifies, and is stored with its audit entry.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::PathBuf;
 
-use cairn_issuer::{
-    AchievementDefinition, Actor, IdentityKind, InitOptions, IssueRequest, Issuer,
-};
+use cairn_issuer::{AchievementDefinition, Actor, IdentityKind, InitOptions, IssueRequest, Issuer};
 use chrono::Utc;
 use serde_json::Value;
 
 fn schema() -> jsonschema::Validator {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/achievementcredential.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/spec/achievementcredential.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (CI provides ../shared)", path.display()));
     let schema: Value = serde_json::from_str(&text).expect("json");
@@ -21,7 +21,9 @@ fn schema() -> jsonschema::Validator {
 }
 
 fn definition(file: &str) -> AchievementDefinition {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/achievements").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/achievements")
+        .join(file);
     let text = std::fs::read_to_string(&path).expect("read");
     AchievementDefinition::parse(&text, path.extension().and_then(|e| e.to_str())).expect("valid")
 }
@@ -32,12 +34,20 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
     let actor = Actor("test".into());
     for (identity, url) in [
         (IdentityKind::DidKey, None),
-        (IdentityKind::DidWeb("credentials.example.org".into()), Some("https://credentials.example.org".to_owned())),
+        (
+            IdentityKind::DidWeb("credentials.example.org".into()),
+            Some("https://credentials.example.org".to_owned()),
+        ),
     ] {
         let tmp = tempfile::tempdir().expect("tmp");
         let issuer = Issuer::init(
             &tmp.path().join("i"),
-            InitOptions { name: "Example District".into(), url, identity, key: None },
+            InitOptions {
+                name: "Example District".into(),
+                url,
+                identity,
+                key: None,
+            },
             &actor,
         )
         .await
@@ -64,17 +74,34 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
             ];
             for req in &requests {
                 let cred = issuer.issue(req, Utc::now(), &actor).await.expect("issue");
-                let errors: Vec<String> = validator.iter_errors(&cred).map(|e| format!("{}: {e}", e.instance_path())).collect();
+                let errors: Vec<String> = validator
+                    .iter_errors(&cred)
+                    .map(|e| format!("{}: {e}", e.instance_path()))
+                    .collect();
                 assert!(errors.is_empty(), "{file}: {errors:?}\n{cred:#}");
                 let id = cred["id"].as_str().expect("id");
-                assert_eq!(issuer.store().credential(id).await.expect("get"), Some(cred.clone()));
+                assert_eq!(
+                    issuer.store().credential(id).await.expect("get"),
+                    Some(cred.clone())
+                );
             }
         }
         let lookup = cairn_issuer::recipient_lookup(" T@Example.org ");
-        assert_eq!(issuer.store().credentials_for_recipient(&lookup).await.expect("search").len(), 4);
+        assert_eq!(
+            issuer
+                .store()
+                .credentials_for_recipient(&lookup)
+                .await
+                .expect("search")
+                .len(),
+            4
+        );
         let log = issuer.store().audit_log().await.expect("log");
         let actions: Vec<&str> = log.iter().map(|(_, _, a, _)| a.as_str()).collect();
-        assert_eq!(actions.iter().filter(|a| **a == "credential.issue").count(), 4);
+        assert_eq!(
+            actions.iter().filter(|a| **a == "credential.issue").count(),
+            4
+        );
         assert_eq!(actions[0], "issuer.init");
     }
 }

@@ -2,6 +2,7 @@
 //! fixed dates). Run: `cargo run -p cairn-verifier --example make_vectors`.
 //!
 //! Keys: A is the TEST-ONLY `keys.example/key-1.ed25519.pem`; B is derived from a fixed seed.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::{Path, PathBuf};
 
@@ -36,8 +37,10 @@ impl Out {
             "invalid" => "invalid",
             _ => "indeterminate",
         };
-        let docs: serde_json::Map<String, Value> =
-            docs.iter().map(|(u, f)| ((*u).to_owned(), json!(f))).collect();
+        let docs: serde_json::Map<String, Value> = docs
+            .iter()
+            .map(|(u, f)| ((*u).to_owned(), json!(f)))
+            .collect();
         let mut expect = json!({"verdict": verdict, "codes": codes, "now": NOW});
         if !docs.is_empty() {
             expect["docs"] = Value::Object(docs);
@@ -103,7 +106,12 @@ fn sign(canon: &GeneralCanonicalizer, doc: &Value, key: &SigningKey, vm: &str) -
 }
 
 /// Signs with a proof whose fields are set by hand (for legacy and deliberately odd proofs).
-fn sign_custom(canon: &GeneralCanonicalizer, doc: &Value, key: &SigningKey, mut proof: serde_json::Map<String, Value>) -> Value {
+fn sign_custom(
+    canon: &GeneralCanonicalizer,
+    doc: &Value,
+    key: &SigningKey,
+    mut proof: serde_json::Map<String, Value>,
+) -> Value {
     let mut config = proof.clone();
     config.insert("@context".into(), doc["@context"].clone());
     let c_config = canon.canonicalize(&Value::Object(config)).expect("config");
@@ -111,13 +119,21 @@ fn sign_custom(canon: &GeneralCanonicalizer, doc: &Value, key: &SigningKey, mut 
     let mut hash = Sha256::digest(c_config.as_bytes()).to_vec();
     hash.extend_from_slice(&Sha256::digest(c_doc.as_bytes()));
     let sig = key.sign(&hash).to_bytes();
-    proof.insert("proofValue".into(), cairn_verifier::encode_proof_value(&sig).into());
+    proof.insert(
+        "proofValue".into(),
+        cairn_verifier::encode_proof_value(&sig).into(),
+    );
     let mut out = doc.clone();
     out["proof"] = json!([Value::Object(proof)]);
     out
 }
 
-fn proof_fields(kind: &str, suite: Option<&str>, vm: &str, purpose: &str) -> serde_json::Map<String, Value> {
+fn proof_fields(
+    kind: &str,
+    suite: Option<&str>,
+    vm: &str,
+    purpose: &str,
+) -> serde_json::Map<String, Value> {
     let mut p = serde_json::Map::new();
     p.insert("type".into(), kind.into());
     if let Some(s) = suite {
@@ -135,15 +151,23 @@ fn main() {
     let a = SigningKey::from_pkcs8_pem(&pem).expect("pkcs8");
     let b = SigningKey::from_bytes(&[7u8; 32]);
     let canon = GeneralCanonicalizer::default();
-    let out = Out { dir: root.join("tests/vectors") };
+    let out = Out {
+        dir: root.join("tests/vectors"),
+    };
     let _ = std::fs::remove_dir_all(&out.dir);
 
-    let base = credential(&did_key(&a), "urn:uuid:7f3c1a52-0000-4000-8000-000000000001");
+    let base = credential(
+        &did_key(&a),
+        "urn:uuid:7f3c1a52-0000-4000-8000-000000000001",
+    );
     let good = sign(&canon, &base, &a, &did_key_vm(&a));
     out.case("valid", "did-key", &good, &[], &[]);
 
     // did:web issuer, key published in its DID document (supplied offline).
-    let web = credential(WEB_DID, "https://credentials.springfield.example/credentials/2");
+    let web = credential(
+        WEB_DID,
+        "https://credentials.springfield.example/credentials/2",
+    );
     let web_vm = format!("{WEB_DID}#key-1");
     out.write("docs/springfield-did.json", &json!({
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
@@ -152,29 +176,70 @@ fn main() {
         "assertionMethod": [web_vm]
     }));
     let web_signed = sign(&canon, &web, &a, &web_vm);
-    out.case("valid", "did-web", &web_signed, &[], &[(WEB_DOC_URL, "../docs/springfield-did.json")]);
-    out.case("indeterminate", "did-web-document-unavailable", &web_signed, &["key_unresolved"], &[]);
+    out.case(
+        "valid",
+        "did-web",
+        &web_signed,
+        &[],
+        &[(WEB_DOC_URL, "../docs/springfield-did.json")],
+    );
+    out.case(
+        "indeterminate",
+        "did-web-document-unavailable",
+        &web_signed,
+        &["key_unresolved"],
+        &[],
+    );
     out.write("docs/springfield-did-no-assertion.json", &json!({
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": WEB_DID,
         "verificationMethod": [{"id": web_vm, "type": "Multikey", "controller": WEB_DID, "publicKeyMultibase": multikey(&a)}],
         "authentication": [web_vm]
     }));
-    out.case("invalid", "did-web-key-not-for-assertions", &web_signed, &["key_not_authorized"], &[(WEB_DOC_URL, "../docs/springfield-did-no-assertion.json")]);
+    out.case(
+        "invalid",
+        "did-web-key-not-for-assertions",
+        &web_signed,
+        &["key_not_authorized"],
+        &[(WEB_DOC_URL, "../docs/springfield-did-no-assertion.json")],
+    );
 
     // VC 1.1-era shape: credentials/v1, the original OB context, issuanceDate/expirationDate.
     let mut v1 = base.clone();
-    v1["@context"] = json!([cairn_verifier::VC_V1, "https://purl.imsglobal.org/spec/ob/v3p0/context.json", "https://w3id.org/security/data-integrity/v2"]);
+    v1["@context"] = json!([
+        cairn_verifier::VC_V1,
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "https://w3id.org/security/data-integrity/v2"
+    ]);
     let m = v1.as_object_mut().expect("object");
     m.remove("validFrom");
     m.insert("issuanceDate".into(), "2026-01-15T09:00:00Z".into());
     m.insert("expirationDate".into(), "2030-01-01T00:00:00Z".into());
-    out.case("valid", "vc11-era", &sign(&canon, &v1, &a, &did_key_vm(&a)), &[], &[]);
+    out.case(
+        "valid",
+        "vc11-era",
+        &sign(&canon, &v1, &a, &did_key_vm(&a)),
+        &[],
+        &[],
+    );
 
     // Legacy Ed25519Signature2020 proof (verify-only in Cairn).
     let mut legacy = base.clone();
-    legacy["@context"].as_array_mut().expect("array").push(json!("https://w3id.org/security/suites/ed25519-2020/v1"));
-    let legacy = sign_custom(&canon, &legacy, &a, proof_fields("Ed25519Signature2020", None, &did_key_vm(&a), "assertionMethod"));
+    legacy["@context"]
+        .as_array_mut()
+        .expect("array")
+        .push(json!("https://w3id.org/security/suites/ed25519-2020/v1"));
+    let legacy = sign_custom(
+        &canon,
+        &legacy,
+        &a,
+        proof_fields(
+            "Ed25519Signature2020",
+            None,
+            &did_key_vm(&a),
+            "assertionMethod",
+        ),
+    );
     out.case("valid", "ed25519-signature-2020", &legacy, &[], &[]);
 
     // An embedded endorsement by another issuer (key B).
@@ -194,54 +259,152 @@ fn main() {
     let endorsement = sign(&canon, &endorsement, &b, &did_key_vm(&b));
     let mut endorsed = base.clone();
     endorsed["credentialSubject"]["achievement"]["endorsement"] = json!([endorsement.clone()]);
-    out.case("valid", "with-endorsement", &sign(&canon, &endorsed, &a, &did_key_vm(&a)), &[], &[]);
+    out.case(
+        "valid",
+        "with-endorsement",
+        &sign(&canon, &endorsed, &a, &did_key_vm(&a)),
+        &[],
+        &[],
+    );
     let mut bad_endorsement = endorsement.clone();
     bad_endorsement["credentialSubject"]["endorsementComment"] = json!("Not endorsed.");
     let mut endorsed_bad = base.clone();
     endorsed_bad["credentialSubject"]["achievement"]["endorsement"] = json!([bad_endorsement]);
-    out.case("invalid", "endorsement-tampered", &sign(&canon, &endorsed_bad, &a, &did_key_vm(&a)), &["endorsement_invalid"], &[]);
+    out.case(
+        "invalid",
+        "endorsement-tampered",
+        &sign(&canon, &endorsed_bad, &a, &did_key_vm(&a)),
+        &["endorsement_invalid"],
+        &[],
+    );
 
     // Tampering with signed fields.
     let tamper = |path: &[&str], value: Value| {
         let mut t = good.clone();
         let mut cur = &mut t;
         for p in &path[..path.len() - 1] {
-            cur = if let Ok(i) = p.parse::<usize>() { &mut cur[i] } else { &mut cur[*p] };
+            cur = if let Ok(i) = p.parse::<usize>() {
+                &mut cur[i]
+            } else {
+                &mut cur[*p]
+            };
         }
         cur[path[path.len() - 1]] = value;
         t
     };
-    out.case("invalid", "tampered-name", &tamper(&["name"], json!("Formative Assessment Mastery")), &["bad_signature"], &[]);
-    out.case("invalid", "tampered-credits", &tamper(&["credentialSubject", "creditsEarned"], json!(150)), &["bad_signature"], &[]);
-    out.case("invalid", "tampered-achievement", &tamper(&["credentialSubject", "achievement", "name"], json!("Principal Licensure")), &["bad_signature"], &[]);
-    out.case("invalid", "tampered-issuer-name", &tamper(&["issuer", "name"], json!("Shelbyville Public Schools")), &["bad_signature"], &[]);
-    out.case("invalid", "tampered-proof-created", &tamper(&["proof", "0", "created"], json!("2026-01-16T09:00:00Z")), &["bad_signature"], &[]);
+    out.case(
+        "invalid",
+        "tampered-name",
+        &tamper(&["name"], json!("Formative Assessment Mastery")),
+        &["bad_signature"],
+        &[],
+    );
+    out.case(
+        "invalid",
+        "tampered-credits",
+        &tamper(&["credentialSubject", "creditsEarned"], json!(150)),
+        &["bad_signature"],
+        &[],
+    );
+    out.case(
+        "invalid",
+        "tampered-achievement",
+        &tamper(
+            &["credentialSubject", "achievement", "name"],
+            json!("Principal Licensure"),
+        ),
+        &["bad_signature"],
+        &[],
+    );
+    out.case(
+        "invalid",
+        "tampered-issuer-name",
+        &tamper(&["issuer", "name"], json!("Shelbyville Public Schools")),
+        &["bad_signature"],
+        &[],
+    );
+    out.case(
+        "invalid",
+        "tampered-proof-created",
+        &tamper(&["proof", "0", "created"], json!("2026-01-16T09:00:00Z")),
+        &["bad_signature"],
+        &[],
+    );
 
     // Signed by key B while naming key A.
     let mut other = base.clone();
     other = sign(&canon, &std::mem::take(&mut other), &b, &did_key_vm(&a));
-    out.case("invalid", "signed-by-another-key", &other, &["bad_signature"], &[]);
+    out.case(
+        "invalid",
+        "signed-by-another-key",
+        &other,
+        &["bad_signature"],
+        &[],
+    );
     // Signed by key B, naming key B, for an issuer that is A.
-    out.case("invalid", "key-of-another-issuer", &sign(&canon, &base, &b, &did_key_vm(&b)), &["key_not_issuers"], &[]);
+    out.case(
+        "invalid",
+        "key-of-another-issuer",
+        &sign(&canon, &base, &b, &did_key_vm(&b)),
+        &["key_not_issuers"],
+        &[],
+    );
 
     // Validity window.
     let mut expired = base.clone();
     expired["validUntil"] = json!("2026-03-01T00:00:00Z");
-    out.case("invalid", "expired", &sign(&canon, &expired, &a, &did_key_vm(&a)), &["expired"], &[]);
+    out.case(
+        "invalid",
+        "expired",
+        &sign(&canon, &expired, &a, &did_key_vm(&a)),
+        &["expired"],
+        &[],
+    );
     let mut future = base.clone();
     future["validFrom"] = json!("2027-01-01T00:00:00Z");
-    out.case("invalid", "not-yet-valid", &sign(&canon, &future, &a, &did_key_vm(&a)), &["not_yet_valid"], &[]);
+    out.case(
+        "invalid",
+        "not-yet-valid",
+        &sign(&canon, &future, &a, &did_key_vm(&a)),
+        &["not_yet_valid"],
+        &[],
+    );
 
     // Contexts and terms.
     let mut no_ob = good.clone();
     no_ob["@context"] = json!([cairn_verifier::VC_V2]);
-    out.case("invalid", "missing-ob-context", &no_ob, &["missing_ob_context", "undefined_term", "proof_not_checkable"], &[]);
+    out.case(
+        "invalid",
+        "missing-ob-context",
+        &no_ob,
+        &[
+            "missing_ob_context",
+            "undefined_term",
+            "proof_not_checkable",
+        ],
+        &[],
+    );
     let mut unknown_ctx = good.clone();
-    unknown_ctx["@context"].as_array_mut().expect("array").push(json!("https://evil.example/context.json"));
-    out.case("invalid", "unknown-context", &unknown_ctx, &["unknown_context", "proof_not_checkable"], &[]);
+    unknown_ctx["@context"]
+        .as_array_mut()
+        .expect("array")
+        .push(json!("https://evil.example/context.json"));
+    out.case(
+        "invalid",
+        "unknown-context",
+        &unknown_ctx,
+        &["unknown_context", "proof_not_checkable"],
+        &[],
+    );
     let mut undefined = good.clone();
     undefined["credentialSubject"]["salaryStep"] = json!(3);
-    out.case("invalid", "undefined-term", &undefined, &["undefined_term", "proof_not_checkable"], &[]);
+    out.case(
+        "invalid",
+        "undefined-term",
+        &undefined,
+        &["undefined_term", "proof_not_checkable"],
+        &[],
+    );
 
     // Proof encodings, suites and purposes.
     let b64 = {
@@ -249,20 +412,70 @@ fn main() {
         let z = t["proof"][0]["proofValue"].as_str().expect("pv").to_owned();
         let raw = bs58::decode(&z[1..]).into_vec().expect("b58");
         use base64::Engine;
-        t["proof"][0]["proofValue"] = json!(format!("u{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)));
+        t["proof"][0]["proofValue"] = json!(format!(
+            "u{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+        ));
         t
     };
-    out.case("invalid", "base64url-proof-value", &b64, &["invalid_proof_value_encoding"], &[]);
-    let odd_suite = sign_custom(&canon, &base, &a, proof_fields("DataIntegrityProof", Some("eddsa-2022"), &did_key_vm(&a), "assertionMethod"));
-    out.case("invalid", "unknown-cryptosuite", &odd_suite, &["unknown_cryptosuite"], &[]);
-    let auth = sign_custom(&canon, &base, &a, proof_fields("DataIntegrityProof", Some("eddsa-rdfc-2022"), &did_key_vm(&a), "authentication"));
-    out.case("invalid", "authentication-purpose", &auth, &["wrong_proof_purpose"], &[]);
+    out.case(
+        "invalid",
+        "base64url-proof-value",
+        &b64,
+        &["invalid_proof_value_encoding"],
+        &[],
+    );
+    let odd_suite = sign_custom(
+        &canon,
+        &base,
+        &a,
+        proof_fields(
+            "DataIntegrityProof",
+            Some("eddsa-2022"),
+            &did_key_vm(&a),
+            "assertionMethod",
+        ),
+    );
+    out.case(
+        "invalid",
+        "unknown-cryptosuite",
+        &odd_suite,
+        &["unknown_cryptosuite"],
+        &[],
+    );
+    let auth = sign_custom(
+        &canon,
+        &base,
+        &a,
+        proof_fields(
+            "DataIntegrityProof",
+            Some("eddsa-rdfc-2022"),
+            &did_key_vm(&a),
+            "authentication",
+        ),
+    );
+    out.case(
+        "invalid",
+        "authentication-purpose",
+        &auth,
+        &["wrong_proof_purpose"],
+        &[],
+    );
     out.case("invalid", "no-proof", &base, &["no_proof"], &[]);
 
     // Structure.
     let mut no_subject_id = base.clone();
-    no_subject_id["credentialSubject"].as_object_mut().expect("object").remove("identifier");
-    out.case("invalid", "subject-without-identifier", &sign(&canon, &no_subject_id, &a, &did_key_vm(&a)), &["missing_subject_identifier"], &[]);
+    no_subject_id["credentialSubject"]
+        .as_object_mut()
+        .expect("object")
+        .remove("identifier");
+    out.case(
+        "invalid",
+        "subject-without-identifier",
+        &sign(&canon, &no_subject_id, &a, &did_key_vm(&a)),
+        &["missing_subject_identifier"],
+        &[],
+    );
 
     // A key named only by a fragment under the issuer's URL is not trusted without the
     // controller document (the 1EdTech validator's shortcut).
@@ -270,13 +483,25 @@ fn main() {
     let frag = credential(url_issuer, "urn:uuid:7f3c1a52-0000-4000-8000-000000000003");
     let frag_vm = format!("{url_issuer}#{}", multikey(&a));
     let frag_signed = sign(&canon, &frag, &a, &frag_vm);
-    out.case("indeterminate", "fragment-key-without-controller-document", &frag_signed, &["key_unresolved"], &[]);
+    out.case(
+        "indeterminate",
+        "fragment-key-without-controller-document",
+        &frag_signed,
+        &["key_unresolved"],
+        &[],
+    );
     out.write("docs/springfield-issuer-profile.json", &json!({
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": url_issuer,
         "verificationMethod": [{"id": frag_vm, "type": "Multikey", "controller": url_issuer, "publicKeyMultibase": multikey(&a)}],
         "assertionMethod": [frag_vm]
     }));
-    out.case("valid", "https-controller-document", &frag_signed, &[], &[(url_issuer, "../docs/springfield-issuer-profile.json")]);
+    out.case(
+        "valid",
+        "https-controller-document",
+        &frag_signed,
+        &[],
+        &[(url_issuer, "../docs/springfield-issuer-profile.json")],
+    );
     println!("wrote {}", out.dir.display());
 }

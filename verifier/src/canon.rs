@@ -100,7 +100,9 @@ fn check_context_urls(value: &Value, contexts: &Contexts) -> Result<(), CanonErr
             }
             Ok(())
         }
-        Value::Array(items) => items.iter().try_for_each(|v| check_context_urls(v, contexts)),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|v| check_context_urls(v, contexts)),
         _ => Ok(()),
     }
 }

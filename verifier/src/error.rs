@@ -70,7 +70,11 @@ mod tests {
                 "input_too_large",
                 "input is 2 bytes, over the limit of 1 bytes",
             ),
-            (Error::InvalidUtf8(3), "invalid_utf8", "input is not valid UTF-8 (byte 3)"),
+            (
+                Error::InvalidUtf8(3),
+                "invalid_utf8",
+                "input is not valid UTF-8 (byte 3)",
+            ),
             (
                 Error::InvalidJson("x".into()),
                 "invalid_json",
@@ -81,7 +85,11 @@ mod tests {
                 "not_an_object",
                 "input is a JSON array, not an object",
             ),
-            (Error::TooDeep(64), "too_deep", "input nests deeper than 64 levels"),
+            (
+                Error::TooDeep(64),
+                "too_deep",
+                "input nests deeper than 64 levels",
+            ),
             (Error::EmptyInput, "empty_input", "input is empty"),
             (
                 Error::UnsupportedFormat("png"),

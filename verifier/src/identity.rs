@@ -23,7 +23,12 @@ pub fn hash_email(email: &str, salt: &str) -> String {
 
 /// OB 3.0 §verify-identifier: does `email` match this IdentityObject's hash (hex in either case)?
 /// Only `sha256$` hashes are recognised; a plaintext identity is compared after normalising.
-pub fn email_matches(identity_hash_value: &str, hashed: bool, salt: Option<&str>, email: &str) -> bool {
+pub fn email_matches(
+    identity_hash_value: &str,
+    hashed: bool,
+    salt: Option<&str>,
+    email: &str,
+) -> bool {
     if !hashed {
         return normalize_email(identity_hash_value) == normalize_email(email);
     }
@@ -54,10 +59,30 @@ mod tests {
     #[test]
     fn matches_known_email_in_any_case_and_rejects_others() {
         let h = hash_email("Teacher@District.org", "pepper");
-        assert!(email_matches(&h, true, Some("pepper"), "teacher@district.org"));
-        assert!(email_matches(&h.to_uppercase().replace("SHA256$", "sha256$"), true, Some("pepper"), " TEACHER@district.org "));
-        assert!(!email_matches(&h, true, Some("salt"), "teacher@district.org"));
-        assert!(!email_matches(&h, true, Some("pepper"), "other@district.org"));
+        assert!(email_matches(
+            &h,
+            true,
+            Some("pepper"),
+            "teacher@district.org"
+        ));
+        assert!(email_matches(
+            &h.to_uppercase().replace("SHA256$", "sha256$"),
+            true,
+            Some("pepper"),
+            " TEACHER@district.org "
+        ));
+        assert!(!email_matches(
+            &h,
+            true,
+            Some("salt"),
+            "teacher@district.org"
+        ));
+        assert!(!email_matches(
+            &h,
+            true,
+            Some("pepper"),
+            "other@district.org"
+        ));
         assert!(!email_matches("md5$abc", true, None, "a@b.c"));
         assert!(email_matches("A@b.c", false, None, "a@b.c"));
     }

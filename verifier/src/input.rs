@@ -102,7 +102,12 @@ mod tests {
         ];
         for (input, code) in cases {
             let err = parse(&input).err().map(|e| e.code());
-            assert_eq!(err, Some(code), "input starting {:?}", &input[..input.len().min(8)]);
+            assert_eq!(
+                err,
+                Some(code),
+                "input starting {:?}",
+                &input[..input.len().min(8)]
+            );
         }
     }
 
@@ -110,7 +115,11 @@ mod tests {
     fn depth_ignores_brackets_inside_strings() {
         let s = format!("{{\"a\": \"{}\\\"\"}}", "[".repeat(100));
         assert!(parse(s.as_bytes()).is_ok());
-        let nested = format!("{}{}", "{\"a\":".repeat(64), "1".to_owned() + &"}".repeat(64));
+        let nested = format!(
+            "{}{}",
+            "{\"a\":".repeat(64),
+            "1".to_owned() + &"}".repeat(64)
+        );
         assert!(parse(nested.as_bytes()).is_ok());
     }
 }

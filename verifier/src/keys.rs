@@ -96,7 +96,11 @@ pub(crate) async fn resolve_key(
             .and_then(Value::as_str)
             .ok_or_else(|| KeyError::Invalid(format!("key document {vm} names no controller")))?
             .to_owned();
-        let controller_url = controller.split('#').next().unwrap_or(&controller).to_owned();
+        let controller_url = controller
+            .split('#')
+            .next()
+            .unwrap_or(&controller)
+            .to_owned();
         let cdoc = if controller_url.starts_with("did:web:") {
             fetch_json(resolver, &did_web_url(&controller_url)?).await?
         } else if controller_url.starts_with("https://") {
@@ -204,7 +208,9 @@ fn key_from_controller_document(
     for entry in entries(purpose) {
         match entry {
             Value::String(r) if absolute(&r) == vm => authorised = true,
-            Value::Object(m) if m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(vm) => {
+            Value::Object(m)
+                if m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(vm) =>
+            {
                 authorised = true;
                 method = Some(m);
             }
@@ -217,14 +223,16 @@ fn key_from_controller_document(
         )));
     }
     if method.is_none() {
-        method = entries("verificationMethod").into_iter().find_map(|e| match e {
-            Value::Object(m)
-                if m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(vm) =>
-            {
-                Some(m)
-            }
-            _ => None,
-        });
+        method = entries("verificationMethod")
+            .into_iter()
+            .find_map(|e| match e {
+                Value::Object(m)
+                    if m.get("id").and_then(Value::as_str).map(absolute).as_deref() == Some(vm) =>
+                {
+                    Some(m)
+                }
+                _ => None,
+            });
     }
     let method = method.ok_or_else(|| {
         KeyError::Invalid(format!("{controller} does not describe the method {vm}"))
@@ -309,9 +317,18 @@ mod tests {
     #[test]
     fn did_web_urls_follow_the_spec_and_refuse_smuggling() {
         let ok = [
-            ("did:web:example.com", "https://example.com/.well-known/did.json"),
-            ("did:web:localhost%3A8443", "https://localhost:8443/.well-known/did.json"),
-            ("did:web:example.com:user:alice", "https://example.com/user/alice/did.json"),
+            (
+                "did:web:example.com",
+                "https://example.com/.well-known/did.json",
+            ),
+            (
+                "did:web:localhost%3A8443",
+                "https://localhost:8443/.well-known/did.json",
+            ),
+            (
+                "did:web:example.com:user:alice",
+                "https://example.com/user/alice/did.json",
+            ),
         ];
         for (did, url) in ok {
             assert_eq!(did_web_url(did).ok().as_deref(), Some(url));

@@ -15,7 +15,11 @@ use clap::{Parser, Subcommand};
 const EXIT_USAGE: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "cairn-verify", version, about = "Verify Open Badges 3.0 credentials")]
+#[command(
+    name = "cairn-verify",
+    version,
+    about = "Verify Open Badges 3.0 credentials"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -114,14 +118,22 @@ fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
     let bytes = read_limited(&args.input, args.max_input_bytes)?;
     let mut resolver = OfflineResolver::new();
     for (url, file) in &args.docs {
-        let doc = std::fs::read(file)
-            .map_err(|e| ("unreadable_doc", format!("cannot read {}: {e}", file.display())))?;
+        let doc = std::fs::read(file).map_err(|e| {
+            (
+                "unreadable_doc",
+                format!("cannot read {}: {e}", file.display()),
+            )
+        })?;
         resolver.insert(url, doc);
     }
     let mut contexts = Contexts::builtin();
     for (url, file) in &args.contexts {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| ("unreadable_context", format!("cannot read {}: {e}", file.display())))?;
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            (
+                "unreadable_context",
+                format!("cannot read {}: {e}", file.display()),
+            )
+        })?;
         contexts = contexts
             .with_context(url, &text)
             .map_err(|e| (e.code(), e.to_string()))?;
@@ -142,11 +154,16 @@ fn print_summary(report: &Report) {
     };
     println!(
         "{headline}: {}",
-        report.credential_id.as_deref().unwrap_or("(credential without id)")
+        report
+            .credential_id
+            .as_deref()
+            .unwrap_or("(credential without id)")
     );
     if let Some(issuer) = &report.issuer_id {
         match &report.issuer_name {
-            Some(name) => println!("  issuer:      {name} (name as the credential states it) — {issuer}"),
+            Some(name) => {
+                println!("  issuer:      {name} (name as the credential states it) — {issuer}")
+            }
             None => println!("  issuer:      {issuer}"),
         }
     }
@@ -168,6 +185,9 @@ fn print_checks(report: &Report, indent: &str) {
             CheckStatus::Skipped => "skip",
             CheckStatus::Error => "??  ",
         };
-        println!("{indent}[{mark}] {:<18} {} ({})", c.check, c.message, c.code);
+        println!(
+            "{indent}[{mark}] {:<18} {} ({})",
+            c.check, c.message, c.code
+        );
     }
 }

@@ -57,9 +57,9 @@ impl ProofFailure {
             }
             ProofFailure::Canonicalization(e) => e.to_string(),
             ProofFailure::Key(e) => e.message(),
-            ProofFailure::KeyNotIssuers { controller, issuer } => format!(
-                "the signing key belongs to {controller}, not to the issuer {issuer}"
-            ),
+            ProofFailure::KeyNotIssuers { controller, issuer } => {
+                format!("the signing key belongs to {controller}, not to the issuer {issuer}")
+            }
             ProofFailure::BadSignature => "the signature does not match the credential".to_owned(),
         }
     }
@@ -88,12 +88,17 @@ impl Suite {
 
 /// Picks the suite named by a proof, or says why it is not supported.
 pub(crate) fn suite_of(proof: &Map<String, Value>) -> Result<Suite, ProofFailure> {
-    let kind = proof.get("type").and_then(Value::as_str).unwrap_or_default();
+    let kind = proof
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     match kind {
         "DataIntegrityProof" => match proof.get("cryptosuite").and_then(Value::as_str) {
             Some("eddsa-rdfc-2022") => Ok(Suite::EddsaRdfc2022),
             Some(other) => Err(ProofFailure::UnknownCryptosuite(other.to_owned())),
-            None => Err(ProofFailure::Malformed("a DataIntegrityProof needs a cryptosuite".into())),
+            None => Err(ProofFailure::Malformed(
+                "a DataIntegrityProof needs a cryptosuite".into(),
+            )),
         },
         "Ed25519Signature2020" => Ok(Suite::Ed25519Signature2020),
         "" => Err(ProofFailure::Malformed("the proof has no type".into())),
@@ -205,10 +210,7 @@ pub fn verify_signature_only(
     secured: &Value,
     key: &ed25519_dalek::VerifyingKey,
 ) -> Result<(), String> {
-    let mut unsecured = secured
-        .as_object()
-        .cloned()
-        .ok_or("not an object")?;
+    let mut unsecured = secured.as_object().cloned().ok_or("not an object")?;
     let proof = match unsecured.remove("proof") {
         Some(Value::Object(p)) => p,
         Some(Value::Array(mut a)) if a.len() == 1 => match a.remove(0) {
@@ -218,11 +220,17 @@ pub fn verify_signature_only(
         _ => return Err("expected exactly one proof".into()),
     };
     suite_of(&proof).map_err(|e| e.message())?;
-    let sig = decode_proof_value(proof.get("proofValue").and_then(Value::as_str).unwrap_or(""))
-        .map_err(|e| e.message())?;
+    let sig = decode_proof_value(
+        proof
+            .get("proofValue")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    )
+    .map_err(|e| e.message())?;
     let doc = canon
         .canonicalize(&Value::Object(unsecured.clone()))
         .map_err(|e| e.to_string())?;
     let hash = hash_data(canon, &doc, &unsecured, &proof).map_err(|e| e.to_string())?;
-    key.verify_strict(&hash, &sig).map_err(|_| "bad signature".to_owned())
+    key.verify_strict(&hash, &sig)
+        .map_err(|_| "bad signature".to_owned())
 }

@@ -31,7 +31,9 @@ impl PendingProof {
             .cloned()
             .ok_or_else(|| Error::NotSignable("the document is not a JSON object".into()))?;
         if document.contains_key("proof") {
-            return Err(Error::NotSignable("the document already has a proof".into()));
+            return Err(Error::NotSignable(
+                "the document already has a proof".into(),
+            ));
         }
         let mut config = Map::new();
         config.insert("type".into(), "DataIntegrityProof".into());
@@ -45,11 +47,12 @@ impl PendingProof {
                 code: e.code(),
                 message: e.to_string(),
             })?;
-        let signing_input =
-            hash_data(canon, &canonical, &document, &config).map_err(|e| Error::Canonicalization {
+        let signing_input = hash_data(canon, &canonical, &document, &config).map_err(|e| {
+            Error::Canonicalization {
                 code: e.code(),
                 message: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(PendingProof {
             document,
             config,

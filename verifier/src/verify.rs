@@ -172,7 +172,11 @@ fn verify_document<'a>(
         let endorsements = collect_endorsements(doc);
         let mut endorsement_reports = Vec::new();
         if endorsements.is_empty() {
-            checks.skip("endorsements", "no_endorsements", "there are no embedded endorsements");
+            checks.skip(
+                "endorsements",
+                "no_endorsements",
+                "there are no embedded endorsements",
+            );
         } else if depth >= MAX_ENDORSEMENT_DEPTH {
             checks.skip(
                 "endorsements",
@@ -201,13 +205,19 @@ fn verify_document<'a>(
                 checks.fail(
                     "endorsements",
                     "endorsement_invalid",
-                    format!("{bad} of {} embedded endorsement(s) did not verify", endorsements.len()),
+                    format!(
+                        "{bad} of {} embedded endorsement(s) did not verify",
+                        endorsements.len()
+                    ),
                 );
             } else {
                 checks.error(
                     "endorsements",
                     "endorsement_indeterminate",
-                    format!("{bad} of {} embedded endorsement(s) could not be checked", endorsements.len()),
+                    format!(
+                        "{bad} of {} embedded endorsement(s) could not be checked",
+                        endorsements.len()
+                    ),
                 );
             }
         }
@@ -229,7 +239,9 @@ fn verify_document<'a>(
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             proof_forms,
-            checked_at: options.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            checked_at: options
+                .now
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             checks: checks.into_vec(),
             endorsements: endorsement_reports,
         }
@@ -312,7 +324,11 @@ fn check_type(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
             Kind::Endorsement => types.contains(&"EndorsementCredential"),
         };
     if ok {
-        checks.pass("type", "type_valid", format!("type is {}", types.join(", ")));
+        checks.pass(
+            "type",
+            "type_valid",
+            format!("type is {}", types.join(", ")),
+        );
     } else {
         let want = match kind {
             Kind::Credential => "OpenBadgeCredential or AchievementCredential",
@@ -335,7 +351,10 @@ fn check_required(
 ) -> Option<String> {
     let mut missing = Vec::new();
     let mut malformed = Vec::new();
-    if !doc.get("id").is_some_and(|v| v.as_str().is_some_and(|s| s.contains(':'))) {
+    if !doc
+        .get("id")
+        .is_some_and(|v| v.as_str().is_some_and(|s| s.contains(':')))
+    {
         missing.push("id");
     }
     let issuer_id = match doc.get("issuer") {
@@ -382,13 +401,20 @@ fn check_required(
         missing.push("name");
     }
     if missing.is_empty() && malformed.is_empty() {
-        checks.pass("required_fields", "fields_present", "every required property is present");
+        checks.pass(
+            "required_fields",
+            "fields_present",
+            "every required property is present",
+        );
     } else if !missing.is_empty() {
         missing.extend(malformed);
         checks.fail(
             "required_fields",
             "missing_field",
-            format!("required properties are missing or malformed: {}", missing.join(", ")),
+            format!(
+                "required properties are missing or malformed: {}",
+                missing.join(", ")
+            ),
         );
     } else {
         checks.fail(
@@ -470,9 +496,17 @@ async fn check_proofs(
     };
     let many = proofs.len() > 1;
     for (i, proof) in proofs.iter().enumerate() {
-        let label = if many { format!("proof {}: ", i + 1) } else { String::new() };
+        let label = if many {
+            format!("proof {}: ", i + 1)
+        } else {
+            String::new()
+        };
         let Value::Object(proof) = proof else {
-            checks.fail(CHECK, "malformed_proof", format!("{label}the proof is not an object"));
+            checks.fail(
+                CHECK,
+                "malformed_proof",
+                format!("{label}the proof is not an object"),
+            );
             continue;
         };
         let result = verify_proof(
@@ -490,7 +524,10 @@ async fn check_proofs(
                 checks.pass(
                     CHECK,
                     "signature_valid",
-                    format!("{label}{} signature by the issuer's key is valid", suite.label()),
+                    format!(
+                        "{label}{} signature by the issuer's key is valid",
+                        suite.label()
+                    ),
                 );
             }
             Err(f) if f.is_unresolved() => {

@@ -1,5 +1,6 @@
 //! Proves the compiled-in contexts equivalent to the official files in `../shared/spec`: the
 //! OB contexts expand every term to identical canonical N-Quads, and the rest are the same JSON.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::PathBuf;
 
@@ -16,19 +17,47 @@ fn official(rel: &str) -> String {
 
 /// (URL, official file, VC context it is used with).
 const OB_CONTEXTS: &[(&str, &str, &str)] = &[
-    ("https://purl.imsglobal.org/spec/ob/v3p0/context.json", "context.json", VC_V1),
-    ("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json", "context-3.0.1.json", VC_V1),
-    ("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json", "context-3.0.2.json", VC_V2),
-    ("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", "context-3.0.3.json", VC_V2),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "context.json",
+        VC_V1,
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        "context-3.0.1.json",
+        VC_V1,
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "context-3.0.2.json",
+        VC_V2,
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "context-3.0.3.json",
+        VC_V2,
+    ),
 ];
 
 const OTHER_CONTEXTS: &[(&str, &str)] = &[
     (VC_V1, "contexts/credentials-v1.jsonld"),
     (VC_V2, "contexts/credentials-v2.jsonld"),
-    ("https://w3id.org/security/data-integrity/v1", "contexts/data-integrity-v1.jsonld"),
-    ("https://w3id.org/security/data-integrity/v2", "contexts/data-integrity-v2.jsonld"),
-    ("https://w3id.org/security/multikey/v1", "contexts/multikey-v1.jsonld"),
-    ("https://w3id.org/security/suites/ed25519-2020/v1", "contexts/ed25519-signature-2020-v1.jsonld"),
+    (
+        "https://w3id.org/security/data-integrity/v1",
+        "contexts/data-integrity-v1.jsonld",
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v2",
+        "contexts/data-integrity-v2.jsonld",
+    ),
+    (
+        "https://w3id.org/security/multikey/v1",
+        "contexts/multikey-v1.jsonld",
+    ),
+    (
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        "contexts/ed25519-signature-2020-v1.jsonld",
+    ),
     ("https://www.w3.org/ns/did/v1", "contexts/did-v1.jsonld"),
 ];
 
@@ -37,17 +66,25 @@ const OTHER_CONTEXTS: &[(&str, &str)] = &[
 fn sample_value(name: &str, def: &Value) -> Value {
     let ty = def.get("@type").and_then(Value::as_str).unwrap_or("");
     let container = def.get("@container");
-    let is_list = container.is_some_and(|c| c == "@list" || c.as_array().is_some_and(|a| a.iter().any(|v| v == "@list")));
+    let is_list = container.is_some_and(|c| {
+        c == "@list" || c.as_array().is_some_and(|a| a.iter().any(|v| v == "@list"))
+    });
     let scalar = match ty {
         "@id" | "@vocab" => json!(format!("https://example.org/{name}")),
         "@json" => json!({"k": [1, "two"]}),
         t if t.ends_with("dateTime") || t.ends_with("date") => json!("2024-05-06T07:08:09Z"),
         t if t.ends_with("float") || t.ends_with("integer") => json!("12"),
         t if t.ends_with("boolean") => json!("true"),
-        _ if def.get("@context").is_some() => json!({"id": format!("https://example.org/node/{name}")}),
+        _ if def.get("@context").is_some() => {
+            json!({"id": format!("https://example.org/node/{name}")})
+        }
         _ => json!(format!("value of {name} ü 𝄞")),
     };
-    if is_list { json!([scalar.clone(), scalar]) } else { scalar }
+    if is_list {
+        json!([scalar.clone(), scalar])
+    } else {
+        scalar
+    }
 }
 
 /// One document per class in the context (plus one for the top-level terms), each using every
@@ -75,7 +112,10 @@ fn documents_using_every_term(ctx_url: &str, vc: &str, context: &Value) -> Vec<V
             }
             docs.push(Value::Object(node));
         } else {
-            top_props.insert(term.clone(), sample_value(term, &Value::Object(def.clone())));
+            top_props.insert(
+                term.clone(),
+                sample_value(term, &Value::Object(def.clone())),
+            );
         }
     }
     if !top_props.is_empty() {
@@ -104,18 +144,28 @@ fn ob_contexts_expand_every_term_like_the_official_files() {
 
         let ours = canonical_forms(Contexts::builtin(), &docs);
         let theirs = canonical_forms(
-            Contexts::builtin().with_context(url, &official_text).expect("parses"),
+            Contexts::builtin()
+                .with_context(url, &official_text)
+                .expect("parses"),
             &docs,
         );
         let mut quads = 0;
         for ((doc, a), b) in docs.iter().zip(&ours).zip(&theirs) {
-            let a = a.as_ref().unwrap_or_else(|e| panic!("{file} {}: {e}", doc["id"]));
+            let a = a
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{file} {}: {e}", doc["id"]));
             assert_eq!(Ok(a), b.as_ref(), "{file}: {}", doc["id"]);
             quads += a.lines().count();
         }
         // Every property contributed at least one quad: nothing was silently dropped.
-        let props: usize = docs.iter().map(|d| d.as_object().map_or(0, |m| m.len() - 2)).sum();
-        assert!(quads >= props, "{file}: {quads} quads for {props} properties");
+        let props: usize = docs
+            .iter()
+            .map(|d| d.as_object().map_or(0, |m| m.len() - 2))
+            .sum();
+        assert!(
+            quads >= props,
+            "{file}: {quads} quads for {props} properties"
+        );
     }
 }
 
@@ -131,11 +181,21 @@ fn a_changed_term_definition_is_detected() {
         1,
     );
     let mut json: Value = serde_json::from_str(&text).expect("json");
-    json["@context"]["Achievement"]["@context"]["name"] = json!({"@id": "https://example.org/altered"});
-    let altered = if altered == text { serde_json::to_string(&json).expect("json") } else { altered };
+    json["@context"]["Achievement"]["@context"]["name"] =
+        json!({"@id": "https://example.org/altered"});
+    let altered = if altered == text {
+        serde_json::to_string(&json).expect("json")
+    } else {
+        altered
+    };
     let docs = documents_using_every_term(url, vc, &json);
     let ours = canonical_forms(Contexts::builtin(), &docs);
-    let theirs = canonical_forms(Contexts::builtin().with_context(url, &altered).expect("parses"), &docs);
+    let theirs = canonical_forms(
+        Contexts::builtin()
+            .with_context(url, &altered)
+            .expect("parses"),
+        &docs,
+    );
     assert_ne!(ours, theirs);
 }
 
@@ -153,7 +213,10 @@ fn other_compiled_in_contexts_equal_the_official_files() {
         let theirs: Value = serde_json::from_str(&official(file)).expect("json");
         assert_eq!(ours, theirs, "{url}");
     }
-    assert_eq!(Contexts::builtin_urls().count(), OB_CONTEXTS.len() + OTHER_CONTEXTS.len());
+    assert_eq!(
+        Contexts::builtin_urls().count(),
+        OB_CONTEXTS.len() + OTHER_CONTEXTS.len()
+    );
 }
 
 #[test]
@@ -169,5 +232,8 @@ fn unknown_contexts_are_refused_without_fetching() {
         "@context": [VC_V2, {"x": {"@id": "https://e.org/x", "@context": "https://evil.example/2"}}],
         "id": "urn:x", "type": ["VerifiableCredential"]
     });
-    assert_eq!(canon.canonicalize(&nested).err().map(|e| e.code()), Some("unknown_context"));
+    assert_eq!(
+        canon.canonicalize(&nested).err().map(|e| e.code()),
+        Some("unknown_context")
+    );
 }

@@ -1,5 +1,6 @@
 //! The OB 3.0 serde model: reads single values or arrays, writes arrays, omits nulls and empty
 //! arrays, and keeps extension properties through a round trip.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::PathBuf;
 
@@ -33,8 +34,13 @@ fn no_nulls_or_empty_arrays(v: &Value, at: &str) -> Result<(), String> {
     match v {
         Value::Null => Err(format!("{at} is null")),
         Value::Array(a) if a.is_empty() => Err(format!("{at} is an empty array")),
-        Value::Array(a) => a.iter().enumerate().try_for_each(|(i, x)| no_nulls_or_empty_arrays(x, &format!("{at}[{i}]"))),
-        Value::Object(m) => m.iter().try_for_each(|(k, x)| no_nulls_or_empty_arrays(x, &format!("{at}.{k}"))),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| no_nulls_or_empty_arrays(x, &format!("{at}[{i}]"))),
+        Value::Object(m) => m
+            .iter()
+            .try_for_each(|(k, x)| no_nulls_or_empty_arrays(x, &format!("{at}.{k}"))),
         _ => Ok(()),
     }
 }
@@ -44,11 +50,21 @@ fn credentials_round_trip_without_losing_anything() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<PathBuf> = ["valid", "invalid"]
         .iter()
-        .flat_map(|k| std::fs::read_dir(root.join("../tests/vectors").join(k)).expect("dir").filter_map(|e| e.ok().map(|e| e.path())))
+        .flat_map(|k| {
+            std::fs::read_dir(root.join("../tests/vectors").join(k))
+                .expect("dir")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+        })
         .filter(|p| !p.to_string_lossy().ends_with(".expect.json"))
         .collect();
     let shared = root.join("../../shared/spec/vectors/1edtech-validator/ob30");
-    for f in ["complete.json", "complete_v1.json", "simple.json", "simple_v1.json", "simple-context-alias.json"] {
+    for f in [
+        "complete.json",
+        "complete_v1.json",
+        "simple.json",
+        "simple_v1.json",
+        "simple-context-alias.json",
+    ] {
         files.push(shared.join(f));
     }
     files.sort();
@@ -61,9 +77,15 @@ fn credentials_round_trip_without_losing_anything() {
         };
         let output = serde_json::to_value(&cred).expect("serialize");
         covers(&input, &output, "$").unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        no_nulls_or_empty_arrays(&output, "$").unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        no_nulls_or_empty_arrays(&output, "$")
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let again: AchievementCredential = serde_json::from_value(output.clone()).expect("reparse");
-        assert_eq!(serde_json::to_value(&again).expect("ser"), output, "{}", path.display());
+        assert_eq!(
+            serde_json::to_value(&again).expect("ser"),
+            output,
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -96,19 +118,36 @@ fn single_values_become_arrays_and_extensions_survive() {
     let out = serde_json::to_value(&cred).expect("serialize");
     assert_eq!(out["type"], json!(["OpenBadgeCredential"]));
     assert_eq!(out["proof"][0]["type"], "DataIntegrityProof");
-    assert_eq!(out["credentialSubject"]["type"], json!(["AchievementSubject"]));
-    assert_eq!(out["credentialSubject"]["identifier"][0]["type"], "IdentityObject");
-    assert_eq!(out["credentialSubject"]["achievement"]["alignment"][0]["targetName"], "t");
-    assert_eq!(out["credentialSubject"]["achievement"]["districtSalaryStep"]["lane"], "MA+15");
-    assert_eq!(out["credentialSubject"]["achievement"]["criteria"]["extCriteria"], 1);
+    assert_eq!(
+        out["credentialSubject"]["type"],
+        json!(["AchievementSubject"])
+    );
+    assert_eq!(
+        out["credentialSubject"]["identifier"][0]["type"],
+        "IdentityObject"
+    );
+    assert_eq!(
+        out["credentialSubject"]["achievement"]["alignment"][0]["targetName"],
+        "t"
+    );
+    assert_eq!(
+        out["credentialSubject"]["achievement"]["districtSalaryStep"]["lane"],
+        "MA+15"
+    );
+    assert_eq!(
+        out["credentialSubject"]["achievement"]["criteria"]["extCriteria"],
+        1
+    );
     assert_eq!(out["districtExtension"], json!([1, 2]));
     assert!(out.get("evidence").is_none() && out.get("endorsement").is_none());
 }
 
 #[test]
 fn endorsements_parse_as_their_own_type() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors/1edtech-validator/ob30/endorsement-valid.json");
-    let e: EndorsementCredential = serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("parse");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/spec/vectors/1edtech-validator/ob30/endorsement-valid.json");
+    let e: EndorsementCredential =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("parse");
     assert!(e.types.iter().any(|t| t == "EndorsementCredential"));
     assert!(!e.credential_subject.id.is_empty());
 }

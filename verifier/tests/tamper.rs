@@ -1,5 +1,6 @@
 //! Every signed value matters: changing any single leaf of a valid credential (or its proof)
 //! makes it not valid.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::PathBuf;
 
@@ -47,12 +48,18 @@ fn mutate(v: &Value) -> Value {
 
 #[test]
 fn changing_any_signed_value_invalidates_the_credential() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/valid/did-key.json");
-    let original: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/valid/did-key.json");
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
     let options = VerifyOptions::new("2026-06-01T12:00:00Z".parse().expect("now"));
     let resolver = OfflineResolver::new();
     let verify = |v: &Value| {
-        pollster::block_on(cairn_verifier::verify_credential(v.as_object().expect("object"), &options, &resolver))
+        pollster::block_on(cairn_verifier::verify_credential(
+            v.as_object().expect("object"),
+            &options,
+            &resolver,
+        ))
     };
     assert_eq!(verify(&original).verdict, Verdict::Valid);
 
@@ -64,6 +71,11 @@ fn changing_any_signed_value_invalidates_the_credential() {
         let leaf = at(&mut changed, &p);
         *leaf = mutate(leaf);
         let report = verify(&changed);
-        assert_ne!(report.verdict, Verdict::Valid, "changing {} left it valid", p.join("."));
+        assert_ne!(
+            report.verdict,
+            Verdict::Valid,
+            "changing {} left it valid",
+            p.join(".")
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! `NAME.expect.json`: `{"verdict", "codes": [failed or could-not-check codes], "now", "docs"?:
 //! {URL: FILE relative to the vector}}`. Add a case by adding files
 //! (`cargo run -p cairn-verifier --example make_vectors` regenerates the signed ones).
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::{Path, PathBuf};
 
@@ -33,7 +34,8 @@ fn problem_codes(report: &Report) -> Vec<String> {
 fn check(path: &Path) -> Result<(), String> {
     let expect_path = path.with_extension("expect.json");
     let expect: Value = serde_json::from_str(
-        &std::fs::read_to_string(&expect_path).map_err(|e| format!("{}: {e}", expect_path.display()))?,
+        &std::fs::read_to_string(&expect_path)
+            .map_err(|e| format!("{}: {e}", expect_path.display()))?,
     )
     .map_err(|e| e.to_string())?;
     let now: DateTime<Utc> = expect["now"]
@@ -44,18 +46,29 @@ fn check(path: &Path) -> Result<(), String> {
     let mut resolver = OfflineResolver::new();
     if let Some(docs) = expect["docs"].as_object() {
         for (url, file) in docs {
-            let file = path.parent().unwrap_or(Path::new(".")).join(file.as_str().unwrap_or(""));
+            let file = path
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(file.as_str().unwrap_or(""));
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             resolver.insert(url, bytes);
         }
     }
     let input = std::fs::read(path).map_err(|e| e.to_string())?;
-    let report = pollster::block_on(cairn_verifier::verify(&input, &VerifyOptions::new(now), &resolver))
-        .map_err(|e| format!("could not evaluate: {e}"))?;
+    let report = pollster::block_on(cairn_verifier::verify(
+        &input,
+        &VerifyOptions::new(now),
+        &resolver,
+    ))
+    .map_err(|e| format!("could not evaluate: {e}"))?;
     let verdict = serde_json::to_value(report.verdict).map_err(|e| e.to_string())?;
     let mut want: Vec<String> = expect["codes"]
         .as_array()
-        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     want.sort();
     let got = problem_codes(&report);
@@ -95,5 +108,10 @@ fn golden_vectors() {
         }
     }
     assert!(count >= 25, "only {count} vectors found");
-    assert!(failures.is_empty(), "{} of {count} vectors failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -1,5 +1,6 @@
 //! Reproduces the W3C vc-di-eddsa test vectors byte for byte (canonical document, canonical proof
 //! options, proofValue) from `../shared/spec/vectors/w3c-vc-di-eddsa/`.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::PathBuf;
 
@@ -9,7 +10,11 @@ use serde_json::Value;
 
 fn shared() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec");
-    assert!(dir.is_dir(), "reference data missing: {} (CI provides ../shared)", dir.display());
+    assert!(
+        dir.is_dir(),
+        "reference data missing: {} (CI provides ../shared)",
+        dir.display()
+    );
     dir
 }
 
@@ -61,8 +66,14 @@ const VECTORS: &[Vector] = &[
 fn w3c_vectors_are_reproduced_exactly() {
     let dir = "vectors/w3c-vc-di-eddsa/";
     let keys: Value = serde_json::from_str(&read(&format!("{dir}keyPair.json"))).expect("json");
-    let secret = decode_multibase(keys["privateKeyMultibase"].as_str().expect("sk"), [0x80, 0x26]);
-    let public = decode_multibase(keys["publicKeyMultibase"].as_str().expect("pk"), [0xed, 0x01]);
+    let secret = decode_multibase(
+        keys["privateKeyMultibase"].as_str().expect("sk"),
+        [0x80, 0x26],
+    );
+    let public = decode_multibase(
+        keys["publicKeyMultibase"].as_str().expect("pk"),
+        [0xed, 0x01],
+    );
     let signing = SigningKey::from_bytes(&secret);
     assert_eq!(signing.verifying_key().as_bytes(), &public);
     let canon = canonicalizer();
@@ -86,7 +97,12 @@ fn w3c_vectors_are_reproduced_exactly() {
         options_map.remove("proofValue");
         options_map.insert("@context".into(), unsecured["@context"].clone());
         let canon_options = canon.canonicalize(&options).expect("canonicalize proof");
-        assert_eq!(canon_options, read(&format!("{dir}{}", v.canon_proof)), "{}", v.signed);
+        assert_eq!(
+            canon_options,
+            read(&format!("{dir}{}", v.canon_proof)),
+            "{}",
+            v.signed
+        );
 
         // The signature verifies with the vector's key, and a tampered copy does not.
         let key = VerifyingKey::from_bytes(&public).expect("key");

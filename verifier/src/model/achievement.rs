@@ -13,11 +13,7 @@ pub struct AchievementSubject {
     pub id: Option<String>,
     #[serde(rename = "type", with = "one_or_many")]
     pub types: Vec<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub identifier: Vec<IdentityObject>,
     pub achievement: Achievement,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,11 +28,7 @@ pub struct AchievementSubject {
     pub license_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub narrative: Option<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub result: Vec<SubjectResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
@@ -60,27 +52,15 @@ pub struct Achievement {
     pub criteria: Criteria,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achievement_type: Option<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub alignment: Vec<Alignment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<Profile>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits_available: Option<f64>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub endorsement: Vec<Value>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub endorsement_jwt: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_of_study: Option<String>,
@@ -90,31 +70,15 @@ pub struct Achievement {
     pub image: Option<Image>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_language: Option<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub other_identifier: Vec<super::IdentifierEntry>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Value>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub result_description: Vec<ResultDescription>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specialization: Option<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub tag: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -161,11 +125,7 @@ pub struct SubjectResult {
     pub types: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achieved_level: Option<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub alignment: Vec<Alignment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_description: Option<String>,
@@ -186,27 +146,15 @@ pub struct ResultDescription {
     pub types: Vec<String>,
     pub name: String,
     pub result_type: String,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub alignment: Vec<Alignment>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub allowed_value: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_level: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_value: Option<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub rubric_criterion_level: Vec<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_max: Option<String>,

@@ -23,23 +23,11 @@ pub struct VerifiableCredential<S> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awarded_date: Option<String>,
     pub credential_subject: S,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub endorsement: Vec<Value>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub endorsement_jwt: Vec<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
     pub issuer: ProfileRef,
     /// VC 2.0 start of validity.
@@ -54,31 +42,15 @@ pub struct VerifiableCredential<S> {
     /// VC 1.1-era end of validity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration_date: Option<String>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub credential_schema: Vec<CredentialSchema>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub credential_status: Vec<CredentialStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_service: Option<Value>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub terms_of_use: Vec<Value>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub proof: Vec<Proof>,
     #[serde(flatten)]
     pub extra: Extra,

@@ -26,27 +26,15 @@ pub struct Profile {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Value>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub other_identifier: Vec<IdentifierEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub official: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_org: Option<Box<Profile>>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub endorsement: Vec<Value>,
-    #[serde(
-        default,
-        with = "one_or_many",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub endorsement_jwt: Vec<String>,
     #[serde(flatten)]
     pub extra: Extra,
