@@ -25,6 +25,12 @@ pub enum Error {
     /// Input is in a format this verifier does not read.
     #[error("input format is not supported: {0}")]
     UnsupportedFormat(&'static str),
+    /// A part of a compact JWS is not base64url.
+    #[error("the JWS {0} is not valid base64url")]
+    InvalidBase64url(&'static str),
+    /// A compact JWS that cannot be read as a credential token.
+    #[error("the JWS cannot be read: {0}")]
+    InvalidJws(&'static str),
     /// A context added by the caller has a URL that is not an IRI.
     #[error("context url {0} is not an absolute IRI")]
     InvalidContextUrl(String),
@@ -50,6 +56,8 @@ impl Error {
             Error::TooDeep(_) => "too_deep",
             Error::EmptyInput => "empty_input",
             Error::UnsupportedFormat(_) => "unsupported_format",
+            Error::InvalidBase64url(_) => "invalid_base64url",
+            Error::InvalidJws(_) => "invalid_jws",
             Error::InvalidContextUrl(_) => "invalid_context_url",
             Error::InvalidContextDocument(..) => "invalid_context_document",
             Error::Canonicalization { code, .. } => code,
@@ -95,6 +103,16 @@ mod tests {
                 Error::UnsupportedFormat("png"),
                 "unsupported_format",
                 "input format is not supported: png",
+            ),
+            (
+                Error::InvalidBase64url("header"),
+                "invalid_base64url",
+                "the JWS header is not valid base64url",
+            ),
+            (
+                Error::InvalidJws("m"),
+                "invalid_jws",
+                "the JWS cannot be read: m",
             ),
             (
                 Error::InvalidContextUrl("x".into()),

@@ -15,11 +15,69 @@ const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 /// Multicodec prefix of an Ed25519 public key (varint 0xed).
 const ED25519_PUB_MULTICODEC: [u8; 2] = [0xed, 0x01];
 
-/// A verification method's key and the controller that vouches for it.
+/// A public key Cairn can verify with.
+#[derive(Debug, Clone)]
+pub(crate) enum PublicKey {
+    Ed25519(VerifyingKey),
+    /// An RSA public JWK (kty RSA, n ≥ 2048 bits, e), for RS256.
+    Rsa(Box<josekit::jwk::Jwk>),
+}
+
+impl PublicKey {
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            PublicKey::Ed25519(_) => "Ed25519",
+            PublicKey::Rsa(_) => "RSA",
+        }
+    }
+}
+
+/// Who vouches for a key: a controller (DID or URL) that must be the issuer, or, for a key in a
+/// JWKS, the web origin that serves it, which must be the issuer's domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Binding {
+    Controller(String),
+    Origin(String),
+}
+
+impl Binding {
+    /// Whether this binding ties the key to `issuer_id`.
+    pub(crate) fn belongs_to(&self, issuer_id: &str) -> bool {
+        match self {
+            Binding::Controller(c) => c == issuer_id,
+            Binding::Origin(host) => issuer_host(issuer_id).is_some_and(|h| &h == host),
+        }
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Binding::Controller(c) => c.clone(),
+            Binding::Origin(h) => format!("the web origin https://{h}"),
+        }
+    }
+}
+
+/// The host an issuer id stands for: did:web's host, or an https URL's host.
+fn issuer_host(issuer_id: &str) -> Option<String> {
+    if let Some(msid) = issuer_id.strip_prefix("did:web:") {
+        let host = msid.split(':').next()?;
+        return Some(host.replace("%3A", ":").replace("%3a", ":").to_ascii_lowercase());
+    }
+    url_host(issuer_id)
+}
+
+/// The `host[:port]` of an https URL.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty() && !host.contains('@')).then(|| host.to_ascii_lowercase())
+}
+
+/// A verification method's key and what vouches for it.
 #[derive(Debug, Clone)]
 pub(crate) struct ResolvedKey {
-    pub(crate) key: VerifyingKey,
-    pub(crate) controller: String,
+    pub(crate) key: PublicKey,
+    pub(crate) binding: Binding,
 }
 
 /// Why a key could not be found or trusted. `Unresolved` is "could not check"; the rest fail.
@@ -70,8 +128,8 @@ pub(crate) async fn resolve_key(
         }
         let key = decode_multikey(msid)?;
         return Ok(ResolvedKey {
-            key,
-            controller: base.to_owned(),
+            key: PublicKey::Ed25519(key),
+            binding: Binding::Controller(base.to_owned()),
         });
     }
     if base.starts_with("did:web:") {
@@ -87,6 +145,9 @@ pub(crate) async fn resolve_key(
     }
     if base.starts_with("https://") {
         let doc = fetch_json(resolver, base).await?;
+        if let (Some(Value::Array(keys)), Some(fragment)) = (doc.get("keys"), fragment) {
+            return key_from_jwks(keys, base, fragment, vm);
+        }
         if fragment.is_some() {
             return key_from_controller_document(&doc, base, vm, purpose);
         }
@@ -121,6 +182,87 @@ pub(crate) async fn resolve_key(
         "verification method {vm} uses a URI scheme that is not supported (did:key, did:web, https)"
     )))
 }
+
+/// Confirms that a key carried inside a token (a JWS `jwk` header) is one the issuer publishes
+/// for assertions: the issuer's did:key itself, a key in its did:web DID document, or a key in the
+/// controller document or JWK Set at its https id.
+pub(crate) async fn confirm_embedded_key(
+    key: &PublicKey,
+    issuer_id: &str,
+    resolver: &dyn Resolver,
+) -> Result<Binding, KeyError> {
+    let published: Vec<PublicKey> = if let Some(msid) = issuer_id.strip_prefix("did:key:") {
+        vec![PublicKey::Ed25519(decode_multikey(msid)?)]
+    } else if issuer_id.starts_with("did:web:") {
+        let doc = fetch_json(resolver, &did_web_url(issuer_id)?).await?;
+        assertion_keys(&doc, issuer_id)
+    } else if issuer_id.starts_with("https://") {
+        let doc = fetch_json(resolver, issuer_id).await?;
+        match doc.get("keys") {
+            Some(Value::Array(keys)) => keys
+                .iter()
+                .filter_map(Value::as_object)
+                .filter_map(|k| key_from_jwk(k, issuer_id).ok())
+                .collect(),
+            _ => assertion_keys(&doc, issuer_id),
+        }
+    } else {
+        return Err(KeyError::Unsupported(format!(
+            "the issuer {issuer_id} cannot publish keys Cairn can confirm"
+        )));
+    };
+    if published.iter().any(|p| same_key(p, key)) {
+        Ok(Binding::Controller(issuer_id.to_owned()))
+    } else {
+        Err(KeyError::NotAuthorized(format!(
+            "the key in the token is not one that {issuer_id} publishes for assertions"
+        )))
+    }
+}
+
+/// Every key a controller document lists under assertionMethod.
+fn assertion_keys(doc: &Map<String, Value>, controller: &str) -> Vec<PublicKey> {
+    if doc.get("id").and_then(Value::as_str) != Some(controller) {
+        return Vec::new();
+    }
+    let refs: Vec<Value> = match doc.get(ASSERTION_METHOD) {
+        Some(Value::Array(a)) => a.clone(),
+        Some(v) => vec![v.clone()],
+        None => Vec::new(),
+    };
+    refs.iter()
+        .filter_map(|r| {
+            let id = match r {
+                Value::String(s) => s.clone(),
+                Value::Object(m) => m.get("id").and_then(Value::as_str)?.to_owned(),
+                _ => return None,
+            };
+            key_from_controller_document(doc, controller, &absolute_id(controller, &id), ASSERTION_METHOD)
+                .ok()
+                .map(|k| k.key)
+        })
+        .collect()
+}
+
+fn absolute_id(controller: &str, id: &str) -> String {
+    if id.starts_with('#') {
+        format!("{controller}{id}")
+    } else {
+        id.to_owned()
+    }
+}
+
+fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
+    match (a, b) {
+        (PublicKey::Ed25519(x), PublicKey::Ed25519(y)) => x == y,
+        (PublicKey::Rsa(x), PublicKey::Rsa(y)) => {
+            x.parameter("n") == y.parameter("n") && x.parameter("e") == y.parameter("e")
+        }
+        _ => false,
+    }
+}
+
+const ASSERTION_METHOD: &str = "assertionMethod";
 
 /// did:web §3.2: did:web:host[:path…] → https://host/.well-known/did.json or https://host/path/did.json.
 pub(crate) fn did_web_url(did: &str) -> Result<String, KeyError> {
@@ -246,40 +388,85 @@ fn key_from_controller_document(
     }
     Ok(ResolvedKey {
         key: key_from_method(&method, vm)?,
-        controller: controller.to_owned(),
+        binding: Binding::Controller(controller.to_owned()),
     })
 }
 
-fn key_from_method(method: &Map<String, Value>, vm: &str) -> Result<VerifyingKey, KeyError> {
+/// RFC 7517 §5: a key in a JWK Set, named by the URL's fragment (its `kid`). The set is vouched
+/// for by the origin that serves it.
+fn key_from_jwks(keys: &[Value], url: &str, fragment: &str, vm: &str) -> Result<ResolvedKey, KeyError> {
+    let jwk = keys
+        .iter()
+        .filter_map(Value::as_object)
+        .find(|k| {
+            k.get("kid")
+                .and_then(Value::as_str)
+                .is_some_and(|kid| kid == fragment || kid == vm)
+        })
+        .ok_or_else(|| KeyError::Invalid(format!("the key set at {url} has no key {fragment:?}")))?;
+    let origin = url_host(url)
+        .ok_or_else(|| KeyError::Invalid(format!("{url} is not an https URL")))?;
+    Ok(ResolvedKey {
+        key: key_from_jwk(jwk, vm)?,
+        binding: Binding::Origin(origin),
+    })
+}
+
+fn key_from_method(method: &Map<String, Value>, vm: &str) -> Result<PublicKey, KeyError> {
     if let Some(mb) = method.get("publicKeyMultibase").and_then(Value::as_str) {
-        return decode_multikey(mb);
+        return decode_multikey(mb).map(PublicKey::Ed25519);
     }
     if let Some(jwk) = method.get("publicKeyJwk").and_then(Value::as_object) {
-        if jwk.contains_key("d") {
-            return Err(KeyError::Invalid(format!(
-                "{vm} publishes private key material"
-            )));
-        }
-        let okp = jwk.get("kty").and_then(Value::as_str) == Some("OKP")
-            && jwk.get("crv").and_then(Value::as_str) == Some("Ed25519");
-        if !okp {
-            return Err(KeyError::Unsupported(format!("{vm} is not an Ed25519 key")));
-        }
-        let x = jwk.get("x").and_then(Value::as_str).unwrap_or_default();
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(x)
-            .map_err(|_| KeyError::Invalid(format!("{vm} has a malformed JWK")))?;
-        return ed25519_key(&bytes, vm);
+        return key_from_jwk(jwk, vm);
     }
     if let Some(b58) = method.get("publicKeyBase58").and_then(Value::as_str) {
         let bytes = bs58::decode(b58)
             .into_vec()
             .map_err(|_| KeyError::Invalid(format!("{vm} has a malformed base58 key")))?;
-        return ed25519_key(&bytes, vm);
+        return ed25519_key(&bytes, vm).map(PublicKey::Ed25519);
     }
     Err(KeyError::Unsupported(format!(
         "{vm} has no Ed25519 public key this verifier reads"
     )))
+}
+
+/// RSA private-key members (RFC 7518 §6.3.2) and the OKP/EC private member `d`.
+const PRIVATE_JWK_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// Reads a public JWK: OKP/Ed25519, or RSA of at least 2048 bits. Private members are refused.
+pub(crate) fn key_from_jwk(jwk: &Map<String, Value>, what: &str) -> Result<PublicKey, KeyError> {
+    if PRIVATE_JWK_MEMBERS.iter().any(|m| jwk.contains_key(*m)) {
+        return Err(KeyError::Invalid(format!("{what} publishes private key material")));
+    }
+    let b64 = |name: &str| -> Result<Vec<u8>, KeyError> {
+        let text = jwk.get(name).and_then(Value::as_str).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .map_err(|_| KeyError::Invalid(format!("{what} has a malformed JWK member {name}")))
+    };
+    match jwk.get("kty").and_then(Value::as_str) {
+        Some("OKP") if jwk.get("crv").and_then(Value::as_str) == Some("Ed25519") => {
+            ed25519_key(&b64("x")?, what).map(PublicKey::Ed25519)
+        }
+        Some("RSA") => {
+            // NIST SP 800-131A: RSA keys under 2048 bits are not acceptable for signatures.
+            let n = b64("n")?;
+            let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+            if bits < 2048 {
+                return Err(KeyError::Unsupported(format!("{what} is an RSA key of {bits} bits; at least 2048 are required")));
+            }
+            if b64("e")?.is_empty() {
+                return Err(KeyError::Invalid(format!("{what} has no RSA exponent")));
+            }
+            let jwk = josekit::jwk::Jwk::from_map(jwk.clone())
+                .map_err(|e| KeyError::Invalid(format!("{what} is not a valid JWK: {e}")))?;
+            Ok(PublicKey::Rsa(Box::new(jwk)))
+        }
+        other => Err(KeyError::Unsupported(format!(
+            "{what} is a {} key; Ed25519 and RSA are supported",
+            other.unwrap_or("typeless")
+        ))),
+    }
 }
 
 /// Decodes a multibase base58-btc Ed25519 Multikey (`z6Mk…`).

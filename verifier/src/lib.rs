@@ -18,6 +18,7 @@ mod contexts;
 mod error;
 pub mod identity;
 mod input;
+mod jwt;
 mod keys;
 pub mod model;
 mod proof;

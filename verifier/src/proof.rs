@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::canon::{CanonError, Canonicalizer};
-use crate::keys::{resolve_key, KeyError};
+use crate::keys::{resolve_key, KeyError, PublicKey};
 use crate::resolver::Resolver;
 
 /// The proof purpose an issuer's assertion must carry.
@@ -183,21 +183,27 @@ pub(crate) async fn verify_proof(
         .get("verificationMethod")
         .and_then(Value::as_str)
         .ok_or_else(|| ProofFailure::Malformed("the proof has no verificationMethod".into()))?;
-    let key = resolve_key(vm, purpose, resolver)
+    let resolved = resolve_key(vm, purpose, resolver)
         .await
         .map_err(ProofFailure::Key)?;
     // OB 3.0 §10 (key management): the key must belong to the credential's issuer.
-    if key.controller != issuer_id {
+    if !resolved.binding.belongs_to(issuer_id) {
         return Err(ProofFailure::KeyNotIssuers {
-            controller: key.controller,
+            controller: resolved.binding.describe(),
             issuer: issuer_id.to_owned(),
         });
     }
+    // VC-DI-EDDSA §2.1: the key is an Ed25519 public key.
+    let PublicKey::Ed25519(key) = resolved.key else {
+        return Err(ProofFailure::Key(KeyError::Unsupported(format!(
+            "{vm} is an {} key; eddsa-rdfc-2022 needs Ed25519",
+            resolved.key.kind()
+        ))));
+    };
     let hash = hash_data(canon, canonical_document, unsecured, proof)
         .map_err(ProofFailure::Canonicalization)?;
     // Signature failures are opaque: one code, no detail of what differed.
-    key.key
-        .verify_strict(&hash, &signature)
+    key.verify_strict(&hash, &signature)
         .map_err(|_| ProofFailure::BadSignature)?;
     Ok(suite)
 }

@@ -13,6 +13,7 @@ use crate::canon::{Canonicalizer, GeneralCanonicalizer};
 use crate::contexts::{VC_V1, VC_V2};
 use crate::error::Error;
 use crate::input::{parse_json_object, Limits};
+use crate::jwt::{self, Envelope};
 use crate::proof::verify_proof;
 use crate::report::{Checks, Report};
 use crate::resolver::Resolver;
@@ -82,14 +83,46 @@ pub async fn verify(
     if trimmed.starts_with(b"\x89PNG") {
         return Err(Error::UnsupportedFormat("a PNG image"));
     }
-    if trimmed.starts_with(b"eyJ") {
-        return Err(Error::UnsupportedFormat("a compact JWS (VC-JWT)"));
-    }
     if trimmed.starts_with(b"<") {
         return Err(Error::UnsupportedFormat("an SVG or XML document"));
     }
+    if input.len() > options.limits.max_input_bytes {
+        return Err(Error::InputTooLarge {
+            size: input.len(),
+            limit: options.limits.max_input_bytes,
+        });
+    }
+    // OB 3.0 §8.2: a credential may travel as a compact JWS (VC-JWT).
+    if let Ok(text) = std::str::from_utf8(trimmed) {
+        let text = text.trim_end();
+        if jwt::looks_like_compact_jws(text) {
+            let envelope = jwt::decode(text, &options.limits)?;
+            let kind = kind_of(&envelope.credential);
+            return Ok(verify_document(
+                &envelope.credential,
+                kind,
+                0,
+                options,
+                resolver,
+                Some(&envelope),
+            )
+            .await);
+        }
+    }
     let doc = parse_json_object(input, &options.limits)?;
     Ok(verify_credential(&doc, options, resolver).await)
+}
+
+fn kind_of(doc: &Map<String, Value>) -> Kind {
+    let types = types_of(doc.get("type"));
+    if types.contains(&"EndorsementCredential")
+        && !types.contains(&"OpenBadgeCredential")
+        && !types.contains(&"AchievementCredential")
+    {
+        Kind::Endorsement
+    } else {
+        Kind::Credential
+    }
 }
 
 /// Verifies a parsed credential document: an OpenBadgeCredential, or a stand-alone
@@ -99,16 +132,7 @@ pub async fn verify_credential(
     options: &VerifyOptions,
     resolver: &dyn Resolver,
 ) -> Report {
-    let types = types_of(doc.get("type"));
-    let kind = if types.contains(&"EndorsementCredential")
-        && !types.contains(&"OpenBadgeCredential")
-        && !types.contains(&"AchievementCredential")
-    {
-        Kind::Endorsement
-    } else {
-        Kind::Credential
-    };
-    verify_document(doc, kind, 0, options, resolver).await
+    verify_document(doc, kind_of(doc), 0, options, resolver, None).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +149,7 @@ fn verify_document<'a>(
     depth: usize,
     options: &'a VerifyOptions,
     resolver: &'a dyn Resolver,
+    envelope: Option<&'a Envelope>,
 ) -> ReportFuture<'a> {
     Box::pin(async move {
         let mut checks = Checks::default();
@@ -161,12 +186,18 @@ fn verify_document<'a>(
             issuer_id.as_deref(),
             options,
             resolver,
+            envelope.is_some(),
             &mut checks,
             &mut proof_forms,
         )
         .await;
+        if let Some(env) = envelope {
+            if let Some(form) = env.verify(issuer_id.as_deref(), resolver, &mut checks).await {
+                proof_forms.push(form);
+            }
+        }
 
-        check_validity(doc, vc_version, options, &mut checks);
+        check_validity(doc, vc_version, envelope.and_then(Envelope::exp), options, &mut checks);
         check_status(doc, &mut checks);
 
         let endorsements = collect_endorsements(doc);
@@ -185,7 +216,8 @@ fn verify_document<'a>(
             );
         } else {
             for e in &endorsements {
-                let r = verify_document(e, Kind::Endorsement, depth + 1, options, resolver).await;
+                let r =
+                    verify_document(e, Kind::Endorsement, depth + 1, options, resolver, None).await;
                 endorsement_reports.push(r);
             }
             let bad = endorsement_reports
@@ -477,13 +509,18 @@ async fn check_proofs(
     issuer_id: Option<&str>,
     options: &VerifyOptions,
     resolver: &dyn Resolver,
+    has_envelope: bool,
     checks: &mut Checks,
     forms: &mut Vec<String>,
 ) {
     const CHECK: &str = "proof";
-    // OB 3.0 §8: at least one proof mechanism must be present.
+    // OB 3.0 §8: at least one proof mechanism must be present; a VC-JWT envelope is one.
     if proofs.is_empty() {
-        checks.fail(CHECK, "no_proof", "the credential carries no proof");
+        if has_envelope {
+            checks.skip(CHECK, "no_embedded_proof", "there is no embedded proof; the JWS is the proof");
+        } else {
+            checks.fail(CHECK, "no_proof", "the credential carries no proof");
+        }
         return;
     }
     let (Some(canonical), Some(issuer_id)) = (canonical, issuer_id) else {
@@ -550,6 +587,7 @@ fn date_fields(version: Option<VcVersion>) -> (&'static str, &'static str) {
 fn check_validity(
     doc: &Map<String, Value>,
     version: Option<VcVersion>,
+    jwt_exp: Option<DateTime<Utc>>,
     options: &VerifyOptions,
     checks: &mut Checks,
 ) {
@@ -565,7 +603,8 @@ fn check_validity(
         }
     };
     let (from, until) = match (parse(from_name), parse(until_name)) {
-        (Ok(f), Ok(u)) => (f, u),
+        // OB 3.0 §8.2.4: a JWT's exp sets validUntil.
+        (Ok(f), Ok(u)) => (f, u.or(jwt_exp)),
         (Err(e), _) | (_, Err(e)) => {
             checks.fail(CHECK, "invalid_date", e);
             return;

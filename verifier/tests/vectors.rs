@@ -95,7 +95,7 @@ fn golden_vectors() {
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.extension().is_some_and(|e| e == "json")
+                p.extension().is_some_and(|e| e == "json" || e == "jwt")
                     && !p.to_string_lossy().ends_with(".expect.json")
             })
             .collect();
