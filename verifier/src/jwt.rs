@@ -39,15 +39,16 @@ impl Alg {
     }
 }
 
-/// OB 3.0 §8.2 CompactJws: `^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$`. An empty
-/// signature is recognised too, so that an unsigned token is refused as such (`alg_none`).
+/// Three dot-separated parts of printable ASCII: a compact JWS, or an attempt at one. OB 3.0 §8.2
+/// CompactJws is `^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$`; recognising more lets a
+/// malformed token be refused as such (`invalid_base64url`) and an unsigned one as `alg_none`.
 pub(crate) fn looks_like_compact_jws(text: &str) -> bool {
     let parts: Vec<&str> = text.split('.').collect();
     parts.len() == 3
         && !parts[0].is_empty()
         && parts
             .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .all(|p| p.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'{' | b'[' | b'"')))
 }
 
 /// A decoded compact JWS carrying a credential.
