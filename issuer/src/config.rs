@@ -42,8 +42,11 @@ pub struct IssuerSection {
 pub struct KeysSection {
     /// Directory of key files, relative to the config file.
     pub dir: PathBuf,
-    /// The key id new credentials are signed with.
+    /// The Ed25519 key id new credentials are signed with (Data Integrity, EdDSA VC-JWT).
     pub signing_key: String,
+    /// The RSA key id for RS256 VC-JWT, if the issuer has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsa_key: Option<String>,
 }
 
 /// The database.

@@ -95,8 +95,10 @@ pub fn recipient_lookup(email: &str) -> String {
 }
 
 /// Builds the unsigned credential for `request` (after checking it).
+/// `derived_subject_id` is the subject id to use when there is no recipient DID (VC-JWT needs one).
 pub(crate) fn build(
     request: &IssueRequest,
+    derived_subject_id: Option<&str>,
     credential_id: &str,
     issuer_profile: &Value,
     achievement: &Value,
@@ -145,8 +147,8 @@ pub(crate) fn build(
         }));
     }
     let mut subject = Map::new();
-    if let Some(did) = &request.recipient_did {
-        subject.insert("id".into(), did.clone().into());
+    if let Some(id) = request.recipient_did.as_deref().or(derived_subject_id) {
+        subject.insert("id".into(), id.into());
     }
     subject.insert("type".into(), json!(["AchievementSubject"]));
     subject.insert("identifier".into(), Value::Array(identifiers));
@@ -207,7 +209,7 @@ mod tests {
         };
         let profile = json!({"id": "did:key:x", "type": ["Profile"], "name": "n"});
         let ach = json!({"id": "urn:uuid:1", "name": "A"});
-        assert!(build(&base, "urn:uuid:2", &profile, &ach, now).is_ok());
+        assert!(build(&base, None, "urn:uuid:2", &profile, &ach, now).is_ok());
         let cases: Vec<IssueRequest> = vec![
             IssueRequest {
                 recipient_email: "not-an-email".into(),
@@ -243,7 +245,7 @@ mod tests {
             },
         ];
         for req in cases {
-            let err = build(&req, "urn:uuid:2", &profile, &ach, now)
+            let err = build(&req, None, "urn:uuid:2", &profile, &ach, now)
                 .err()
                 .map(|e| e.code());
             assert_eq!(err, Some("invalid_input"), "{req:?}");

@@ -60,6 +60,11 @@ pub fn did_web(host: &str) -> Result<String, Error> {
     Ok(did)
 }
 
+/// The verification method id of an RSA key (did:web issuers only publish several keys).
+pub fn rsa_verification_method(issuer_id: &str, key_id: &str) -> String {
+    format!("{issuer_id}#{key_id}")
+}
+
 /// The verification method id an issuer signs with.
 pub fn verification_method(
     issuer_id: &str,
@@ -73,23 +78,37 @@ pub fn verification_method(
     }
 }
 
-/// The DID document a did:web issuer publishes at its `did.json` URL: every key, current and
-/// retired, as a Multikey usable for assertions.
-pub fn did_document(issuer_id: &str, keys: &[(String, ed25519_dalek::VerifyingKey)]) -> Value {
-    let methods: Vec<Value> = keys
-        .iter()
-        .map(|(key_id, key)| {
-            json!({
-                "id": verification_method(issuer_id, key_id, key),
-                "type": "Multikey",
-                "controller": issuer_id,
-                "publicKeyMultibase": cairn_verifier::encode_multikey(key),
-            })
+/// A verification method: Ed25519 keys as Multikey, RSA keys as JsonWebKey.
+pub(crate) fn method(issuer_id: &str, key: &crate::StoredKey) -> Value {
+    if key.algorithm == "RS256" {
+        let jwk: Value = serde_json::from_str(&key.public_key).unwrap_or(Value::Null);
+        json!({
+            "id": key.verification_method,
+            "type": "JsonWebKey",
+            "controller": issuer_id,
+            "publicKeyJwk": jwk,
         })
-        .collect();
+    } else {
+        json!({
+            "id": key.verification_method,
+            "type": "Multikey",
+            "controller": issuer_id,
+            "publicKeyMultibase": key.public_key,
+        })
+    }
+}
+
+/// The DID document a did:web issuer publishes at its `did.json` URL: every key, current and
+/// retired, usable for assertions.
+pub fn did_document(issuer_id: &str, keys: &[crate::StoredKey]) -> Value {
+    let methods: Vec<Value> = keys.iter().map(|k| method(issuer_id, k)).collect();
     let refs: Vec<Value> = methods.iter().map(|m| m["id"].clone()).collect();
     json!({
-        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "@context": [
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/multikey/v1",
+            "https://w3id.org/security/jwk/v1"
+        ],
         "id": issuer_id,
         "verificationMethod": methods,
         "assertionMethod": refs,

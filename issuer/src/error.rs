@@ -16,6 +16,8 @@ pub enum Error {
     KeyFilePermissions(PathBuf),
     #[error("key file {0} is invalid: {1}")]
     KeyInvalid(PathBuf, String),
+    #[error("the issuer already has the key {0}")]
+    KeyExists(String),
     #[error("database error: {0}")]
     Database(String),
     #[error("achievement definition is invalid: {0}")]
@@ -48,6 +50,7 @@ impl Error {
             Error::AlreadyInitialised(_) => "already_initialised",
             Error::KeyFilePermissions(_) => "key_file_permissions",
             Error::KeyInvalid(..) => "key_invalid",
+            Error::KeyExists(_) => "key_exists",
             Error::Database(_) => "database_error",
             Error::AchievementInvalid(_) => "achievement_invalid",
             Error::AchievementExists(_) => "achievement_exists",
@@ -60,7 +63,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn input(field: &'static str, message: impl Into<String>) -> Self {
+    /// An `invalid_input` error about `field`.
+    pub fn input(field: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidInput {
             field,
             message: message.into(),

@@ -63,6 +63,112 @@ impl IssuerKey {
     }
 }
 
+/// An issuer's RSA signing key (RS256 VC-JWT), kept as PKCS#8 PEM and used through OpenSSL.
+pub struct RsaIssuerKey {
+    key_id: String,
+    signer: josekit::jws::alg::rsassa::RsassaJwsSigner,
+    public_jwk: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::fmt::Debug for RsaIssuerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RsaIssuerKey")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// RSA modulus size for new keys.
+const RSA_BITS: u32 = 2048;
+
+impl RsaIssuerKey {
+    /// Generates a new RSA-2048 key; returns it with its PKCS#8 PEM (to be written 0600).
+    pub fn generate(key_id: &str) -> Result<(Self, zeroize::Zeroizing<Vec<u8>>), Error> {
+        let pair = josekit::jws::RS256
+            .generate_key_pair(RSA_BITS)
+            .map_err(|e| Error::Signing(format!("cannot generate an RSA key: {e}")))?;
+        let pem = zeroize::Zeroizing::new(josekit::jwk::KeyPair::to_pem_private_key(&pair));
+        let key = Self::from_pem(key_id, &pem, Path::new("(generated)"))?;
+        Ok((key, pem))
+    }
+
+    /// Reads a PKCS#8 (or PKCS#1) PEM RSA private key.
+    pub fn from_pem(key_id: &str, pem: &[u8], origin: &Path) -> Result<Self, Error> {
+        let invalid =
+            |e: josekit::JoseError| Error::KeyInvalid(origin.to_path_buf(), e.to_string());
+        let pair = josekit::jws::RS256
+            .key_pair_from_pem(pem)
+            .map_err(invalid)?;
+        let signer = josekit::jws::RS256.signer_from_pem(pem).map_err(invalid)?;
+        let jwk = josekit::jwk::KeyPair::to_jwk_public_key(&pair);
+        let mut public_jwk = serde_json::Map::new();
+        for member in ["kty", "n", "e"] {
+            if let Some(v) = jwk.parameter(member) {
+                public_jwk.insert(member.to_owned(), v.clone());
+            }
+        }
+        Ok(RsaIssuerKey {
+            key_id: key_id.to_owned(),
+            signer,
+            public_jwk,
+        })
+    }
+
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The public key as a JWK (`kty`, `n`, `e` only).
+    pub fn public_jwk(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.public_jwk
+    }
+
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        josekit::jws::JwsSigner::sign(&self.signer, message)
+            .map_err(|e| Error::Signing(format!("RS256 signing failed: {e}")))
+    }
+}
+
+/// The RSA key file for `key_id` in `dir`.
+pub fn rsa_key_path(dir: &Path, key_id: &str) -> PathBuf {
+    dir.join(format!("{key_id}.rsa.pem"))
+}
+
+/// Writes PEM text to a new 0600 file; refuses to overwrite.
+pub(crate) fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
+    }
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::Io(path.to_path_buf(), e.to_string()))?;
+    file.write_all(bytes)
+        .map_err(|e| Error::Io(path.to_path_buf(), e.to_string()))
+}
+
+/// Reads a secret file, refusing one that group or others can read.
+pub(crate) fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::Io(path.to_path_buf(), e.to_string()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(Error::KeyFilePermissions(path.to_path_buf()));
+    }
+    std::fs::read(path)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| Error::Io(path.to_path_buf(), e.to_string()))
+}
+
+/// Loads the RSA key `key_id` from `dir`.
+pub fn load_rsa_key(dir: &Path, key_id: &str) -> Result<RsaIssuerKey, Error> {
+    let path = rsa_key_path(dir, key_id);
+    let pem = read_secret_file(&path)?;
+    RsaIssuerKey::from_pem(key_id, &pem, &path)
+}
+
 /// The key file for `key_id` in `dir`.
 pub fn key_path(dir: &Path, key_id: &str) -> PathBuf {
     dir.join(format!("{key_id}.ed25519.pem"))
@@ -70,36 +176,22 @@ pub fn key_path(dir: &Path, key_id: &str) -> PathBuf {
 
 /// Writes `key` to a new file (mode 0600) in `dir`; refuses to overwrite.
 pub fn write_key(dir: &Path, key: &IssuerKey) -> Result<PathBuf, Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
     let path = key_path(dir, &key.key_id);
     let pem = key
         .signing
         .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
         .map_err(|e| Error::KeyInvalid(path.clone(), e.to_string()))?;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| Error::Io(path.clone(), e.to_string()))?;
-    file.write_all(pem.as_bytes())
-        .map_err(|e| Error::Io(path.clone(), e.to_string()))?;
+    write_secret_file(&path, pem.as_bytes())?;
     Ok(path)
 }
 
 /// Loads `key_id` from `dir`, refusing a file that group or others can read.
 pub fn load_key(dir: &Path, key_id: &str) -> Result<IssuerKey, Error> {
     let path = key_path(dir, key_id);
-    let meta = std::fs::metadata(&path).map_err(|e| Error::Io(path.clone(), e.to_string()))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        return Err(Error::KeyFilePermissions(path));
-    }
-    let pem = zeroize::Zeroizing::new(
-        std::fs::read_to_string(&path).map_err(|e| Error::Io(path.clone(), e.to_string()))?,
-    );
-    IssuerKey::from_pem(key_id, &pem, &path)
+    let bytes = read_secret_file(&path)?;
+    let pem = std::str::from_utf8(&bytes)
+        .map_err(|_| Error::KeyInvalid(path.clone(), "not PEM text".into()))?;
+    IssuerKey::from_pem(key_id, pem, &path)
 }
 
 #[cfg(test)]
@@ -120,6 +212,18 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let err = load_key(dir.path(), "key-1").err().map(|e| e.code());
         assert_eq!(err, Some("key_file_permissions"));
+    }
+
+    #[test]
+    fn rsa_keys_round_trip_and_sign() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (key, pem) = RsaIssuerKey::generate("rsa-1").expect("generate");
+        write_secret_file(&rsa_key_path(dir.path(), "rsa-1"), &pem).expect("write");
+        let loaded = load_rsa_key(dir.path(), "rsa-1").expect("load");
+        assert_eq!(loaded.public_jwk(), key.public_jwk());
+        assert_eq!(loaded.public_jwk()["kty"], "RSA");
+        assert!(!format!("{loaded:?}").contains("PRIVATE"));
+        assert_eq!(loaded.sign(b"m").expect("sign").len(), 256);
     }
 
     #[test]

@@ -9,12 +9,14 @@ mod config;
 mod credential;
 mod did;
 mod error;
+mod jwt;
 mod keys;
 mod store;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use base64::Engine;
 use cairn_verifier::{GeneralCanonicalizer, OfflineResolver, PendingProof, Verdict, VerifyOptions};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -26,11 +28,25 @@ pub use config::{
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
 pub use error::Error;
-pub use keys::IssuerKey;
+pub use jwt::JwtAlg;
+pub use keys::{IssuerKey, RsaIssuerKey};
 pub use store::{Actor, Store, StoredAchievement, StoredKey};
 
 /// The first signing key's id.
 const FIRST_KEY_ID: &str = "key-1";
+/// The first RSA key's id.
+const FIRST_RSA_KEY_ID: &str = "rsa-1";
+/// The secret behind derived subject ids, in the key folder.
+const SUBJECT_SECRET_FILE: &str = "subject-id.secret";
+
+/// How a credential is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON with an embedded eddsa-rdfc-2022 proof.
+    Json,
+    /// A compact JWS (OB 3.0 §8.2); `embed_proof` also adds the Data Integrity proof inside.
+    Jwt { alg: JwtAlg, embed_proof: bool },
+}
 
 /// What `cairn init` needs.
 #[derive(Debug)]
@@ -48,6 +64,7 @@ pub struct Issuer {
     config: LoadedConfig,
     store: Store,
     key: IssuerKey,
+    rsa: Option<RsaIssuerKey>,
     canon: Arc<GeneralCanonicalizer>,
 }
 
@@ -72,6 +89,7 @@ impl Issuer {
         let key = options
             .key
             .unwrap_or_else(|| IssuerKey::generate(FIRST_KEY_ID));
+        let (rsa, rsa_pem) = RsaIssuerKey::generate(FIRST_RSA_KEY_ID)?;
         let issuer_id = match &options.identity {
             IdentityKind::DidKey => did::did_key(&key.verifying_key()),
             IdentityKind::DidWeb(host) => did::did_web(host)?,
@@ -88,18 +106,19 @@ impl Issuer {
             keys: KeysSection {
                 dir: PathBuf::from("keys"),
                 signing_key: key.key_id().to_owned(),
+                rsa_key: Some(rsa.key_id().to_owned()),
             },
             database: DatabaseSection {
                 url: "sqlite:cairn.db".to_owned(),
             },
         };
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
-        let text = toml::to_string_pretty(&config)
-            .map_err(|e| Error::ConfigInvalid(config_path.clone(), e.to_string()))?;
         keys::write_key(&dir.join("keys"), &key)?;
-        let header = "# Cairn issuer configuration. Private keys live in keys/ (mode 0600); never commit them.\n";
-        std::fs::write(&config_path, format!("{header}{text}"))
-            .map_err(|e| Error::Io(config_path.clone(), e.to_string()))?;
+        keys::write_secret_file(
+            &keys::rsa_key_path(&dir.join("keys"), rsa.key_id()),
+            &rsa_pem,
+        )?;
+        write_config(&config_path, &config)?;
 
         let loaded = LoadedConfig::load(&config_path)?;
         let store = Store::open(&loaded.database_url(), true).await?;
@@ -107,18 +126,20 @@ impl Issuer {
             config: loaded,
             store,
             key,
+            rsa: Some(rsa),
             canon: Arc::new(GeneralCanonicalizer::default()),
         };
-        let vm = issuer.verification_method();
-        let stored_key = StoredKey {
+        let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
-            verification_method: vm,
-            public_key_multibase: cairn_verifier::encode_multikey(&issuer.key.verifying_key()),
+            algorithm: "Ed25519".to_owned(),
+            verification_method: issuer.verification_method(),
+            public_key: cairn_verifier::encode_multikey(&issuer.key.verifying_key()),
             status: "active".to_owned(),
-        };
+        }];
+        stored.extend(issuer.rsa.as_ref().map(|r| issuer.stored_rsa_key(r)));
         issuer
             .store
-            .insert_issuer(&issuer.profile(), &stored_key, &rfc3339(Utc::now()), actor)
+            .insert_issuer(&issuer.profile(), &stored, &rfc3339(Utc::now()), actor)
             .await?;
         Ok(issuer)
     }
@@ -127,13 +148,95 @@ impl Issuer {
     pub async fn open(config_path: &Path) -> Result<Issuer, Error> {
         let config = LoadedConfig::load(config_path)?;
         let key = keys::load_key(&config.key_dir(), &config.config.keys.signing_key)?;
+        let rsa = match &config.config.keys.rsa_key {
+            Some(id) => Some(keys::load_rsa_key(&config.key_dir(), id)?),
+            None => None,
+        };
         let store = Store::open(&config.database_url(), false).await?;
         Ok(Issuer {
             config,
             store,
             key,
+            rsa,
             canon: Arc::new(GeneralCanonicalizer::default()),
         })
+    }
+
+    fn stored_rsa_key(&self, rsa: &RsaIssuerKey) -> StoredKey {
+        StoredKey {
+            key_id: rsa.key_id().to_owned(),
+            algorithm: "RS256".to_owned(),
+            verification_method: did::rsa_verification_method(self.id(), rsa.key_id()),
+            public_key: Value::Object(rsa.public_jwk().clone()).to_string(),
+            status: "active".to_owned(),
+        }
+    }
+
+    /// Gives an issuer that has none an RSA-2048 key for RS256 VC-JWT (`cairn key add --type rsa`):
+    /// writes the key file (0600), records the public key and updates `cairn.toml`.
+    pub async fn add_rsa_key(&mut self, actor: &Actor) -> Result<String, Error> {
+        if let Some(existing) = &self.config.config.keys.rsa_key {
+            return Err(Error::KeyExists(existing.clone()));
+        }
+        // The first rsa-N id that no key row or key file uses (retired keys keep their ids).
+        let taken: Vec<String> = self
+            .store
+            .public_keys()
+            .await?
+            .into_iter()
+            .map(|k| k.key_id)
+            .collect();
+        let key_id = (1..)
+            .map(|n| format!("rsa-{n}"))
+            .find(|id| {
+                !taken.contains(id) && !keys::rsa_key_path(&self.config.key_dir(), id).exists()
+            })
+            .unwrap_or_else(|| FIRST_RSA_KEY_ID.to_owned());
+        let key_id = key_id.as_str();
+        let path = keys::rsa_key_path(&self.config.key_dir(), key_id);
+        let (rsa, pem) = RsaIssuerKey::generate(key_id)?;
+        keys::write_secret_file(&path, &pem)?;
+        let stored = self.stored_rsa_key(&rsa);
+        self.store
+            .insert_public_key(self.id(), &stored, &rfc3339(Utc::now()), actor)
+            .await?;
+        let mut config = self.config.config.clone();
+        config.keys.rsa_key = Some(key_id.to_owned());
+        write_config(&self.config.path, &config)?;
+        self.config.config = config;
+        self.rsa = Some(rsa);
+        Ok(stored.verification_method)
+    }
+
+    /// The issuer's public keys as a JWK Set (RFC 7517 §5), each with its `kid`.
+    pub async fn jwks(&self) -> Result<Value, Error> {
+        let mut keys = Vec::new();
+        for k in self.store.public_keys().await? {
+            let mut jwk = if k.algorithm == "RS256" {
+                serde_json::from_str::<serde_json::Map<String, Value>>(&k.public_key)
+                    .map_err(|e| Error::Database(e.to_string()))?
+            } else {
+                let key = decode_stored_key(&k)?;
+                let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.as_bytes());
+                serde_json::Map::from_iter([
+                    ("kty".to_owned(), json!("OKP")),
+                    ("crv".to_owned(), json!("Ed25519")),
+                    ("x".to_owned(), json!(x)),
+                ])
+            };
+            jwk.insert("kid".into(), k.key_id.clone().into());
+            jwk.insert(
+                "alg".into(),
+                json!(if k.algorithm == "RS256" {
+                    "RS256"
+                } else {
+                    "EdDSA"
+                }),
+            );
+            jwk.insert("use".into(), json!("sig"));
+            keys.push(Value::Object(jwk));
+        }
+        Ok(json!({ "keys": keys }))
     }
 
     pub fn config(&self) -> &LoadedConfig {
@@ -178,11 +281,7 @@ impl Issuer {
 
     /// The DID document to publish for a did:web issuer (every key, current and retired).
     pub async fn did_document(&self) -> Result<Value, Error> {
-        let mut keys = Vec::new();
-        for k in self.store.public_keys().await? {
-            let key = decode_stored_key(&k)?;
-            keys.push((k.key_id, key));
-        }
+        let keys = self.store.public_keys().await?;
         Ok(did::did_document(self.id(), &keys))
     }
 
@@ -216,6 +315,20 @@ impl Issuer {
         now: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Value, Error> {
+        match self.issue_as(request, Format::Json, now, actor).await? {
+            Issued::Json(v) => Ok(v),
+            Issued::Jwt { credential, .. } => Ok(credential),
+        }
+    }
+
+    /// Issues one credential in `format`; see [`Issued`].
+    pub async fn issue_as(
+        &self,
+        request: &IssueRequest,
+        format: Format,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Issued, Error> {
         let achievement = self
             .store
             .achievement(&request.achievement)
@@ -228,15 +341,35 @@ impl Issuer {
             Some(url) => format!("{url}/credentials/{}", uuid::Uuid::new_v4()),
             None => format!("urn:uuid:{}", uuid::Uuid::new_v4()),
         };
+        let derived_subject =
+            if matches!(format, Format::Jwt { .. }) && request.recipient_did.is_none() {
+                // OB 3.0 §8.2.2: a VC-JWT needs sub = credentialSubject.id; derive a stable one.
+                let email = cairn_verifier::identity::normalize_email(&request.recipient_email);
+                Some(self.derived_subject_id(&email)?)
+            } else {
+                None
+            };
         let unsigned = credential::build(
             request,
+            derived_subject.as_deref(),
             &credential_id,
             &self.profile(),
             &achievement.achievement,
             now,
         )?;
-        let signed = self.sign(&unsigned, now)?;
-        self.self_check(&signed, now).await?;
+        let (signed, jws) = match format {
+            Format::Json => (self.sign(&unsigned, now)?, None),
+            Format::Jwt { alg, embed_proof } => {
+                let credential = if embed_proof {
+                    self.sign(&unsigned, now)?
+                } else {
+                    unsigned
+                };
+                let jws = self.sign_jwt(&credential, alg)?;
+                (credential, Some(jws))
+            }
+        };
+        self.self_check(&signed, jws.as_deref(), now).await?;
         let valid_from = rfc3339(now);
         let valid_until = request.valid_until.map(rfc3339);
         self.store
@@ -250,11 +383,63 @@ impl Issuer {
                     valid_from: &valid_from,
                     valid_until: valid_until.as_deref(),
                     issued_at: &valid_from,
+                    compact_jws: jws.as_deref(),
                 },
                 actor,
             )
             .await?;
-        Ok(signed)
+        Ok(match jws {
+            None => Issued::Json(signed),
+            Some(jws) => Issued::Jwt {
+                jws,
+                credential: signed,
+            },
+        })
+    }
+
+    /// `urn:cairn:subject:` + the first 128 bits of sha256(secret ‖ email): stable for one issuer
+    /// and one address, and not computable by anyone without the issuer's secret.
+    fn derived_subject_id(&self, normalized_email: &str) -> Result<String, Error> {
+        let path = self.config.key_dir().join(SUBJECT_SECRET_FILE);
+        if !path.exists() {
+            let secret = hex::encode(rand::random::<[u8; 32]>());
+            keys::write_secret_file(&path, secret.as_bytes())?;
+        }
+        let secret = keys::read_secret_file(&path)?;
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(&secret[..]);
+        h.update(b":");
+        h.update(normalized_email.as_bytes());
+        let digest = h.finalize();
+        Ok(format!("urn:cairn:subject:{}", hex::encode(&digest[..16])))
+    }
+
+    /// Wraps `credential` in a compact JWS signed with `alg` (OB 3.0 §8.2); nothing is stored.
+    pub fn sign_jwt(&self, credential: &Value, alg: JwtAlg) -> Result<String, Error> {
+        match alg {
+            JwtAlg::EdDsa => {
+                let input = jwt::signing_input(credential, alg, &self.verification_method())?;
+                Ok(jwt::compact(&input, &self.key.sign(input.as_bytes())))
+            }
+            JwtAlg::Rs256 => {
+                if !self.id().starts_with("did:web:") {
+                    return Err(Error::input(
+                        "alg",
+                        "RS256 needs a did:web issuer, whose DID document can publish the RSA key; use --alg eddsa with a did:key issuer",
+                    ));
+                }
+                let rsa = self.rsa.as_ref().ok_or_else(|| {
+                    Error::input(
+                        "alg",
+                        "this issuer has no RSA key; add one with `cairn key add --type rsa`",
+                    )
+                })?;
+                let kid = did::rsa_verification_method(self.id(), rsa.key_id());
+                let input = jwt::signing_input(credential, alg, &kid)?;
+                Ok(jwt::compact(&input, &rsa.sign(input.as_bytes())?))
+            }
+        }
     }
 
     /// Adds an `eddsa-rdfc-2022` proof by the issuer's signing key.
@@ -271,7 +456,12 @@ impl Issuer {
     }
 
     /// DESIGN §3: the issuer re-verifies every credential it signs before storing it.
-    async fn self_check(&self, signed: &Value, now: DateTime<Utc>) -> Result<(), Error> {
+    async fn self_check(
+        &self,
+        signed: &Value,
+        jws: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let mut resolver = OfflineResolver::new();
         if self.id().starts_with("did:web:") {
             let doc = self.did_document().await?;
@@ -280,10 +470,17 @@ impl Issuer {
         }
         let mut options = VerifyOptions::new(now);
         options.canonicalizer = self.canon.clone();
-        let doc = signed
-            .as_object()
-            .ok_or_else(|| Error::Signing("signed document is not an object".into()))?;
-        let report = cairn_verifier::verify_credential(doc, &options, &resolver).await;
+        let report = match jws {
+            Some(token) => cairn_verifier::verify(token.as_bytes(), &options, &resolver)
+                .await
+                .map_err(|e| Error::SelfCheckFailed(e.code().to_owned()))?,
+            None => {
+                let doc = signed
+                    .as_object()
+                    .ok_or_else(|| Error::Signing("signed document is not an object".into()))?;
+                cairn_verifier::verify_credential(doc, &options, &resolver).await
+            }
+        };
         if report.verdict == Verdict::Valid {
             Ok(())
         } else {
@@ -294,6 +491,24 @@ impl Issuer {
             Err(Error::SelfCheckFailed(code))
         }
     }
+}
+
+/// What [`Issuer::issue_as`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Issued {
+    /// The credential with its embedded proof.
+    Json(Value),
+    /// The compact JWS, and the credential it carries.
+    Jwt { jws: String, credential: Value },
+}
+
+/// Writes `cairn.toml` (replacing it) with its header comment.
+fn write_config(path: &Path, config: &Config) -> Result<(), Error> {
+    let text = toml::to_string_pretty(config)
+        .map_err(|e| Error::ConfigInvalid(path.to_path_buf(), e.to_string()))?;
+    let header = "# Cairn issuer configuration. Private keys live in keys/ (mode 0600); never commit them.\n";
+    std::fs::write(path, format!("{header}{text}"))
+        .map_err(|e| Error::Io(path.to_path_buf(), e.to_string()))
 }
 
 /// did:web §3.2: where a did:web's document is published.
@@ -314,7 +529,7 @@ pub fn did_web_document_url(did: &str) -> Result<String, Error> {
 fn decode_stored_key(k: &StoredKey) -> Result<ed25519_dalek::VerifyingKey, Error> {
     let invalid = || Error::Database(format!("stored public key {} is malformed", k.key_id));
     let bytes = k
-        .public_key_multibase
+        .public_key
         .strip_prefix('z')
         .and_then(|b| bs58::decode(b).into_vec().ok())
         .ok_or_else(invalid)?;

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use cairn_issuer::{
-    AchievementDefinition, Actor, Error, IdentityKind, InitOptions, IssueRequest, Issuer, IssuerKey,
+    AchievementDefinition, Actor, Error, Format, IdentityKind, InitOptions, IssueRequest, Issued,
+    Issuer, IssuerKey, JwtAlg,
 };
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -37,6 +38,11 @@ enum Command {
     Issue(IssueArgs),
     /// Print the DID document a did:web issuer publishes at /.well-known/did.json.
     DidDocument(ConfigArg),
+    /// Print the issuer's public keys as a JWK Set.
+    Jwks(ConfigArg),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Run the whole flow once with the TEST-ONLY example key: init, define, issue, verify.
     Demo(DemoArgs),
 }
@@ -88,6 +94,36 @@ enum AchievementCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Add a key to an existing issuer (an RSA-2048 key for RS256 VC-JWT).
+    Add {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long = "type", value_enum)]
+        kind: KeyType,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum KeyType {
+    Rsa,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    /// JSON with an embedded eddsa-rdfc-2022 proof.
+    Json,
+    /// A compact JWS (OB 3.0 VC-JWT).
+    Jwt,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AlgArg {
+    Rs256,
+    Eddsa,
+}
+
 #[derive(Args)]
 struct IssueArgs {
     #[arg(long)]
@@ -115,6 +151,15 @@ struct IssueArgs {
     /// Write the credential here instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// json (embedded Data Integrity proof) or jwt (compact JWS).
+    #[arg(long, value_enum, default_value = "json")]
+    format: FormatArg,
+    /// JWS algorithm for --format jwt. Default: rs256 for a did:web issuer, eddsa for did:key.
+    #[arg(long, value_enum)]
+    alg: Option<AlgArg>,
+    /// With --format jwt, also embed the Data Integrity proof inside the token.
+    #[arg(long)]
+    embed_proof: bool,
 }
 
 #[derive(Args)]
@@ -212,8 +257,36 @@ async fn run(command: Command) -> Result<(), Error> {
                 credits: args.credits,
                 valid_until: args.valid_until,
             };
-            let credential = issuer.issue(&request, Utc::now(), &actor()).await?;
-            let text = pretty(&credential);
+            let format = match args.format {
+                FormatArg::Json => {
+                    if args.alg.is_some() || args.embed_proof {
+                        return Err(Error::input(
+                            "format",
+                            "--alg and --embed-proof go with --format jwt",
+                        ));
+                    }
+                    Format::Json
+                }
+                FormatArg::Jwt => {
+                    let alg = match args.alg {
+                        Some(AlgArg::Rs256) => JwtAlg::Rs256,
+                        Some(AlgArg::Eddsa) => JwtAlg::EdDsa,
+                        None if issuer.id().starts_with("did:web:") => JwtAlg::Rs256,
+                        None => JwtAlg::EdDsa,
+                    };
+                    Format::Jwt {
+                        alg,
+                        embed_proof: args.embed_proof,
+                    }
+                }
+            };
+            let text = match issuer
+                .issue_as(&request, format, Utc::now(), &actor())
+                .await?
+            {
+                Issued::Json(credential) => pretty(&credential),
+                Issued::Jwt { jws, .. } => jws,
+            };
             match args.out {
                 Some(path) => {
                     std::fs::write(&path, text + "\n")
@@ -227,6 +300,21 @@ async fn run(command: Command) -> Result<(), Error> {
         Command::DidDocument(ConfigArg { config }) => {
             let issuer = Issuer::open(&config).await?;
             print_json(&issuer.did_document().await?);
+            Ok(())
+        }
+        Command::Jwks(ConfigArg { config }) => {
+            let issuer = Issuer::open(&config).await?;
+            print_json(&issuer.jwks().await?);
+            Ok(())
+        }
+        Command::Key(KeyCommand::Add {
+            config,
+            kind: KeyType::Rsa,
+        }) => {
+            let mut issuer = Issuer::open(&config).await?;
+            let vm = issuer.add_rsa_key(&actor()).await?;
+            println!("{vm}");
+            eprintln!("added an RSA-2048 key; republish the DID document (cairn did-document)");
             Ok(())
         }
         Command::Demo(args) => demo(&args.dir).await,

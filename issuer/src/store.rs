@@ -25,8 +25,10 @@ pub struct StoredAchievement {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredKey {
     pub key_id: String,
+    /// `Ed25519` (public key: multibase) or `RS256` (public key: JWK JSON).
+    pub algorithm: String,
     pub verification_method: String,
-    pub public_key_multibase: String,
+    pub public_key: String,
     pub status: String,
 }
 
@@ -41,6 +43,7 @@ pub(crate) struct NewCredential<'a> {
     pub valid_from: &'a str,
     pub valid_until: Option<&'a str>,
     pub issued_at: &'a str,
+    pub compact_jws: Option<&'a str>,
 }
 
 /// Who did something, for the audit log.
@@ -79,7 +82,7 @@ impl Store {
     pub(crate) async fn insert_issuer(
         &self,
         profile: &Value,
-        key: &StoredKey,
+        keys: &[StoredKey],
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error> {
@@ -91,18 +94,34 @@ impl Store {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO public_keys (key_id, issuer_id, algorithm, verification_method, public_key, status, created_at) \
-             VALUES (?, ?, 'Ed25519', ?, ?, 'active', ?)",
-        )
-        .bind(&key.key_id)
-        .bind(id)
-        .bind(&key.verification_method)
-        .bind(&key.public_key_multibase)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        for key in keys {
+            insert_key(&mut tx, id, key, at).await?;
+        }
         audit(&mut tx, at, actor, "issuer.init", Some(id), None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a public key (e.g. a new RSA key) to the issuer.
+    pub(crate) async fn insert_public_key(
+        &self,
+        issuer_id: &str,
+        key: &StoredKey,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        insert_key(&mut tx, issuer_id, key, at).await?;
+        let detail = serde_json::json!({"algorithm": key.algorithm});
+        audit(
+            &mut tx,
+            at,
+            actor,
+            "key.add",
+            Some(&key.key_id),
+            Some(&detail),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -110,7 +129,7 @@ impl Store {
     /// Every key of the issuer, oldest first (retired keys stay, so old credentials verify).
     pub async fn public_keys(&self) -> Result<Vec<StoredKey>, Error> {
         let rows = sqlx::query(
-            "SELECT key_id, verification_method, public_key, status FROM public_keys ORDER BY created_at, key_id",
+            "SELECT key_id, algorithm, verification_method, public_key, status FROM public_keys ORDER BY created_at, key_id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -118,8 +137,9 @@ impl Store {
             .map(|r| {
                 Ok(StoredKey {
                     key_id: r.try_get("key_id")?,
+                    algorithm: r.try_get("algorithm")?,
                     verification_method: r.try_get("verification_method")?,
-                    public_key_multibase: r.try_get("public_key")?,
+                    public_key: r.try_get("public_key")?,
                     status: r.try_get("status")?,
                 })
             })
@@ -194,8 +214,8 @@ impl Store {
     ) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at) \
-             VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+            "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws) \
+             VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
         )
         .bind(c.id)
         .bind(c.achievement_id)
@@ -205,9 +225,15 @@ impl Store {
         .bind(c.valid_from)
         .bind(c.valid_until)
         .bind(c.issued_at)
+        .bind(c.compact_jws)
         .execute(&mut *tx)
         .await?;
-        let detail = serde_json::json!({"achievement": c.achievement_id});
+        let format = if c.compact_jws.is_some() {
+            "jwt"
+        } else {
+            "json"
+        };
+        let detail = serde_json::json!({"achievement": c.achievement_id, "format": format});
         audit(
             &mut tx,
             c.issued_at,
@@ -232,6 +258,18 @@ impl Store {
             serde_json::from_str(&text).map_err(|e| Error::Database(e.to_string()))
         })
         .transpose()
+    }
+
+    /// A stored credential's compact JWS, if it was issued as VC-JWT.
+    pub async fn credential_jws(&self, id: &str) -> Result<Option<String>, Error> {
+        let row = sqlx::query("SELECT compact_jws FROM credentials WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<Option<String>, _>("compact_jws"))
+            .transpose()?
+            .flatten())
     }
 
     /// Ids of credentials whose recipient lookup hash is `lookup`.
@@ -265,6 +303,28 @@ impl Store {
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+async fn insert_key(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    issuer_id: &str,
+    key: &StoredKey,
+    at: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO public_keys (key_id, issuer_id, algorithm, verification_method, public_key, status, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&key.key_id)
+    .bind(issuer_id)
+    .bind(&key.algorithm)
+    .bind(&key.verification_method)
+    .bind(&key.public_key)
+    .bind(&key.status)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn achievement_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredAchievement, Error> {

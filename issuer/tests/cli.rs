@@ -346,3 +346,127 @@ fn bad_issue_requests_change_nothing() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("key_file_permissions"));
 }
+
+#[test]
+fn jwt_through_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("web");
+    ok(&cairn(&[
+        "init",
+        dir.to_str().expect("utf8"),
+        "--name",
+        "Ogdenville Schools",
+        "--url",
+        "https://credentials.ogdenville.example",
+        "--did-web",
+        "credentials.ogdenville.example",
+    ]));
+    let config = dir.join("cairn.toml");
+    let config = config.to_str().expect("utf8");
+    let def = examples().join("classroom-discourse.json");
+    ok(&cairn(&[
+        "achievement",
+        "add",
+        "--config",
+        config,
+        def.to_str().expect("utf8"),
+    ]));
+    let token = ok(&cairn(&[
+        "issue",
+        "--config",
+        config,
+        "--achievement",
+        "classroom-discourse",
+        "--recipient-email",
+        "t@ogdenville.example",
+        "--format",
+        "jwt",
+    ]));
+    let token = token.trim();
+    assert_eq!(token.split('.').count(), 3);
+    let doc = tmp.path().join("did.json");
+    std::fs::write(&doc, ok(&cairn(&["did-document", "--config", config]))).expect("write");
+    let doc_arg = format!(
+        "https://credentials.ogdenville.example/.well-known/did.json={}",
+        doc.display()
+    );
+
+    let out = cairn_verify(
+        &["verify", "-", "--doc", &doc_arg, "--json"],
+        Some(token.as_bytes()),
+    );
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(report["proof_forms"][0], "VC-JWT/RS256");
+
+    // A changed signature character fails; an unreadable token is a usage error.
+    let at = token.len() - 10;
+    let swap = if &token[at..=at] == "A" { "B" } else { "A" };
+    let bad = format!("{}{swap}{}", &token[..at], &token[at + 1..]);
+    let out = cairn_verify(&["verify", "-", "--doc", &doc_arg], Some(bad.as_bytes()));
+    assert_eq!(exit_code(&out), 1);
+    let out = cairn_verify(&["verify", "-"], Some(b"eyJhbGciOiJub25lIn0.$$$.x"));
+    assert_eq!(exit_code(&out), 3);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_base64url"));
+
+    let jwks: Value =
+        serde_json::from_str(&ok(&cairn(&["jwks", "--config", config]))).expect("jwks");
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2));
+    let again = cairn(&["key", "add", "--config", config, "--type", "rsa"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("key_exists"));
+
+    // did:key issuers sign EdDSA by default; RS256 is refused with a reason.
+    let kdir = tmp.path().join("key");
+    ok(&cairn(&[
+        "init",
+        kdir.to_str().expect("utf8"),
+        "--name",
+        "K",
+    ]));
+    let kconfig = kdir.join("cairn.toml");
+    let kconfig = kconfig.to_str().expect("utf8");
+    ok(&cairn(&[
+        "achievement",
+        "add",
+        "--config",
+        kconfig,
+        def.to_str().expect("utf8"),
+    ]));
+    let token = ok(&cairn(&[
+        "issue",
+        "--config",
+        kconfig,
+        "--achievement",
+        "classroom-discourse",
+        "--recipient-email",
+        "t@k.example",
+        "--format",
+        "jwt",
+    ]));
+    let out = cairn_verify(&["verify", "-"], Some(token.trim().as_bytes()));
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let rs = cairn(&[
+        "issue",
+        "--config",
+        kconfig,
+        "--achievement",
+        "classroom-discourse",
+        "--recipient-email",
+        "t@k.example",
+        "--format",
+        "jwt",
+        "--alg",
+        "rs256",
+    ]);
+    assert!(String::from_utf8_lossy(&rs.stderr).contains("did:web"));
+}

@@ -520,7 +520,11 @@ enum JwtKey<'a> {
 }
 
 fn jws(header: &Value, payload: &Value, key: JwtKey) -> String {
-    let input = format!("{}.{}", b64u(header.to_string().as_bytes()), b64u(payload.to_string().as_bytes()));
+    let input = format!(
+        "{}.{}",
+        b64u(header.to_string().as_bytes()),
+        b64u(payload.to_string().as_bytes())
+    );
     let sig = match key {
         JwtKey::Ed(k) => k.sign(input.as_bytes()).to_bytes().to_vec(),
         JwtKey::Rsa(s) => s.sign(input.as_bytes()).expect("rsa sign"),
@@ -536,7 +540,11 @@ fn jws(header: &Value, payload: &Value, key: JwtKey) -> String {
 /// OB 3.0 §8.2: the credential plus iss, jti, nbf (= validFrom), sub and exp (= validUntil).
 fn jwt_payload(cred: &Value) -> Value {
     let mut p = cred.clone();
-    let ts = |s: &Value| chrono::DateTime::parse_from_rfc3339(s.as_str().expect("date")).expect("date").timestamp();
+    let ts = |s: &Value| {
+        chrono::DateTime::parse_from_rfc3339(s.as_str().expect("date"))
+            .expect("date")
+            .timestamp()
+    };
     p["iss"] = cred["issuer"]["id"].clone();
     p["jti"] = cred["id"].clone();
     p["nbf"] = json!(ts(&cred["validFrom"]));
@@ -547,7 +555,14 @@ fn jwt_payload(cred: &Value) -> Value {
     p
 }
 
-fn write_jwt(out: &Out, kind: &str, name: &str, token: &str, codes: &[&str], docs: &[(&str, &str)]) {
+fn write_jwt(
+    out: &Out,
+    kind: &str,
+    name: &str,
+    token: &str,
+    codes: &[&str],
+    docs: &[(&str, &str)],
+) {
     let path = out.dir.join(format!("{kind}/{name}.jwt"));
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(&path, format!("{token}\n")).expect("write");
@@ -556,12 +571,23 @@ fn write_jwt(out: &Out, kind: &str, name: &str, token: &str, codes: &[&str], doc
     std::fs::remove_file(out.dir.join(format!("{kind}/{name}.json"))).expect("rm twin");
 }
 
-fn jwt_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey, b: &SigningKey, root: &Path) {
+fn jwt_vectors(
+    out: &Out,
+    canon: &GeneralCanonicalizer,
+    a: &SigningKey,
+    b: &SigningKey,
+    root: &Path,
+) {
     use josekit::jwk::KeyPair;
     let rsa_pem = std::fs::read(root.join("keys.example/rsa-2048.pem")).expect("rsa key");
-    let rsa_pair = josekit::jws::RS256.key_pair_from_pem(&rsa_pem).expect("rsa pem");
-    let rsa = josekit::jws::RS256.signer_from_pem(&rsa_pem).expect("rsa signer");
-    let mut rsa_jwk: Value = serde_json::from_str(&rsa_pair.to_jwk_public_key().to_string()).expect("jwk");
+    let rsa_pair = josekit::jws::RS256
+        .key_pair_from_pem(&rsa_pem)
+        .expect("rsa pem");
+    let rsa = josekit::jws::RS256
+        .signer_from_pem(&rsa_pem)
+        .expect("rsa signer");
+    let mut rsa_jwk: Value =
+        serde_json::from_str(&rsa_pair.to_jwk_public_key().to_string()).expect("jwk");
 
     let subject = "did:example:teacher-42";
     let mut base = credential(&did_key(a), "urn:uuid:7f3c1a52-0000-4000-8000-0000000000a1");
@@ -572,7 +598,10 @@ fn jwt_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey, b: &Sign
     write_jwt(out, "valid", "jwt-eddsa-did-key", &good, &[], &[]);
 
     // RS256 by a did:web issuer whose DID document lists the RSA key; and through its JWKS.
-    let mut web = credential(WEB_DID, "https://credentials.springfield.example/credentials/j1");
+    let mut web = credential(
+        WEB_DID,
+        "https://credentials.springfield.example/credentials/j1",
+    );
     web["credentialSubject"]["id"] = json!(subject);
     web["validUntil"] = json!("2030-01-01T00:00:00Z");
     let web_payload = jwt_payload(&web);
@@ -591,56 +620,224 @@ fn jwt_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey, b: &Sign
         "assertionMethod": [ed_vm, rsa_vm]
     }));
     let did_doc = [(WEB_DOC_URL, "../docs/springfield-did-rsa.json")];
-    let rs_did = jws(&json!({"alg": "RS256", "kid": rsa_vm, "typ": "JWT"}), &web_payload, JwtKey::Rsa(&rsa));
+    let rs_did = jws(
+        &json!({"alg": "RS256", "kid": rsa_vm, "typ": "JWT"}),
+        &web_payload,
+        JwtKey::Rsa(&rsa),
+    );
     write_jwt(out, "valid", "jwt-rs256-did-web", &rs_did, &[], &did_doc);
     let jwks_url = "https://credentials.springfield.example/.well-known/jwks.json";
-    out.write("docs/springfield-jwks.json", &json!({"keys": [rsa_jwk.clone()]}));
-    let rs_jwks = jws(&json!({"alg": "RS256", "kid": format!("{jwks_url}#rsa-1")}), &web_payload, JwtKey::Rsa(&rsa));
-    write_jwt(out, "valid", "jwt-rs256-jwks", &rs_jwks, &[], &[(jwks_url, "../docs/springfield-jwks.json")]);
+    out.write(
+        "docs/springfield-jwks.json",
+        &json!({"keys": [rsa_jwk.clone()]}),
+    );
+    let rs_jwks = jws(
+        &json!({"alg": "RS256", "kid": format!("{jwks_url}#rsa-1")}),
+        &web_payload,
+        JwtKey::Rsa(&rsa),
+    );
+    write_jwt(
+        out,
+        "valid",
+        "jwt-rs256-jwks",
+        &rs_jwks,
+        &[],
+        &[(jwks_url, "../docs/springfield-jwks.json")],
+    );
     // An embedded jwk is trusted only when the issuer's DID document lists the same key.
-    let rs_jwk = jws(&json!({"alg": "RS256", "jwk": rsa_public}), &web_payload, JwtKey::Rsa(&rsa));
+    let rs_jwk = jws(
+        &json!({"alg": "RS256", "jwk": rsa_public}),
+        &web_payload,
+        JwtKey::Rsa(&rsa),
+    );
     write_jwt(out, "valid", "jwt-rs256-jwk-header", &rs_jwk, &[], &did_doc);
-    write_jwt(out, "indeterminate", "jwt-jwk-header-unconfirmed", &rs_jwk, &["key_unresolved"], &[]);
+    write_jwt(
+        out,
+        "indeterminate",
+        "jwt-jwk-header-unconfirmed",
+        &rs_jwk,
+        &["key_unresolved"],
+        &[],
+    );
     let ed_jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": b64u(b.verifying_key().as_bytes())});
-    let stranger = jws(&json!({"alg": "EdDSA", "jwk": ed_jwk}), &payload, JwtKey::Ed(b));
-    write_jwt(out, "invalid", "jwt-jwk-header-not-issuers", &stranger, &["key_not_authorized"], &[]);
+    let stranger = jws(
+        &json!({"alg": "EdDSA", "jwk": ed_jwk}),
+        &payload,
+        JwtKey::Ed(b),
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-jwk-header-not-issuers",
+        &stranger,
+        &["key_not_authorized"],
+        &[],
+    );
 
     // VC 1.1-era form: the credential inside a vc claim.
     let mut v1 = base.clone();
     let m = v1.as_object_mut().expect("object");
     m.remove("validFrom");
     m.insert("issuanceDate".into(), json!("2026-01-15T09:00:00Z"));
-    m.insert("@context".into(), json!([cairn_verifier::VC_V1, "https://purl.imsglobal.org/spec/ob/v3p0/context.json"]));
-    let v1_payload = json!({"iss": did_key(a), "jti": v1["id"], "sub": subject, "nbf": 1768467600, "vc": v1});
-    write_jwt(out, "valid", "jwt-vc-claim", &jws(&ed_header, &v1_payload, JwtKey::Ed(a)), &[], &[]);
+    m.insert(
+        "@context".into(),
+        json!([
+            cairn_verifier::VC_V1,
+            "https://purl.imsglobal.org/spec/ob/v3p0/context.json"
+        ]),
+    );
+    let v1_payload =
+        json!({"iss": did_key(a), "jti": v1["id"], "sub": subject, "nbf": 1768467600, "vc": v1});
+    write_jwt(
+        out,
+        "valid",
+        "jwt-vc-claim",
+        &jws(&ed_header, &v1_payload, JwtKey::Ed(a)),
+        &[],
+        &[],
+    );
 
     // Both proofs: the DI proof is added first, then the JWS wraps the signed credential.
     let di = sign(canon, &base, a, &did_key_vm(a));
-    write_jwt(out, "valid", "jwt-with-data-integrity-proof", &jws(&ed_header, &jwt_payload(&di), JwtKey::Ed(a)), &[], &[]);
+    write_jwt(
+        out,
+        "valid",
+        "jwt-with-data-integrity-proof",
+        &jws(&ed_header, &jwt_payload(&di), JwtKey::Ed(a)),
+        &[],
+        &[],
+    );
 
     // Header attacks.
-    write_jwt(out, "invalid", "jwt-alg-none", &jws(&json!({"alg": "none", "kid": did_key_vm(a)}), &payload, JwtKey::Unsigned), &["alg_none", "proof_not_checkable"], &[]);
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-alg-none",
+        &jws(
+            &json!({"alg": "none", "kid": did_key_vm(a)}),
+            &payload,
+            JwtKey::Unsigned,
+        ),
+        &["alg_none", "proof_not_checkable"],
+        &[],
+    );
     let secret = a.verifying_key().to_bytes();
-    write_jwt(out, "invalid", "jwt-hs256-key-confusion", &jws(&json!({"alg": "HS256", "kid": did_key_vm(a)}), &payload, JwtKey::Hmac(&secret)), &["alg_hmac", "proof_not_checkable"], &[]);
-    write_jwt(out, "invalid", "jwt-alg-key-mismatch", &jws(&json!({"alg": "RS256", "kid": did_key_vm(a)}), &payload, JwtKey::Rsa(&rsa)), &["alg_key_mismatch"], &[]);
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-hs256-key-confusion",
+        &jws(
+            &json!({"alg": "HS256", "kid": did_key_vm(a)}),
+            &payload,
+            JwtKey::Hmac(&secret),
+        ),
+        &["alg_hmac", "proof_not_checkable"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-alg-key-mismatch",
+        &jws(
+            &json!({"alg": "RS256", "kid": did_key_vm(a)}),
+            &payload,
+            JwtKey::Rsa(&rsa),
+        ),
+        &["alg_key_mismatch"],
+        &[],
+    );
     let mut private_jwk = ed_jwk.clone();
     private_jwk["d"] = json!(b64u(&b.to_bytes()));
-    write_jwt(out, "invalid", "jwt-jwk-with-private-key", &jws(&json!({"alg": "EdDSA", "jwk": private_jwk}), &payload, JwtKey::Ed(b)), &["jwk_private_key", "proof_not_checkable"], &[]);
-    write_jwt(out, "invalid", "jwt-extra-header", &jws(&json!({"alg": "EdDSA", "kid": did_key_vm(a), "x5u": "https://evil.example/cert"}), &payload, JwtKey::Ed(a)), &["jws_header_field", "proof_not_checkable"], &[]);
-    write_jwt(out, "invalid", "jwt-typ-vc-jwt", &jws(&json!({"alg": "EdDSA", "kid": did_key_vm(a), "typ": "vc+jwt"}), &payload, JwtKey::Ed(a)), &["jws_typ", "proof_not_checkable"], &[]);
-    write_jwt(out, "invalid", "jwt-kid-of-another-issuer", &jws(&json!({"alg": "EdDSA", "kid": did_key_vm(b)}), &payload, JwtKey::Ed(b)), &["key_not_issuers"], &[]);
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-jwk-with-private-key",
+        &jws(
+            &json!({"alg": "EdDSA", "jwk": private_jwk}),
+            &payload,
+            JwtKey::Ed(b),
+        ),
+        &["jwk_private_key", "proof_not_checkable"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-extra-header",
+        &jws(
+            &json!({"alg": "EdDSA", "kid": did_key_vm(a), "x5u": "https://evil.example/cert"}),
+            &payload,
+            JwtKey::Ed(a),
+        ),
+        &["jws_header_field", "proof_not_checkable"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-typ-vc-jwt",
+        &jws(
+            &json!({"alg": "EdDSA", "kid": did_key_vm(a), "typ": "vc+jwt"}),
+            &payload,
+            JwtKey::Ed(a),
+        ),
+        &["jws_typ", "proof_not_checkable"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-kid-of-another-issuer",
+        &jws(
+            &json!({"alg": "EdDSA", "kid": did_key_vm(b)}),
+            &payload,
+            JwtKey::Ed(b),
+        ),
+        &["key_not_issuers"],
+        &[],
+    );
 
     // Tampering.
     let parts: Vec<&str> = good.split('.').collect();
-    let tampered_header = b64u(json!({"alg": "EdDSA", "kid": did_key_vm(a)}).to_string().as_bytes());
-    write_jwt(out, "invalid", "jwt-tampered-header", &format!("{tampered_header}.{}.{}", parts[1], parts[2]), &["bad_signature"], &[]);
+    let tampered_header = b64u(
+        json!({"alg": "EdDSA", "kid": did_key_vm(a)})
+            .to_string()
+            .as_bytes(),
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-tampered-header",
+        &format!("{tampered_header}.{}.{}", parts[1], parts[2]),
+        &["bad_signature"],
+        &[],
+    );
     let mut p2 = payload.clone();
     p2["credentialSubject"]["creditsEarned"] = json!(150);
-    write_jwt(out, "invalid", "jwt-tampered-payload", &format!("{}.{}.{}", parts[0], b64u(p2.to_string().as_bytes()), parts[2]), &["bad_signature"], &[]);
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-tampered-payload",
+        &format!(
+            "{}.{}.{}",
+            parts[0],
+            b64u(p2.to_string().as_bytes()),
+            parts[2]
+        ),
+        &["bad_signature"],
+        &[],
+    );
     let mut sig = parts[2].to_owned();
     let last = if sig.ends_with('A') { "B" } else { "A" };
     sig.replace_range(sig.len() - 2..sig.len() - 1, last);
-    write_jwt(out, "invalid", "jwt-tampered-signature", &format!("{}.{}.{sig}", parts[0], parts[1]), &["bad_signature"], &[]);
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-tampered-signature",
+        &format!("{}.{}.{sig}", parts[0], parts[1]),
+        &["bad_signature"],
+        &[],
+    );
 
     // Claims that disagree with the credential.
     let claim = |name: &str, value: Value| {
@@ -648,14 +845,59 @@ fn jwt_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey, b: &Sign
         p[name] = value;
         jws(&ed_header, &p, JwtKey::Ed(a))
     };
-    write_jwt(out, "invalid", "jwt-nbf-mismatch", &claim("nbf", json!(1768467601)), &["jwt_nbf_mismatch"], &[]);
-    write_jwt(out, "invalid", "jwt-jti-mismatch", &claim("jti", json!("urn:uuid:00000000-0000-4000-8000-000000000000")), &["jwt_jti_mismatch"], &[]);
-    write_jwt(out, "invalid", "jwt-iss-mismatch", &claim("iss", json!(did_key(b))), &["jwt_iss_mismatch"], &[]);
-    write_jwt(out, "invalid", "jwt-sub-mismatch", &claim("sub", json!("did:example:someone-else")), &["jwt_sub_mismatch"], &[]);
-    write_jwt(out, "invalid", "jwt-expired-by-exp", &claim("exp", json!(1772323200)), &["expired"], &[]);
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-nbf-mismatch",
+        &claim("nbf", json!(1768467601)),
+        &["jwt_nbf_mismatch"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-jti-mismatch",
+        &claim(
+            "jti",
+            json!("urn:uuid:00000000-0000-4000-8000-000000000000"),
+        ),
+        &["jwt_jti_mismatch"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-iss-mismatch",
+        &claim("iss", json!(did_key(b))),
+        &["jwt_iss_mismatch"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-sub-mismatch",
+        &claim("sub", json!("did:example:someone-else")),
+        &["jwt_sub_mismatch"],
+        &[],
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-expired-by-exp",
+        &claim("exp", json!(1772323200)),
+        &["expired"],
+        &[],
+    );
     let mut until = base.clone();
     until["validUntil"] = json!("2030-01-01T00:00:00Z");
     let mut up = jwt_payload(&until);
     up["exp"] = json!(1893456001);
-    write_jwt(out, "invalid", "jwt-exp-mismatch", &jws(&ed_header, &up, JwtKey::Ed(a)), &["jwt_exp_mismatch"], &[]);
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-exp-mismatch",
+        &jws(&ed_header, &up, JwtKey::Ed(a)),
+        &["jwt_exp_mismatch"],
+        &[],
+    );
 }

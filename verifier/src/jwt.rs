@@ -46,9 +46,10 @@ pub(crate) fn looks_like_compact_jws(text: &str) -> bool {
     let parts: Vec<&str> = text.split('.').collect();
     parts.len() == 3
         && !parts[0].is_empty()
-        && parts
-            .iter()
-            .all(|p| p.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'{' | b'[' | b'"')))
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'{' | b'[' | b'"'))
+        })
 }
 
 /// A decoded compact JWS carrying a credential.
@@ -79,9 +80,12 @@ pub(crate) fn decode(text: &str, limits: &Limits) -> Result<Envelope, Error> {
         });
     }
     let mut parts = text.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(Error::UnsupportedFormat("a JWS that is not in compact form"));
+        return Err(Error::UnsupportedFormat(
+            "a JWS that is not in compact form",
+        ));
     };
     let header_bytes = b64("header", h)?;
     if header_bytes.len() > MAX_HEADER_BYTES {
@@ -129,7 +133,11 @@ pub(crate) fn decode(text: &str, limits: &Limits) -> Result<Envelope, Error> {
 /// VC Data Model 1.1 §6.3.1 (JWT decoding): properties the `vc` claim leaves out come from the
 /// registered claims.
 fn fill_from_claims(vc: &mut Map<String, Value>, claims: &Map<String, Value>) {
-    let date = |v: &Value| v.as_i64().and_then(|n| DateTime::<Utc>::from_timestamp(n, 0)).map(rfc3339);
+    let date = |v: &Value| {
+        v.as_i64()
+            .and_then(|n| DateTime::<Utc>::from_timestamp(n, 0))
+            .map(rfc3339)
+    };
     if let Some(jti) = claims.get("jti") {
         vc.entry("id").or_insert_with(|| jti.clone());
     }
@@ -142,7 +150,9 @@ fn fill_from_claims(vc: &mut Map<String, Value>, claims: &Map<String, Value>) {
     if let Some(exp) = claims.get("exp").and_then(date) {
         vc.entry("expirationDate").or_insert(Value::String(exp));
     }
-    if let (Some(sub), Some(Value::Object(subject))) = (claims.get("sub"), vc.get_mut("credentialSubject")) {
+    if let (Some(sub), Some(Value::Object(subject))) =
+        (claims.get("sub"), vc.get_mut("credentialSubject"))
+    {
         subject.entry("id").or_insert_with(|| sub.clone());
     }
 }
@@ -171,14 +181,24 @@ impl Envelope {
         }
         // RFC 8725 §3.2: an HMAC alg would turn a public key into a shared secret.
         if alg.starts_with("HS") {
-            checks.fail(CHECK, "alg_hmac", format!("{alg} (HMAC) is refused: a public key must never be used as an HMAC secret"));
+            checks.fail(
+                CHECK,
+                "alg_hmac",
+                format!(
+                    "{alg} (HMAC) is refused: a public key must never be used as an HMAC secret"
+                ),
+            );
             return None;
         }
         let alg = match alg {
             "RS256" => Alg::Rs256,
             "EdDSA" => Alg::EdDsa,
             other => {
-                checks.fail(CHECK, "unsupported_alg", format!("the algorithm {other:?} is not supported (RS256 and EdDSA are)"));
+                checks.fail(
+                    CHECK,
+                    "unsupported_alg",
+                    format!("the algorithm {other:?} is not supported (RS256 and EdDSA are)"),
+                );
                 return None;
             }
         };
@@ -189,7 +209,14 @@ impl Envelope {
             .filter(|k| !ALLOWED_HEADER.contains(k))
             .collect();
         if !extra.is_empty() {
-            checks.fail(CHECK, "jws_header_field", format!("header parameters other than alg, kid, jwk and typ are not allowed: {}", extra.join(", ")));
+            checks.fail(
+                CHECK,
+                "jws_header_field",
+                format!(
+                    "header parameters other than alg, kid, jwk and typ are not allowed: {}",
+                    extra.join(", ")
+                ),
+            );
             return None;
         }
         match self.header.get("typ") {
@@ -201,8 +228,15 @@ impl Envelope {
             }
         }
         if let Some(Value::Object(jwk)) = self.header.get("jwk") {
-            if ["d", "p", "q", "dp", "dq", "qi", "oth", "k"].iter().any(|m| jwk.contains_key(*m)) {
-                checks.fail(CHECK, "jwk_private_key", "the jwk header holds private key material");
+            if ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
+                .iter()
+                .any(|m| jwk.contains_key(*m))
+            {
+                checks.fail(
+                    CHECK,
+                    "jwk_private_key",
+                    "the jwk header holds private key material",
+                );
                 return None;
             }
         }
@@ -210,7 +244,11 @@ impl Envelope {
             checks.fail(CHECK, "jws_no_key", "the header names no key (kid or jwk)");
             return None;
         }
-        checks.pass(CHECK, "jwt_header_valid", format!("the header is allowed ({})", alg.name()));
+        checks.pass(
+            CHECK,
+            "jwt_header_valid",
+            format!("the header is allowed ({})", alg.name()),
+        );
         Some(alg)
     }
 
@@ -222,12 +260,18 @@ impl Envelope {
         resolver: &dyn Resolver,
         checks: &mut Checks,
     ) -> Option<String> {
-        let form = self.check_header(checks).and_then(|alg| Some((alg, issuer_id?)));
+        let form = self
+            .check_header(checks)
+            .and_then(|alg| Some((alg, issuer_id?)));
         let verified = match form {
             Some((alg, issuer)) => match self.check_signature(alg, issuer, resolver).await {
                 Ok(()) => {
                     let form = format!("VC-JWT/{}", alg.name());
-                    checks.pass("proof", "signature_valid", format!("{form} signature by the issuer's key is valid"));
+                    checks.pass(
+                        "proof",
+                        "signature_valid",
+                        format!("{form} signature by the issuer's key is valid"),
+                    );
                     Some(form)
                 }
                 Err(f) if matches!(f, JwtFailure::Key(KeyError::Unresolved(_))) => {
@@ -240,7 +284,11 @@ impl Envelope {
                 }
             },
             None => {
-                checks.fail("proof", "proof_not_checkable", "the token's signature cannot be checked (see the header and issuer checks)");
+                checks.fail(
+                    "proof",
+                    "proof_not_checkable",
+                    "the token's signature cannot be checked (see the header and issuer checks)",
+                );
                 None
             }
         };
@@ -248,37 +296,37 @@ impl Envelope {
         verified
     }
 
-    async fn check_signature(&self, alg: Alg, issuer_id: &str, resolver: &dyn Resolver) -> Result<(), JwtFailure> {
+    async fn check_signature(
+        &self,
+        alg: Alg,
+        issuer_id: &str,
+        resolver: &dyn Resolver,
+    ) -> Result<(), JwtFailure> {
         let (key, binding) = match (self.header.get("kid"), self.header.get("jwk")) {
             (Some(Value::String(kid)), _) => {
-                let r = resolve_key(kid, "assertionMethod", resolver).await.map_err(JwtFailure::Key)?;
+                let r = resolve_key(kid, "assertionMethod", resolver)
+                    .await
+                    .map_err(JwtFailure::Key)?;
                 (r.key, r.binding)
             }
             (_, Some(Value::Object(jwk))) => {
                 let key = key_from_jwk(jwk, "the jwk header").map_err(JwtFailure::Key)?;
-                let binding = confirm_embedded_key(&key, issuer_id, resolver).await.map_err(JwtFailure::Key)?;
+                let binding = confirm_embedded_key(&key, issuer_id, resolver)
+                    .await
+                    .map_err(JwtFailure::Key)?;
                 (key, binding)
             }
-            _ => return Err(JwtFailure::Key(KeyError::Invalid("kid must be a string URL".into()))),
+            _ => {
+                return Err(JwtFailure::Key(KeyError::Invalid(
+                    "kid must be a string URL".into(),
+                )))
+            }
         };
         // OB 3.0 §8.2.4: the key must belong to the issuer.
         if !binding.belongs_to(issuer_id) {
             return Err(JwtFailure::NotIssuers(binding, issuer_id.to_owned()));
         }
-        let message = self.signing_input.as_bytes();
-        match (alg, key) {
-            (Alg::EdDsa, PublicKey::Ed25519(k)) => {
-                let sig: [u8; 64] = self.signature.as_slice().try_into().map_err(|_| JwtFailure::BadSignature)?;
-                k.verify_strict(message, &Signature::from_bytes(&sig)).map_err(|_| JwtFailure::BadSignature)
-            }
-            (Alg::Rs256, PublicKey::Rsa(jwk)) => {
-                let verifier = josekit::jws::RS256
-                    .verifier_from_jwk(&jwk)
-                    .map_err(|e| JwtFailure::Key(KeyError::Invalid(format!("the RSA key is unusable: {e}"))))?;
-                verifier.verify(message, &self.signature).map_err(|_| JwtFailure::BadSignature)
-            }
-            (alg, key) => Err(JwtFailure::AlgKeyMismatch(alg, key.kind())),
-        }
+        check_signature_with(alg, &key, self.signing_input.as_bytes(), &self.signature)
     }
 
     /// OB 3.0 §8.2.4 (#jwt-verify-credential): the claims must agree with the credential.
@@ -290,7 +338,10 @@ impl Envelope {
             Some(Value::Object(p)) => p.get("id").and_then(Value::as_str),
             _ => None,
         };
-        let subject_id = c.get("credentialSubject").and_then(|s| s.get("id")).and_then(Value::as_str);
+        let subject_id = c
+            .get("credentialSubject")
+            .and_then(|s| s.get("id"))
+            .and_then(Value::as_str);
         let valid_from = c
             .get("validFrom")
             .or_else(|| c.get("issuanceDate"))
@@ -306,34 +357,104 @@ impl Envelope {
         let claim_str = |n: &str| self.claims.get(n).and_then(Value::as_str);
         let claim_num = |n: &str| self.claims.get(n).and_then(Value::as_i64);
         let mut problems: Vec<(&str, String)> = Vec::new();
-        let mut compare = |name: &str, claim: Option<&str>, want: Option<&str>, code: &'static str| match (claim, want) {
+        let mut compare = |name: &str,
+                           claim: Option<&str>,
+                           want: Option<&str>,
+                           code: &'static str| match (claim, want) {
             (Some(a), Some(b)) if a == b => {}
-            (None, _) => problems.push(("jwt_claim_missing", format!("the {name} claim is missing"))),
-            (Some(a), b) => problems.push((code, format!("{name} is {a:?} but the credential says {:?}", b.unwrap_or("nothing")))),
+            (None, _) => {
+                problems.push(("jwt_claim_missing", format!("the {name} claim is missing")))
+            }
+            (Some(a), b) => problems.push((
+                code,
+                format!(
+                    "{name} is {a:?} but the credential says {:?}",
+                    b.unwrap_or("nothing")
+                ),
+            )),
         };
         compare("iss", claim_str("iss"), issuer_id, "jwt_iss_mismatch");
-        compare("jti", claim_str("jti"), c.get("id").and_then(Value::as_str), "jwt_jti_mismatch");
+        compare(
+            "jti",
+            claim_str("jti"),
+            c.get("id").and_then(Value::as_str),
+            "jwt_jti_mismatch",
+        );
         compare("sub", claim_str("sub"), subject_id, "jwt_sub_mismatch");
         match (claim_num("nbf"), valid_from) {
             (Some(a), Some(b)) if a == b => {}
-            (None, _) => problems.push(("jwt_claim_missing", "the nbf claim is missing or not a number".into())),
-            (Some(_), _) => problems.push(("jwt_nbf_mismatch", "nbf does not equal validFrom".into())),
+            (None, _) => problems.push((
+                "jwt_claim_missing",
+                "the nbf claim is missing or not a number".into(),
+            )),
+            (Some(_), _) => {
+                problems.push(("jwt_nbf_mismatch", "nbf does not equal validFrom".into()))
+            }
         }
         match (claim_num("exp"), self.claims.get("exp"), valid_until) {
             (_, None, _) => {}
             (Some(a), _, Some(b)) if a == b => {}
             (Some(_), _, None) => {}
             (None, Some(_), _) => problems.push(("jwt_exp_mismatch", "exp is not a number".into())),
-            (Some(_), _, Some(_)) => problems.push(("jwt_exp_mismatch", "exp does not equal validUntil".into())),
+            (Some(_), _, Some(_)) => {
+                problems.push(("jwt_exp_mismatch", "exp does not equal validUntil".into()))
+            }
         }
         if problems.is_empty() {
-            let form = if self.legacy_vc_claim { " (VC 1.1 vc claim)" } else { "" };
-            checks.pass(CHECK, "jwt_claims_valid", format!("iss, jti, sub, nbf and exp agree with the credential{form}"));
+            let form = if self.legacy_vc_claim {
+                " (VC 1.1 vc claim)"
+            } else {
+                ""
+            };
+            checks.pass(
+                CHECK,
+                "jwt_claims_valid",
+                format!("iss, jti, sub, nbf and exp agree with the credential{form}"),
+            );
         }
         for (code, message) in problems {
             checks.fail(CHECK, code, message);
         }
     }
+}
+
+/// RFC 7515 §5.2 step 8: the signature over `message` by `key`, for `alg`.
+fn check_signature_with(
+    alg: Alg,
+    key: &PublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), JwtFailure> {
+    match (alg, key) {
+        (Alg::EdDsa, PublicKey::Ed25519(k)) => {
+            let sig: [u8; 64] = signature.try_into().map_err(|_| JwtFailure::BadSignature)?;
+            k.verify_strict(message, &Signature::from_bytes(&sig))
+                .map_err(|_| JwtFailure::BadSignature)
+        }
+        (Alg::Rs256, PublicKey::Rsa(jwk)) => {
+            let verifier = josekit::jws::RS256.verifier_from_jwk(jwk).map_err(|e| {
+                JwtFailure::Key(KeyError::Invalid(format!("the RSA key is unusable: {e}")))
+            })?;
+            verifier
+                .verify(message, signature)
+                .map_err(|_| JwtFailure::BadSignature)
+        }
+        (alg, key) => Err(JwtFailure::AlgKeyMismatch(alg, key.kind())),
+    }
+}
+
+/// Checks only a compact JWS's signature against a public JWK (header rules included, issuer
+/// binding and claims not): the signature step of the pipeline, for benchmarks and fuzzing.
+#[doc(hidden)]
+pub fn verify_jws_signature(token: &str, public_jwk: &Map<String, Value>) -> Result<(), String> {
+    let env = decode(token, &Limits::default()).map_err(|e| e.to_string())?;
+    let mut checks = Checks::default();
+    let alg = env
+        .check_header(&mut checks)
+        .ok_or("the header is not acceptable")?;
+    let key = key_from_jwk(public_jwk, "the key").map_err(|e| e.message())?;
+    check_signature_with(alg, &key, env.signing_input.as_bytes(), &env.signature)
+        .map_err(|e| e.message())
 }
 
 #[derive(Debug)]
@@ -357,8 +478,13 @@ impl JwtFailure {
     fn message(&self) -> String {
         match self {
             JwtFailure::Key(e) => e.message(),
-            JwtFailure::NotIssuers(b, issuer) => format!("the signing key belongs to {}, not to the issuer {issuer}", b.describe()),
-            JwtFailure::AlgKeyMismatch(alg, kind) => format!("the header says {} but the key is {kind}", alg.name()),
+            JwtFailure::NotIssuers(b, issuer) => format!(
+                "the signing key belongs to {}, not to the issuer {issuer}",
+                b.describe()
+            ),
+            JwtFailure::AlgKeyMismatch(alg, kind) => {
+                format!("the header says {} but the key is {kind}", alg.name())
+            }
             JwtFailure::BadSignature => "the signature does not match the token".to_owned(),
         }
     }

@@ -61,7 +61,11 @@ impl Binding {
 fn issuer_host(issuer_id: &str) -> Option<String> {
     if let Some(msid) = issuer_id.strip_prefix("did:web:") {
         let host = msid.split(':').next()?;
-        return Some(host.replace("%3A", ":").replace("%3a", ":").to_ascii_lowercase());
+        return Some(
+            host.replace("%3A", ":")
+                .replace("%3a", ":")
+                .to_ascii_lowercase(),
+        );
     }
     url_host(issuer_id)
 }
@@ -237,9 +241,14 @@ fn assertion_keys(doc: &Map<String, Value>, controller: &str) -> Vec<PublicKey> 
                 Value::Object(m) => m.get("id").and_then(Value::as_str)?.to_owned(),
                 _ => return None,
             };
-            key_from_controller_document(doc, controller, &absolute_id(controller, &id), ASSERTION_METHOD)
-                .ok()
-                .map(|k| k.key)
+            key_from_controller_document(
+                doc,
+                controller,
+                &absolute_id(controller, &id),
+                ASSERTION_METHOD,
+            )
+            .ok()
+            .map(|k| k.key)
         })
         .collect()
 }
@@ -394,7 +403,12 @@ fn key_from_controller_document(
 
 /// RFC 7517 §5: a key in a JWK Set, named by the URL's fragment (its `kid`). The set is vouched
 /// for by the origin that serves it.
-fn key_from_jwks(keys: &[Value], url: &str, fragment: &str, vm: &str) -> Result<ResolvedKey, KeyError> {
+fn key_from_jwks(
+    keys: &[Value],
+    url: &str,
+    fragment: &str,
+    vm: &str,
+) -> Result<ResolvedKey, KeyError> {
     let jwk = keys
         .iter()
         .filter_map(Value::as_object)
@@ -403,9 +417,11 @@ fn key_from_jwks(keys: &[Value], url: &str, fragment: &str, vm: &str) -> Result<
                 .and_then(Value::as_str)
                 .is_some_and(|kid| kid == fragment || kid == vm)
         })
-        .ok_or_else(|| KeyError::Invalid(format!("the key set at {url} has no key {fragment:?}")))?;
-    let origin = url_host(url)
-        .ok_or_else(|| KeyError::Invalid(format!("{url} is not an https URL")))?;
+        .ok_or_else(|| {
+            KeyError::Invalid(format!("the key set at {url} has no key {fragment:?}"))
+        })?;
+    let origin =
+        url_host(url).ok_or_else(|| KeyError::Invalid(format!("{url} is not an https URL")))?;
     Ok(ResolvedKey {
         key: key_from_jwk(jwk, vm)?,
         binding: Binding::Origin(origin),
@@ -436,7 +452,9 @@ const PRIVATE_JWK_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "
 /// Reads a public JWK: OKP/Ed25519, or RSA of at least 2048 bits. Private members are refused.
 pub(crate) fn key_from_jwk(jwk: &Map<String, Value>, what: &str) -> Result<PublicKey, KeyError> {
     if PRIVATE_JWK_MEMBERS.iter().any(|m| jwk.contains_key(*m)) {
-        return Err(KeyError::Invalid(format!("{what} publishes private key material")));
+        return Err(KeyError::Invalid(format!(
+            "{what} publishes private key material"
+        )));
     }
     let b64 = |name: &str| -> Result<Vec<u8>, KeyError> {
         let text = jwk.get(name).and_then(Value::as_str).unwrap_or_default();
@@ -453,7 +471,9 @@ pub(crate) fn key_from_jwk(jwk: &Map<String, Value>, what: &str) -> Result<Publi
             let n = b64("n")?;
             let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
             if bits < 2048 {
-                return Err(KeyError::Unsupported(format!("{what} is an RSA key of {bits} bits; at least 2048 are required")));
+                return Err(KeyError::Unsupported(format!(
+                    "{what} is an RSA key of {bits} bits; at least 2048 are required"
+                )));
             }
             if b64("e")?.is_empty() {
                 return Err(KeyError::Invalid(format!("{what} has no RSA exponent")));

@@ -192,12 +192,21 @@ fn verify_document<'a>(
         )
         .await;
         if let Some(env) = envelope {
-            if let Some(form) = env.verify(issuer_id.as_deref(), resolver, &mut checks).await {
+            if let Some(form) = env
+                .verify(issuer_id.as_deref(), resolver, &mut checks)
+                .await
+            {
                 proof_forms.push(form);
             }
         }
 
-        check_validity(doc, vc_version, envelope.and_then(Envelope::exp), options, &mut checks);
+        check_validity(
+            doc,
+            vc_version,
+            envelope.and_then(Envelope::exp),
+            options,
+            &mut checks,
+        );
         check_status(doc, &mut checks);
 
         let endorsements = collect_endorsements(doc);
@@ -517,7 +526,11 @@ async fn check_proofs(
     // OB 3.0 §8: at least one proof mechanism must be present; a VC-JWT envelope is one.
     if proofs.is_empty() {
         if has_envelope {
-            checks.skip(CHECK, "no_embedded_proof", "there is no embedded proof; the JWS is the proof");
+            checks.skip(
+                CHECK,
+                "no_embedded_proof",
+                "there is no embedded proof; the JWS is the proof",
+            );
         } else {
             checks.fail(CHECK, "no_proof", "the credential carries no proof");
         }
