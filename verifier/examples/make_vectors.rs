@@ -154,7 +154,10 @@ fn main() {
     let out = Out {
         dir: root.join("tests/vectors"),
     };
-    let _ = std::fs::remove_dir_all(&out.dir);
+    // 1edtech/ and canonical/ are kept; only the generated folders are replaced.
+    for generated in ["valid", "invalid", "indeterminate", "docs"] {
+        let _ = std::fs::remove_dir_all(out.dir.join(generated));
+    }
 
     let base = credential(
         &did_key(&a),

@@ -5,8 +5,8 @@
 //! and must produce byte-identical N-Quads.
 
 use serde_json::Value;
+use ssi::json_ld::RdfQuads;
 use ssi::json_ld::{CompactJsonLd, Expandable, JsonLdError};
-use ssi::rdf::{AnyLdEnvironment, LdEnvironment};
 
 use crate::contexts::Contexts;
 
@@ -60,18 +60,114 @@ impl Canonicalizer for GeneralCanonicalizer {
         // DESIGN invariant 2: refuse unknown context URLs before expansion, so the error names
         // the URL and nothing ever tries to load it.
         check_context_urls(document, &self.contexts)?;
+        let normalized = normalize_numbers(document);
         let doc = CompactJsonLd(
-            ssi::json_ld::syntax::to_value(document)
+            ssi::json_ld::syntax::to_value(&normalized)
                 .map_err(|e| CanonError::Invalid(e.to_string()))?,
         );
-        let mut ld = LdEnvironment::default();
         // The loader only reads the in-memory context set, so this future never waits on I/O.
-        let expanded = pollster::block_on(doc.expand_with(&mut ld, &self.contexts))
-            .map_err(map_expansion_error)?;
-        let lines = ld
-            .canonical_form_of(&expanded)
-            .map_err(|e| CanonError::Invalid(e.to_string()))?;
+        let expanded =
+            pollster::block_on(doc.expand(&self.contexts)).map_err(map_expansion_error)?;
+        // JSON-LD 1.1 §8 (Deserialize JSON-LD to RDF): node map generation, then RDF quads by
+        // json-ld's own conversion, which keeps a coerced datatype on native booleans and numbers
+        // (§8.6, object to RDF); ssi's linked-data interpretation drops it, which the reference
+        // implementations do not.
+        let mut generator = ssi::rdf::generator::Blank::new();
+        let mut node_map = expanded
+            .generate_node_map_with(&mut (), &mut generator)
+            .map_err(|e| CanonError::Invalid(format!("conflicting indexes: {e:?}")))?;
+        merge_node_types(&expanded, &mut node_map);
+        let quads: Vec<rdf_types::LexicalQuad> = node_map
+            .rdf_quads_full(&mut (), &mut generator, None, false)
+            .cloned()
+            .filter_map(lexical_quad)
+            .collect();
+        let normalized =
+            ssi::rdf::urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref()));
+        let mut lines = normalized.into_nquads_lines();
+        lines.sort();
+        lines.dedup();
         Ok(lines.concat())
+    }
+}
+
+/// JSON-LD 1.1 §7.2 (node map generation) step 6.2: a node met more than once has the union of
+/// its types. json-ld 0.21 keeps only the types of the last occurrence, so the union is put back
+/// for every node named by an IRI (blank node ids are relabelled by the node map, and an anonymous
+/// node is never met twice).
+fn merge_node_types(
+    expanded: &ssi::json_ld::ExpandedDocument,
+    node_map: &mut ssi::json_ld::flattening::NodeMap<iref::IriBuf, rdf_types::BlankIdBuf>,
+) {
+    use ssi::json_ld::object::FragmentRef;
+    use ssi::json_ld::{Id, ValidId};
+    let mut types: std::collections::HashMap<Id, Vec<Id>> = std::collections::HashMap::new();
+    for fragment in expanded.traverse() {
+        let node = match fragment {
+            FragmentRef::Node(n) => Some(n),
+            FragmentRef::IndexedNode(n) => Some(n.inner()),
+            FragmentRef::Object(o) => o.as_node(),
+            FragmentRef::IndexedObject(o) => o.inner().as_node(),
+            _ => None,
+        };
+        let Some(node) = node else { continue };
+        let (Some(id @ Id::Valid(ValidId::Iri(_))), Some(node_types)) = (&node.id, &node.types)
+        else {
+            continue;
+        };
+        let all = types.entry(id.clone()).or_default();
+        for t in node_types {
+            if !all.contains(t) {
+                all.push(t.clone());
+            }
+        }
+    }
+    let graph_ids: Vec<Option<Id>> = std::iter::once(None)
+        .chain(node_map.iter_named().map(|(id, _)| Some(id.clone())))
+        .collect();
+    for graph_id in graph_ids {
+        let Some(graph) = node_map.graph_mut(graph_id.as_ref()) else {
+            continue;
+        };
+        for (id, all) in &types {
+            if let Some(node) = graph.get_mut(id) {
+                let node = node.inner_mut();
+                if node.types.as_ref().is_some_and(|t| t.len() < all.len()) {
+                    node.types = Some(all.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A quad with an IRI predicate as ssi's RDFC-1.0 takes it (blank-node predicates are not RDF
+/// and are never produced without the generalized-RDF option).
+fn lexical_quad(
+    q: rdf_types::Quad<rdf_types::Id, rdf_types::Id, rdf_types::Object, rdf_types::Id>,
+) -> Option<rdf_types::LexicalQuad> {
+    let rdf_types::Quad(s, p, o, g) = q;
+    match p {
+        rdf_types::Id::Iri(p) => Some(rdf_types::Quad(s, p, o, g)),
+        rdf_types::Id::Blank(_) => None,
+    }
+}
+
+/// JSON-LD 1.1 §8.6 (object to RDF) treats a number by its value: one with no fractional part
+/// is written as an integer. JSON text like `15.0` reaches the processor as a float, so it is
+/// turned into the integer it denotes first.
+fn normalize_numbers(value: &Value) -> Value {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => value.clone(),
+        },
+        Value::Array(a) => Value::Array(a.iter().map(normalize_numbers).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), normalize_numbers(v)))
+                .collect(),
+        ),
+        _ => value.clone(),
     }
 }
 
