@@ -119,6 +119,23 @@ fn issue_one(dir: &Path, extra: &[&str]) -> PathBuf {
     out
 }
 
+/// `cairn init DIR --name NAME EXTRA…` then `achievement add` of an example; returns the config.
+fn setup(dir: &Path, name: &str, extra: &[&str], achievement: &str) -> String {
+    let mut args = vec!["init", dir.to_str().expect("utf8"), "--name", name];
+    args.extend_from_slice(extra);
+    ok(&cairn(&args));
+    let config = dir.join("cairn.toml").to_str().expect("utf8").to_owned();
+    let def = examples().join(achievement);
+    ok(&cairn(&[
+        "achievement",
+        "add",
+        "--config",
+        &config,
+        def.to_str().expect("utf8"),
+    ]));
+    config
+}
+
 fn exit_code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
@@ -272,22 +289,9 @@ fn bad_input_exits_3_with_a_clear_message() {
 fn bad_issue_requests_change_nothing() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("d");
-    ok(&cairn(&[
-        "init",
-        dir.to_str().expect("utf8"),
-        "--name",
-        "D",
-    ]));
-    let config = dir.join("cairn.toml");
-    let config = config.to_str().expect("utf8");
+    let config = setup(&dir, "D", &[], "classroom-discourse.json");
+    let config = config.as_str();
     let def = examples().join("classroom-discourse.json");
-    ok(&cairn(&[
-        "achievement",
-        "add",
-        "--config",
-        config,
-        def.to_str().expect("utf8"),
-    ]));
     let dup = cairn(&[
         "achievement",
         "add",
@@ -351,26 +355,18 @@ fn bad_issue_requests_change_nothing() {
 fn jwt_through_the_command_line() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("web");
-    ok(&cairn(&[
-        "init",
-        dir.to_str().expect("utf8"),
-        "--name",
+    let config = setup(
+        &dir,
         "Ogdenville Schools",
-        "--url",
-        "https://credentials.ogdenville.example",
-        "--did-web",
-        "credentials.ogdenville.example",
-    ]));
-    let config = dir.join("cairn.toml");
-    let config = config.to_str().expect("utf8");
-    let def = examples().join("classroom-discourse.json");
-    ok(&cairn(&[
-        "achievement",
-        "add",
-        "--config",
-        config,
-        def.to_str().expect("utf8"),
-    ]));
+        &[
+            "--url",
+            "https://credentials.ogdenville.example",
+            "--did-web",
+            "credentials.ogdenville.example",
+        ],
+        "classroom-discourse.json",
+    );
+    let config = config.as_str();
     let token = ok(&cairn(&[
         "issue",
         "--config",
@@ -422,21 +418,8 @@ fn jwt_through_the_command_line() {
 
     // did:key issuers sign EdDSA by default; RS256 is refused with a reason.
     let kdir = tmp.path().join("key");
-    ok(&cairn(&[
-        "init",
-        kdir.to_str().expect("utf8"),
-        "--name",
-        "K",
-    ]));
-    let kconfig = kdir.join("cairn.toml");
-    let kconfig = kconfig.to_str().expect("utf8");
-    ok(&cairn(&[
-        "achievement",
-        "add",
-        "--config",
-        kconfig,
-        def.to_str().expect("utf8"),
-    ]));
+    let kconfig = setup(&kdir, "K", &[], "classroom-discourse.json");
+    let kconfig = kconfig.as_str();
     let token = ok(&cairn(&[
         "issue",
         "--config",

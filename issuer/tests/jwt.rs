@@ -13,6 +13,11 @@ use cairn_verifier::{OfflineResolver, Verdict, VerifyOptions};
 use chrono::Utc;
 use serde_json::Value;
 
+const RS256: Format = Format::Jwt {
+    alg: JwtAlg::Rs256,
+    embed_proof: false,
+};
+
 fn actor() -> Actor {
     Actor("test".into())
 }
@@ -213,15 +218,7 @@ async fn rs256_needs_a_did_web_issuer_and_an_rsa_key() {
     let tmp = tempfile::tempdir().expect("tmp");
     let key_issuer = issuer(&tmp.path().join("k"), IdentityKind::DidKey).await;
     let err = key_issuer
-        .issue_as(
-            &request(None),
-            Format::Jwt {
-                alg: JwtAlg::Rs256,
-                embed_proof: false,
-            },
-            Utc::now(),
-            &actor(),
-        )
+        .issue_as(&request(None), RS256, Utc::now(), &actor())
         .await
         .err()
         .map(|e| e.code());
@@ -237,15 +234,7 @@ async fn rs256_needs_a_did_web_issuer_and_an_rsa_key() {
     std::fs::remove_file(dir.join("keys/rsa-1.rsa.pem")).expect("rm");
     let mut old = Issuer::open(&config_path).await.expect("open");
     let no_key = old
-        .issue_as(
-            &request(None),
-            Format::Jwt {
-                alg: JwtAlg::Rs256,
-                embed_proof: false,
-            },
-            Utc::now(),
-            &actor(),
-        )
+        .issue_as(&request(None), RS256, Utc::now(), &actor())
         .await
         .err()
         .map(|e| e.to_string());
@@ -255,15 +244,7 @@ async fn rs256_needs_a_did_web_issuer_and_an_rsa_key() {
     assert_eq!(vm, "did:web:w.example#rsa-2");
     let reopened = Issuer::open(&config_path).await.expect("reopen");
     let issued = reopened
-        .issue_as(
-            &request(None),
-            Format::Jwt {
-                alg: JwtAlg::Rs256,
-                embed_proof: false,
-            },
-            Utc::now(),
-            &actor(),
-        )
+        .issue_as(&request(None), RS256, Utc::now(), &actor())
         .await
         .expect("issue");
     let Issued::Jwt { jws, .. } = issued else {
