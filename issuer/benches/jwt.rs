@@ -24,6 +24,7 @@ fn bench(c: &mut Criterion) {
                 url: Some("https://credentials.bench.example".into()),
                 identity: IdentityKind::DidWeb("credentials.bench.example".into()),
                 key: None,
+                database_url: None,
             },
             &Actor("bench".into()),
         ))

@@ -30,7 +30,7 @@ pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
-pub use store::{Actor, Store, StoredAchievement, StoredKey};
+pub use store::{Actor, Backend, NewCredential, SqlStore, Store, StoredAchievement, StoredKey};
 
 /// The first signing key's id.
 const FIRST_KEY_ID: &str = "key-1";
@@ -56,13 +56,16 @@ pub struct InitOptions {
     pub identity: IdentityKind,
     /// Use this key instead of generating one (the bundled example key, for demos and tests).
     pub key: Option<IssuerKey>,
+    /// Store data here instead of the embedded SQLite file (`postgres://…` for several
+    /// instances).
+    pub database_url: Option<String>,
 }
 
 /// One issuer: its configuration, database and signing key.
 #[derive(Debug)]
 pub struct Issuer {
     config: LoadedConfig,
-    store: Store,
+    store: Arc<dyn Store>,
     key: IssuerKey,
     rsa: Option<RsaIssuerKey>,
     canon: Arc<GeneralCanonicalizer>,
@@ -109,7 +112,9 @@ impl Issuer {
                 rsa_key: Some(rsa.key_id().to_owned()),
             },
             database: DatabaseSection {
-                url: "sqlite:cairn.db".to_owned(),
+                url: options
+                    .database_url
+                    .unwrap_or_else(|| "sqlite:cairn.db".to_owned()),
             },
         };
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
@@ -121,7 +126,7 @@ impl Issuer {
         write_config(&config_path, &config)?;
 
         let loaded = LoadedConfig::load(&config_path)?;
-        let store = Store::open(&loaded.database_url(), true).await?;
+        let store = store::open(&loaded.database_url(), true).await?;
         let issuer = Issuer {
             config: loaded,
             store,
@@ -152,7 +157,7 @@ impl Issuer {
             Some(id) => Some(keys::load_rsa_key(&config.key_dir(), id)?),
             None => None,
         };
-        let store = Store::open(&config.database_url(), false).await?;
+        let store = store::open(&config.database_url(), false).await?;
         Ok(Issuer {
             config,
             store,
@@ -243,8 +248,8 @@ impl Issuer {
         &self.config
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
     /// The issuer's id (its DID).
@@ -374,7 +379,7 @@ impl Issuer {
         let valid_until = request.valid_until.map(rfc3339);
         self.store
             .insert_credential(
-                &store::NewCredential {
+                &NewCredential {
                     id: &credential_id,
                     achievement_id: &achievement.id,
                     recipient_lookup: &recipient_lookup(&request.recipient_email),

@@ -73,6 +73,9 @@ struct InitArgs {
     /// Use the TEST-ONLY example key from keys.example/ instead of a new key.
     #[arg(long)]
     example_keys: bool,
+    /// Database URL (default: sqlite:cairn.db in DIR; postgres://… for several instances).
+    #[arg(long)]
+    database_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -209,6 +212,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 url: args.url,
                 identity,
                 key,
+                database_url: args.database_url,
             };
             let issuer = Issuer::init(&args.dir, options, &actor()).await?;
             println!("{}", issuer.id());
@@ -354,6 +358,7 @@ async fn demo(dir: &Path) -> Result<(), Error> {
             url: None,
             identity: IdentityKind::DidKey,
             key: Some(example_key()?),
+            database_url: None,
         },
         &actor,
     )

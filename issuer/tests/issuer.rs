@@ -47,6 +47,7 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
                 url,
                 identity,
                 key: None,
+                database_url: None,
             },
             &actor,
         )

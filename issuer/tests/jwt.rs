@@ -34,6 +34,7 @@ async fn issuer(dir: &Path, identity: IdentityKind) -> Issuer {
             url,
             identity,
             key: None,
+            database_url: None,
         },
         &actor(),
     )

@@ -1,85 +1,102 @@
-//! The issuer database (sqlx): profile, public keys, achievements, credentials, audit log.
+//! The SQL implementation of [`Store`]: one set of queries for SQLite and PostgreSQL through
+//! sqlx's `Any` driver, with each backend's own migrations.
 //!
-//! The embedded default is an SQLite file in WAL mode. Every state change writes its audit entry
-//! in the same transaction.
+//! The embedded default is an SQLite file in WAL mode; PostgreSQL serves several instances.
+//! Every state change writes its audit entry in the same transaction.
 
 use std::str::FromStr;
 
+use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
 
+use super::{Actor, NewCredential, Store, StoredAchievement, StoredKey};
 use crate::error::Error;
 
-/// An achievement as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredAchievement {
-    pub id: String,
-    pub slug: String,
-    pub achievement: Value,
-    pub archived: bool,
-    pub created_at: String,
+/// Which database a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
-
-/// A public key as stored (the private half stays in its key file).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredKey {
-    pub key_id: String,
-    /// `Ed25519` (public key: multibase) or `RS256` (public key: JWK JSON).
-    pub algorithm: String,
-    pub verification_method: String,
-    pub public_key: String,
-    pub status: String,
-}
-
-/// A credential ready to store.
-#[derive(Debug, Clone)]
-pub(crate) struct NewCredential<'a> {
-    pub id: &'a str,
-    pub achievement_id: &'a str,
-    pub recipient_lookup: &'a str,
-    pub recipient_did: Option<&'a str>,
-    pub document: &'a Value,
-    pub valid_from: &'a str,
-    pub valid_until: Option<&'a str>,
-    pub issued_at: &'a str,
-    pub compact_jws: Option<&'a str>,
-}
-
-/// Who did something, for the audit log.
-#[derive(Debug, Clone)]
-pub struct Actor(pub String);
 
 /// The database behind one issuer.
 #[derive(Debug, Clone)]
-pub struct Store {
-    pool: SqlitePool,
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
 }
 
-impl Store {
-    /// Opens (creating if asked) the database at `url` and applies migrations.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl SqlStore {
+    /// Opens (creating an SQLite file if asked) the database at `url` and applies migrations.
+    /// `sqlite:FILE` or `postgres://…`.
     pub async fn open(url: &str, create: bool) -> Result<Self, Error> {
-        if !url.starts_with("sqlite:") {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
             return Err(Error::Database(format!(
-                "unsupported database url {url:?}: this version stores data in SQLite (sqlite:FILE)"
+                "unsupported database url {:?}: use sqlite:FILE or postgres://…",
+                redact_url(url)
             )));
+        };
+        let pool = match backend {
+            Backend::Sqlite => Self::sqlite_pool(url, create).await?,
+            Backend::Postgres => {
+                let options = AnyConnectOptions::from_str(url)?;
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(std::time::Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(create)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        // Each connection to an in-memory database is a separate database: keep one.
-        let max = if url.contains(":memory:") { 1 } else { 4 };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(SqlStore { pool, backend })
     }
 
-    pub(crate) async fn insert_issuer(
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// sqlx's SQLite defaults are WAL journaling, foreign keys on and a 5 s busy timeout.
+    async fn sqlite_pool(url: &str, create: bool) -> Result<AnyPool, Error> {
+        let mode = if create { "rwc" } else { "rw" };
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let options = AnyConnectOptions::from_str(&format!("{url}{sep}mode={mode}"))?;
+        // Each connection to an in-memory database is a separate database: keep one.
+        let max = if url.contains(":memory:") { 1 } else { 4 };
+        Ok(AnyPoolOptions::new()
+            .max_connections(max)
+            .connect_with(options)
+            .await?)
+    }
+}
+
+/// A database URL without its password, for messages.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn insert_issuer(
         &self,
         profile: &Value,
         keys: &[StoredKey],
@@ -88,12 +105,14 @@ impl Store {
     ) -> Result<(), Error> {
         let id = profile["id"].as_str().unwrap_or_default();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO issuer_profile (id, profile_json, created_at) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(profile.to_string())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO issuer_profile (id, profile_json, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(profile.to_string())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
         for key in keys {
             insert_key(&mut tx, id, key, at).await?;
         }
@@ -103,7 +122,7 @@ impl Store {
     }
 
     /// Adds a public key (e.g. a new RSA key) to the issuer.
-    pub(crate) async fn insert_public_key(
+    async fn insert_public_key(
         &self,
         issuer_id: &str,
         key: &StoredKey,
@@ -127,7 +146,7 @@ impl Store {
     }
 
     /// Every key of the issuer, oldest first (retired keys stay, so old credentials verify).
-    pub async fn public_keys(&self) -> Result<Vec<StoredKey>, Error> {
+    async fn public_keys(&self) -> Result<Vec<StoredKey>, Error> {
         let rows = sqlx::query(
             "SELECT key_id, algorithm, verification_method, public_key, status FROM public_keys ORDER BY created_at, key_id",
         )
@@ -146,14 +165,14 @@ impl Store {
             .collect()
     }
 
-    pub(crate) async fn insert_achievement(
+    async fn insert_achievement(
         &self,
         a: &StoredAchievement,
         definition: &Value,
         actor: &Actor,
     ) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM achievements WHERE slug = ?")
+        let exists = sqlx::query("SELECT 1 FROM achievements WHERE slug = $1")
             .bind(&a.slug)
             .fetch_optional(&mut *tx)
             .await?;
@@ -162,7 +181,7 @@ impl Store {
         }
         sqlx::query(
             "INSERT INTO achievements (id, slug, definition_json, achievement_json, archived, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, 0, ?, ?)",
+             VALUES ($1, $2, $3, $4, 0, $5, $6)",
         )
         .bind(&a.id)
         .bind(&a.slug)
@@ -186,9 +205,9 @@ impl Store {
     }
 
     /// Finds an achievement by slug or id.
-    pub async fn achievement(&self, slug_or_id: &str) -> Result<Option<StoredAchievement>, Error> {
+    async fn achievement(&self, slug_or_id: &str) -> Result<Option<StoredAchievement>, Error> {
         let row = sqlx::query(
-            "SELECT id, slug, achievement_json, archived, created_at FROM achievements WHERE slug = ? OR id = ?",
+            "SELECT id, slug, achievement_json, archived, created_at FROM achievements WHERE slug = $1 OR id = $2",
         )
         .bind(slug_or_id)
         .bind(slug_or_id)
@@ -198,7 +217,7 @@ impl Store {
     }
 
     /// All achievements, in the order they were added.
-    pub async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error> {
+    async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error> {
         let rows = sqlx::query(
             "SELECT id, slug, achievement_json, archived, created_at FROM achievements ORDER BY created_at, slug",
         )
@@ -207,15 +226,11 @@ impl Store {
         rows.iter().map(achievement_from_row).collect()
     }
 
-    pub(crate) async fn insert_credential(
-        &self,
-        c: &NewCredential<'_>,
-        actor: &Actor,
-    ) -> Result<(), Error> {
+    async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws) \
-             VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9)",
         )
         .bind(c.id)
         .bind(c.achievement_id)
@@ -248,8 +263,8 @@ impl Store {
     }
 
     /// A stored credential document by id.
-    pub async fn credential(&self, id: &str) -> Result<Option<Value>, Error> {
-        let row = sqlx::query("SELECT document_json FROM credentials WHERE id = ?")
+    async fn credential(&self, id: &str) -> Result<Option<Value>, Error> {
+        let row = sqlx::query("SELECT document_json FROM credentials WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -261,8 +276,8 @@ impl Store {
     }
 
     /// A stored credential's compact JWS, if it was issued as VC-JWT.
-    pub async fn credential_jws(&self, id: &str) -> Result<Option<String>, Error> {
-        let row = sqlx::query("SELECT compact_jws FROM credentials WHERE id = ?")
+    async fn credential_jws(&self, id: &str) -> Result<Option<String>, Error> {
+        let row = sqlx::query("SELECT compact_jws FROM credentials WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -273,17 +288,18 @@ impl Store {
     }
 
     /// Ids of credentials whose recipient lookup hash is `lookup`.
-    pub async fn credentials_for_recipient(&self, lookup: &str) -> Result<Vec<String>, Error> {
-        let rows =
-            sqlx::query("SELECT id FROM credentials WHERE recipient_lookup = ? ORDER BY issued_at")
-                .bind(lookup)
-                .fetch_all(&self.pool)
-                .await?;
+    async fn credentials_for_recipient(&self, lookup: &str) -> Result<Vec<String>, Error> {
+        let rows = sqlx::query(
+            "SELECT id FROM credentials WHERE recipient_lookup = $1 ORDER BY issued_at",
+        )
+        .bind(lookup)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
     /// The audit log, oldest first: (at, actor, action, subject).
-    pub async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
+    async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
         let rows = sqlx::query("SELECT at, actor, action, subject FROM audit_log ORDER BY seq")
             .fetch_all(&self.pool)
             .await?;
@@ -298,22 +314,17 @@ impl Store {
             })
             .collect()
     }
-
-    #[cfg(test)]
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
 }
 
 async fn insert_key(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     issuer_id: &str,
     key: &StoredKey,
     at: &str,
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO public_keys (key_id, issuer_id, algorithm, verification_method, public_key, status, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&key.key_id)
     .bind(issuer_id)
@@ -327,7 +338,7 @@ async fn insert_key(
     Ok(())
 }
 
-fn achievement_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredAchievement, Error> {
+fn achievement_from_row(r: &AnyRow) -> Result<StoredAchievement, Error> {
     let json: String = r.try_get("achievement_json")?;
     let archived: i64 = r.try_get("archived")?;
     Ok(StoredAchievement {
@@ -340,7 +351,7 @@ fn achievement_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoredAchievement
 }
 
 async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     at: &str,
     actor: &Actor,
     action: &str,
@@ -348,7 +359,7 @@ async fn audit(
     detail: Option<&Value>,
 ) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, subject, detail_json) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, actor, action, subject, detail_json) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(at)
     .bind(&actor.0)
@@ -358,35 +369,4 @@ async fn audit(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn audit_log_is_append_only() {
-        let store = Store::open("sqlite::memory:", true).await.expect("open");
-        let mut tx = store.pool().begin().await.expect("tx");
-        audit(
-            &mut tx,
-            "2026-01-01T00:00:00Z",
-            &Actor("t".into()),
-            "x",
-            None,
-            None,
-        )
-        .await
-        .expect("insert");
-        tx.commit().await.expect("commit");
-        let update = sqlx::query("UPDATE audit_log SET action = 'y'")
-            .execute(store.pool())
-            .await;
-        assert!(update.is_err());
-        let delete = sqlx::query("DELETE FROM audit_log")
-            .execute(store.pool())
-            .await;
-        assert!(delete.is_err());
-        assert_eq!(store.audit_log().await.expect("log").len(), 1);
-    }
 }

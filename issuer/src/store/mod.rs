@@ -1,0 +1,102 @@
+//! Storage: the [`Store`] trait the issuer works through, and its SQL implementation.
+//!
+//! Every state change and its audit entry are written in one transaction.
+
+mod sql;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::error::Error;
+
+pub use sql::{Backend, SqlStore};
+
+/// An achievement as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAchievement {
+    pub id: String,
+    pub slug: String,
+    pub achievement: Value,
+    pub archived: bool,
+    pub created_at: String,
+}
+
+/// A public key as stored (the private half stays in its key file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredKey {
+    pub key_id: String,
+    /// `Ed25519` (public key: multibase) or `RS256` (public key: JWK JSON).
+    pub algorithm: String,
+    pub verification_method: String,
+    pub public_key: String,
+    pub status: String,
+}
+
+/// A credential ready to store.
+#[derive(Debug, Clone)]
+pub struct NewCredential<'a> {
+    pub id: &'a str,
+    pub achievement_id: &'a str,
+    pub recipient_lookup: &'a str,
+    pub recipient_did: Option<&'a str>,
+    pub document: &'a Value,
+    pub valid_from: &'a str,
+    pub valid_until: Option<&'a str>,
+    pub issued_at: &'a str,
+    pub compact_jws: Option<&'a str>,
+}
+
+/// Who did something, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+/// What the issuer needs from a database.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Records the issuer's profile and first keys.
+    async fn insert_issuer(
+        &self,
+        profile: &Value,
+        keys: &[StoredKey],
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// Adds a public key (e.g. a new RSA key, a rotated signing key).
+    async fn insert_public_key(
+        &self,
+        issuer_id: &str,
+        key: &StoredKey,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// Every key of the issuer, oldest first (retired keys stay, so old credentials verify).
+    async fn public_keys(&self) -> Result<Vec<StoredKey>, Error>;
+    /// Adds an achievement; its slug must be new.
+    async fn insert_achievement(
+        &self,
+        a: &StoredAchievement,
+        definition: &Value,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// Finds an achievement by slug or id.
+    async fn achievement(&self, slug_or_id: &str) -> Result<Option<StoredAchievement>, Error>;
+    /// All achievements, in the order they were added.
+    async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error>;
+    /// Stores an issued credential.
+    async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error>;
+    /// A stored credential document by id.
+    async fn credential(&self, id: &str) -> Result<Option<Value>, Error>;
+    /// A stored credential's compact JWS, if it was issued as VC-JWT.
+    async fn credential_jws(&self, id: &str) -> Result<Option<String>, Error>;
+    /// Ids of credentials whose recipient lookup hash is `lookup`.
+    async fn credentials_for_recipient(&self, lookup: &str) -> Result<Vec<String>, Error>;
+    /// The audit log, oldest first: (at, actor, action, subject).
+    async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error>;
+}
+
+/// Opens the store for `url` (`sqlite:FILE` or `postgres://…`), creating an SQLite file if asked.
+pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, Error> {
+    Ok(Arc::new(SqlStore::open(url, create).await?))
+}
