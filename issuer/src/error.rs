@@ -16,6 +16,8 @@ pub enum Error {
     KeyFilePermissions(PathBuf),
     #[error("key file {0} is invalid: {1}")]
     KeyInvalid(PathBuf, String),
+    #[error("no API token {0:?}")]
+    TokenNotFound(String),
     #[error("the issuer already has the key {0}")]
     KeyExists(String),
     #[error("database error: {0}")]
@@ -50,6 +52,7 @@ impl Error {
             Error::AlreadyInitialised(_) => "already_initialised",
             Error::KeyFilePermissions(_) => "key_file_permissions",
             Error::KeyInvalid(..) => "key_invalid",
+            Error::TokenNotFound(_) => "token_not_found",
             Error::KeyExists(_) => "key_exists",
             Error::Database(_) => "database_error",
             Error::AchievementInvalid(_) => "achievement_invalid",

@@ -5,12 +5,14 @@
 //! Every credential is verified with `cairn-verifier` before it is stored.
 
 mod achievement;
+mod auth;
 mod config;
 mod credential;
 mod did;
 mod error;
 mod jwt;
 mod keys;
+pub mod server;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +24,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 pub use achievement::AchievementDefinition;
+pub use auth::{Principal, Scope};
 pub use config::{
     Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ENV_DATABASE_URL,
 };
@@ -30,7 +33,10 @@ pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
-pub use store::{Actor, Backend, NewCredential, SqlStore, Store, StoredAchievement, StoredKey};
+pub use store::{
+    Actor, Backend, Idempotency, NewCredential, SqlStore, Store, StoredAchievement, StoredKey,
+    StoredToken,
+};
 
 /// The first signing key's id.
 const FIRST_KEY_ID: &str = "key-1";
@@ -211,6 +217,36 @@ impl Issuer {
         self.config.config = config;
         self.rsa = Some(rsa);
         Ok(stored.verification_method)
+    }
+
+    /// Creates an API token; returns its id and the secret text, which is shown only once.
+    pub async fn create_token(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        actor: &Actor,
+    ) -> Result<(String, String), Error> {
+        let (row, text) = auth::new_token(name, scopes, &rfc3339(Utc::now()))?;
+        self.store.insert_token(&row, actor).await?;
+        Ok((row.id, text))
+    }
+
+    /// Revokes an API token by id.
+    pub async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<(), Error> {
+        if self
+            .store
+            .revoke_token(id, &rfc3339(Utc::now()), actor)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::TokenNotFound(id.to_owned()))
+        }
+    }
+
+    /// The caller a bearer token stands for, if the token is valid and not revoked.
+    pub async fn authenticate(&self, bearer: &str) -> Result<Option<Principal>, Error> {
+        auth::authenticate(self.store.as_ref(), bearer).await
     }
 
     /// The issuer's public keys as a JWK Set (RFC 7517 §5), each with its `kid`.

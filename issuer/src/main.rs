@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use cairn_issuer::{
     AchievementDefinition, Actor, Error, Format, IdentityKind, InitOptions, IssueRequest, Issued,
-    Issuer, IssuerKey, JwtAlg,
+    Issuer, IssuerKey, JwtAlg, Scope,
 };
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -43,6 +43,11 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage API tokens for the admin API.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Run the issuer's HTTP service (admin API, DID document, JWKS).
+    Serve(ServeArgs),
     /// Run the whole flow once with the TEST-ONLY example key: init, define, issue, verify.
     Demo(DemoArgs),
 }
@@ -106,6 +111,41 @@ enum KeyCommand {
         #[arg(long = "type", value_enum)]
         kind: KeyType,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; its secret is printed once and only a hash is kept.
+    Create {
+        #[arg(long)]
+        config: PathBuf,
+        /// A scope the token holds: issue, revoke, read or admin (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Who or what uses the token (e.g. "LMS integration").
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        config: PathBuf,
+        id: String,
+    },
+    /// List tokens (ids, names, scopes; never secrets).
+    List {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -321,8 +361,57 @@ async fn run(command: Command) -> Result<(), Error> {
             eprintln!("added an RSA-2048 key; republish the DID document (cairn did-document)");
             Ok(())
         }
+        Command::Token(TokenCommand::Create {
+            config,
+            scopes,
+            name,
+        }) => {
+            let issuer = Issuer::open(&config).await?;
+            let scopes = scopes
+                .iter()
+                .map(|s| Scope::parse(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (id, secret) = issuer.create_token(&name, &scopes, &actor()).await?;
+            println!("{secret}");
+            eprintln!("created token {id}; this is the only time its secret is shown");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { config, id }) => {
+            let issuer = Issuer::open(&config).await?;
+            issuer.revoke_token(&id, &actor()).await?;
+            eprintln!("revoked token {id}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::List { config }) => {
+            let issuer = Issuer::open(&config).await?;
+            for t in issuer.store().tokens().await? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!("{}  {:<8} {:<24} {}", t.id, state, t.scopes, t.name);
+            }
+            Ok(())
+        }
+        Command::Serve(args) => {
+            init_logging();
+            let issuer = Issuer::open(&args.config).await?;
+            cairn_issuer::server::serve(std::sync::Arc::new(issuer), &args.bind).await
+        }
         Command::Demo(args) => demo(&args.dir).await,
     }
+}
+
+/// Structured logs on stderr: JSON lines, filtered by RUST_LOG (default info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn example_key() -> Result<IssuerKey, Error> {

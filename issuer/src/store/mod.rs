@@ -52,6 +52,32 @@ pub struct NewCredential<'a> {
 #[derive(Debug, Clone)]
 pub struct Actor(pub String);
 
+/// An API token as stored: the secret itself is never kept, only its SHA-256.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredToken {
+    pub id: String,
+    pub name: String,
+    /// Space-separated scopes.
+    pub scopes: String,
+    pub secret_hash: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// The state of an idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Idempotency {
+    /// This request is the first with the key: go ahead, then complete it.
+    Reserved,
+    /// A request with the key finished: its response, and the hash of its request.
+    Done {
+        request_hash: String,
+        response: String,
+    },
+    /// A request with the key is still being processed.
+    InProgress { request_hash: String },
+}
+
 /// What the issuer needs from a database.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -94,6 +120,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn credentials_for_recipient(&self, lookup: &str) -> Result<Vec<String>, Error>;
     /// The audit log, oldest first: (at, actor, action, subject).
     async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error>;
+    /// Records a new API token.
+    async fn insert_token(&self, token: &StoredToken, actor: &Actor) -> Result<(), Error>;
+    /// A token by id.
+    async fn token(&self, id: &str) -> Result<Option<StoredToken>, Error>;
+    /// All tokens, oldest first.
+    async fn tokens(&self) -> Result<Vec<StoredToken>, Error>;
+    /// Revokes a token; false when there is no such token.
+    async fn revoke_token(&self, id: &str, at: &str, actor: &Actor) -> Result<bool, Error>;
+    /// Claims `key` for `token_id` (atomically), or reports what an earlier request left.
+    async fn reserve_idempotency(
+        &self,
+        token_id: &str,
+        key: &str,
+        request_hash: &str,
+        at: &str,
+    ) -> Result<Idempotency, Error>;
+    /// Stores the response of a reserved request.
+    async fn complete_idempotency(
+        &self,
+        token_id: &str,
+        key: &str,
+        response: &str,
+    ) -> Result<(), Error>;
+    /// Releases a reservation whose request failed, so a retry can run again.
+    async fn release_idempotency(&self, token_id: &str, key: &str) -> Result<(), Error>;
 }
 
 /// Opens the store for `url` (`sqlite:FILE` or `postgres://…`), creating an SQLite file if asked.

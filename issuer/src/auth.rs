@@ -1,0 +1,126 @@
+//! API tokens: bearer secrets with scopes, kept only as a SHA-256 and compared in constant time.
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::Error;
+use crate::store::{Store, StoredToken};
+
+/// What a token may do. `admin` may do everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Issue,
+    Revoke,
+    Read,
+    Admin,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Issue => "issue",
+            Scope::Revoke => "revoke",
+            Scope::Read => "read",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        match s {
+            "issue" => Ok(Scope::Issue),
+            "revoke" => Ok(Scope::Revoke),
+            "read" => Ok(Scope::Read),
+            "admin" => Ok(Scope::Admin),
+            other => Err(Error::input(
+                "scope",
+                format!("{other:?} is not a scope (issue, revoke, read, admin)"),
+            )),
+        }
+    }
+}
+
+/// The caller a valid token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub token_id: String,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+impl Principal {
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    }
+
+    /// How the audit log names this caller.
+    pub fn actor(&self) -> crate::Actor {
+        crate::Actor(format!("token:{}", self.token_id))
+    }
+}
+
+const PREFIX: &str = "cairn_";
+
+fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new token: the row to store and the text to show once (`cairn_<id>_<secret>`).
+pub(crate) fn new_token(
+    name: &str,
+    scopes: &[Scope],
+    at: &str,
+) -> Result<(StoredToken, String), Error> {
+    if name.trim().is_empty() {
+        return Err(Error::input("name", "a token needs a name"));
+    }
+    if scopes.is_empty() {
+        return Err(Error::input("scope", "a token needs at least one scope"));
+    }
+    let id = hex::encode(rand::random::<[u8; 8]>());
+    let secret =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let mut names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let row = StoredToken {
+        id: id.clone(),
+        name: name.trim().to_owned(),
+        scopes: names.join(" "),
+        secret_hash: hash_secret(&secret),
+        created_at: at.to_owned(),
+        revoked_at: None,
+    };
+    Ok((row, format!("{PREFIX}{id}_{secret}")))
+}
+
+/// The principal behind a bearer token, or None when it is unknown, malformed or revoked.
+pub(crate) async fn authenticate(
+    store: &dyn Store,
+    token: &str,
+) -> Result<Option<Principal>, Error> {
+    let Some((id, secret)) = token.strip_prefix(PREFIX).and_then(|t| t.split_once('_')) else {
+        return Ok(None);
+    };
+    if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(row) = store.token(id).await? else {
+        return Ok(None);
+    };
+    let given = hash_secret(secret);
+    let same: bool = given.as_bytes().ct_eq(row.secret_hash.as_bytes()).into();
+    if !same || row.revoked_at.is_some() {
+        return Ok(None);
+    }
+    let scopes = row
+        .scopes
+        .split_whitespace()
+        .filter_map(|s| Scope::parse(s).ok())
+        .collect();
+    Ok(Some(Principal {
+        token_id: row.id,
+        name: row.name,
+        scopes,
+    }))
+}

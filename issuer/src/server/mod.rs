@@ -1,0 +1,450 @@
+//! `cairn serve`: the issuer's HTTP service (axum). Thin handlers: parse, authorise, call the
+//! [`Issuer`], answer; errors are RFC 9457 problem details.
+
+mod problem;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use problem::Problem;
+
+use crate::auth::{Principal, Scope};
+use crate::store::Idempotency;
+use crate::{AchievementDefinition, Format, IssueRequest, Issued, Issuer, JwtAlg};
+
+/// Largest request body accepted.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+type Shared = Arc<Issuer>;
+
+/// The service's routes, without a socket (tests drive it with `oneshot`).
+pub fn router(issuer: Arc<Issuer>) -> Router {
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/.well-known/did.json", get(did_json))
+        .route("/.well-known/jwks.json", get(jwks_json))
+        .route(
+            "/api/v1/achievements",
+            get(list_achievements).post(create_achievement),
+        )
+        .route("/api/v1/achievements/{slug}", get(get_achievement))
+        .route(
+            "/api/v1/credentials",
+            get(list_credentials).post(issue_credential),
+        )
+        .route("/api/v1/credentials/{*id}", get(get_credential))
+        .route("/api/v1/audit", get(audit_log))
+        .fallback(|| async { Problem::not_found("no such resource") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(issuer)
+}
+
+/// Serves until ctrl-c or SIGTERM; requests in flight finish first.
+pub async fn serve(issuer: Arc<Issuer>, bind: &str) -> Result<(), crate::Error> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| crate::Error::Io(bind.into(), e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| crate::Error::Io(bind.into(), e.to_string()))?;
+    tracing::info!(%addr, issuer = issuer.id(), "listening");
+    eprintln!("cairn serve: listening on http://{addr}");
+    axum::serve(listener, router(issuer))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| crate::Error::Io(bind.into(), e.to_string()))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// The bearer token's principal, which must hold `scope`.
+async fn authorize(
+    issuer: &Issuer,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<Principal, Problem> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(Problem::unauthorized)?;
+    let principal = issuer
+        .authenticate(token.trim())
+        .await?
+        .ok_or_else(Problem::unauthorized)?;
+    if principal.allows(scope) {
+        Ok(principal)
+    } else {
+        Err(Problem::forbidden(scope.name()))
+    }
+}
+
+/// A JSON body, refused as problem details when it is not JSON.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, Problem> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
+    if !is_json {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json",
+        ));
+    }
+    let value = cairn_verifier::parse_json_object(body, &cairn_verifier::Limits::default())
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
+    serde_json::from_value(Value::Object(value)).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            e.to_string(),
+        )
+    })
+}
+
+/// A public document with an ETag and a cache lifetime; 304 when the client has it.
+fn cacheable(headers: &HeaderMap, body: &Value) -> Response {
+    let text = body.to_string();
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(&Sha256::digest(text.as_bytes())[..16])
+    );
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+async fn readyz(State(issuer): State<Shared>) -> Result<&'static str, Problem> {
+    issuer
+        .store()
+        .public_keys()
+        .await
+        .map(|_| "ready")
+        .map_err(|_| {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database is not reachable",
+            )
+        })
+}
+
+async fn did_json(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
+    if !issuer.id().starts_with("did:web:") {
+        return Err(Problem::not_found("this issuer is not a did:web issuer"));
+    }
+    Ok(cacheable(&headers, &issuer.did_document().await?))
+}
+
+async fn jwks_json(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
+    Ok(cacheable(&headers, &issuer.jwks().await?))
+}
+
+async fn list_achievements(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    authorize(&issuer, &headers, Scope::Read).await?;
+    let items: Vec<Value> = issuer
+        .store()
+        .achievements()
+        .await?
+        .into_iter()
+        .map(|a| json!({"slug": a.slug, "archived": a.archived, "achievement": a.achievement}))
+        .collect();
+    Ok(axum::Json(json!({ "achievements": items })).into_response())
+}
+
+async fn get_achievement(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, Problem> {
+    authorize(&issuer, &headers, Scope::Read).await?;
+    let a = issuer
+        .store()
+        .achievement(&slug)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no achievement {slug:?}")))?;
+    Ok(
+        axum::Json(json!({"slug": a.slug, "archived": a.archived, "achievement": a.achievement}))
+            .into_response(),
+    )
+}
+
+async fn create_achievement(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let principal = authorize(&issuer, &headers, Scope::Admin).await?;
+    let value: Value = json_body(&headers, &body)?;
+    let def = AchievementDefinition::from_value(value)?;
+    let stored = issuer.add_achievement(&def, &principal.actor()).await?;
+    let body = json!({"slug": stored.slug, "archived": false, "achievement": stored.achievement});
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+/// The body of `POST /api/v1/credentials`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IssueBody {
+    achievement: String,
+    recipient_email: String,
+    recipient_did: Option<String>,
+    recipient_name: Option<String>,
+    #[serde(default)]
+    evidence: Vec<String>,
+    evidence_narrative: Option<String>,
+    credits: Option<f64>,
+    valid_until: Option<DateTime<Utc>>,
+    /// `json` (default) or `jwt`.
+    format: Option<String>,
+    /// `rs256` or `eddsa`, for `jwt`.
+    alg: Option<String>,
+}
+
+impl IssueBody {
+    fn format(&self, issuer: &Issuer) -> Result<Format, Problem> {
+        let bad = |m: &str| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                m.to_owned(),
+            )
+        };
+        match self.format.as_deref().unwrap_or("json") {
+            "json" if self.alg.is_none() => Ok(Format::Json),
+            "json" => Err(bad("alg goes with format jwt")),
+            "jwt" => {
+                let alg = match self.alg.as_deref() {
+                    Some("rs256") => JwtAlg::Rs256,
+                    Some("eddsa") => JwtAlg::EdDsa,
+                    None if issuer.id().starts_with("did:web:") => JwtAlg::Rs256,
+                    None => JwtAlg::EdDsa,
+                    Some(_) => return Err(bad("alg is rs256 or eddsa")),
+                };
+                Ok(Format::Jwt {
+                    alg,
+                    embed_proof: false,
+                })
+            }
+            _ => Err(bad("format is json or jwt")),
+        }
+    }
+}
+
+async fn issue_credential(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let principal = authorize(&issuer, &headers, Scope::Issue).await?;
+    let request: IssueBody = json_body(&headers, &body)?;
+    let format = request.format(&issuer)?;
+    let idem_key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "the Idempotency-Key is not text",
+            )
+        })?;
+    if let Some(key) = &idem_key {
+        if key.is_empty() || key.len() > 255 {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "an Idempotency-Key has 1 to 255 characters",
+            ));
+        }
+        let request_hash = hex::encode(Sha256::digest(&body));
+        let now = crate::rfc3339(Utc::now());
+        match issuer
+            .store()
+            .reserve_idempotency(&principal.token_id, key, &request_hash, &now)
+            .await?
+        {
+            Idempotency::Reserved => {}
+            Idempotency::Done {
+                request_hash: h,
+                response,
+            } if h == request_hash => {
+                let mut r = (
+                    StatusCode::CREATED,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    response,
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                return Ok(r);
+            }
+            Idempotency::InProgress { request_hash: h } if h == request_hash => {
+                return Err(Problem::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_in_progress",
+                    "a request with this Idempotency-Key is still being processed",
+                ));
+            }
+            _ => {
+                return Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request",
+                ));
+            }
+        }
+    }
+    let issue = IssueRequest {
+        achievement: request.achievement,
+        recipient_email: request.recipient_email,
+        recipient_did: request.recipient_did,
+        recipient_name: request.recipient_name,
+        evidence_urls: request.evidence,
+        evidence_narrative: request.evidence_narrative,
+        credits: request.credits,
+        valid_until: request.valid_until,
+    };
+    let result = issuer
+        .issue_as(&issue, format, Utc::now(), &principal.actor())
+        .await;
+    let issued = match result {
+        Ok(i) => i,
+        Err(e) => {
+            if let Some(key) = &idem_key {
+                issuer
+                    .store()
+                    .release_idempotency(&principal.token_id, key)
+                    .await?;
+            }
+            return Err(e.into());
+        }
+    };
+    let body = match issued {
+        Issued::Json(credential) => json!({ "credential": credential }),
+        Issued::Jwt { jws, credential } => json!({ "credential": credential, "jws": jws }),
+    };
+    let text = body.to_string();
+    if let Some(key) = &idem_key {
+        issuer
+            .store()
+            .complete_idempotency(&principal.token_id, key, &text)
+            .await?;
+    }
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    recipient: Option<String>,
+}
+
+async fn list_credentials(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Problem> {
+    authorize(&issuer, &headers, Scope::Read).await?;
+    let Some(email) = q.recipient else {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+            "give ?recipient=EMAIL",
+        ));
+    };
+    let ids = issuer
+        .store()
+        .credentials_for_recipient(&crate::recipient_lookup(&email))
+        .await?;
+    Ok(axum::Json(json!({ "credentials": ids })).into_response())
+}
+
+async fn get_credential(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    authorize(&issuer, &headers, Scope::Read).await?;
+    let credential = issuer
+        .store()
+        .credential(&id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no credential {id:?}")))?;
+    let jws = issuer.store().credential_jws(&id).await?;
+    Ok(axum::Json(json!({ "credential": credential, "jws": jws })).into_response())
+}
+
+async fn audit_log(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
+    authorize(&issuer, &headers, Scope::Admin).await?;
+    let entries: Vec<Value> = issuer
+        .store()
+        .audit_log()
+        .await?
+        .into_iter()
+        .map(|(at, actor, action, subject)| json!({"at": at, "actor": actor, "action": action, "subject": subject}))
+        .collect();
+    Ok(axum::Json(json!({ "entries": entries })).into_response())
+}

@@ -1,0 +1,486 @@
+//! The issuer service through its router (no socket): auth and scopes, problem details,
+//! achievements, issuing with Idempotency-Key, identity documents with caching; and one real
+//! socket run of `cairn serve` with graceful shutdown.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use cairn_issuer::{Actor, IdentityKind, InitOptions, Issuer, Scope};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct App {
+    router: axum::Router,
+    issuer: Arc<Issuer>,
+    admin: String,
+    issue: String,
+    read: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn app() -> App {
+    let dir = tempfile::tempdir().expect("tmp");
+    let actor = Actor("test".into());
+    let issuer = Issuer::init(
+        &dir.path().join("i"),
+        InitOptions {
+            name: "Service District".into(),
+            url: Some("https://credentials.service.example".into()),
+            identity: IdentityKind::DidWeb("credentials.service.example".into()),
+            key: None,
+            database_url: None,
+        },
+        &actor,
+    )
+    .await
+    .expect("init");
+    let (_, admin) = issuer
+        .create_token("admin", &[Scope::Admin], &actor)
+        .await
+        .expect("token");
+    let (_, issue) = issuer
+        .create_token("LMS", &[Scope::Issue], &actor)
+        .await
+        .expect("token");
+    let (_, read) = issuer
+        .create_token("HR", &[Scope::Read], &actor)
+        .await
+        .expect("token");
+    let issuer = Arc::new(issuer);
+    App {
+        router: cairn_issuer::server::router(issuer.clone()),
+        issuer,
+        admin,
+        issue,
+        read,
+        _dir: dir,
+    }
+}
+
+async fn call(
+    app: &App,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    extra: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let req = match body {
+        Some(b) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("request");
+    let res = app.router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, headers, value)
+}
+
+fn achievement() -> Value {
+    json!({"slug": "discourse", "name": "Facilitating Classroom Discourse", "description": "d", "criteria": {"narrative": "c"}})
+}
+
+#[tokio::test]
+async fn auth_scopes_and_problem_details() {
+    let app = app().await;
+    let (s, h, body) = call(&app, "GET", "/api/v1/achievements", None, None, &[]).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    assert_eq!(h[header::WWW_AUTHENTICATE], "Bearer");
+    assert_eq!(body["code"], "unauthorized");
+    let (s, _, body) = call(
+        &app,
+        "GET",
+        "/api/v1/achievements",
+        Some("cairn_0000000000000000_forged"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.read),
+        Some(achievement()),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("insufficient_scope"))
+    );
+    let (s, _, _) = call(
+        &app,
+        "GET",
+        "/api/v1/achievements",
+        Some(&app.read),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // A revoked token stops working.
+    let tokens = app.issuer.store().tokens().await.expect("tokens");
+    let read_id = tokens
+        .iter()
+        .find(|t| t.name == "HR")
+        .expect("HR")
+        .id
+        .clone();
+    app.issuer
+        .revoke_token(&read_id, &Actor("test".into()))
+        .await
+        .expect("revoke");
+    let (s, _, _) = call(
+        &app,
+        "GET",
+        "/api/v1/achievements",
+        Some(&app.read),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, _, body) = call(&app, "GET", "/no/such/thing", None, None, &[]).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+#[tokio::test]
+async fn achievements_and_issuing_with_idempotency() {
+    let app = app().await;
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.admin),
+        Some(achievement()),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.admin),
+        Some(achievement()),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("achievement_exists"))
+    );
+    let (s, _, body) = call(
+        &app,
+        "GET",
+        "/api/v1/achievements/discourse",
+        Some(&app.admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["slug"].as_str()),
+        (StatusCode::OK, Some("discourse"))
+    );
+
+    let req =
+        json!({"achievement": "discourse", "recipientEmail": "t@service.example", "credits": 10});
+    let key = [("idempotency-key", "row-17")];
+    let (s, h1, first) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(req.clone()),
+        &key,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    assert!(h1.get("x-request-id").is_some());
+    let (s, h2, again) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(req.clone()),
+        &key,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(again, first, "a retry returns the first result");
+    assert_eq!(h2["idempotent-replayed"], "true");
+    let mut other = req.clone();
+    other["credits"] = json!(11);
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(other),
+        &key,
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("idempotency_key_reused")
+        )
+    );
+
+    // Exactly one credential exists for the recipient, and it verifies.
+    let (s, _, list) = call(
+        &app,
+        "GET",
+        "/api/v1/credentials?recipient=T@service.example",
+        Some(&app.admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["credentials"].as_array().map(Vec::len), Some(1));
+    let id = first["credential"]["id"].as_str().expect("id");
+    let (s, _, got) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/credentials/{id}"),
+        Some(&app.admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, &got["credential"]),
+        (StatusCode::OK, &first["credential"])
+    );
+
+    // A JWT through the API.
+    let jwt =
+        json!({"achievement": "discourse", "recipientEmail": "j@service.example", "format": "jwt"});
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(jwt),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(body["jws"].as_str().map(|t| t.split('.').count()), Some(3));
+
+    // The audit log names the token that acted.
+    let (_, _, log) = call(&app, "GET", "/api/v1/audit", Some(&app.admin), None, &[]).await;
+    let entries = log["entries"].as_array().expect("entries");
+    let issues: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["action"] == "credential.issue")
+        .collect();
+    assert_eq!(issues.len(), 2);
+    assert!(issues
+        .iter()
+        .all(|e| e["actor"].as_str().is_some_and(|a| a.starts_with("token:"))));
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_and_store_nothing() {
+    let app = app().await;
+    call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.admin),
+        Some(achievement()),
+        &[],
+    )
+    .await;
+    let cases: Vec<(Value, StatusCode, &str)> = vec![
+        (
+            json!({"achievement": "discourse", "recipientEmail": "not-an-email"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            json!({"achievement": "nope", "recipientEmail": "a@b.example"}),
+            StatusCode::NOT_FOUND,
+            "achievement_not_found",
+        ),
+        (
+            json!({"achievement": "discourse", "recipientEmail": "a@b.example", "surprise": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        ),
+        (
+            json!({"achievement": "discourse", "recipientEmail": "a@b.example", "format": "pdf"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (json!([1, 2]), StatusCode::BAD_REQUEST, "not_an_object"),
+    ];
+    for (body, status, code) in cases {
+        let (s, h, res) = call(
+            &app,
+            "POST",
+            "/api/v1/credentials",
+            Some(&app.issue),
+            Some(body.clone()),
+            &[],
+        )
+        .await;
+        assert_eq!((s, res["code"].as_str()), (status, Some(code)), "{body}");
+        assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    }
+    // Not JSON, wrong media type, too deep, too large.
+    let raw = |body: Vec<u8>, ct: &'static str| {
+        Request::builder()
+            .method("POST")
+            .uri("/api/v1/credentials")
+            .header(header::AUTHORIZATION, format!("Bearer {}", app.issue))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let deep = format!("{}{}", "[".repeat(100), "]".repeat(100)).into_bytes();
+    for (body, ct, status) in [
+        (
+            b"{oops".to_vec(),
+            "application/json",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            b"{}".to_vec(),
+            "text/plain",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (deep, "application/json", StatusCode::BAD_REQUEST),
+        (
+            vec![b' '; 2 * 1024 * 1024],
+            "application/json",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+    ] {
+        let res = app
+            .router
+            .clone()
+            .oneshot(raw(body, ct))
+            .await
+            .expect("response");
+        assert_eq!(res.status(), status);
+    }
+    let ids = app
+        .issuer
+        .store()
+        .credentials_for_recipient(&cairn_issuer::recipient_lookup("a@b.example"))
+        .await
+        .expect("search");
+    assert!(ids.is_empty(), "a refused request stored a credential");
+}
+
+#[tokio::test]
+async fn identity_documents_are_cacheable() {
+    let app = app().await;
+    let (s, h, doc) = call(&app, "GET", "/.well-known/did.json", None, None, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["id"], "did:web:credentials.service.example");
+    assert_eq!(h[header::CACHE_CONTROL], "public, max-age=300");
+    let etag = h[header::ETAG].to_str().expect("etag").to_owned();
+    let (s, _, _) = call(
+        &app,
+        "GET",
+        "/.well-known/did.json",
+        None,
+        None,
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    let (s, h, jwks) = call(&app, "GET", "/.well-known/jwks.json", None, None, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h.get(header::ETAG).is_some());
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2));
+    let (s, _, body) = call(&app, "GET", "/readyz", None, None, &[]).await;
+    assert_eq!((s, body.as_str()), (StatusCode::OK, Some("ready")));
+}
+
+#[test]
+fn serve_answers_on_a_real_socket_and_stops_gracefully() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().expect("tmp");
+    let issuer_dir = dir.path().join("i");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args([
+            "init",
+            issuer_dir.to_str().expect("utf8"),
+            "--name",
+            "Socket District",
+        ])
+        .output()
+        .expect("init");
+    assert!(out.status.success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args([
+            "serve",
+            "--config",
+            issuer_dir.join("cairn.toml").to_str().expect("utf8"),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server printed its address")
+            .expect("line");
+        if let Some(rest) = line.strip_prefix("cairn serve: listening on http://") {
+            break rest.trim().to_owned();
+        }
+    };
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("ok"), "{response}");
+    // SIGTERM: the server stops by itself, cleanly.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("wait");
+    assert!(exit.success(), "{exit:?}");
+}
