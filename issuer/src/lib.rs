@@ -249,6 +249,48 @@ impl Issuer {
         auth::authenticate(self.store.as_ref(), bearer).await
     }
 
+    /// Rotates the Ed25519 signing key (`cairn key rotate`): a new key signs from now on; the old
+    /// one is marked retired but stays in the DID document and JWKS, so every credential it
+    /// signed still verifies. did:key issuers cannot rotate: their id is their key.
+    pub async fn rotate_signing_key(&mut self, actor: &Actor) -> Result<String, Error> {
+        if !self.id().starts_with("did:web:") {
+            return Err(Error::input(
+                "key",
+                "a did:key issuer's identity is its key, so it cannot rotate; use a did:web issuer",
+            ));
+        }
+        let taken: Vec<String> = self
+            .store
+            .public_keys()
+            .await?
+            .into_iter()
+            .map(|k| k.key_id)
+            .collect();
+        let key_id = (2..)
+            .map(|n| format!("key-{n}"))
+            .find(|id| !taken.contains(id) && !keys::key_path(&self.config.key_dir(), id).exists())
+            .unwrap_or_else(|| FIRST_KEY_ID.to_owned());
+        let key = IssuerKey::generate(&key_id);
+        keys::write_key(&self.config.key_dir(), &key)?;
+        let stored = StoredKey {
+            key_id: key_id.clone(),
+            algorithm: "Ed25519".to_owned(),
+            verification_method: did::verification_method(self.id(), &key_id, &key.verifying_key()),
+            public_key: cairn_verifier::encode_multikey(&key.verifying_key()),
+            status: "active".to_owned(),
+        };
+        let old = self.key.key_id().to_owned();
+        self.store
+            .rotate_key(self.id(), &stored, &old, &rfc3339(Utc::now()), actor)
+            .await?;
+        let mut config = self.config.config.clone();
+        config.keys.signing_key = key_id;
+        write_config(&self.config.path, &config)?;
+        self.config.config = config;
+        self.key = key;
+        Ok(stored.verification_method)
+    }
+
     /// The issuer's public keys as a JWK Set (RFC 7517 §5), each with its `kid`.
     pub async fn jwks(&self) -> Result<Value, Error> {
         let mut keys = Vec::new();

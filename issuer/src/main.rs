@@ -111,6 +111,11 @@ enum KeyCommand {
         #[arg(long = "type", value_enum)]
         kind: KeyType,
     },
+    /// Make a new Ed25519 signing key; the old one is retired but stays published.
+    Rotate {
+        #[arg(long)]
+        config: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -359,6 +364,13 @@ async fn run(command: Command) -> Result<(), Error> {
             let vm = issuer.add_rsa_key(&actor()).await?;
             println!("{vm}");
             eprintln!("added an RSA-2048 key; republish the DID document (cairn did-document)");
+            Ok(())
+        }
+        Command::Key(KeyCommand::Rotate { config }) => {
+            let mut issuer = Issuer::open(&config).await?;
+            let vm = issuer.rotate_signing_key(&actor()).await?;
+            println!("{vm}");
+            eprintln!("new signing key in use; republish the DID document (cairn did-document)");
             Ok(())
         }
         Command::Token(TokenCommand::Create {

@@ -97,6 +97,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error>;
+    /// Adds `new` as the active signing key and retires `old_key_id` (kept and still published).
+    async fn rotate_key(
+        &self,
+        issuer_id: &str,
+        new: &StoredKey,
+        old_key_id: &str,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
     /// Every key of the issuer, oldest first (retired keys stay, so old credentials verify).
     async fn public_keys(&self) -> Result<Vec<StoredKey>, Error>;
     /// Adds an achievement; its slug must be new.

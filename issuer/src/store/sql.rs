@@ -314,6 +314,35 @@ impl Store for SqlStore {
             })
             .collect()
     }
+    async fn rotate_key(
+        &self,
+        issuer_id: &str,
+        new: &StoredKey,
+        old_key_id: &str,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE public_keys SET status = 'retired', retired_at = $1 WHERE key_id = $2")
+            .bind(at)
+            .bind(old_key_id)
+            .execute(&mut *tx)
+            .await?;
+        insert_key(&mut tx, issuer_id, new, at).await?;
+        let detail = serde_json::json!({"retired": old_key_id});
+        audit(
+            &mut tx,
+            at,
+            actor,
+            "key.rotate",
+            Some(&new.key_id),
+            Some(&detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn insert_token(&self, t: &StoredToken, actor: &Actor) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
