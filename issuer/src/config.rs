@@ -16,6 +16,36 @@ pub struct Config {
     pub issuer: IssuerSection,
     pub keys: KeysSection,
     pub database: DatabaseSection,
+    #[serde(default, skip_serializing_if = "ServerSection::is_default")]
+    pub server: ServerSection,
+}
+
+/// The HTTP service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Whether `POST /credentials/issue` (W3C VC-API) needs a bearer token with the issue scope.
+    /// Turn off only for local conformance runs.
+    #[serde(default = "yes")]
+    pub vc_api_requires_token: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            vc_api_requires_token: true,
+        }
+    }
+}
+
+impl ServerSection {
+    fn is_default(&self) -> bool {
+        *self == ServerSection::default()
+    }
 }
 
 /// The issuer's public profile.

@@ -26,7 +26,8 @@ use serde_json::{json, Value};
 pub use achievement::AchievementDefinition;
 pub use auth::{Principal, Scope};
 pub use config::{
-    Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ENV_DATABASE_URL,
+    Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ServerSection,
+    ENV_DATABASE_URL,
 };
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
@@ -122,6 +123,7 @@ impl Issuer {
                     .database_url
                     .unwrap_or_else(|| "sqlite:cairn.db".to_owned()),
             },
+            server: ServerSection::default(),
         };
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
         keys::write_key(&dir.join("keys"), &key)?;
@@ -525,6 +527,48 @@ impl Issuer {
         }
     }
 
+    /// W3C VC-API `POST /credentials/issue`: signs a credential someone else built, when its
+    /// issuer is this issuer. The shape is checked, the proof added and checked again; the issuance
+    /// is audited (the document is not kept: it is not one of this issuer's achievements).
+    pub async fn issue_vc_api(
+        &self,
+        mut credential: Value,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Value, Error> {
+        check_vc_shape(&credential, self.id())?;
+        if let Some(Value::Object(issuer)) = credential.get_mut("issuer") {
+            issuer
+                .entry("id")
+                .or_insert_with(|| Value::String(self.id().to_owned()));
+        }
+        let pending = PendingProof::new(
+            self.canon.as_ref(),
+            &credential,
+            &self.verification_method(),
+            &rfc3339(now),
+        )
+        .map_err(|e| Error::input("credential", e.to_string()))?;
+        let signature = self.key.sign(pending.signing_input());
+        let signed = pending.finish(&signature);
+        cairn_verifier::verify_signature_only(
+            self.canon.as_ref(),
+            &signed,
+            &self.key.verifying_key(),
+        )
+        .map_err(Error::SelfCheckFailed)?;
+        let id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
+        self.store
+            .record_event(
+                "credential.issue.vc_api",
+                id.as_deref(),
+                &rfc3339(now),
+                actor,
+            )
+            .await?;
+        Ok(signed)
+    }
+
     /// Adds an `eddsa-rdfc-2022` proof by the issuer's signing key.
     fn sign(&self, unsigned: &Value, now: DateTime<Utc>) -> Result<Value, Error> {
         let pending = PendingProof::new(
@@ -574,6 +618,80 @@ impl Issuer {
             Err(Error::SelfCheckFailed(code))
         }
     }
+}
+
+/// VC Data Model 2.0 §4 (and 1.1): the shape a credential must have before it is signed.
+fn check_vc_shape(credential: &Value, issuer_id: &str) -> Result<(), Error> {
+    let bad = |m: &str| Err(Error::input("credential", m.to_owned()));
+    let Some(c) = credential.as_object() else {
+        return bad("the credential is not a JSON object");
+    };
+    match c
+        .get("@context")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(Value::as_str)
+    {
+        Some(cairn_verifier::VC_V2) | Some(cairn_verifier::VC_V1) => {}
+        _ => return bad("@context must be an array whose first entry is the VC context"),
+    }
+    let types = match c.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.contains(&"VerifiableCredential") {
+        return bad("type must contain VerifiableCredential");
+    }
+    let issuer = match c.get("issuer") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).or(Some(issuer_id)),
+        _ => None,
+    };
+    match issuer {
+        Some(i) if i == issuer_id => {}
+        Some(i) => {
+            return Err(Error::input(
+                "issuer",
+                format!("{i:?} is not this issuer ({issuer_id})"),
+            ))
+        }
+        None => return bad("issuer is missing"),
+    }
+    let subject_ok = match c.get("credentialSubject") {
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(Value::Array(a)) => {
+            !a.is_empty()
+                && a.iter()
+                    .all(|s| s.as_object().is_some_and(|o| !o.is_empty()))
+        }
+        _ => false,
+    };
+    if !subject_ok {
+        return bad("credentialSubject must be a non-empty object");
+    }
+    if c.contains_key("proof") {
+        return bad("the credential already has a proof");
+    }
+    let date = |k: &str| {
+        c.get(k)
+            .and_then(Value::as_str)
+            .map(chrono::DateTime::parse_from_rfc3339)
+    };
+    for k in ["validFrom", "validUntil", "issuanceDate", "expirationDate"] {
+        if let Some(Err(_)) = date(k) {
+            return Err(Error::input(
+                "credential",
+                format!("{k} is not a date-time"),
+            ));
+        }
+    }
+    if let (Some(Ok(from)), Some(Ok(until))) = (date("validFrom"), date("validUntil")) {
+        if until < from {
+            return bad("validUntil is before validFrom");
+        }
+    }
+    Ok(())
 }
 
 /// What [`Issuer::issue_as`] produced.

@@ -484,3 +484,127 @@ fn serve_answers_on_a_real_socket_and_stops_gracefully() {
     let exit = child.wait().expect("wait");
     assert!(exit.success(), "{exit:?}");
 }
+
+#[tokio::test]
+async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
+    let app = app().await;
+    let issuer_id = app.issuer.id().to_owned();
+    let credential = |issuer: Value| {
+        json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "id": "urn:uuid:5f3d8c1e-0000-4000-8000-000000000001",
+            "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+            "issuer": issuer,
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:abc", "alumniOf": "The School of Examples"}
+        })
+    };
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/credentials/issue",
+        None,
+        Some(json!({"credential": credential(json!(issuer_id))})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/credentials/issue",
+        Some(&app.issue),
+        Some(json!({"credential": credential(json!(issuer_id)), "options": {}})),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let vc = &body["verifiableCredential"];
+    let proof = &vc["proof"][0];
+    assert_eq!(
+        (proof["type"].as_str(), proof["cryptosuite"].as_str()),
+        (Some("DataIntegrityProof"), Some("eddsa-rdfc-2022"))
+    );
+    assert_eq!(proof["proofPurpose"], "assertionMethod");
+    assert!(proof["proofValue"]
+        .as_str()
+        .is_some_and(|v| v.starts_with('z')));
+    // The signature verifies with the issuer's published Ed25519 key.
+    let jwks = app.issuer.jwks().await.expect("jwks");
+    let ed = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kty"] == "OKP")
+        .expect("ed25519");
+    use base64::Engine;
+    let x = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(ed["x"].as_str().expect("x"))
+        .expect("b64");
+    let key =
+        ed25519_dalek::VerifyingKey::from_bytes(&x.try_into().expect("32 bytes")).expect("key");
+    let canon = cairn_verifier::GeneralCanonicalizer::default();
+    cairn_verifier::verify_signature_only(&canon, vc, &key).expect("signature");
+    // An issuer given as an object without id is filled in.
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/credentials/issue",
+        Some(&app.issue),
+        Some(json!({"credential": credential(json!({"name": "Us"}))})),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        body["verifiableCredential"]["issuer"]["id"],
+        issuer_id.as_str()
+    );
+
+    let mut no_subject = credential(json!(issuer_id));
+    no_subject["credentialSubject"] = json!({});
+    let mut not_vc = credential(json!(issuer_id));
+    not_vc["type"] = json!(["ExampleAlumniCredential"]);
+    let mut backwards = credential(json!(issuer_id));
+    backwards["validUntil"] = json!("2025-01-01T00:00:00Z");
+    let mut undefined = credential(json!(issuer_id));
+    undefined["@context"] = json!(["https://www.w3.org/ns/credentials/v2"]);
+    let mut wrong_context = credential(json!(issuer_id));
+    wrong_context["@context"] = json!(["https://www.w3.org/ns/credentials/examples/v2"]);
+    for bad in [
+        credential(json!("did:key:z6MkSomeoneElse")),
+        credential(json!("fake-issuer")),
+        credential(Value::Null),
+        no_subject,
+        not_vc,
+        backwards,
+        undefined,
+        wrong_context,
+    ] {
+        let (s, h, body) = call(
+            &app,
+            "POST",
+            "/credentials/issue",
+            Some(&app.issue),
+            Some(json!({"credential": bad})),
+            &[],
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+    }
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/credentials/issue",
+        Some(&app.issue),
+        Some(json!({"options": {}})),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

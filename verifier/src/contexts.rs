@@ -58,6 +58,11 @@ const COMPILED_IN: &[(&str, &str)] = &[
         ssi_contexts::W3ID_ED2020_V1,
     ),
     ("https://www.w3.org/ns/did/v1", ssi_contexts::DID_V1),
+    // VC-API test suites (W3C) use the examples context; a credential must name it to use it.
+    (
+        "https://www.w3.org/ns/credentials/examples/v2",
+        ssi_contexts::CREDENTIALS_EXAMPLES_V2,
+    ),
 ];
 
 static BUILTIN: LazyLock<Contexts> = LazyLock::new(|| {

@@ -59,6 +59,10 @@ const OTHER_CONTEXTS: &[(&str, &str)] = &[
         "contexts/ed25519-signature-2020-v1.jsonld",
     ),
     ("https://www.w3.org/ns/did/v1", "contexts/did-v1.jsonld"),
+    (
+        "https://www.w3.org/ns/credentials/examples/v2",
+        "contexts/credentials-examples-v2.jsonld",
+    ),
 ];
 
 /// A value that exercises a term definition: an IRI for @id/@vocab terms, a date for dates, a

@@ -48,6 +48,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         )
         .route("/api/v1/credentials/{*id}", get(get_credential))
         .route("/api/v1/audit", get(audit_log))
+        .route("/credentials/issue", axum::routing::post(vc_api_issue))
         .fallback(|| async { Problem::not_found("no such resource") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
@@ -447,4 +448,39 @@ async fn audit_log(State(issuer): State<Shared>, headers: HeaderMap) -> Result<R
         .map(|(at, actor, action, subject)| json!({"at": at, "actor": actor, "action": action, "subject": subject}))
         .collect();
     Ok(axum::Json(json!({ "entries": entries })).into_response())
+}
+
+/// W3C VC-API `POST /credentials/issue`: `{credential, options}` → 201 `{verifiableCredential}`.
+async fn vc_api_issue(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let actor = if issuer.config().config.server.vc_api_requires_token {
+        authorize(&issuer, &headers, Scope::Issue).await?.actor()
+    } else {
+        crate::Actor("vc-api:unauthenticated".to_owned())
+    };
+    let request: Value = json_body(&headers, &body)?;
+    let credential = request.get("credential").cloned().ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body needs a credential",
+        )
+    })?;
+    let signed = issuer
+        .issue_vc_api(credential, Utc::now(), &actor)
+        .await
+        .map_err(|e| match e {
+            crate::Error::InvalidInput { .. } => {
+                Problem::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
+            }
+            other => Problem::from(other),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "verifiableCredential": signed })),
+    )
+        .into_response())
 }

@@ -129,6 +129,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn credentials_for_recipient(&self, lookup: &str) -> Result<Vec<String>, Error>;
     /// The audit log, oldest first: (at, actor, action, subject).
     async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error>;
+    /// Writes an audit entry for an event that changes no other table.
+    async fn record_event(
+        &self,
+        action: &str,
+        subject: Option<&str>,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
     /// Records a new API token.
     async fn insert_token(&self, token: &StoredToken, actor: &Actor) -> Result<(), Error>;
     /// A token by id.

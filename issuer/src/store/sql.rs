@@ -343,6 +343,19 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn record_event(
+        &self,
+        action: &str,
+        subject: Option<&str>,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        audit(&mut tx, at, actor, action, subject, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn insert_token(&self, t: &StoredToken, actor: &Actor) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
