@@ -18,6 +18,8 @@ pub struct IssueRequest {
     pub evidence_narrative: Option<String>,
     pub credits: Option<f64>,
     pub valid_until: Option<DateTime<Utc>>,
+    /// A roster row's key: the same key is never issued twice.
+    pub row_key: Option<String>,
 }
 
 /// RFC 3339 with seconds and `Z`, the form Cairn writes every date in.

@@ -16,6 +16,8 @@ pub enum Error {
     KeyFilePermissions(PathBuf),
     #[error("key file {0} is invalid: {1}")]
     KeyInvalid(PathBuf, String),
+    #[error("roster row {0:?} was already issued")]
+    RowAlreadyIssued(String),
     #[error("no API token {0:?}")]
     TokenNotFound(String),
     #[error("the issuer already has the key {0}")]
@@ -52,6 +54,7 @@ impl Error {
             Error::AlreadyInitialised(_) => "already_initialised",
             Error::KeyFilePermissions(_) => "key_file_permissions",
             Error::KeyInvalid(..) => "key_invalid",
+            Error::RowAlreadyIssued(_) => "row_already_issued",
             Error::TokenNotFound(_) => "token_not_found",
             Error::KeyExists(_) => "key_exists",
             Error::Database(_) => "database_error",
@@ -124,6 +127,21 @@ mod tests {
                 Error::Database("m".into()),
                 "database_error",
                 "database error: m",
+            ),
+            (
+                Error::KeyExists("rsa-1".into()),
+                "key_exists",
+                "the issuer already has the key rsa-1",
+            ),
+            (
+                Error::TokenNotFound("t".into()),
+                "token_not_found",
+                "no API token \"t\"",
+            ),
+            (
+                Error::RowAlreadyIssued("r".into()),
+                "row_already_issued",
+                "roster row \"r\" was already issued",
             ),
             (
                 Error::AchievementInvalid("m".into()),

@@ -6,6 +6,7 @@
 
 mod achievement;
 mod auth;
+pub mod bulk;
 mod config;
 mod credential;
 mod did;
@@ -469,6 +470,7 @@ impl Issuer {
                     valid_until: valid_until.as_deref(),
                     issued_at: &valid_from,
                     compact_jws: jws.as_deref(),
+                    row_key: request.row_key.as_deref(),
                 },
                 actor,
             )

@@ -36,6 +36,8 @@ enum Command {
     Achievement(AchievementCommand),
     /// Issue a signed credential for an achievement.
     Issue(IssueArgs),
+    /// Issue one credential per row of a roster CSV (schemas/roster.schema.json).
+    IssueBulk(BulkArgs),
     /// Print the DID document a did:web issuer publishes at /.well-known/did.json.
     DidDocument(ConfigArg),
     /// Print the issuer's public keys as a JWK Set.
@@ -211,6 +213,17 @@ struct IssueArgs {
 }
 
 #[derive(Args)]
+struct BulkArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// The roster CSV.
+    roster: PathBuf,
+    /// Where to write the per-row report (default: ROSTER.report.csv).
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct DemoArgs {
     /// Where to create the demo issuer (must not exist yet).
     #[arg(long, default_value = "cairn-demo")]
@@ -305,6 +318,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 evidence_narrative: args.evidence_narrative,
                 credits: args.credits,
                 valid_until: args.valid_until,
+                row_key: None,
             };
             let format = match args.format {
                 FormatArg::Json => {
@@ -346,6 +360,7 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::IssueBulk(args) => issue_bulk(args).await,
         Command::DidDocument(ConfigArg { config }) => {
             let issuer = Issuer::open(&config).await?;
             print_json(&issuer.did_document().await?);
@@ -413,6 +428,61 @@ async fn run(command: Command) -> Result<(), Error> {
         }
         Command::Demo(args) => demo(&args.dir).await,
     }
+}
+
+async fn issue_bulk(args: BulkArgs) -> Result<(), Error> {
+    use std::io::IsTerminal;
+    let issuer = Issuer::open(&args.config).await?;
+    let roster = std::fs::File::open(&args.roster)
+        .map_err(|e| Error::Io(args.roster.clone(), e.to_string()))?;
+    let report_path = args
+        .report
+        .unwrap_or_else(|| args.roster.with_extension("report.csv"));
+    let mut report = std::fs::File::create(&report_path)
+        .map_err(|e| Error::Io(report_path.clone(), e.to_string()))?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut progress = |done: usize, total: usize, status: &cairn_issuer::bulk::RowStatus| {
+        let word = match status {
+            cairn_issuer::bulk::RowStatus::Issued(_) => "issued",
+            cairn_issuer::bulk::RowStatus::AlreadyIssued(_) => "already issued",
+            cairn_issuer::bulk::RowStatus::Failed { .. } => "failed",
+        };
+        match &bar {
+            Some(bar) => {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+            None => eprintln!("row {done}/{total}: {word}"),
+        }
+    };
+    let summary =
+        cairn_issuer::bulk::issue_roster(&issuer, roster, &mut report, &mut progress, &actor())
+            .await?;
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    eprintln!(
+        "{} rows: {} issued, {} already issued, {} failed; report: {}",
+        summary.rows,
+        summary.issued,
+        summary.already_issued,
+        summary.failed,
+        report_path.display()
+    );
+    if summary.failed > 0 {
+        return Err(Error::input(
+            "roster",
+            format!("{} row(s) failed; see the report", summary.failed),
+        ));
+    }
+    Ok(())
 }
 
 /// Structured logs on stderr: JSON lines, filtered by RUST_LOG (default info).

@@ -71,6 +71,7 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
                     evidence_narrative: Some("Two observations".into()),
                     credits: Some(2.5),
                     valid_until: Some(Utc::now() + chrono::Duration::days(365)),
+                    row_key: None,
                 },
             ];
             for req in &requests {

@@ -363,6 +363,7 @@ async fn issue_credential(
         evidence_narrative: request.evidence_narrative,
         credits: request.credits,
         valid_until: request.valid_until,
+        row_key: None,
     };
     let result = issuer
         .issue_as(&issue, format, Utc::now(), &principal.actor())

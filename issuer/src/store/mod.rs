@@ -46,6 +46,8 @@ pub struct NewCredential<'a> {
     pub valid_until: Option<&'a str>,
     pub issued_at: &'a str,
     pub compact_jws: Option<&'a str>,
+    /// The roster row this credential was issued for (unique).
+    pub row_key: Option<&'a str>,
 }
 
 /// Who did something, for the audit log.
@@ -121,6 +123,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error>;
     /// Stores an issued credential.
     async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error>;
+    /// The id of the credential issued for a roster row key, if any.
+    async fn credential_for_row(&self, row_key: &str) -> Result<Option<String>, Error>;
     /// A stored credential document by id.
     async fn credential(&self, id: &str) -> Result<Option<Value>, Error>;
     /// A stored credential's compact JWS, if it was issued as VC-JWT.

@@ -229,8 +229,8 @@ impl Store for SqlStore {
     async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws) \
-             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9)",
+            "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws, row_key) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10)",
         )
         .bind(c.id)
         .bind(c.achievement_id)
@@ -241,8 +241,13 @@ impl Store for SqlStore {
         .bind(c.valid_until)
         .bind(c.issued_at)
         .bind(c.compact_jws)
+        .bind(c.row_key)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| match (&e, c.row_key) {
+            (sqlx::Error::Database(d), Some(key)) if d.is_unique_violation() => Error::RowAlreadyIssued(key.to_owned()),
+            _ => Error::from(e),
+        })?;
         let format = if c.compact_jws.is_some() {
             "jwt"
         } else {
@@ -263,6 +268,14 @@ impl Store for SqlStore {
     }
 
     /// A stored credential document by id.
+    async fn credential_for_row(&self, row_key: &str) -> Result<Option<String>, Error> {
+        let row = sqlx::query("SELECT id FROM credentials WHERE row_key = $1")
+            .bind(row_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
     async fn credential(&self, id: &str) -> Result<Option<Value>, Error> {
         let row = sqlx::query("SELECT document_json FROM credentials WHERE id = $1")
             .bind(id)

@@ -1,0 +1,237 @@
+//! Bulk issuance from a roster CSV: one credential per row, bad rows reported while good rows are
+//! still issued, and re-runs that never issue a row twice (each row has a key, unique in the
+//! database, so a run killed halfway resumes where it stopped).
+
+use std::io::{Read, Write};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+use crate::{Actor, IssueRequest, Issuer};
+
+/// Roster columns (schemas/roster.schema.json). `email` and `achievement` are required.
+pub const COLUMNS: &[&str] = &[
+    "email",
+    "name",
+    "achievement",
+    "evidence_url",
+    "evidence_narrative",
+    "credits",
+    "valid_until",
+    "row_key",
+];
+
+/// What happened to one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowStatus {
+    Issued(String),
+    AlreadyIssued(String),
+    Failed { code: String, message: String },
+}
+
+/// Counts for a whole roster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub rows: usize,
+    pub issued: usize,
+    pub already_issued: usize,
+    pub failed: usize,
+}
+
+/// Reads the roster's header and rows; refuses a file whose columns are wrong.
+fn read_rows(
+    input: impl Read,
+) -> Result<(Vec<String>, Vec<Result<csv::StringRecord, String>>), Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::input("roster", format!("cannot read the header: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    for col in &header {
+        if !COLUMNS.contains(&col.as_str()) {
+            return Err(Error::input(
+                "roster",
+                format!("unknown column {col:?} (columns: {})", COLUMNS.join(", ")),
+            ));
+        }
+    }
+    for required in ["email", "achievement"] {
+        if !header.iter().any(|h| h == required) {
+            return Err(Error::input(
+                "roster",
+                format!("the {required} column is missing"),
+            ));
+        }
+    }
+    let rows = reader
+        .records()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .collect();
+    Ok((header, rows))
+}
+
+fn field<'a>(header: &[String], record: &'a csv::StringRecord, name: &str) -> Option<&'a str> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .and_then(|i| record.get(i))
+        .filter(|v| !v.is_empty())
+}
+
+/// The request for one row, and its key: the `row_key` column, or a hash of what the row asks.
+fn request_for(header: &[String], record: &csv::StringRecord) -> Result<IssueRequest, Error> {
+    let get = |n| field(header, record, n);
+    let credits = get("credits")
+        .map(|c| {
+            c.parse::<f64>()
+                .map_err(|_| Error::input("credits", format!("{c:?} is not a number")))
+        })
+        .transpose()?;
+    let valid_until = get("valid_until")
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|_| {
+                    Error::input("valid-until", format!("{v:?} is not an RFC 3339 date-time"))
+                })
+        })
+        .transpose()?;
+    let email =
+        get("email").ok_or_else(|| Error::input("recipient email", "the email is empty"))?;
+    let achievement = get("achievement")
+        .ok_or_else(|| Error::input("achievement", "the achievement is empty"))?;
+    let row_key = match get("row_key") {
+        Some(k) => k.to_owned(),
+        None => {
+            let mut h = Sha256::new();
+            for part in [
+                achievement,
+                &cairn_verifier::identity::normalize_email(email),
+                get("evidence_url").unwrap_or(""),
+                get("credits").unwrap_or(""),
+                get("valid_until").unwrap_or(""),
+            ] {
+                h.update(part.as_bytes());
+                h.update([0x1f]);
+            }
+            format!("auto:{}", hex::encode(&h.finalize()[..16]))
+        }
+    };
+    Ok(IssueRequest {
+        achievement: achievement.to_owned(),
+        recipient_email: email.to_owned(),
+        recipient_did: None,
+        recipient_name: get("name").map(str::to_owned),
+        evidence_urls: get("evidence_url")
+            .map(|u| vec![u.to_owned()])
+            .unwrap_or_default(),
+        evidence_narrative: get("evidence_narrative").map(str::to_owned),
+        credits,
+        valid_until,
+        row_key: Some(row_key),
+    })
+}
+
+/// Issues every row of `roster`, writing one report line per row to `report` as it goes
+/// (`line,row_key,status,credential_id,code,message`) and calling `progress(done, total)`.
+pub async fn issue_roster(
+    issuer: &Issuer,
+    roster: impl Read,
+    report: &mut dyn Write,
+    progress: &mut dyn FnMut(usize, usize, &RowStatus),
+    actor: &Actor,
+) -> Result<Summary, Error> {
+    let (header, rows) = read_rows(roster)?;
+    let io = |e: std::io::Error| Error::Io("report".into(), e.to_string());
+    let mut out = csv::Writer::from_writer(report);
+    out.write_record([
+        "line",
+        "row_key",
+        "status",
+        "credential_id",
+        "code",
+        "message",
+    ])
+    .map_err(|e| Error::Io("report".into(), e.to_string()))?;
+    let mut summary = Summary {
+        rows: rows.len(),
+        ..Summary::default()
+    };
+    for (i, row) in rows.iter().enumerate() {
+        let line = i + 2;
+        let (key, status) = match row {
+            Err(e) => (
+                String::new(),
+                RowStatus::Failed {
+                    code: "invalid_row".into(),
+                    message: e.clone(),
+                },
+            ),
+            Ok(record) => match request_for(&header, record) {
+                Err(e) => (
+                    String::new(),
+                    RowStatus::Failed {
+                        code: e.code().into(),
+                        message: e.to_string(),
+                    },
+                ),
+                Ok(request) => {
+                    let key = request.row_key.clone().unwrap_or_default();
+                    (key.clone(), issue_row(issuer, &request, &key, actor).await?)
+                }
+            },
+        };
+        let (name, id, code, message) = match &status {
+            RowStatus::Issued(id) => ("issued", id.as_str(), "", ""),
+            RowStatus::AlreadyIssued(id) => ("already_issued", id.as_str(), "", ""),
+            RowStatus::Failed { code, message } => ("failed", "", code.as_str(), message.as_str()),
+        };
+        match &status {
+            RowStatus::Issued(_) => summary.issued += 1,
+            RowStatus::AlreadyIssued(_) => summary.already_issued += 1,
+            RowStatus::Failed { .. } => summary.failed += 1,
+        }
+        out.write_record([line.to_string().as_str(), &key, name, id, code, message])
+            .map_err(|e| Error::Io("report".into(), e.to_string()))?;
+        // Written row by row, so a run that is killed leaves a true partial report.
+        out.flush().map_err(io)?;
+        progress(i + 1, rows.len(), &status);
+    }
+    Ok(summary)
+}
+
+/// One row: skipped when its key was issued before, otherwise issued with the key stored.
+/// Errors that concern the row are its outcome; a failing database stops the run.
+async fn issue_row(
+    issuer: &Issuer,
+    request: &IssueRequest,
+    key: &str,
+    actor: &Actor,
+) -> Result<RowStatus, Error> {
+    if let Some(id) = issuer.store().credential_for_row(key).await? {
+        return Ok(RowStatus::AlreadyIssued(id));
+    }
+    match issuer.issue(request, Utc::now(), actor).await {
+        Ok(c) => Ok(RowStatus::Issued(
+            c["id"].as_str().unwrap_or_default().to_owned(),
+        )),
+        Err(Error::RowAlreadyIssued(_)) => {
+            let id = issuer
+                .store()
+                .credential_for_row(key)
+                .await?
+                .unwrap_or_default();
+            Ok(RowStatus::AlreadyIssued(id))
+        }
+        Err(e @ (Error::Database(_) | Error::Io(..))) => Err(e),
+        Err(e) => Ok(RowStatus::Failed {
+            code: e.code().into(),
+            message: e.to_string(),
+        }),
+    }
+}
