@@ -39,10 +39,11 @@ pub struct Summary {
     pub failed: usize,
 }
 
+/// A roster's rows, each read or the reason it could not be.
+type Rows = Vec<Result<csv::StringRecord, String>>;
+
 /// Reads the roster's header and rows; refuses a file whose columns are wrong.
-fn read_rows(
-    input: impl Read,
-) -> Result<(Vec<String>, Vec<Result<csv::StringRecord, String>>), Error> {
+fn read_rows(input: impl Read) -> Result<(Vec<String>, Rows), Error> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
