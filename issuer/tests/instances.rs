@@ -1,0 +1,159 @@
+//! Two `cairn serve` processes on one PostgreSQL, issuing concurrently (some requests sharing an
+//! Idempotency-Key across both): nothing is lost and nothing is issued twice.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+fn cairn(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .output()
+        .expect("run cairn");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn serve(config: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["serve", "--config", config, "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = loop {
+        let line = lines.next().expect("address").expect("line");
+        if let Some(rest) = line.strip_prefix("cairn serve: listening on http://") {
+            break rest.trim().to_owned();
+        }
+    };
+    // Keep draining the logs so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+fn post(addr: &str, token: &str, key: &str, body: &str) -> u16 {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    let req = format!(
+        "POST /api/v1/credentials HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut response = String::new();
+    s.read_to_string(&mut response).expect("read");
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status")
+}
+
+#[test]
+fn two_instances_on_one_postgres_lose_and_duplicate_nothing() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let Some((url, schema)) = rt.block_on(common::postgres_url()) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("i");
+    cairn(&[
+        "init",
+        dir.to_str().unwrap(),
+        "--name",
+        "Shared District",
+        "--database-url",
+        &url,
+    ]);
+    let config = dir.join("cairn.toml").to_str().unwrap().to_owned();
+    let def = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/achievements/classroom-discourse.json");
+    cairn(&[
+        "achievement",
+        "add",
+        "--config",
+        &config,
+        def.to_str().unwrap(),
+    ]);
+    let token = cairn(&[
+        "token", "create", "--config", &config, "--scope", "issue", "--name", "load",
+    ]);
+
+    let (mut a, addr_a) = serve(&config);
+    let (mut b, addr_b) = serve(&config);
+    let per_thread = 8;
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let addr = if t % 2 == 0 { addr_a.clone() } else { addr_b.clone() };
+            let token = token.clone();
+            std::thread::spawn(move || {
+                let mut codes = Vec::new();
+                for i in 0..per_thread {
+                    let body = format!(r#"{{"achievement":"classroom-discourse","recipientEmail":"t{t}-{i}@shared.example"}}"#);
+                    codes.push(post(&addr, &token, &format!("k-{t}-{i}"), &body));
+                }
+                // Every thread, on both instances, sends the same request with the same key.
+                let shared = r#"{"achievement":"classroom-discourse","recipientEmail":"shared@shared.example"}"#;
+                codes.push(post(&addr, &token, "shared-key", shared));
+                codes
+            })
+        })
+        .collect();
+    let codes: Vec<u16> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    assert!(codes.iter().all(|c| *c == 201 || *c == 409), "{codes:?}");
+    assert!(
+        codes.iter().filter(|c| **c == 201).count() > 4 * per_thread,
+        "{codes:?}"
+    );
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &a.id().to_string(), &b.id().to_string()])
+        .status();
+    assert!(a.wait().expect("wait").success());
+    assert!(b.wait().expect("wait").success());
+
+    let issuer = rt
+        .block_on(cairn_issuer::Issuer::open(&dir.join("cairn.toml")))
+        .expect("open");
+    let count = |email: &str| {
+        rt.block_on(
+            issuer
+                .store()
+                .credentials_for_recipient(&cairn_issuer::recipient_lookup(email)),
+        )
+        .expect("search")
+        .len()
+    };
+    for t in 0..4 {
+        for i in 0..per_thread {
+            assert_eq!(count(&format!("t{t}-{i}@shared.example")), 1, "t{t}-{i}");
+        }
+    }
+    assert_eq!(
+        count("shared@shared.example"),
+        1,
+        "one credential for the shared key"
+    );
+    let issued = rt
+        .block_on(issuer.store().audit_log())
+        .expect("log")
+        .iter()
+        .filter(|e| e.2 == "credential.issue")
+        .count();
+    assert_eq!(issued, 4 * per_thread + 1);
+    drop(issuer);
+    rt.block_on(common::drop_schema(&schema));
+}
