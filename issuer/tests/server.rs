@@ -428,6 +428,18 @@ async fn identity_documents_are_cacheable() {
     assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2));
     let (s, _, body) = call(&app, "GET", "/readyz", None, None, &[]).await;
     assert_eq!((s, body.as_str()), (StatusCode::OK, Some("ready")));
+    let (s, h, text) = call(&app, "GET", "/metrics", None, None, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = text.as_str().expect("text");
+    assert!(text.contains(r#"cairn_http_requests_total{method="GET",route="/.well-known/did.json",status="304"} 1"#), "{text}");
+    assert!(
+        text.contains(r#"route="/readyz",status="200"} 1"#),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `cairn serve`: the issuer's HTTP service (axum). Thin handlers: parse, authorise, call the
 //! [`Issuer`], answer; errors are RFC 9457 problem details.
 
+mod metrics;
 mod problem;
 
 use std::sync::Arc;
@@ -32,7 +33,18 @@ type Shared = Arc<Issuer>;
 /// The service's routes, without a socket (tests drive it with `oneshot`).
 pub fn router(issuer: Arc<Issuer>) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
+    let metrics = Arc::new(metrics::Metrics::default());
+    let exposition = metrics.clone();
     Router::new()
+        .route(
+            "/metrics",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    exposition.render(),
+                )
+            }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/.well-known/did.json", get(did_json))
@@ -50,6 +62,10 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/api/v1/audit", get(audit_log))
         .route("/credentials/issue", axum::routing::post(vc_api_issue))
         .fallback(|| async { Problem::not_found("no such resource") })
+        .route_layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
