@@ -10,10 +10,13 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+/// (method, route, status) → (count, seconds).
+type Series = BTreeMap<(String, String, u16), (u64, f64)>;
+
 /// Counters shared by all requests.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), (u64, f64)>>,
+    requests: Mutex<Series>,
 }
 
 impl Metrics {
