@@ -18,6 +18,7 @@ static SCHEMA: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|
 #[derive(Debug, Clone, PartialEq)]
 pub struct AchievementDefinition {
     pub slug: String,
+    explicit_slug: bool,
     definition: Map<String, Value>,
 }
 
@@ -58,6 +59,7 @@ impl AchievementDefinition {
         let Value::Object(mut definition) = value else {
             return Err(Error::AchievementInvalid("not an object".into()));
         };
+        let explicit_slug = definition.contains_key("slug");
         let slug = match definition.remove("slug") {
             Some(Value::String(s)) => s,
             _ => slugify(
@@ -67,7 +69,11 @@ impl AchievementDefinition {
                     .unwrap_or_default(),
             )?,
         };
-        Ok(AchievementDefinition { slug, definition })
+        Ok(AchievementDefinition {
+            slug,
+            explicit_slug,
+            definition,
+        })
     }
 
     /// The definition as stored (with its slug).
@@ -75,6 +81,11 @@ impl AchievementDefinition {
         let mut m = self.definition.clone();
         m.insert("slug".into(), self.slug.clone().into());
         Value::Object(m)
+    }
+
+    /// Whether the definition named its slug (rather than having one derived from its name).
+    pub fn has_explicit_slug(&self) -> bool {
+        self.explicit_slug
     }
 
     pub fn name(&self) -> &str {

@@ -394,6 +394,49 @@ impl Issuer {
         Ok(stored)
     }
 
+    /// Replaces the definition of the achievement `slug_or_id`; its id (and so every credential
+    /// already issued) is unchanged. The definition's slug, if given, must be the same.
+    pub async fn update_achievement(
+        &self,
+        slug_or_id: &str,
+        definition: &AchievementDefinition,
+        actor: &Actor,
+    ) -> Result<StoredAchievement, Error> {
+        let mut stored = self
+            .store
+            .achievement(slug_or_id)
+            .await?
+            .ok_or_else(|| Error::AchievementNotFound(slug_or_id.to_owned()))?;
+        if definition.has_explicit_slug() && definition.slug != stored.slug {
+            return Err(Error::input(
+                "slug",
+                format!(
+                    "the slug {:?} does not match {:?}; a slug cannot change",
+                    definition.slug, stored.slug
+                ),
+            ));
+        }
+        stored.achievement = definition.to_achievement(&stored.id);
+        let mut def = definition.to_value();
+        def["slug"] = Value::String(stored.slug.clone());
+        self.store
+            .update_achievement(&stored, &def, &rfc3339(Utc::now()), actor)
+            .await?;
+        Ok(stored)
+    }
+
+    /// Archives the achievement `slug_or_id`: it can no longer be issued; issued credentials stay.
+    pub async fn archive_achievement(&self, slug_or_id: &str, actor: &Actor) -> Result<(), Error> {
+        let stored = self
+            .store
+            .achievement(slug_or_id)
+            .await?
+            .ok_or_else(|| Error::AchievementNotFound(slug_or_id.to_owned()))?;
+        self.store
+            .archive_achievement(&stored.id, &rfc3339(Utc::now()), actor)
+            .await
+    }
+
     /// Issues, signs, re-verifies and stores one credential; returns the signed document.
     pub async fn issue(
         &self,

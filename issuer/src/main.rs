@@ -94,6 +94,13 @@ enum AchievementCommand {
         /// The definition (schemas/achievement-definition.schema.json).
         file: PathBuf,
     },
+    /// Archive an achievement: it can no longer be issued; issued credentials stay valid.
+    Archive {
+        #[arg(long)]
+        config: PathBuf,
+        /// Achievement slug or id.
+        achievement: String,
+    },
     /// List achievements.
     List {
         #[arg(long)]
@@ -287,6 +294,15 @@ async fn run(command: Command) -> Result<(), Error> {
             let stored = issuer.add_achievement(&def, &actor()).await?;
             println!("{}", stored.id);
             eprintln!("added achievement {:?} ({})", def.name(), stored.slug);
+            Ok(())
+        }
+        Command::Achievement(AchievementCommand::Archive {
+            config,
+            achievement,
+        }) => {
+            let issuer = Issuer::open(&config).await?;
+            issuer.archive_achievement(&achievement, &actor()).await?;
+            eprintln!("archived {achievement}");
             Ok(())
         }
         Command::Achievement(AchievementCommand::List { config, json }) => {

@@ -209,6 +209,37 @@ async fn achievements_and_issuing_with_idempotency() {
         (s, body["slug"].as_str()),
         (StatusCode::OK, Some("discourse"))
     );
+    let id = body["achievement"]["id"].clone();
+    let mut renamed = achievement();
+    renamed["name"] = json!("Facilitating Discourse");
+    let (s, _, body) = call(
+        &app,
+        "PUT",
+        "/api/v1/achievements/discourse",
+        Some(&app.admin),
+        Some(renamed.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["achievement"]["name"], &body["achievement"]["id"]),
+        (&json!("Facilitating Discourse"), &id)
+    );
+    renamed["slug"] = json!("other");
+    let (s, _, body) = call(
+        &app,
+        "PUT",
+        "/api/v1/achievements/discourse",
+        Some(&app.admin),
+        Some(renamed),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+    );
 
     let req =
         json!({"achievement": "discourse", "recipientEmail": "t@service.example", "credits": 10});
@@ -296,6 +327,32 @@ async fn achievements_and_issuing_with_idempotency() {
     .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(body["jws"].as_str().map(|t| t.split('.').count()), Some(3));
+
+    // An archived achievement is no longer issued.
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/achievements/discourse/archive",
+        Some(&app.admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let late = json!({"achievement": "discourse", "recipientEmail": "late@service.example"});
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(late),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("achievement_archived"))
+    );
 
     // The audit log names the token that acted.
     let (_, _, log) = call(&app, "GET", "/api/v1/audit", Some(&app.admin), None, &[]).await;

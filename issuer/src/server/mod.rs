@@ -53,7 +53,14 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             "/api/v1/achievements",
             get(list_achievements).post(create_achievement),
         )
-        .route("/api/v1/achievements/{slug}", get(get_achievement))
+        .route(
+            "/api/v1/achievements/{slug}",
+            get(get_achievement).put(update_achievement),
+        )
+        .route(
+            "/api/v1/achievements/{slug}/archive",
+            axum::routing::post(archive_achievement),
+        )
         .route(
             "/api/v1/credentials",
             get(list_credentials).post(issue_credential),
@@ -254,6 +261,33 @@ async fn create_achievement(
     let stored = issuer.add_achievement(&def, &principal.actor()).await?;
     let body = json!({"slug": stored.slug, "archived": false, "achievement": stored.achievement});
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+async fn update_achievement(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let principal = authorize(&issuer, &headers, Scope::Admin).await?;
+    let value: Value = json_body(&headers, &body)?;
+    let def = AchievementDefinition::from_value(value)?;
+    let stored = issuer
+        .update_achievement(&slug, &def, &principal.actor())
+        .await?;
+    Ok(axum::Json(json!({"slug": stored.slug, "archived": stored.archived, "achievement": stored.achievement})).into_response())
+}
+
+async fn archive_achievement(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Response, Problem> {
+    let principal = authorize(&issuer, &headers, Scope::Admin).await?;
+    issuer
+        .archive_achievement(&slug, &principal.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The body of `POST /api/v1/credentials`.

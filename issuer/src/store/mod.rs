@@ -117,6 +117,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         definition: &Value,
         actor: &Actor,
     ) -> Result<(), Error>;
+    /// Replaces an achievement's definition (its id and slug stay).
+    async fn update_achievement(
+        &self,
+        a: &StoredAchievement,
+        definition: &Value,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// Archives an achievement: it stays (credentials name it) but no longer issues.
+    async fn archive_achievement(&self, id: &str, at: &str, actor: &Actor) -> Result<(), Error>;
     /// Finds an achievement by slug or id.
     async fn achievement(&self, slug_or_id: &str) -> Result<Option<StoredAchievement>, Error>;
     /// All achievements, in the order they were added.

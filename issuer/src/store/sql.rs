@@ -327,6 +327,40 @@ impl Store for SqlStore {
             })
             .collect()
     }
+    async fn update_achievement(
+        &self,
+        a: &StoredAchievement,
+        definition: &Value,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE achievements SET definition_json = $1, achievement_json = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(definition.to_string())
+        .bind(a.achievement.to_string())
+        .bind(at)
+        .bind(&a.id)
+        .execute(&mut *tx)
+        .await?;
+        audit(&mut tx, at, actor, "achievement.update", Some(&a.id), None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn archive_achievement(&self, id: &str, at: &str, actor: &Actor) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE achievements SET archived = 1, updated_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, at, actor, "achievement.archive", Some(id), None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn rotate_key(
         &self,
         issuer_id: &str,
