@@ -36,8 +36,8 @@ pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
 pub use store::{
-    Actor, Backend, Idempotency, NewCredential, SqlStore, Store, StoredAchievement, StoredKey,
-    StoredToken,
+    Actor, Backend, CredentialFilter, CredentialSummary, Idempotency, NewCredential, SqlStore,
+    Store, StoredAchievement, StoredKey, StoredToken,
 };
 
 /// The first signing key's id.

@@ -328,6 +328,67 @@ async fn achievements_and_issuing_with_idempotency() {
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(body["jws"].as_str().map(|t| t.split('.').count()), Some(3));
 
+    // Search by achievement, page by page.
+    for i in 0..3 {
+        let body =
+            json!({"achievement": "discourse", "recipientEmail": format!("p{i}@service.example")});
+        call(
+            &app,
+            "POST",
+            "/api/v1/credentials",
+            Some(&app.issue),
+            Some(body),
+            &[],
+        )
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut uri = "/api/v1/credentials?achievement=discourse&limit=2".to_owned();
+    loop {
+        let (s, _, page) = call(&app, "GET", &uri, Some(&app.read), None, &[]).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        seen.extend(
+            page["credentials"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|c| c["id"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => {
+                uri = format!("/api/v1/credentials?achievement=discourse&limit=2&cursor={c}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    let (s, _, body) = call(
+        &app,
+        "GET",
+        "/api/v1/credentials?cursor=bogus",
+        Some(&app.read),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_query"))
+    );
+    let (s, _, body) = call(
+        &app,
+        "GET",
+        "/api/v1/credentials?issued_from=yesterday",
+        Some(&app.read),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_query"))
+    );
+
     // An archived achievement is no longer issued.
     let (s, _, _) = call(
         &app,
@@ -361,7 +422,7 @@ async fn achievements_and_issuing_with_idempotency() {
         .iter()
         .filter(|e| e["action"] == "credential.issue")
         .collect();
-    assert_eq!(issues.len(), 2);
+    assert_eq!(issues.len(), 5);
     assert!(issues
         .iter()
         .all(|e| e["actor"].as_str().is_some_and(|a| a.starts_with("token:"))));

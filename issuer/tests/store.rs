@@ -116,6 +116,39 @@ async fn suite(dir: &Path, url: Option<String>, label: &str) {
     assert_eq!(found, vec![id.to_owned(), jid.to_owned()], "{label}");
     assert_eq!(store.credential("urn:uuid:none").await.expect("get"), None);
 
+    // Search with keyset pagination: three credentials for the achievement, two per page.
+    let mut filter = cairn_issuer::CredentialFilter {
+        achievement_id: Some(a.id.clone()),
+        limit: 2,
+        ..Default::default()
+    };
+    let page1 = store.search_credentials(&filter).await.expect("page 1");
+    assert_eq!(page1.len(), 2, "{label}");
+    let last = page1.last().expect("last");
+    filter.after = Some((last.issued_at.clone(), last.id.clone()));
+    let page2 = store.search_credentials(&filter).await.expect("page 2");
+    assert_eq!(page2.len(), 1, "{label}");
+    assert!(page1.iter().all(|p| p.id != page2[0].id));
+    let future = cairn_issuer::CredentialFilter {
+        issued_from: Some("2999-01-01T00:00:00Z".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(store
+        .search_credentials(&future)
+        .await
+        .expect("future")
+        .is_empty());
+    let mine = cairn_issuer::CredentialFilter {
+        recipient_lookup: Some(cairn_issuer::recipient_lookup("b@store.example")),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.search_credentials(&mine).await.expect("mine").len(),
+        1
+    );
+
     let log = store.audit_log().await.expect("log");
     let actions: Vec<&str> = log.iter().map(|(_, _, a, _)| a.as_str()).collect();
     assert_eq!(

@@ -450,28 +450,79 @@ async fn issue_credential(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ListQuery {
+    /// The recipient's email (matched by hash).
     recipient: Option<String>,
+    /// Achievement slug or id.
+    achievement: Option<String>,
+    /// Issued at or after (RFC 3339).
+    issued_from: Option<DateTime<Utc>>,
+    /// Issued before (RFC 3339).
+    issued_before: Option<DateTime<Utc>>,
+    /// Page size, 1–500 (default 50).
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+fn bad_query(m: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", m)
 }
 
 async fn list_credentials(
     State(issuer): State<Shared>,
     headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     authorize(&issuer, &headers, Scope::Read).await?;
-    let Some(email) = q.recipient else {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_query",
-            "give ?recipient=EMAIL",
-        ));
+    let Query(q) = query.map_err(|e| bad_query(e.body_text()))?;
+    let achievement_id = match &q.achievement {
+        None => None,
+        Some(a) => Some(
+            issuer
+                .store()
+                .achievement(a)
+                .await?
+                .ok_or_else(|| Problem::not_found(format!("no achievement {a:?}")))?
+                .id,
+        ),
     };
-    let ids = issuer
-        .store()
-        .credentials_for_recipient(&crate::recipient_lookup(&email))
-        .await?;
-    Ok(axum::Json(json!({ "credentials": ids })).into_response())
+    let after = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<(String, String)>(&b).ok())
+                .ok_or_else(|| bad_query("the cursor is not one this service gave"))
+        })
+        .transpose()?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(bad_query("limit is 1 to 500"));
+    }
+    let filter = crate::CredentialFilter {
+        recipient_lookup: q.recipient.as_deref().map(crate::recipient_lookup),
+        achievement_id,
+        issued_from: q.issued_from.map(crate::rfc3339),
+        issued_before: q.issued_before.map(crate::rfc3339),
+        after,
+        limit,
+    };
+    let hits = issuer.store().search_credentials(&filter).await?;
+    let next = (hits.len() == limit as usize).then(|| {
+        use base64::Engine;
+        let last = hits.last().map(|h| (h.issued_at.clone(), h.id.clone()));
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json!(last).to_string())
+    });
+    let items: Vec<Value> = hits
+        .iter()
+        .map(|h| json!({"id": h.id, "achievementId": h.achievement_id, "issuedAt": h.issued_at, "status": h.status}))
+        .collect();
+    Ok(axum::Json(json!({ "credentials": items, "next_cursor": next })).into_response())
 }
 
 async fn get_credential(

@@ -80,6 +80,30 @@ pub enum Idempotency {
     InProgress { request_hash: String },
 }
 
+/// What to look for among issued credentials; all given conditions must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CredentialFilter {
+    /// The recipient lookup hash (see `recipient_lookup`).
+    pub recipient_lookup: Option<String>,
+    pub achievement_id: Option<String>,
+    /// Issued at or after (RFC 3339, UTC).
+    pub issued_from: Option<String>,
+    /// Issued before (RFC 3339, UTC).
+    pub issued_before: Option<String>,
+    /// Continue after this (issued_at, id).
+    pub after: Option<(String, String)>,
+    pub limit: u32,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialSummary {
+    pub id: String,
+    pub achievement_id: String,
+    pub issued_at: String,
+    pub status: String,
+}
+
 /// What the issuer needs from a database.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -135,6 +159,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error>;
     /// The id of the credential issued for a roster row key, if any.
     async fn credential_for_row(&self, row_key: &str) -> Result<Option<String>, Error>;
+    /// Credentials matching `filter`, oldest first, at most `filter.limit`.
+    async fn search_credentials(
+        &self,
+        filter: &CredentialFilter,
+    ) -> Result<Vec<CredentialSummary>, Error>;
     /// A stored credential document by id.
     async fn credential(&self, id: &str) -> Result<Option<Value>, Error>;
     /// A stored credential's compact JWS, if it was issued as VC-JWT.

@@ -11,7 +11,10 @@ use serde_json::Value;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use super::{Actor, Idempotency, NewCredential, Store, StoredAchievement, StoredKey, StoredToken};
+use super::{
+    Actor, CredentialFilter, CredentialSummary, Idempotency, NewCredential, Store,
+    StoredAchievement, StoredKey, StoredToken,
+};
 use crate::error::Error;
 
 /// Which database a [`SqlStore`] talks to.
@@ -268,6 +271,62 @@ impl Store for SqlStore {
     }
 
     /// A stored credential document by id.
+    async fn search_credentials(
+        &self,
+        f: &CredentialFilter,
+    ) -> Result<Vec<CredentialSummary>, Error> {
+        // Keyset pagination on (issued_at, id); every condition is a bound parameter.
+        let mut sql = String::from(
+            "SELECT id, achievement_id, issued_at, status FROM credentials WHERE 1 = 1",
+        );
+        let mut binds: Vec<String> = Vec::new();
+        let mut add = |clause: &str, values: &[&str]| {
+            let mut c = clause.to_owned();
+            for v in values {
+                binds.push((*v).to_owned());
+                c = c.replacen('?', &format!("${}", binds.len()), 1);
+            }
+            sql.push_str(&c);
+        };
+        if let Some(r) = &f.recipient_lookup {
+            add(" AND recipient_lookup = ?", &[r]);
+        }
+        if let Some(a) = &f.achievement_id {
+            add(" AND achievement_id = ?", &[a]);
+        }
+        if let Some(from) = &f.issued_from {
+            add(" AND issued_at >= ?", &[from]);
+        }
+        if let Some(before) = &f.issued_before {
+            add(" AND issued_at < ?", &[before]);
+        }
+        if let Some((at, id)) = &f.after {
+            add(
+                " AND (issued_at > ? OR (issued_at = ? AND id > ?))",
+                &[at, at, id],
+            );
+        }
+        sql.push_str(&format!(
+            " ORDER BY issued_at, id LIMIT {}",
+            f.limit.clamp(1, 500)
+        ));
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CredentialSummary {
+                    id: r.try_get("id")?,
+                    achievement_id: r.try_get("achievement_id")?,
+                    issued_at: r.try_get("issued_at")?,
+                    status: r.try_get("status")?,
+                })
+            })
+            .collect()
+    }
+
     async fn credential_for_row(&self, row_key: &str) -> Result<Option<String>, Error> {
         let row = sqlx::query("SELECT id FROM credentials WHERE row_key = $1")
             .bind(row_key)
