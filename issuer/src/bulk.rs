@@ -138,6 +138,35 @@ fn request_for(header: &[String], record: &csv::StringRecord) -> Result<IssueReq
     })
 }
 
+/// A roster's rows as requests: (line number, the request or why the row is unusable).
+pub type RosterRequests = Vec<(usize, Result<IssueRequest, Error>)>;
+
+/// Parses a roster CSV into requests; refuses a file whose columns are wrong.
+pub fn parse_roster(roster: impl Read) -> Result<RosterRequests, Error> {
+    let (header, rows) = read_rows(roster)?;
+    Ok(rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let request = match row {
+                Err(e) => Err(Error::input("row", e.clone())),
+                Ok(record) => request_for(&header, record),
+            };
+            (i + 2, request)
+        })
+        .collect())
+}
+
+/// Issues one request of a roster (its `row_key` set): skipped when the key was issued before.
+pub async fn issue_request(
+    issuer: &Issuer,
+    request: &IssueRequest,
+    actor: &Actor,
+) -> Result<RowStatus, Error> {
+    let key = request.row_key.clone().unwrap_or_default();
+    issue_row(issuer, request, &key, actor).await
+}
+
 /// Issues every row of `roster`, writing one report line per row to `report` as it goes
 /// (`line,row_key,status,credential_id,code,message`) and calling `progress(done, total)`.
 pub async fn issue_roster(

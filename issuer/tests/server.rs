@@ -738,3 +738,82 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn batch_issuing_streams_one_line_per_row() {
+    let app = app().await;
+    call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.admin),
+        Some(achievement()),
+        &[],
+    )
+    .await;
+    let send = |body: &'static str, ct: &'static str| {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/credentials/batch")
+            .header(header::AUTHORIZATION, format!("Bearer {}", app.issue))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .expect("request");
+        let router = app.router.clone();
+        async move {
+            let res = router.oneshot(req).await.expect("response");
+            let status = res.status();
+            let ct = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let bytes = res.into_body().collect().await.expect("body").to_bytes();
+            let lines: Vec<Value> = String::from_utf8_lossy(&bytes)
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
+                .collect();
+            (status, ct, lines)
+        }
+    };
+    let csv = "email,achievement,credits,row_key\nb1@service.example,discourse,3,b1\nnope,discourse,3,b2\nb3@service.example,discourse,3,b3\n";
+    let (s, ct, lines) = send(csv, "text/csv").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ct.as_deref(), Some("application/x-ndjson"));
+    let st: Vec<&str> = lines.iter().filter_map(|l| l["status"].as_str()).collect();
+    assert_eq!(st, ["issued", "failed", "issued"]);
+    assert_eq!(lines[1]["code"], "invalid_input");
+    assert_eq!(
+        lines[3]["summary"],
+        json!({"issued": 2, "alreadyIssued": 0, "failed": 1})
+    );
+    // Sent again: nothing is issued twice.
+    let (_, _, again) = send(csv, "text/csv").await;
+    assert_eq!(
+        again[3]["summary"],
+        json!({"issued": 0, "alreadyIssued": 2, "failed": 1})
+    );
+    assert_eq!(again[0]["credentialId"], lines[0]["credentialId"]);
+
+    let rows = r#"[{"achievement": "discourse", "recipientEmail": "j1@service.example"},
+                   {"achievement": "discourse", "recipientEmail": "j2@service.example", "rowKey": "j2"},
+                   {"achievement": "discourse", "recipientEmail": "j3@service.example", "surprise": true}]"#;
+    let (s, _, lines) = send(rows, "application/json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        lines[3]["summary"],
+        json!({"issued": 2, "alreadyIssued": 0, "failed": 1})
+    );
+    assert!(lines[0]["rowKey"]
+        .as_str()
+        .is_some_and(|k| k.starts_with("auto:")));
+    let (_, _, again) = send(rows, "application/json").await;
+    assert_eq!(
+        again[3]["summary"],
+        json!({"issued": 0, "alreadyIssued": 2, "failed": 1})
+    );
+
+    let (s, _, _) = send("x", "text/plain").await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (s, _, _) = send("email,salary\n", "text/csv").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}

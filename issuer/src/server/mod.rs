@@ -27,6 +27,8 @@ use crate::{AchievementDefinition, Format, IssueRequest, Issued, Issuer, JwtAlg}
 
 /// Largest request body accepted.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Longest a request may take to produce its answer.
+const REQUEST_TIMEOUT_SECS: u64 = 30;
 
 type Shared = Arc<Issuer>;
 
@@ -65,6 +67,10 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             "/api/v1/credentials",
             get(list_credentials).post(issue_credential),
         )
+        .route(
+            "/api/v1/credentials/batch",
+            axum::routing::post(issue_batch),
+        )
         .route("/api/v1/credentials/{*id}", get(get_credential))
         .route("/api/v1/audit", get(audit_log))
         .route("/credentials/issue", axum::routing::post(vc_api_issue))
@@ -74,6 +80,11 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             metrics::track,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A request that has not produced its answer in time gets 408, not a hung connection.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(REQUEST_TIMEOUT_SECS),
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -583,6 +594,145 @@ async fn vc_api_issue(
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({ "verifiableCredential": signed })),
+    )
+        .into_response())
+}
+
+/// Most rows one batch request may carry.
+const MAX_BATCH_ROWS: usize = 10_000;
+
+/// A batch row given as JSON: the single-issue body plus an optional `rowKey`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BatchRow {
+    achievement: String,
+    recipient_email: String,
+    recipient_did: Option<String>,
+    recipient_name: Option<String>,
+    #[serde(default)]
+    evidence: Vec<String>,
+    evidence_narrative: Option<String>,
+    credits: Option<f64>,
+    valid_until: Option<DateTime<Utc>>,
+    row_key: Option<String>,
+}
+
+fn batch_rows_from_json(body: &Bytes) -> Result<crate::bulk::RosterRequests, Problem> {
+    let rows: Vec<Value> = serde_json::from_slice(body)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            // Without a rowKey the key is a hash of the row as sent: resending it issues nothing.
+            let derived = format!(
+                "auto:{}",
+                hex::encode(&Sha256::digest(v.to_string().as_bytes())[..16])
+            );
+            let request = serde_json::from_value::<BatchRow>(v)
+                .map_err(|e| crate::Error::input("row", e.to_string()))
+                .map(|r| IssueRequest {
+                    achievement: r.achievement,
+                    recipient_email: r.recipient_email,
+                    recipient_did: r.recipient_did,
+                    recipient_name: r.recipient_name,
+                    evidence_urls: r.evidence,
+                    evidence_narrative: r.evidence_narrative,
+                    credits: r.credits,
+                    valid_until: r.valid_until,
+                    row_key: Some(r.row_key.unwrap_or(derived)),
+                });
+            (i + 1, request)
+        })
+        .collect())
+}
+
+/// `POST /api/v1/credentials/batch`: a roster as `text/csv` (the `cairn issue-bulk` columns) or a
+/// JSON array of rows; answers with one NDJSON line per row as it is done, then a summary line.
+/// Bad rows are reported while good rows are issued; a row key is never issued twice.
+async fn issue_batch(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    use crate::bulk::RowStatus;
+    let principal = authorize(&issuer, &headers, Scope::Issue).await?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let rows = if content_type.starts_with("text/csv") {
+        crate::bulk::parse_roster(&body[..])?
+    } else if content_type.starts_with("application/json") {
+        batch_rows_from_json(&body)?
+    } else {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send text/csv or application/json",
+        ));
+    };
+    if rows.len() > MAX_BATCH_ROWS {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_rows",
+            format!("at most {MAX_BATCH_ROWS} rows per request"),
+        ));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
+    tokio::spawn(async move {
+        let actor = principal.actor();
+        let (mut issued, mut already, mut failed) = (0usize, 0usize, 0usize);
+        for (line, request) in rows {
+            let key = request.as_ref().ok().and_then(|r| r.row_key.clone());
+            let status = match &request {
+                Err(e) => RowStatus::Failed {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                },
+                Ok(r) => match crate::bulk::issue_request(&issuer, r, &actor).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        // The database failed: say so and stop; re-sending the batch resumes.
+                        tracing::error!(code = e.code(), error = %e, "batch stopped");
+                        let _ = tx
+                            .send(json!({"error": {"code": e.code()}}).to_string() + "\n")
+                            .await;
+                        return;
+                    }
+                },
+            };
+            let item = match &status {
+                RowStatus::Issued(id) => {
+                    issued += 1;
+                    json!({"line": line, "rowKey": key, "status": "issued", "credentialId": id})
+                }
+                RowStatus::AlreadyIssued(id) => {
+                    already += 1;
+                    json!({"line": line, "rowKey": key, "status": "already_issued", "credentialId": id})
+                }
+                RowStatus::Failed { code, message } => {
+                    failed += 1;
+                    json!({"line": line, "rowKey": key, "status": "failed", "code": code, "message": message})
+                }
+            };
+            if tx.send(item.to_string() + "\n").await.is_err() {
+                return;
+            }
+        }
+        let summary =
+            json!({"summary": {"issued": issued, "alreadyIssued": already, "failed": failed}});
+        let _ = tx.send(summary.to_string() + "\n").await;
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|line| (Ok::<_, std::convert::Infallible>(line), rx))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(stream),
     )
         .into_response())
 }
