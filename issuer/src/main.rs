@@ -83,6 +83,9 @@ struct InitArgs {
     /// Database URL (default: sqlite:cairn.db in DIR; postgres://… for several instances).
     #[arg(long)]
     database_url: Option<String>,
+    /// Also write a self-signed TLS certificate (DIR/tls/) for local HTTPS.
+    #[arg(long)]
+    self_signed: bool,
 }
 
 #[derive(Subcommand)]
@@ -160,6 +163,12 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    /// Serve HTTPS with this PEM certificate (chain); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -279,8 +288,24 @@ async fn run(command: Command) -> Result<(), Error> {
                 key,
                 database_url: args.database_url,
             };
+            let did_web_host = match &options.identity {
+                IdentityKind::DidWeb(h) => Some(h.clone()),
+                IdentityKind::DidKey => None,
+            };
             let issuer = Issuer::init(&args.dir, options, &actor()).await?;
             println!("{}", issuer.id());
+            if args.self_signed {
+                let (cert, key) = cairn_issuer::server::write_self_signed(
+                    &args.dir.join("tls"),
+                    did_web_host.as_deref(),
+                )?;
+                eprintln!(
+                    "self-signed certificate for local use: cairn serve --config {} --tls-cert {} --tls-key {}",
+                    issuer.config().path.display(),
+                    cert.display(),
+                    key.display()
+                );
+            }
             eprintln!(
                 "created {} (keys in {})",
                 issuer.config().path.display(),
@@ -439,8 +464,13 @@ async fn run(command: Command) -> Result<(), Error> {
         }
         Command::Serve(args) => {
             init_logging();
-            let issuer = Issuer::open(&args.config).await?;
-            cairn_issuer::server::serve(std::sync::Arc::new(issuer), &args.bind).await
+            let issuer = std::sync::Arc::new(Issuer::open(&args.config).await?);
+            match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => {
+                    cairn_issuer::server::serve_tls(issuer, &args.bind, cert, key).await
+                }
+                _ => cairn_issuer::server::serve(issuer, &args.bind).await,
+            }
         }
         Command::Demo(args) => demo(&args.dir).await,
     }

@@ -817,3 +817,87 @@ async fn batch_issuing_streams_one_line_per_row() {
     let (s, _, _) = send("email,salary\n", "text/csv").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[test]
+fn serve_over_tls_with_a_self_signed_certificate() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tmp");
+    let issuer_dir = dir.path().join("i");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args([
+            "init",
+            issuer_dir.to_str().unwrap(),
+            "--name",
+            "TLS District",
+            "--self-signed",
+        ])
+        .output()
+        .expect("init");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cert = issuer_dir.join("tls/cert.pem");
+    let key = issuer_dir.join("tls/key.pem");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).expect("key").permissions().mode() & 0o777,
+        0o600
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args([
+            "serve",
+            "--config",
+            issuer_dir.join("cairn.toml").to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = loop {
+        let line = lines.next().expect("address").expect("line");
+        if let Some(rest) = line.strip_prefix("cairn serve: listening on https://") {
+            break rest.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let curl = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "--cacert",
+            cert.to_str().unwrap(),
+            &format!("https://{addr}/healthz"),
+        ])
+        .output()
+        .expect("curl");
+    assert_eq!(
+        String::from_utf8_lossy(&curl.stdout),
+        "ok",
+        "{}",
+        String::from_utf8_lossy(&curl.stderr)
+    );
+    // An untrusted client is refused by the handshake, not answered.
+    let untrusted = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            &format!("https://{addr}/healthz"),
+        ])
+        .output()
+        .expect("curl");
+    assert!(!untrusted.status.success());
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().expect("wait").success());
+}

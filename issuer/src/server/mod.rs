@@ -107,6 +107,63 @@ pub async fn serve(issuer: Arc<Issuer>, bind: &str) -> Result<(), crate::Error> 
         .map_err(|e| crate::Error::Io(bind.into(), e.to_string()))
 }
 
+/// Serves HTTPS (rustls) with the PEM certificate chain and key until ctrl-c or SIGTERM.
+pub async fn serve_tls(
+    issuer: Arc<Issuer>,
+    bind: &str,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<(), crate::Error> {
+    let io = |what: &std::path::Path, e: std::io::Error| {
+        crate::Error::Io(what.to_path_buf(), e.to_string())
+    };
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| io(cert, e))?;
+    let addr: std::net::SocketAddr = bind
+        .parse()
+        .map_err(|_| crate::Error::input("bind", format!("{bind:?} is not an address:port")))?;
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    let announcer = handle.clone();
+    let issuer_id = issuer.id().to_owned();
+    tokio::spawn(async move {
+        if let Some(addr) = announcer.listening().await {
+            tracing::info!(%addr, issuer = issuer_id, "listening (TLS)");
+            eprintln!("cairn serve: listening on https://{addr}");
+        }
+    });
+    axum_server::bind_rustls(addr, config)
+        .handle(handle)
+        .serve(router(issuer).into_make_service())
+        .await
+        .map_err(|e| io(std::path::Path::new(bind), e))
+}
+
+/// Writes a self-signed certificate and its key (0600) into `dir` for local HTTPS, naming
+/// `localhost`, `127.0.0.1` and `extra_host` (e.g. the did:web host).
+pub fn write_self_signed(
+    dir: &std::path::Path,
+    extra_host: Option<&str>,
+) -> Result<(std::path::PathBuf, std::path::PathBuf), crate::Error> {
+    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+    if let Some(h) = extra_host {
+        names.push(h.split(':').next().unwrap_or(h).to_owned());
+    }
+    let certified = rcgen::generate_simple_self_signed(names)
+        .map_err(|e| crate::Error::Signing(format!("cannot make a certificate: {e}")))?;
+    let cert_path = dir.join("cert.pem");
+    let key_path = dir.join("key.pem");
+    crate::keys::write_secret_file(&key_path, certified.signing_key.serialize_pem().as_bytes())?;
+    std::fs::write(&cert_path, certified.cert.pem())
+        .map_err(|e| crate::Error::Io(cert_path.clone(), e.to_string()))?;
+    Ok((cert_path, key_path))
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
