@@ -901,3 +901,48 @@ fn serve_over_tls_with_a_self_signed_certificate() {
         .status();
     assert!(child.wait().expect("wait").success());
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes_the_service_has() {
+    let app = app().await;
+    let (s, _, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().expect("item").keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+            // Every documented operation is routed: the answer is never the fallback's.
+            let uri = path.replace("{slug}", "x").replace("{id}", "x");
+            let (s, _, body) = call(&app, &method.to_uppercase(), &uri, None, None, &[]).await;
+            assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert_ne!(
+                body["detail"], "no such resource",
+                "{method} {path} is documented but not routed"
+            );
+        }
+    }
+    documented.sort();
+    let expected = [
+        "GET /.well-known/did.json",
+        "GET /.well-known/jwks.json",
+        "GET /api/v1/achievements",
+        "GET /api/v1/achievements/{slug}",
+        "GET /api/v1/audit",
+        "GET /api/v1/credentials",
+        "GET /api/v1/credentials/{id}",
+        "GET /readyz",
+        "POST /api/v1/achievements",
+        "POST /api/v1/achievements/{slug}/archive",
+        "POST /api/v1/credentials",
+        "POST /api/v1/credentials/batch",
+        "POST /credentials/issue",
+        "PUT /api/v1/achievements/{slug}",
+    ];
+    assert_eq!(documented, expected);
+}

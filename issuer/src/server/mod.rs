@@ -2,6 +2,7 @@
 //! [`Issuer`], answer; errors are RFC 9457 problem details.
 
 mod metrics;
+mod openapi;
 mod problem;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use openapi::ProblemDoc;
 pub use problem::Problem;
 
 use crate::auth::{Principal, Scope};
@@ -49,6 +51,10 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .route("/.well-known/did.json", get(did_json))
         .route("/.well-known/jwks.json", get(jwks_json))
         .route(
@@ -260,6 +266,7 @@ fn cacheable(headers: &HeaderMap, body: &Value) -> Response {
     response
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "The database answers", body = String), (status = 503, description = "The database is not reachable", body = ProblemDoc)))]
 async fn readyz(State(issuer): State<Shared>) -> Result<&'static str, Problem> {
     issuer
         .store()
@@ -275,6 +282,7 @@ async fn readyz(State(issuer): State<Shared>) -> Result<&'static str, Problem> {
         })
 }
 
+#[utoipa::path(get, path = "/.well-known/did.json", tag = "identity", responses((status = 200, description = "The did:web DID document (ETag, Cache-Control)", body = Object), (status = 304, description = "Not modified"), (status = 404, description = "Not a did:web issuer", body = ProblemDoc)))]
 async fn did_json(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
     if !issuer.id().starts_with("did:web:") {
         return Err(Problem::not_found("this issuer is not a did:web issuer"));
@@ -282,10 +290,12 @@ async fn did_json(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Re
     Ok(cacheable(&headers, &issuer.did_document().await?))
 }
 
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "identity", responses((status = 200, description = "The public keys as a JWK Set (ETag, Cache-Control)", body = Object), (status = 304, description = "Not modified")))]
 async fn jwks_json(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
     Ok(cacheable(&headers, &issuer.jwks().await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/achievements", tag = "achievements", security(("bearer" = ["read"])), responses((status = 200, description = "All achievements", body = Object), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
 async fn list_achievements(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -301,6 +311,7 @@ async fn list_achievements(
     Ok(axum::Json(json!({ "achievements": items })).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/achievements/{slug}", tag = "achievements", security(("bearer" = ["read"])), params(("slug" = String, Path, description = "Achievement slug or id")), responses((status = 200, body = Object), (status = 404, body = ProblemDoc)))]
 async fn get_achievement(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -318,6 +329,7 @@ async fn get_achievement(
     )
 }
 
+#[utoipa::path(post, path = "/api/v1/achievements", tag = "achievements", security(("bearer" = ["admin"])), request_body(content = Object, description = "An achievement definition (schemas/achievement-definition.schema.json)"), responses((status = 201, body = Object), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn create_achievement(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -331,6 +343,7 @@ async fn create_achievement(
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
+#[utoipa::path(put, path = "/api/v1/achievements/{slug}", tag = "achievements", security(("bearer" = ["admin"])), params(("slug" = String, Path, description = "Achievement slug or id")), request_body(content = Object, description = "The new definition; the slug cannot change"), responses((status = 200, body = Object), (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn update_achievement(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -346,6 +359,7 @@ async fn update_achievement(
     Ok(axum::Json(json!({"slug": stored.slug, "archived": stored.archived, "achievement": stored.achievement})).into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/achievements/{slug}/archive", tag = "achievements", security(("bearer" = ["admin"])), params(("slug" = String, Path, description = "Achievement slug or id")), responses((status = 204, description = "Archived"), (status = 404, body = ProblemDoc)))]
 async fn archive_achievement(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -359,7 +373,7 @@ async fn archive_achievement(
 }
 
 /// The body of `POST /api/v1/credentials`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct IssueBody {
     achievement: String,
@@ -407,6 +421,7 @@ impl IssueBody {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/credentials", tag = "credentials", security(("bearer" = ["issue"])), params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first result")), request_body = IssueBody, responses((status = 201, description = "{credential, jws?}", body = Object), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn issue_credential(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -517,8 +532,9 @@ async fn issue_credential(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// The recipient's email (matched by hash).
     recipient: Option<String>,
@@ -538,6 +554,7 @@ fn bad_query(m: impl Into<String>) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", m)
 }
 
+#[utoipa::path(get, path = "/api/v1/credentials", tag = "credentials", security(("bearer" = ["read"])), params(ListQuery), responses((status = 200, description = "{credentials: [{id, achievementId, issuedAt, status}], next_cursor}", body = Object), (status = 422, body = ProblemDoc)))]
 async fn list_credentials(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -593,6 +610,7 @@ async fn list_credentials(
     Ok(axum::Json(json!({ "credentials": items, "next_cursor": next })).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/credentials/{id}", tag = "credentials", security(("bearer" = ["read"])), params(("id" = String, Path, description = "Credential id")), responses((status = 200, description = "{credential, jws}", body = Object), (status = 404, body = ProblemDoc)))]
 async fn get_credential(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -608,6 +626,7 @@ async fn get_credential(
     Ok(axum::Json(json!({ "credential": credential, "jws": jws })).into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = ["admin"])), responses((status = 200, description = "{entries: [{at, actor, action, subject}]}", body = Object)))]
 async fn audit_log(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
     authorize(&issuer, &headers, Scope::Admin).await?;
     let entries: Vec<Value> = issuer
@@ -621,6 +640,7 @@ async fn audit_log(State(issuer): State<Shared>, headers: HeaderMap) -> Result<R
 }
 
 /// W3C VC-API `POST /credentials/issue`: `{credential, options}` → 201 `{verifiableCredential}`.
+#[utoipa::path(post, path = "/credentials/issue", tag = "vc-api", security(("bearer" = ["issue"])), request_body(content = Object, description = "{credential, options}"), responses((status = 201, description = "{verifiableCredential}", body = Object), (status = 400, body = ProblemDoc)))]
 async fn vc_api_issue(
     State(issuer): State<Shared>,
     headers: HeaderMap,
@@ -659,7 +679,7 @@ async fn vc_api_issue(
 const MAX_BATCH_ROWS: usize = 10_000;
 
 /// A batch row given as JSON: the single-issue body plus an optional `rowKey`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct BatchRow {
     achievement: String,
@@ -707,6 +727,7 @@ fn batch_rows_from_json(body: &Bytes) -> Result<crate::bulk::RosterRequests, Pro
 /// `POST /api/v1/credentials/batch`: a roster as `text/csv` (the `cairn issue-bulk` columns) or a
 /// JSON array of rows; answers with one NDJSON line per row as it is done, then a summary line.
 /// Bad rows are reported while good rows are issued; a row key is never issued twice.
+#[utoipa::path(post, path = "/api/v1/credentials/batch", tag = "credentials", security(("bearer" = ["issue"])), request_body(content = Vec<BatchRow>, description = "A JSON array of rows, or text/csv with the roster columns", content_type = "application/json"), responses((status = 200, description = "NDJSON: one line per row, then {summary}", content_type = "application/x-ndjson"), (status = 415, body = ProblemDoc)))]
 async fn issue_batch(
     State(issuer): State<Shared>,
     headers: HeaderMap,
