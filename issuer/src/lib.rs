@@ -186,13 +186,14 @@ impl Issuer {
         }
     }
 
-    /// Gives an issuer that has none an RSA-2048 key for RS256 VC-JWT (`cairn key add --type rsa`):
-    /// writes the key file (0600), records the public key and updates `cairn.toml`.
-    pub async fn add_rsa_key(&mut self, actor: &Actor) -> Result<String, Error> {
-        if let Some(existing) = &self.config.config.keys.rsa_key {
-            return Err(Error::KeyExists(existing.clone()));
-        }
-        // The first rsa-N id that no key row or key file uses (retired keys keep their ids).
+    /// The first `PREFIX-N` (N from `first`) that no key row and no key file in the key folder
+    /// uses: retired keys keep their ids.
+    async fn free_key_id(
+        &self,
+        prefix: &str,
+        first: u32,
+        file: fn(&Path, &str) -> PathBuf,
+    ) -> Result<String, Error> {
         let taken: Vec<String> = self
             .store
             .public_keys()
@@ -200,12 +201,21 @@ impl Issuer {
             .into_iter()
             .map(|k| k.key_id)
             .collect();
-        let key_id = (1..)
-            .map(|n| format!("rsa-{n}"))
-            .find(|id| {
-                !taken.contains(id) && !keys::rsa_key_path(&self.config.key_dir(), id).exists()
-            })
-            .unwrap_or_else(|| FIRST_RSA_KEY_ID.to_owned());
+        let dir = self.config.key_dir();
+        Ok((first..)
+            .map(|n| format!("{prefix}-{n}"))
+            .find(|id| !taken.contains(id) && !file(&dir, id).exists())
+            .unwrap_or_else(|| format!("{prefix}-{first}")))
+    }
+
+    /// Gives an issuer that has none an RSA-2048 key for RS256 VC-JWT (`cairn key add --type rsa`):
+    /// writes the key file (0600), records the public key and updates `cairn.toml`.
+    pub async fn add_rsa_key(&mut self, actor: &Actor) -> Result<String, Error> {
+        if let Some(existing) = &self.config.config.keys.rsa_key {
+            return Err(Error::KeyExists(existing.clone()));
+        }
+        // The first rsa-N id that no key row or key file uses (retired keys keep their ids).
+        let key_id = self.free_key_id("rsa", 1, keys::rsa_key_path).await?;
         let key_id = key_id.as_str();
         let path = keys::rsa_key_path(&self.config.key_dir(), key_id);
         let (rsa, pem) = RsaIssuerKey::generate(key_id)?;
@@ -262,17 +272,7 @@ impl Issuer {
                 "a did:key issuer's identity is its key, so it cannot rotate; use a did:web issuer",
             ));
         }
-        let taken: Vec<String> = self
-            .store
-            .public_keys()
-            .await?
-            .into_iter()
-            .map(|k| k.key_id)
-            .collect();
-        let key_id = (2..)
-            .map(|n| format!("key-{n}"))
-            .find(|id| !taken.contains(id) && !keys::key_path(&self.config.key_dir(), id).exists())
-            .unwrap_or_else(|| FIRST_KEY_ID.to_owned());
+        let key_id = self.free_key_id("key", 2, keys::key_path).await?;
         let key = IssuerKey::generate(&key_id);
         keys::write_key(&self.config.key_dir(), &key)?;
         let stored = StoredKey {

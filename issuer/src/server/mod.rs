@@ -306,7 +306,7 @@ async fn list_achievements(
         .achievements()
         .await?
         .into_iter()
-        .map(|a| json!({"slug": a.slug, "archived": a.archived, "achievement": a.achievement}))
+        .map(|a| achievement_json(&a))
         .collect();
     Ok(axum::Json(json!({ "achievements": items })).into_response())
 }
@@ -323,10 +323,7 @@ async fn get_achievement(
         .achievement(&slug)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no achievement {slug:?}")))?;
-    Ok(
-        axum::Json(json!({"slug": a.slug, "archived": a.archived, "achievement": a.achievement}))
-            .into_response(),
-    )
+    Ok(axum::Json(achievement_json(&a)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/achievements", tag = "achievements", security(("bearer" = ["admin"])), request_body(content = Object, description = "An achievement definition (schemas/achievement-definition.schema.json)"), responses((status = 201, body = Object), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
@@ -339,7 +336,7 @@ async fn create_achievement(
     let value: Value = json_body(&headers, &body)?;
     let def = AchievementDefinition::from_value(value)?;
     let stored = issuer.add_achievement(&def, &principal.actor()).await?;
-    let body = json!({"slug": stored.slug, "archived": false, "achievement": stored.achievement});
+    let body = achievement_json(&stored);
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
@@ -356,7 +353,7 @@ async fn update_achievement(
     let stored = issuer
         .update_achievement(&slug, &def, &principal.actor())
         .await?;
-    Ok(axum::Json(json!({"slug": stored.slug, "archived": stored.archived, "achievement": stored.achievement})).into_response())
+    Ok(axum::Json(achievement_json(&stored)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/achievements/{slug}/archive", tag = "achievements", security(("bearer" = ["admin"])), params(("slug" = String, Path, description = "Achievement slug or id")), responses((status = 204, description = "Archived"), (status = 404, body = ProblemDoc)))]
@@ -370,6 +367,11 @@ async fn archive_achievement(
         .archive_achievement(&slug, &principal.actor())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// How the API shows an achievement.
+fn achievement_json(a: &crate::StoredAchievement) -> Value {
+    json!({"slug": a.slug, "archived": a.archived, "achievement": a.achievement})
 }
 
 /// The body of `POST /api/v1/credentials`.
