@@ -469,7 +469,10 @@ pub(crate) fn key_from_jwk(jwk: &Map<String, Value>, what: &str) -> Result<Publi
         Some("RSA") => {
             // NIST SP 800-131A: RSA keys under 2048 bits are not acceptable for signatures.
             let n = b64("n")?;
-            let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+            let bits = match n.iter().position(|b| *b != 0) {
+                Some(i) => (n.len() - i) * 8 - n[i].leading_zeros() as usize,
+                None => 0,
+            };
             if bits < 2048 {
                 return Err(KeyError::Unsupported(format!(
                     "{what} is an RSA key of {bits} bits; at least 2048 are required"
@@ -549,6 +552,49 @@ mod tests {
         ] {
             assert!(did_web_url(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn rsa_jwks_must_be_real_2048_bit_public_keys() {
+        let jwk = |n: &str, extra: Option<(&str, &str)>| {
+            let mut m = Map::new();
+            m.insert("kty".into(), "RSA".into());
+            m.insert("n".into(), n.into());
+            m.insert("e".into(), "AQAB".into());
+            if let Some((k, v)) = extra {
+                m.insert(k.into(), v.into());
+            }
+            m
+        };
+        let code = |m: &Map<String, Value>| key_from_jwk(m, "k").err().map(|e| e.code());
+        // Empty, all-zero and short moduli are refused without panicking.
+        assert_eq!(
+            code(&jwk("", None)),
+            Some("unsupported_verification_method")
+        );
+        assert_eq!(
+            code(&jwk("AAAA", None)),
+            Some("unsupported_verification_method")
+        );
+        let short = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xffu8; 128]);
+        assert_eq!(
+            code(&jwk(&short, None)),
+            Some("unsupported_verification_method")
+        );
+        // Leading zero bytes do not count towards the size.
+        let mut padded = vec![0u8; 8];
+        padded.extend([0xffu8; 255]);
+        let padded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(padded);
+        assert_eq!(
+            code(&jwk(&padded, None)),
+            Some("unsupported_verification_method")
+        );
+        let full = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xc3u8; 256]);
+        assert_eq!(
+            code(&jwk(&full, Some(("d", "AQAB")))),
+            Some("invalid_verification_method")
+        );
+        assert_eq!(code(&jwk("!!", None)), Some("invalid_verification_method"));
     }
 
     #[test]
