@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 
 pub use achievement::AchievementDefinition;
 pub use auth::{Principal, Scope};
+pub use cairn_verifier::did_web_document_url;
 pub use config::{
     Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ServerSection,
     ENV_DATABASE_URL,
@@ -637,7 +638,9 @@ impl Issuer {
         let mut resolver = OfflineResolver::new();
         if self.id().starts_with("did:web:") {
             let doc = self.did_document().await?;
-            let url = did_web_document_url(self.id())?;
+            let url = did_web_document_url(self.id()).ok_or_else(|| {
+                Error::input("did", format!("{} is not a valid did:web", self.id()))
+            })?;
             resolver.insert(&url, doc.to_string());
         }
         let mut options = VerifyOptions::new(now);
@@ -757,31 +760,7 @@ fn write_config(path: &Path, config: &Config) -> Result<(), Error> {
         .map_err(|e| Error::Io(path.to_path_buf(), e.to_string()))
 }
 
-/// did:web §3.2: where a did:web's document is published.
-pub fn did_web_document_url(did: &str) -> Result<String, Error> {
-    let msid = did
-        .strip_prefix("did:web:")
-        .ok_or_else(|| Error::input("did", format!("{did} is not a did:web")))?;
-    let mut parts = msid.split(':');
-    let host = parts.next().unwrap_or_default().replace("%3A", ":");
-    let path: Vec<&str> = parts.collect();
-    Ok(if path.is_empty() {
-        format!("https://{host}/.well-known/did.json")
-    } else {
-        format!("https://{host}/{}/did.json", path.join("/"))
-    })
-}
-
 fn decode_stored_key(k: &StoredKey) -> Result<ed25519_dalek::VerifyingKey, Error> {
-    let invalid = || Error::Database(format!("stored public key {} is malformed", k.key_id));
-    let bytes = k
-        .public_key
-        .strip_prefix('z')
-        .and_then(|b| bs58::decode(b).into_vec().ok())
-        .ok_or_else(invalid)?;
-    let raw: [u8; 32] = bytes
-        .get(2..)
-        .and_then(|r| r.try_into().ok())
-        .ok_or_else(invalid)?;
-    ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| invalid())
+    cairn_verifier::decode_ed25519_multikey(&k.public_key)
+        .ok_or_else(|| Error::Database(format!("stored public key {} is malformed", k.key_id)))
 }

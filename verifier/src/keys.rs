@@ -505,6 +505,17 @@ pub(crate) fn decode_multikey(mb: &str) -> Result<VerifyingKey, KeyError> {
     }
 }
 
+/// did:web §3.2: where the DID document of `did` is published, or None when it is not a valid
+/// did:web.
+pub fn did_web_document_url(did: &str) -> Option<String> {
+    did_web_url(did).ok()
+}
+
+/// Decodes a multibase base58-btc Ed25519 Multikey (`z6Mk…`), or None.
+pub fn decode_ed25519_multikey(mb: &str) -> Option<VerifyingKey> {
+    decode_multikey(mb).ok()
+}
+
 /// Encodes an Ed25519 public key as a multibase base58-btc Multikey (`z6Mk…`).
 pub fn encode_multikey(key: &VerifyingKey) -> String {
     let mut bytes = ED25519_PUB_MULTICODEC.to_vec();

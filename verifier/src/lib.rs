@@ -32,7 +32,7 @@ pub use contexts::{Contexts, OB_V3P0_3_0_3, VC_V1, VC_V2};
 pub use error::Error;
 pub use input::{parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_INPUT_BYTES};
 pub use jwt::verify_jws_signature;
-pub use keys::encode_multikey;
+pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};
 pub use proof::{encode_proof_value, verify_signature_only};
 pub use report::{Check, CheckStatus, Report, Verdict};
 pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
