@@ -31,6 +31,19 @@ impl Out {
 
     /// A vector and its expectation.
     fn case(&self, kind: &str, name: &str, doc: &Value, codes: &[&str], docs: &[(&str, &str)]) {
+        self.case_with_reasons(kind, name, doc, codes, None, docs);
+    }
+
+    /// A vector whose could-not-check results must also carry these reason codes.
+    fn case_with_reasons(
+        &self,
+        kind: &str,
+        name: &str,
+        doc: &Value,
+        codes: &[&str],
+        reasons: Option<&[&str]>,
+        docs: &[(&str, &str)],
+    ) {
         self.write(&format!("{kind}/{name}.json"), doc);
         let verdict = match kind {
             "valid" => "valid",
@@ -42,6 +55,9 @@ impl Out {
             .map(|(u, f)| ((*u).to_owned(), json!(f)))
             .collect();
         let mut expect = json!({"verdict": verdict, "codes": codes, "now": NOW});
+        if let Some(reasons) = reasons {
+            expect["reasons"] = json!(reasons);
+        }
         if !docs.is_empty() {
             expect["docs"] = Value::Object(docs);
         }
@@ -507,6 +523,7 @@ fn main() {
         &[(url_issuer, "../docs/springfield-issuer-profile.json")],
     );
     jwt_vectors(&out, &canon, &a, &b, &root);
+    status_vectors(&out, &canon, &a, &b);
     println!("wrote {}", out.dir.display());
 }
 
@@ -902,5 +919,331 @@ fn jwt_vectors(
         &jws(&ed_header, &up, JwtKey::Ed(a)),
         &["jwt_exp_mismatch"],
         &[],
+    );
+}
+
+const STATUS_BASE: &str = "https://credentials.springfield.example/status";
+
+/// A status list credential signed eddsa-rdfc-2022 (VC 2.0 BitstringStatusListCredential, or
+/// with `v1` a VC 1.1 StatusList2021Credential) with the `set` bits set among `len`.
+#[allow(clippy::too_many_arguments)]
+fn status_list(
+    canon: &GeneralCanonicalizer,
+    signer: &SigningKey,
+    issuer: &str,
+    url: &str,
+    purpose: &str,
+    len: usize,
+    set: &[usize],
+    valid_until: &str,
+    v1: bool,
+) -> Value {
+    let mut bits = cairn_verifier::StatusBits::new(len);
+    for i in set {
+        bits.set(*i, true);
+    }
+    let encoded = bits.encode();
+    let doc = if v1 {
+        json!({
+            "@context": [cairn_verifier::VC_V1, "https://w3id.org/vc/status-list/2021/v1",
+                "https://w3id.org/security/data-integrity/v2"],
+            "id": url,
+            "type": ["VerifiableCredential", "StatusList2021Credential"],
+            "issuer": issuer,
+            "issuanceDate": "2026-05-01T00:00:00Z",
+            "expirationDate": valid_until,
+            "credentialSubject": {"id": format!("{url}#list"), "type": "StatusList2021",
+                "statusPurpose": purpose, "encodedList": &encoded[1..]}
+        })
+    } else {
+        json!({
+            "@context": [cairn_verifier::VC_V2],
+            "id": url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": issuer,
+            "validFrom": "2026-05-01T00:00:00Z",
+            "validUntil": valid_until,
+            "credentialSubject": {"id": format!("{url}#list"), "type": "BitstringStatusList",
+                "statusPurpose": purpose, "encodedList": encoded, "ttl": 300000}
+        })
+    };
+    sign(canon, &doc, signer, &did_key_vm(signer))
+}
+
+fn status_entry(kind: &str, purpose: &str, url: &str, index: usize) -> Value {
+    json!({"id": format!("{url}#{index}"), "type": kind, "statusPurpose": purpose,
+        "statusListIndex": index.to_string(), "statusListCredential": url})
+}
+
+/// Bitstring Status List (and StatusList2021) vectors: each credential names lists served by the
+/// docs in its expectation.
+fn status_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey, b: &SigningKey) {
+    const BSL: &str = "BitstringStatusListEntry";
+    const LEN: usize = cairn_verifier::MIN_STATUS_LIST_BITS;
+    let issuer = did_key(a);
+    let rev_url = format!("{STATUS_BASE}/revocation/1");
+    let sus_url = format!("{STATUS_BASE}/suspension/1");
+    let (rev_i, sus_i) = (41_297, 7_723);
+    let with_status = |id: &str, entries: Value| {
+        let mut c = credential(&issuer, id);
+        c["credentialStatus"] = entries;
+        sign(canon, &c, a, &did_key_vm(a))
+    };
+    let both = json!([
+        status_entry(BSL, "revocation", &rev_url, rev_i),
+        status_entry(BSL, "suspension", &sus_url, sus_i)
+    ]);
+    let cred = with_status("urn:uuid:5a1e0000-0000-4000-8000-000000000001", both);
+    let list =
+        |signer: &SigningKey, who: &str, url: &str, purpose: &str, set: &[usize], until: &str| {
+            status_list(canon, signer, who, url, purpose, LEN, set, until, false)
+        };
+    let until = "2026-06-02T00:00:00Z";
+    // Other credentials' bits are set in both lists; this one's are clear.
+    out.write(
+        "docs/status-revocation-clear.json",
+        &list(
+            a,
+            &issuer,
+            &rev_url,
+            "revocation",
+            &[0, 17, rev_i + 1],
+            until,
+        ),
+    );
+    out.write(
+        "docs/status-suspension-clear.json",
+        &list(a, &issuer, &sus_url, "suspension", &[sus_i - 1], until),
+    );
+    out.write(
+        "docs/status-revocation-set.json",
+        &list(a, &issuer, &rev_url, "revocation", &[17, rev_i], until),
+    );
+    out.write(
+        "docs/status-suspension-set.json",
+        &list(a, &issuer, &sus_url, "suspension", &[sus_i], until),
+    );
+    out.write(
+        "docs/status-revocation-expired.json",
+        &list(
+            a,
+            &issuer,
+            &rev_url,
+            "revocation",
+            &[],
+            "2026-05-31T00:00:00Z",
+        ),
+    );
+    out.write(
+        "docs/status-revocation-other-issuer.json",
+        &list(b, &did_key(b), &rev_url, "revocation", &[], until),
+    );
+    let mut tampered = list(a, &issuer, &rev_url, "revocation", &[rev_i], until);
+    tampered["credentialSubject"]["encodedList"] =
+        json!(cairn_verifier::StatusBits::new(LEN).encode());
+    out.write("docs/status-revocation-tampered.json", &tampered);
+    // 16 MiB of zero bytes compress to a few KiB: over the 2 MiB cap once decompressed.
+    out.write(
+        "docs/status-revocation-gzip-bomb.json",
+        &status_list(
+            canon,
+            a,
+            &issuer,
+            &rev_url,
+            "revocation",
+            16 * 1024 * 1024 * 8,
+            &[],
+            until,
+            false,
+        ),
+    );
+    out.write(
+        "docs/status-revocation-too-short.json",
+        &status_list(
+            canon,
+            a,
+            &issuer,
+            &rev_url,
+            "revocation",
+            1024,
+            &[],
+            until,
+            false,
+        ),
+    );
+
+    let r = |f: &'static str| (rev_url.as_str(), f);
+    let s = |f: &'static str| (sus_url.as_str(), f);
+    let clear_s = s("../docs/status-suspension-clear.json");
+    out.case(
+        "valid",
+        "status-not-revoked",
+        &cred,
+        &[],
+        &[r("../docs/status-revocation-clear.json"), clear_s],
+    );
+    out.case(
+        "invalid",
+        "status-revoked",
+        &cred,
+        &["revoked"],
+        &[r("../docs/status-revocation-set.json"), clear_s],
+    );
+    out.case(
+        "invalid",
+        "status-suspended",
+        &cred,
+        &["suspended"],
+        &[
+            r("../docs/status-revocation-clear.json"),
+            s("../docs/status-suspension-set.json"),
+        ],
+    );
+    let unavailable = |name: &str, reasons: &[&str], docs: &[(&str, &str)]| {
+        out.case_with_reasons(
+            "indeterminate",
+            name,
+            &cred,
+            &["status_unavailable"; 2][..reasons.len()],
+            Some(reasons),
+            docs,
+        );
+    };
+    unavailable(
+        "status-list-unavailable",
+        &["document_not_found", "document_not_found"],
+        &[],
+    );
+    unavailable(
+        "status-list-tampered",
+        &["bad_signature"],
+        &[r("../docs/status-revocation-tampered.json"), clear_s],
+    );
+    unavailable(
+        "status-list-other-issuer",
+        &["status_list_wrong_issuer"],
+        &[r("../docs/status-revocation-other-issuer.json"), clear_s],
+    );
+    unavailable(
+        "status-list-expired",
+        &["status_list_expired"],
+        &[r("../docs/status-revocation-expired.json"), clear_s],
+    );
+    unavailable(
+        "status-list-too-short",
+        &["status_list_too_short"],
+        &[r("../docs/status-revocation-too-short.json"), clear_s],
+    );
+    out.case_with_reasons(
+        "indeterminate",
+        "status-list-gzip-bomb",
+        &cred,
+        &["status_list_too_large"],
+        Some(&["status_list_too_large"]),
+        &[r("../docs/status-revocation-gzip-bomb.json"), clear_s],
+    );
+
+    let one = |id: &str, entry: Value| with_status(id, json!([entry]));
+    out.case(
+        "invalid",
+        "status-index-out-of-range",
+        &one(
+            "urn:uuid:5a1e0000-0000-4000-8000-000000000002",
+            status_entry(BSL, "revocation", &rev_url, LEN),
+        ),
+        &["status_index_out_of_range"],
+        &[r("../docs/status-revocation-clear.json")],
+    );
+    out.case(
+        "invalid",
+        "status-purpose-mismatch",
+        &one(
+            "urn:uuid:5a1e0000-0000-4000-8000-000000000003",
+            status_entry(BSL, "revocation", &sus_url, sus_i),
+        ),
+        &["status_purpose_mismatch"],
+        &[s("../docs/status-suspension-clear.json")],
+    );
+    let mut sized = status_entry(BSL, "revocation", &rev_url, rev_i);
+    sized["statusSize"] = json!(2);
+    sized["statusMessage"] =
+        json!([{"status": "0x0", "message": "valid"}, {"status": "0x1", "message": "revoked"}]);
+    out.case(
+        "invalid",
+        "status-size",
+        &one("urn:uuid:5a1e0000-0000-4000-8000-000000000004", sized),
+        &["invalid_status_size"],
+        &[r("../docs/status-revocation-clear.json")],
+    );
+    // OB 3.0 §12's 1EdTechRevocationList: its list format is not public, so it cannot be read.
+    // The type is defined by OB's extensions.json (not compiled in), given here inline.
+    let mut vcrl = credential(&issuer, "urn:uuid:5a1e0000-0000-4000-8000-000000000005");
+    vcrl["@context"].as_array_mut().expect("contexts").push(json!({
+        "1EdTechRevocationList": "https://purl.imsglobal.org/spec/vcrl/v1p0/context.json#1EdTechRevocationList"
+    }));
+    vcrl["credentialStatus"] = json!({"id": "https://credentials.springfield.example/revocations", "type": "1EdTechRevocationList"});
+    out.case(
+        "indeterminate",
+        "status-1edtech-revocation-list",
+        &sign(canon, &vcrl, a, &did_key_vm(a)),
+        &["unsupported_status_method"],
+        &[],
+    );
+
+    // VC 1.1 era: StatusList2021Entry and a StatusList2021Credential signed Ed25519Signature2020.
+    let url21 = format!("{STATUS_BASE}/2021/1");
+    let mut v1 = credential(&issuer, "urn:uuid:5a1e0000-0000-4000-8000-000000000006");
+    v1["@context"] = json!([
+        cairn_verifier::VC_V1,
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "https://w3id.org/vc/status-list/2021/v1",
+        "https://w3id.org/security/data-integrity/v2"
+    ]);
+    let m = v1.as_object_mut().expect("object");
+    m.remove("validFrom");
+    m.insert("issuanceDate".into(), "2026-01-15T09:00:00Z".into());
+    v1["credentialStatus"] = status_entry("StatusList2021Entry", "revocation", &url21, 99);
+    let v1 = sign(canon, &v1, a, &did_key_vm(a));
+    out.write(
+        "docs/status-2021-clear.json",
+        &status_list(
+            canon,
+            a,
+            &issuer,
+            &url21,
+            "revocation",
+            LEN,
+            &[98],
+            until,
+            true,
+        ),
+    );
+    out.write(
+        "docs/status-2021-set.json",
+        &status_list(
+            canon,
+            a,
+            &issuer,
+            &url21,
+            "revocation",
+            LEN,
+            &[99],
+            until,
+            true,
+        ),
+    );
+    out.case(
+        "valid",
+        "status-list-2021",
+        &v1,
+        &[],
+        &[(&url21, "../docs/status-2021-clear.json")],
+    );
+    out.case(
+        "invalid",
+        "status-list-2021-revoked",
+        &v1,
+        &["revoked"],
+        &[(&url21, "../docs/status-2021-set.json")],
     );
 }

@@ -58,6 +58,16 @@ const COMPILED_IN: &[(&str, &str)] = &[
         ssi_contexts::W3ID_ED2020_V1,
     ),
     ("https://www.w3.org/ns/did/v1", ssi_contexts::DID_V1),
+    // W3C Bitstring Status List v1.0, for VC 1.1-era credentials (VC 2.0's context has its terms).
+    (
+        "https://www.w3.org/ns/credentials/status/v1",
+        include_str!("../../schemas/contexts/vc-bitstring-status-list-v1.jsonld"),
+    ),
+    // W3C CCG Status List 2021 (StatusList2021Entry, VC 1.1 era).
+    (
+        "https://w3id.org/vc/status-list/2021/v1",
+        ssi_contexts::STATUS_LIST_2021_V1,
+    ),
     // VC-API test suites (W3C) use the examples context; a credential must name it to use it.
     (
         "https://www.w3.org/ns/credentials/examples/v2",

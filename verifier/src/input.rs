@@ -8,12 +8,17 @@ use crate::error::Error;
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 1024 * 1024;
 /// Default cap on JSON nesting depth.
 pub const DEFAULT_MAX_DEPTH: usize = 64;
+/// Default cap on a decompressed status list: 2 MiB (16,777,216 entries, 128 times the
+/// minimum list).
+pub const DEFAULT_MAX_STATUS_LIST_BYTES: usize = 2 * 1024 * 1024;
 
 /// Limits applied to input before it is parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub max_input_bytes: usize,
     pub max_depth: usize,
+    /// Largest status list bitstring accepted after decompression (gzip bombs stop here).
+    pub max_status_list_bytes: usize,
 }
 
 impl Default for Limits {
@@ -21,6 +26,7 @@ impl Default for Limits {
         Limits {
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             max_depth: DEFAULT_MAX_DEPTH,
+            max_status_list_bytes: DEFAULT_MAX_STATUS_LIST_BYTES,
         }
     }
 }

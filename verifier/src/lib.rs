@@ -11,6 +11,8 @@
 //! - the OB 3.0 data model in [`model`];
 //! - recipient identity hashing in [`identity`];
 //! - [`PendingProof`], which builds what an issuer signs for an `eddsa-rdfc-2022` proof;
+//! - status list bitstrings ([`StatusBits`]: encode, decode with a cap) and the
+//!   [`StatusListCache`] of verified lists;
 //! - the canonicaliser interface ([`Canonicalizer`], [`GeneralCanonicalizer`], [`Contexts`]).
 
 mod canon;
@@ -25,16 +27,21 @@ mod proof;
 mod report;
 mod resolver;
 mod sign;
+mod status;
 mod verify;
 
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
 pub use contexts::{Contexts, OB_V3P0_3_0_3, VC_V1, VC_V2};
 pub use error::Error;
-pub use input::{parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_INPUT_BYTES};
+pub use input::{
+    parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_MAX_STATUS_LIST_BYTES,
+};
 pub use jwt::verify_jws_signature;
 pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};
 pub use proof::{encode_proof_value, verify_signature_only};
 pub use report::{Check, CheckStatus, Report, Verdict};
 pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
 pub use sign::PendingProof;
+pub use status::{StatusBits, StatusListCache, StatusListDecodeError, MIN_STATUS_LIST_BITS};
 pub use verify::{verify, verify_credential, VerifyOptions};

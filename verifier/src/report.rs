@@ -49,6 +49,10 @@ pub struct Check {
     /// A skipped check that leaves the verdict open (e.g. a status list that was not read).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unresolved: bool,
+    /// A stable code for why a check could not be completed, when `code` is a general one
+    /// (e.g. `status_unavailable` because of `status_list_wrong_issuer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The report for one credential (and, nested, for each embedded endorsement).
@@ -110,6 +114,7 @@ impl Checks {
             code: code.to_owned(),
             message,
             unresolved: false,
+            reason: None,
         });
     }
 
@@ -135,6 +140,20 @@ impl Checks {
 
     pub(crate) fn error(&mut self, check: &str, code: &str, message: impl Into<String>) {
         self.push(check, CheckStatus::Error, code, message.into());
+    }
+
+    /// A check that could not be completed, with the stable code of the reason.
+    pub(crate) fn error_with_reason(
+        &mut self,
+        check: &str,
+        code: &str,
+        reason: &str,
+        message: impl Into<String>,
+    ) {
+        self.push(check, CheckStatus::Error, code, message.into());
+        if let Some(last) = self.list.last_mut() {
+            last.reason = Some(reason.to_owned());
+        }
     }
 
     /// Invalid if any check failed; indeterminate if any could not be completed; else valid.

@@ -17,6 +17,7 @@ use crate::jwt::{self, Envelope};
 use crate::proof::verify_proof;
 use crate::report::{Checks, Report};
 use crate::resolver::Resolver;
+use crate::status::{check_status, StatusListCache};
 
 /// Embedded endorsements are verified to this depth (an endorsement's own endorsements…).
 const MAX_ENDORSEMENT_DEPTH: usize = 2;
@@ -49,6 +50,8 @@ pub struct VerifyOptions {
     pub limits: Limits,
     /// How documents are canonicalised (all contexts it knows are compiled in or vetted).
     pub canonicalizer: Arc<dyn Canonicalizer>,
+    /// Verified, decoded status lists shared across verifications (none by default).
+    pub status_cache: Option<Arc<StatusListCache>>,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -69,6 +72,7 @@ impl VerifyOptions {
             clock_skew: Duration::seconds(60),
             limits: Limits::default(),
             canonicalizer: Arc::new(GeneralCanonicalizer::default()),
+            status_cache: None,
         }
     }
 }
@@ -207,7 +211,7 @@ fn verify_document<'a>(
             options,
             &mut checks,
         );
-        check_status(doc, &mut checks);
+        check_status(doc, issuer_id.as_deref(), options, resolver, &mut checks).await;
 
         let endorsements = collect_endorsements(doc);
         let mut endorsement_reports = Vec::new();
@@ -651,25 +655,8 @@ fn check_validity(
     checks.pass(CHECK, "within_validity", message);
 }
 
-fn fmt_date(d: DateTime<Utc>) -> String {
+pub(crate) fn fmt_date(d: DateTime<Utc>) -> String {
     d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// OB 3.0 §13 step 4 (revocation). Reading status lists arrives with the status issue; until
-/// then a credential that names a status is never reported as not revoked.
-fn check_status(doc: &Map<String, Value>, checks: &mut Checks) {
-    match doc.get("credentialStatus") {
-        None => checks.skip(
-            "status",
-            "no_status",
-            "the credential names no status list, so it cannot be revoked",
-        ),
-        Some(_) => checks.skip_unresolved(
-            "status",
-            "status_not_checked",
-            "the credential names a status list, which this verifier does not read yet; its revocation status is unknown",
-        ),
-    }
 }
 
 /// OB 3.0 §13 step 6: embedded EndorsementCredentials on the credential, its issuer and its

@@ -37,7 +37,16 @@ fn onedtech_validator_vectors() {
     for (url, file) in manifest["documents"].as_object().expect("documents") {
         with_docs.insert(url, read(&here.join(file.as_str().expect("file"))));
     }
-    let without_docs = OfflineResolver::new();
+    // The status lists come from the validator's own test resources, for both resolvers.
+    let mut without_docs = OfflineResolver::new();
+    for (url, file) in manifest["shared_documents"]
+        .as_object()
+        .expect("shared_documents")
+    {
+        let text = read(&shared.join(file.as_str().expect("file")));
+        with_docs.insert(url, text.clone());
+        without_docs.insert(url, text);
+    }
 
     let mut failures = Vec::new();
     let cases = manifest["cases"].as_array().expect("cases");

@@ -1,8 +1,9 @@
 //! The golden vectors in `tests/vectors/{valid,invalid,indeterminate}`: one loop checks that each
 //! credential gets its expected verdict and exactly its expected problem codes.
 //!
-//! `NAME.expect.json`: `{"verdict", "codes": [failed or could-not-check codes], "now", "docs"?:
-//! {URL: FILE relative to the vector}}`. Add a case by adding files
+//! `NAME.expect.json`: `{"verdict", "codes": [failed or could-not-check codes], "reasons"?:
+//! [the reason codes of checks that carry one], "now", "docs"?: {URL: FILE relative to the
+//! vector}}`. Add a case by adding files
 //! (`cargo run -p cairn-verifier --example make_vectors` regenerates the signed ones).
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
@@ -72,7 +73,21 @@ fn check(path: &Path) -> Result<(), String> {
         .unwrap_or_default();
     want.sort();
     let got = problem_codes(&report);
-    if verdict != expect["verdict"] || got != want {
+    let reasons_ok = match expect["reasons"].as_array() {
+        None => true,
+        Some(want) => {
+            let mut want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
+            want.sort_unstable();
+            let mut got: Vec<&str> = report
+                .checks
+                .iter()
+                .filter_map(|c| c.reason.as_deref())
+                .collect();
+            got.sort_unstable();
+            got == want
+        }
+    };
+    if verdict != expect["verdict"] || got != want || !reasons_ok {
         return Err(format!(
             "expected {} {:?}, got {} {:?}\n{}",
             expect["verdict"],
