@@ -135,6 +135,7 @@ fn request_for(header: &[String], record: &csv::StringRecord) -> Result<IssueReq
         credits,
         valid_until,
         row_key: Some(row_key),
+        without_status: false,
     })
 }
 

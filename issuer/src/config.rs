@@ -18,6 +18,67 @@ pub struct Config {
     pub database: DatabaseSection,
     #[serde(default, skip_serializing_if = "ServerSection::is_default")]
     pub server: ServerSection,
+    #[serde(default, skip_serializing_if = "StatusSection::is_default")]
+    pub status: StatusSection,
+}
+
+/// Status lists (W3C Bitstring Status List v1.0) for revocation and suspension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusSection {
+    /// Whether credentials get status entries. Unset: yes when `issuer.url` is set (the lists
+    /// are published under it), no otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The purposes each credential gets an entry for: `revocation` and `suspension` (the
+    /// default, a two-entry array as VC 2.0 allows), or one of them, which gives a single
+    /// `credentialStatus` object as the OB 3.0 JSON Schema requires.
+    #[serde(default = "default_purposes")]
+    pub purposes: Vec<String>,
+    /// Entries per list (at least 131,072, the minimum for herd privacy).
+    #[serde(default = "default_list_size")]
+    pub list_size: u32,
+    /// How long a published list is valid (`validUntil` − `validFrom`); it is re-signed when
+    /// half of that has passed, and on every change.
+    #[serde(default = "default_validity_hours")]
+    pub validity_hours: u32,
+    /// How long verifiers may cache a list (the list's `ttl` and `Cache-Control: max-age`).
+    #[serde(default = "default_ttl_seconds")]
+    pub ttl_seconds: u32,
+}
+
+fn default_purposes() -> Vec<String> {
+    vec!["revocation".to_owned(), "suspension".to_owned()]
+}
+
+fn default_list_size() -> u32 {
+    131_072
+}
+
+fn default_validity_hours() -> u32 {
+    24
+}
+
+fn default_ttl_seconds() -> u32 {
+    300
+}
+
+impl Default for StatusSection {
+    fn default() -> Self {
+        StatusSection {
+            enabled: None,
+            purposes: default_purposes(),
+            list_size: default_list_size(),
+            validity_hours: default_validity_hours(),
+            ttl_seconds: default_ttl_seconds(),
+        }
+    }
+}
+
+impl StatusSection {
+    fn is_default(&self) -> bool {
+        *self == StatusSection::default()
+    }
 }
 
 /// The HTTP service.
@@ -102,6 +163,26 @@ impl LoadedConfig {
             .map_err(|e| Error::ConfigUnreadable(path.to_path_buf(), e.to_string()))?;
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| Error::ConfigInvalid(path.to_path_buf(), e.to_string()))?;
+        let invalid = |m: &str| Error::ConfigInvalid(path.to_path_buf(), m.to_owned());
+        if config.status.list_size < 131_072 {
+            return Err(invalid(
+                "status.list_size must be at least 131072 (BSL v1.0 herd privacy)",
+            ));
+        }
+        let purposes = &config.status.purposes;
+        let known = purposes
+            .iter()
+            .all(|p| p == "revocation" || p == "suspension");
+        if purposes.is_empty() || !known || (purposes.len() == 2 && purposes[0] == purposes[1]) {
+            return Err(invalid(
+                "status.purposes lists revocation and/or suspension, each once",
+            ));
+        }
+        if config.status.validity_hours == 0 || config.status.ttl_seconds == 0 {
+            return Err(invalid(
+                "status.validity_hours and status.ttl_seconds must be positive",
+            ));
+        }
         if let Ok(url) = std::env::var(ENV_DATABASE_URL) {
             config.database.url = url;
         }

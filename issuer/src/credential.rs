@@ -20,6 +20,8 @@ pub struct IssueRequest {
     pub valid_until: Option<DateTime<Utc>>,
     /// A roster row's key: the same key is never issued twice.
     pub row_key: Option<String>,
+    /// Issue without status entries (the credential can then never be revoked publicly).
+    pub without_status: bool,
 }
 
 /// RFC 3339 with seconds and `Z`, the form Cairn writes every date in.

@@ -43,6 +43,18 @@ pub enum Error {
     SelfCheckFailed(String),
     #[error("i/o error on {0}: {1}")]
     Io(PathBuf, String),
+    #[error("no credential {0:?}")]
+    CredentialNotFound(String),
+    #[error(
+        "credential {0:?} was issued without a status entry, so it cannot be revoked or suspended"
+    )]
+    CredentialHasNoStatus(String),
+    #[error("credential {0:?} is revoked; revocation is final")]
+    CredentialRevoked(String),
+    #[error("no status list {0:?}")]
+    StatusListNotFound(String),
+    #[error("status lists need the issuer's public base URL: set issuer.url in cairn.toml (or status.enabled = false)")]
+    StatusNeedsUrl,
 }
 
 impl Error {
@@ -66,6 +78,11 @@ impl Error {
             Error::Signing(_) => "signing_failed",
             Error::SelfCheckFailed(_) => "self_check_failed",
             Error::Io(..) => "io_error",
+            Error::CredentialNotFound(_) => "credential_not_found",
+            Error::CredentialHasNoStatus(_) => "credential_has_no_status",
+            Error::CredentialRevoked(_) => "credential_revoked",
+            Error::StatusListNotFound(_) => "status_list_not_found",
+            Error::StatusNeedsUrl => "status_needs_url",
         }
     }
 
@@ -179,6 +196,31 @@ mod tests {
                 "the signed credential did not verify (c); nothing was stored",
             ),
             (Error::Io(p(), "m".into()), "io_error", "i/o error on f: m"),
+            (
+                Error::CredentialNotFound("c".into()),
+                "credential_not_found",
+                "no credential \"c\"",
+            ),
+            (
+                Error::CredentialHasNoStatus("c".into()),
+                "credential_has_no_status",
+                "credential \"c\" was issued without a status entry, so it cannot be revoked or suspended",
+            ),
+            (
+                Error::CredentialRevoked("c".into()),
+                "credential_revoked",
+                "credential \"c\" is revoked; revocation is final",
+            ),
+            (
+                Error::StatusListNotFound("l".into()),
+                "status_list_not_found",
+                "no status list \"l\"",
+            ),
+            (
+                Error::StatusNeedsUrl,
+                "status_needs_url",
+                "status lists need the issuer's public base URL: set issuer.url in cairn.toml (or status.enabled = false)",
+            ),
         ];
         for (err, code, message) in all {
             assert_eq!(err.code(), code);

@@ -14,13 +14,16 @@ mod error;
 mod jwt;
 mod keys;
 pub mod server;
+mod status;
 mod store;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use base64::Engine;
-use cairn_verifier::{GeneralCanonicalizer, OfflineResolver, PendingProof, Verdict, VerifyOptions};
+use cairn_verifier::{
+    GeneralCanonicalizer, OfflineResolver, PendingProof, StatusListCache, Verdict, VerifyOptions,
+};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -29,16 +32,18 @@ pub use auth::{Principal, Scope};
 pub use cairn_verifier::did_web_document_url;
 pub use config::{
     Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ServerSection,
-    ENV_DATABASE_URL,
+    StatusSection, ENV_DATABASE_URL,
 };
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
+pub use status::PublishedList;
 pub use store::{
-    Actor, Backend, CredentialFilter, CredentialSummary, Idempotency, NewCredential, SqlStore,
-    Store, StoredAchievement, StoredKey, StoredToken,
+    Actor, Allocation, Backend, CredentialFilter, CredentialState, CredentialSummary, Idempotency,
+    NewCredential, SqlStore, StatusAction, StatusChange, StatusEntryRow, Store, StoredAchievement,
+    StoredKey, StoredStatusList, StoredToken,
 };
 
 /// The first signing key's id.
@@ -78,6 +83,8 @@ pub struct Issuer {
     key: IssuerKey,
     rsa: Option<RsaIssuerKey>,
     canon: Arc<GeneralCanonicalizer>,
+    /// The issuer's own lists, verified once per version for the self-check.
+    status_cache: Arc<StatusListCache>,
 }
 
 impl Issuer {
@@ -126,6 +133,7 @@ impl Issuer {
                     .unwrap_or_else(|| "sqlite:cairn.db".to_owned()),
             },
             server: ServerSection::default(),
+            status: StatusSection::default(),
         };
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
         keys::write_key(&dir.join("keys"), &key)?;
@@ -143,6 +151,7 @@ impl Issuer {
             key,
             rsa: Some(rsa),
             canon: Arc::new(GeneralCanonicalizer::default()),
+            status_cache: Arc::new(StatusListCache::default()),
         };
         let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
@@ -174,6 +183,7 @@ impl Issuer {
             key,
             rsa,
             canon: Arc::new(GeneralCanonicalizer::default()),
+            status_cache: Arc::new(StatusListCache::default()),
         })
     }
 
@@ -479,7 +489,7 @@ impl Issuer {
             } else {
                 None
             };
-        let unsigned = credential::build(
+        let mut unsigned = credential::build(
             request,
             derived_subject.as_deref(),
             &credential_id,
@@ -487,6 +497,12 @@ impl Issuer {
             &achievement.achievement,
             now,
         )?;
+        if !request.without_status {
+            if let Some(base) = self.status_base_url()? {
+                unsigned["credentialStatus"] =
+                    self.allocate_status(&base, &credential_id, now).await?;
+            }
+        }
         let (signed, jws) = match format {
             Format::Json => (self.sign(&unsigned, now)?, None),
             Format::Jwt { alg, embed_proof } => {
@@ -588,6 +604,19 @@ impl Issuer {
                 .entry("id")
                 .or_insert_with(|| Value::String(self.id().to_owned()));
         }
+        // The VC-API suites expect a BitstringStatusListEntry on every VC 2.0 credential; the
+        // credential's id is what a later revocation names.
+        let is_v2 =
+            credential["@context"].get(0).and_then(Value::as_str) == Some(cairn_verifier::VC_V2);
+        let id = credential
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let (true, Some(id), None) = (is_v2, id, credential.get("credentialStatus")) {
+            if let Some(base) = self.status_base_url()? {
+                credential["credentialStatus"] = self.allocate_status(&base, &id, now).await?;
+            }
+        }
         let pending = PendingProof::new(
             self.canon.as_ref(),
             &credential,
@@ -636,6 +665,9 @@ impl Issuer {
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let mut resolver = OfflineResolver::new();
+        for (url, doc) in self.own_status_lists(signed, now).await? {
+            resolver.insert(&url, doc);
+        }
         if self.id().starts_with("did:web:") {
             let doc = self.did_document().await?;
             let url = did_web_document_url(self.id()).ok_or_else(|| {
@@ -645,6 +677,7 @@ impl Issuer {
         }
         let mut options = VerifyOptions::new(now);
         options.canonicalizer = self.canon.clone();
+        options.status_cache = Some(self.status_cache.clone());
         let report = match jws {
             Some(token) => cairn_verifier::verify(token.as_bytes(), &options, &resolver)
                 .await
@@ -720,6 +753,18 @@ fn check_vc_shape(credential: &Value, issuer_id: &str) -> Result<(), Error> {
     }
     if c.contains_key("proof") {
         return bad("the credential already has a proof");
+    }
+    // VC 2.0 §4.10: each credentialStatus entry is an object with a type.
+    let entries_ok = match c.get("credentialStatus") {
+        None => true,
+        Some(Value::Object(o)) => o.get("type").is_some_and(Value::is_string),
+        Some(Value::Array(a)) => a
+            .iter()
+            .all(|e| e.get("type").is_some_and(Value::is_string)),
+        Some(_) => false,
+    };
+    if !entries_ok {
+        return bad("each credentialStatus entry must be an object with a type");
     }
     let date = |k: &str| {
         c.get(k)

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use cairn_issuer::{
     AchievementDefinition, Actor, Error, Format, IdentityKind, InitOptions, IssueRequest, Issued,
-    Issuer, IssuerKey, JwtAlg, Scope,
+    Issuer, IssuerKey, JwtAlg, Scope, StatusAction,
 };
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -48,7 +48,15 @@ enum Command {
     /// Manage API tokens for the admin API.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Run the issuer's HTTP service (admin API, DID document, JWKS).
+    /// Revoke a credential (final): its bit is set in the issuer's revocation list.
+    Revoke(StatusArgs),
+    /// Suspend a credential (can be lifted with reinstate).
+    Suspend(StatusArgs),
+    /// Lift a suspension.
+    Reinstate(StatusArgs),
+    /// Print a signed status list as published (re-signed when stale), or list them all.
+    StatusList(StatusListArgs),
+    /// Run the issuer's HTTP service (admin API, DID document, JWKS, status lists).
     Serve(ServeArgs),
     /// Run the whole flow once with the TEST-ONLY example key: init, define, issue, verify.
     Demo(DemoArgs),
@@ -226,6 +234,32 @@ struct IssueArgs {
     /// With --format jwt, also embed the Data Integrity proof inside the token.
     #[arg(long)]
     embed_proof: bool,
+    /// Issue without revocation and suspension entries (it can then never be revoked publicly).
+    #[arg(long)]
+    no_status: bool,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// The credential's id.
+    credential_id: String,
+    /// Why (kept in the audit log; never published).
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+#[derive(Args)]
+struct StatusListArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// The list's URL (as in a credential's statusListCredential). Without it, lists every
+    /// status list.
+    url: Option<String>,
+    /// Write the signed list here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -348,6 +382,34 @@ async fn run(command: Command) -> Result<(), Error> {
             }
             Ok(())
         }
+        Command::Revoke(args) => change_status(args, StatusAction::Revoke).await,
+        Command::Suspend(args) => change_status(args, StatusAction::Suspend).await,
+        Command::Reinstate(args) => change_status(args, StatusAction::Reinstate).await,
+        Command::StatusList(args) => {
+            let issuer = Issuer::open(&args.config).await?;
+            match &args.url {
+                Some(url) => {
+                    let list = issuer.current_status_list(url, Utc::now()).await?;
+                    let doc: serde_json::Value = serde_json::from_str(&list.json)
+                        .map_err(|e| Error::Database(e.to_string()))?;
+                    write_or_print(args.out.as_deref(), &pretty(&doc))?;
+                }
+                None => {
+                    for l in issuer.store().status_lists().await? {
+                        println!(
+                            "{:<11} {:>3}  {:>7} entries  version {:<4} valid until {}  {}",
+                            l.purpose,
+                            l.seq,
+                            l.size,
+                            l.version,
+                            l.valid_until.as_deref().unwrap_or("-"),
+                            l.id
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Issue(args) => {
             let issuer = Issuer::open(&args.config).await?;
             let request = IssueRequest {
@@ -360,6 +422,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 credits: args.credits,
                 valid_until: args.valid_until,
                 row_key: None,
+                without_status: args.no_status,
             };
             let format = match args.format {
                 FormatArg::Json => {
@@ -391,15 +454,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 Issued::Json(credential) => pretty(&credential),
                 Issued::Jwt { jws, .. } => jws,
             };
-            match args.out {
-                Some(path) => {
-                    std::fs::write(&path, text + "\n")
-                        .map_err(|e| Error::Io(path.clone(), e.to_string()))?;
-                    eprintln!("wrote {}", path.display());
-                }
-                None => println!("{text}"),
-            }
-            Ok(())
+            write_or_print(args.out.as_deref(), &text)
         }
         Command::IssueBulk(args) => issue_bulk(args).await,
         Command::DidDocument(ConfigArg { config }) => {
@@ -565,14 +620,54 @@ fn print_json(v: &serde_json::Value) {
     println!("{}", pretty(v));
 }
 
-/// init → define → issue → verify, with the example key, in `dir`.
+/// Writes `text` to `out` (saying so on stderr), or prints it.
+fn write_or_print(out: Option<&Path>, text: &str) -> Result<(), Error> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n"))
+                .map_err(|e| Error::Io(path.to_path_buf(), e.to_string()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+/// `cairn revoke|suspend|reinstate`.
+async fn change_status(args: StatusArgs, action: StatusAction) -> Result<(), Error> {
+    let issuer = Issuer::open(&args.config).await?;
+    let change = issuer
+        .change_status(
+            &args.credential_id,
+            action,
+            args.reason.as_deref(),
+            &actor(),
+        )
+        .await?;
+    let note = if change.changed_lists.is_empty() {
+        " (unchanged)"
+    } else {
+        ""
+    };
+    println!("{} {}{note}", args.credential_id, change.state.name());
+    for list in &change.changed_lists {
+        eprintln!("re-published {list}");
+    }
+    Ok(())
+}
+
+/// The public address the demo issuer publishes its status lists under.
+const DEMO_URL: &str = "https://credentials.springfield.example";
+
+/// init → define → issue → verify → revoke, with the example key, in `dir`.
 async fn demo(dir: &Path) -> Result<(), Error> {
+    use cairn_verifier::{OfflineResolver, VerifyOptions};
     let actor = Actor("cli:demo".to_owned());
     let issuer = Issuer::init(
         dir,
         InitOptions {
             name: "Springfield Public Schools (DEMO — test key)".to_owned(),
-            url: None,
+            url: Some(DEMO_URL.to_owned()),
             identity: IdentityKind::DidKey,
             key: Some(example_key()?),
             database_url: None,
@@ -599,11 +694,31 @@ async fn demo(dir: &Path) -> Result<(), Error> {
         .map_err(|e| Error::Io(out.clone(), e.to_string()))?;
     println!("3. credential issued and stored: {}", out.display());
 
-    let options = cairn_verifier::VerifyOptions::new(now);
-    let resolver = cairn_verifier::OfflineResolver::new();
+    // What a verifier would fetch from the issuer's site, saved for offline verification.
+    let save_lists = |tag: &'static str| {
+        let issuer = &issuer;
+        async move {
+            let mut resolver = OfflineResolver::new();
+            let mut docs = Vec::new();
+            for list in issuer.store().status_lists().await? {
+                let published = issuer.current_status_list(&list.id, Utc::now()).await?;
+                let file = dir.join(format!("status-{}-{}{tag}.json", list.purpose, list.seq));
+                std::fs::write(&file, &published.json)
+                    .map_err(|e| Error::Io(file.clone(), e.to_string()))?;
+                resolver.insert(&list.id, published.json);
+                docs.push(format!("--doc {}={}", list.id, file.display()));
+            }
+            Ok::<_, Error>((resolver, docs))
+        }
+    };
+    let (resolver, docs) = save_lists("").await?;
+    let options = VerifyOptions::new(now);
     let doc = credential.as_object().cloned().unwrap_or_default();
     let report = cairn_verifier::verify_credential(&doc, &options, &resolver).await;
-    println!("4. verified: {:?}", report.verdict);
+    println!(
+        "4. verified: {:?} (signature, issuer key, validity, revocation and suspension lists)",
+        report.verdict
+    );
     let mut tampered = doc.clone();
     if let Some(s) = tampered.get_mut("credentialSubject") {
         s["creditsEarned"] = serde_json::json!(150.0);
@@ -614,9 +729,39 @@ async fn demo(dir: &Path) -> Result<(), Error> {
         report2.verdict,
         report2.failed_codes().join(", ")
     );
+
+    let second = issuer
+        .issue(
+            &IssueRequest {
+                recipient_email: "substitute@springfield.example".to_owned(),
+                recipient_name: None,
+                ..request
+            },
+            now,
+            &actor,
+        )
+        .await?;
+    let second_id = second["id"].as_str().unwrap_or_default().to_owned();
+    issuer
+        .change_status(
+            &second_id,
+            StatusAction::Revoke,
+            Some("issued in error (demo)"),
+            &actor,
+        )
+        .await?;
+    let (after, _) = save_lists("-after-revocation").await?;
+    let second_doc = second.as_object().cloned().unwrap_or_default();
+    let report3 = cairn_verifier::verify_credential(&second_doc, &options, &after).await;
     println!(
-        "\nNext: cargo run -p cairn-verifier -- verify {} ; open {}",
+        "6. a second credential, revoked, verified against the re-published list: {:?} [{}]",
+        report3.verdict,
+        report3.failed_codes().join(", ")
+    );
+    println!(
+        "\nNext: cargo run -p cairn-verifier -- verify {} {} ; open {}",
         out.display(),
+        docs.join(" "),
         dir.join("cairn.toml").display()
     );
     Ok(())

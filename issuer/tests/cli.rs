@@ -75,6 +75,33 @@ fn ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `--doc URL=FILE` arguments serving every status list of the issuer at `config`, as
+/// `cairn status-list` prints them (files in `out_dir`, named with `tag`).
+fn status_docs(config: &str, out_dir: &Path, tag: &str) -> Vec<String> {
+    let listing = ok(&cairn(&["status-list", "--config", config]));
+    let mut args = Vec::new();
+    for (i, line) in listing.lines().enumerate() {
+        let url = line.split_whitespace().last().expect("url");
+        let file = out_dir.join(format!("list-{tag}-{i}.json"));
+        ok(&cairn(&[
+            "status-list",
+            "--config",
+            config,
+            url,
+            "--out",
+            file.to_str().expect("utf8"),
+        ]));
+        args.push("--doc".to_owned());
+        args.push(format!("{url}={}", file.display()));
+    }
+    assert_eq!(
+        args.len(),
+        4,
+        "a revocation and a suspension list: {listing}"
+    );
+    args
+}
+
 fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/achievements")
 }
@@ -234,7 +261,14 @@ fn did_web_round_trip_with_offline_document() {
         "https://credentials.shelbyville.example/.well-known/did.json={}",
         doc_path.display()
     );
+    // The key is confirmed, but the status lists are not at hand: still could not check.
     let out = cairn_verify(&["verify", path, "--doc", &doc_arg], None);
+    assert_eq!(exit_code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("status_unavailable"));
+    let lists = status_docs(config.to_str().expect("utf8"), tmp.path(), "a");
+    let mut args = vec!["verify", path, "--doc", &doc_arg];
+    args.extend(lists.iter().map(String::as_str));
+    let out = cairn_verify(&args, None);
     assert_eq!(
         exit_code(&out),
         0,
@@ -387,10 +421,10 @@ fn jwt_through_the_command_line() {
         doc.display()
     );
 
-    let out = cairn_verify(
-        &["verify", "-", "--doc", &doc_arg, "--json"],
-        Some(token.as_bytes()),
-    );
+    let lists = status_docs(config, tmp.path(), "jwt");
+    let mut args = vec!["verify", "-", "--doc", &doc_arg, "--json"];
+    args.extend(lists.iter().map(String::as_str));
+    let out = cairn_verify(&args, Some(token.as_bytes()));
     assert_eq!(
         exit_code(&out),
         0,
@@ -452,4 +486,76 @@ fn jwt_through_the_command_line() {
         "rs256",
     ]);
     assert!(String::from_utf8_lossy(&rs.stderr).contains("did:web"));
+}
+
+/// Revoke, suspend and reinstate through the CLI, each seen by `cairn-verify` in the re-published
+/// lists; revocation is final, repeating it is not an error, an unknown id is.
+#[test]
+fn revocation_and_suspension_through_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("ogden");
+    let config = setup(
+        &dir,
+        "Ogdenville Schools",
+        &["--url", "https://credentials.ogdenville.example"],
+        "classroom-discourse.json",
+    );
+    let config = config.as_str();
+    let file = tmp.path().join("c.json");
+    ok(&cairn(&[
+        "issue",
+        "--config",
+        config,
+        "--achievement",
+        "classroom-discourse",
+        "--recipient-email",
+        "t@ogdenville.example",
+        "--out",
+        file.to_str().expect("utf8"),
+    ]));
+    let cred: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    let id = cred["id"].as_str().expect("id").to_owned();
+    let path = file.to_str().expect("utf8");
+    let verify = |tag: &str| {
+        let lists = status_docs(config, tmp.path(), tag);
+        let mut args = vec!["verify", path];
+        args.extend(lists.iter().map(String::as_str));
+        let out = cairn_verify(&args, None);
+        (
+            exit_code(&out),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let status = |cmd: &str, extra: &[&str]| {
+        let mut args = vec![cmd, "--config", config, id.as_str()];
+        args.extend(extra);
+        cairn(&args)
+    };
+
+    // Unreachable lists: could not check (exit 2), never "valid".
+    let out = cairn_verify(&["verify", path], None);
+    assert_eq!(exit_code(&out), 2);
+    assert_eq!(verify("fresh").0, 0);
+
+    let out = status("suspend", &["--reason", "under review"]);
+    assert_eq!(ok(&out).trim(), format!("{id} suspended"));
+    let (code, text) = verify("suspended");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("(suspended)"), "{text}");
+
+    ok(&status("reinstate", &[]));
+    assert_eq!(verify("reinstated").0, 0);
+
+    ok(&status("revoke", &["--reason", "issued in error"]));
+    let (code, text) = verify("revoked");
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("(revoked)"), "{text}");
+    // Revoking again is not an error; revocation is final.
+    assert!(ok(&status("revoke", &[])).contains("revoked (unchanged)"));
+    let out = status("reinstate", &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[credential_revoked]"));
+    let out = cairn(&["revoke", "--config", config, "urn:uuid:no-such-credential"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[credential_not_found]"));
 }

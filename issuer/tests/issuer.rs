@@ -6,18 +6,10 @@ use std::path::PathBuf;
 
 use cairn_issuer::{AchievementDefinition, Actor, IdentityKind, InitOptions, IssueRequest, Issuer};
 use chrono::Utc;
-use serde_json::Value;
+mod common;
 
 fn schema() -> jsonschema::Validator {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/spec/achievementcredential.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (CI provides ../shared)", path.display()));
-    let schema: Value = serde_json::from_str(&text).expect("json");
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft201909)
-        .build(&schema)
-        .expect("schema compiles")
+    common::ob_schema()
 }
 
 fn definition(file: &str) -> AchievementDefinition {
@@ -72,14 +64,12 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
                     credits: Some(2.5),
                     valid_until: Some(Utc::now() + chrono::Duration::days(365)),
                     row_key: None,
+                    without_status: false,
                 },
             ];
             for req in &requests {
                 let cred = issuer.issue(req, Utc::now(), &actor).await.expect("issue");
-                let errors: Vec<String> = validator
-                    .iter_errors(&cred)
-                    .map(|e| format!("{}: {e}", e.instance_path()))
-                    .collect();
+                let errors = common::schema_errors(&validator, &cred);
                 assert!(errors.is_empty(), "{file}: {errors:?}\n{cred:#}");
                 let id = cred["id"].as_str().expect("id");
                 assert_eq!(
@@ -106,4 +96,57 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
         );
         assert_eq!(actions[0], "issuer.init");
     }
+}
+
+/// With `status.purposes = ["revocation"]` the credential carries one `credentialStatus`
+/// object, the form the OB 3.0 JSON Schema requires, and it validates completely.
+#[tokio::test]
+async fn single_status_purpose_matches_the_schema() {
+    let validator = schema();
+    let actor = Actor("test".into());
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("i");
+    Issuer::init(
+        &dir,
+        InitOptions {
+            name: "Example District".into(),
+            url: Some("https://credentials.example.org".into()),
+            identity: IdentityKind::DidKey,
+            key: None,
+            database_url: None,
+        },
+        &actor,
+    )
+    .await
+    .expect("init");
+    let config = dir.join("cairn.toml");
+    let text = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(
+        &config,
+        format!("{text}\n[status]\npurposes = [\"revocation\"]\n"),
+    )
+    .expect("write");
+    let issuer = Issuer::open(&config).await.expect("open");
+    let a = issuer
+        .add_achievement(&definition("formative-assessment.toml"), &actor)
+        .await
+        .expect("add");
+    let cred = issuer
+        .issue(
+            &IssueRequest {
+                achievement: a.slug,
+                recipient_email: "t@example.org".into(),
+                ..Default::default()
+            },
+            Utc::now(),
+            &actor,
+        )
+        .await
+        .expect("issue");
+    assert_eq!(cred["credentialStatus"]["statusPurpose"], "revocation");
+    let errors: Vec<String> = validator
+        .iter_errors(&cred)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
 }

@@ -13,6 +13,8 @@ use cairn_verifier::{OfflineResolver, Verdict, VerifyOptions};
 use chrono::Utc;
 use serde_json::Value;
 
+mod common;
+
 const RS256: Format = Format::Jwt {
     alg: JwtAlg::Rs256,
     embed_proof: false,
@@ -74,12 +76,7 @@ async fn verify(token: &str, resolver: &OfflineResolver) -> cairn_verifier::Repo
 }
 
 async fn resolver_for(issuer: &Issuer) -> OfflineResolver {
-    let mut r = OfflineResolver::new();
-    if issuer.id().starts_with("did:web:") {
-        let url = cairn_issuer::did_web_document_url(issuer.id()).expect("url");
-        r.insert(&url, issuer.did_document().await.expect("doc").to_string());
-    }
-    r
+    common::published_documents(issuer).await
 }
 
 #[tokio::test]
@@ -91,15 +88,7 @@ async fn rs256_and_eddsa_round_trips() {
     )
     .await;
     let key = issuer(&tmp.path().join("key"), IdentityKind::DidKey).await;
-    let schema_text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/spec/achievementcredential.json"),
-    )
-    .expect("schema (CI provides ../shared)");
-    let schema = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft201909)
-        .build(&serde_json::from_str(&schema_text).expect("json"))
-        .expect("schema");
+    let schema = common::ob_schema();
 
     let cases = [
         (&web, JwtAlg::Rs256, false, "RS256"),
@@ -139,10 +128,7 @@ async fn rs256_and_eddsa_round_trips() {
         assert!(payload.get("vc").is_none());
         assert_eq!(payload.get("proof").is_some(), embed_proof);
         // The decoded credential matches the official schema.
-        let errors: Vec<String> = schema
-            .iter_errors(&credential)
-            .map(|e| e.to_string())
-            .collect();
+        let errors = common::schema_errors(&schema, &credential);
         assert!(errors.is_empty(), "{errors:?}");
 
         let report = verify(&jws, &resolver_for(issuer).await).await;

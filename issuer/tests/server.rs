@@ -918,7 +918,11 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
         for method in item.as_object().expect("item").keys() {
             documented.push(format!("{} {path}", method.to_uppercase()));
             // Every documented operation is routed: the answer is never the fallback's.
-            let uri = path.replace("{slug}", "x").replace("{id}", "x");
+            let uri = path
+                .replace("{slug}", "x")
+                .replace("{id}", "x")
+                .replace("{purpose}", "revocation")
+                .replace("{seq}", "1");
             let (s, _, body) = call(&app, &method.to_uppercase(), &uri, None, None, &[]).await;
             assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             assert_ne!(
@@ -937,10 +941,14 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
         "GET /api/v1/credentials",
         "GET /api/v1/credentials/{id}",
         "GET /readyz",
+        "GET /status/{purpose}/{seq}",
         "POST /api/v1/achievements",
         "POST /api/v1/achievements/{slug}/archive",
         "POST /api/v1/credentials",
         "POST /api/v1/credentials/batch",
+        "POST /api/v1/credentials/reinstate",
+        "POST /api/v1/credentials/revoke",
+        "POST /api/v1/credentials/suspend",
         "POST /credentials/issue",
         "PUT /api/v1/achievements/{slug}",
     ];

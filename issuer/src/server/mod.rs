@@ -80,6 +80,19 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/api/v1/credentials/{*id}", get(get_credential))
         .route("/api/v1/audit", get(audit_log))
         .route("/credentials/issue", axum::routing::post(vc_api_issue))
+        .route("/status/{purpose}/{seq}", get(status_list))
+        .route(
+            "/api/v1/credentials/revoke",
+            axum::routing::post(revoke_credential),
+        )
+        .route(
+            "/api/v1/credentials/suspend",
+            axum::routing::post(suspend_credential),
+        )
+        .route(
+            "/api/v1/credentials/reinstate",
+            axum::routing::post(reinstate_credential),
+        )
         .fallback(|| async { Problem::not_found("no such resource") })
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,
@@ -239,30 +252,35 @@ fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// A public document with an ETag and a cache lifetime; 304 when the client has it.
+/// A public document with an ETag and a 5-minute cache lifetime; 304 when the client has it.
 fn cacheable(headers: &HeaderMap, body: &Value) -> Response {
     let text = body.to_string();
     let etag = format!(
         "\"{}\"",
         hex::encode(&Sha256::digest(text.as_bytes())[..16])
     );
+    cached(headers, text, &etag, 300)
+}
+
+/// `text` with its ETag and `Cache-Control: public, max-age`; 304 on a matching
+/// `If-None-Match` (RFC 9110 §13.1.2).
+fn cached(headers: &HeaderMap, text: String, etag: &str, max_age: u32) -> Response {
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         ([(header::CONTENT_TYPE, "application/json")], text).into_response()
     };
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
     response
 }
 
@@ -391,6 +409,9 @@ struct IssueBody {
     format: Option<String>,
     /// `rs256` or `eddsa`, for `jwt`.
     alg: Option<String>,
+    /// `false` issues without status entries (default: with them, when the issuer publishes
+    /// status lists).
+    status: Option<bool>,
 }
 
 impl IssueBody {
@@ -499,6 +520,7 @@ async fn issue_credential(
         credits: request.credits,
         valid_until: request.valid_until,
         row_key: None,
+        without_status: request.status == Some(false),
     };
     let result = issuer
         .issue_as(&issue, format, Utc::now(), &principal.actor())
@@ -677,6 +699,101 @@ async fn vc_api_issue(
         .into_response())
 }
 
+/// `GET /status/{purpose}/{seq}`: the signed BitstringStatusListCredential, re-signed when it
+/// changed or half its validity has passed; ETag, `Cache-Control: max-age` = the list's ttl.
+#[utoipa::path(get, path = "/status/{purpose}/{seq}", tag = "status", params(("purpose" = String, Path, description = "revocation or suspension"), ("seq" = u32, Path, description = "The list's number")), responses((status = 200, description = "The BitstringStatusListCredential (ETag, Cache-Control)", body = Object), (status = 304, description = "Not modified"), (status = 404, body = ProblemDoc)))]
+async fn status_list(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path((purpose, seq)): Path<(String, u32)>,
+) -> Result<Response, Problem> {
+    let not_found = || Problem::not_found("no such status list");
+    let base = issuer.status_base_url()?.ok_or_else(not_found)?;
+    if purpose != "revocation" && purpose != "suspension" {
+        return Err(not_found());
+    }
+    let list = match issuer
+        .current_status_list(&format!("{base}/{purpose}/{seq}"), Utc::now())
+        .await
+    {
+        Err(crate::Error::StatusListNotFound(_)) => return Err(not_found()),
+        other => other?,
+    };
+    Ok(cached(
+        &headers,
+        list.json,
+        &list.etag,
+        list.max_age_seconds,
+    ))
+}
+
+/// The body of the revoke, suspend and reinstate requests.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StatusBody {
+    credential_id: String,
+    /// Kept in the audit log; never published.
+    reason: Option<String>,
+}
+
+async fn change_status(
+    issuer: &Issuer,
+    headers: &HeaderMap,
+    body: &Bytes,
+    action: crate::StatusAction,
+) -> Result<Response, Problem> {
+    let principal = authorize(issuer, headers, Scope::Revoke).await?;
+    let request: StatusBody = json_body(headers, body)?;
+    if request.reason.as_ref().is_some_and(|r| r.len() > 2000) {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "a reason has at most 2000 characters",
+        ));
+    }
+    let change = issuer
+        .change_status(
+            &request.credential_id,
+            action,
+            request.reason.as_deref(),
+            &principal.actor(),
+        )
+        .await?;
+    Ok(axum::Json(json!({
+        "credentialId": request.credential_id,
+        "status": change.state.name(),
+        "changed": !change.changed_lists.is_empty(),
+    }))
+    .into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/credentials/revoke", tag = "status", security(("bearer" = ["revoke"])), request_body = StatusBody, responses((status = 200, description = "{credentialId, status, changed}; revoking twice is not an error", body = Object), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+async fn revoke_credential(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    change_status(&issuer, &headers, &body, crate::StatusAction::Revoke).await
+}
+
+#[utoipa::path(post, path = "/api/v1/credentials/suspend", tag = "status", security(("bearer" = ["revoke"])), request_body = StatusBody, responses((status = 200, description = "{credentialId, status, changed}", body = Object), (status = 404, body = ProblemDoc), (status = 409, description = "The credential is revoked", body = ProblemDoc)))]
+async fn suspend_credential(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    change_status(&issuer, &headers, &body, crate::StatusAction::Suspend).await
+}
+
+#[utoipa::path(post, path = "/api/v1/credentials/reinstate", tag = "status", security(("bearer" = ["revoke"])), request_body = StatusBody, responses((status = 200, description = "{credentialId, status, changed}", body = Object), (status = 404, body = ProblemDoc), (status = 409, description = "The credential is revoked", body = ProblemDoc)))]
+async fn reinstate_credential(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    change_status(&issuer, &headers, &body, crate::StatusAction::Reinstate).await
+}
+
 /// Most rows one batch request may carry.
 const MAX_BATCH_ROWS: usize = 10_000;
 
@@ -694,6 +811,7 @@ struct BatchRow {
     credits: Option<f64>,
     valid_until: Option<DateTime<Utc>>,
     row_key: Option<String>,
+    status: Option<bool>,
 }
 
 fn batch_rows_from_json(body: &Bytes) -> Result<crate::bulk::RosterRequests, Problem> {
@@ -720,6 +838,7 @@ fn batch_rows_from_json(body: &Bytes) -> Result<crate::bulk::RosterRequests, Pro
                     credits: r.credits,
                     valid_until: r.valid_until,
                     row_key: Some(r.row_key.unwrap_or(derived)),
+                    without_status: r.status == Some(false),
                 });
             (i + 1, request)
         })

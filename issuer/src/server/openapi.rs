@@ -48,8 +48,12 @@ impl Modify for BearerAuth {
         super::get_credential,
         super::audit_log,
         super::vc_api_issue,
+        super::status_list,
+        super::revoke_credential,
+        super::suspend_credential,
+        super::reinstate_credential,
     ),
-    components(schemas(ProblemDoc, super::IssueBody, super::BatchRow)),
+    components(schemas(ProblemDoc, super::IssueBody, super::BatchRow, super::StatusBody)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

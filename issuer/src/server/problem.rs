@@ -50,10 +50,15 @@ impl From<Error> for Problem {
             Error::InvalidInput { .. } | Error::AchievementInvalid(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            Error::AchievementNotFound(_) | Error::TokenNotFound(_) => StatusCode::NOT_FOUND,
-            Error::AchievementExists(_) | Error::AchievementArchived(_) | Error::KeyExists(_) => {
-                StatusCode::CONFLICT
-            }
+            Error::AchievementNotFound(_)
+            | Error::TokenNotFound(_)
+            | Error::CredentialNotFound(_)
+            | Error::StatusListNotFound(_) => StatusCode::NOT_FOUND,
+            Error::AchievementExists(_)
+            | Error::AchievementArchived(_)
+            | Error::KeyExists(_)
+            | Error::CredentialHasNoStatus(_)
+            | Error::CredentialRevoked(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {

@@ -104,6 +104,91 @@ pub struct CredentialSummary {
     pub status: String,
 }
 
+/// A status list as stored: its identity, size, change counter and the signed list last published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStatusList {
+    /// The list credential's URL.
+    pub id: String,
+    /// `revocation` or `suspension`.
+    pub purpose: String,
+    /// 1, 2, … for each purpose.
+    pub seq: i64,
+    /// Number of entries.
+    pub size: i64,
+    /// Counts changes to the list's bits.
+    pub version: i64,
+    /// The version the published document reflects.
+    pub published_version: Option<i64>,
+    pub published_json: Option<String>,
+    pub etag: Option<String>,
+    pub published_at: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+/// One credential's entry in a status list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusEntryRow {
+    pub list_id: String,
+    pub index: i64,
+    pub purpose: String,
+    pub set: bool,
+}
+
+/// A status index handed to one credential.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allocation {
+    pub list_id: String,
+    pub index: i64,
+}
+
+/// A change to a credential's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusAction {
+    /// Final: sets the revocation bit.
+    Revoke,
+    /// Sets the suspension bit; can be lifted.
+    Suspend,
+    /// Clears the suspension bit.
+    Reinstate,
+}
+
+impl StatusAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            StatusAction::Revoke => "revoke",
+            StatusAction::Suspend => "suspend",
+            StatusAction::Reinstate => "reinstate",
+        }
+    }
+}
+
+/// A credential's status as its entries say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialState {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+impl CredentialState {
+    pub fn name(self) -> &'static str {
+        match self {
+            CredentialState::Active => "active",
+            CredentialState::Suspended => "suspended",
+            CredentialState::Revoked => "revoked",
+        }
+    }
+}
+
+/// What a status change did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    /// The state after the change.
+    pub state: CredentialState,
+    /// The lists whose bits changed (empty when the credential already had that state).
+    pub changed_lists: Vec<String>,
+}
+
 /// What the issuer needs from a database.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -205,6 +290,47 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), Error>;
     /// Releases a reservation whose request failed, so a retry can run again.
     async fn release_idempotency(&self, token_id: &str, key: &str) -> Result<(), Error>;
+    /// Hands `credential_id` an unused index, drawn at random, in the first `purpose` list under
+    /// `base_url` that is not full; opens a new list of `size` entries when none has room.
+    /// Concurrent callers (also other instances on the same database) never get the same index.
+    async fn allocate_status_index(
+        &self,
+        base_url: &str,
+        purpose: &str,
+        size: i64,
+        credential_id: &str,
+        at: &str,
+    ) -> Result<Allocation, Error>;
+    /// The status entries of a credential.
+    async fn status_entries(&self, credential_id: &str) -> Result<Vec<StatusEntryRow>, Error>;
+    /// Revokes, suspends or reinstates a credential (its entries' bits, its row's status and the
+    /// audit entry, with `reason`, in one transaction). Revocation is final; repeating a change
+    /// is not an error.
+    async fn change_status(
+        &self,
+        credential_id: &str,
+        action: StatusAction,
+        reason: Option<&str>,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<StatusChange, Error>;
+    /// A status list by URL.
+    async fn status_list(&self, id: &str) -> Result<Option<StoredStatusList>, Error>;
+    /// Every status list, by purpose and sequence.
+    async fn status_lists(&self) -> Result<Vec<StoredStatusList>, Error>;
+    /// The indexes set in a list.
+    async fn status_list_set_indexes(&self, id: &str) -> Result<Vec<i64>, Error>;
+    /// Stores a signed list made from `version`; ignored (false) when a newer version was
+    /// published meanwhile.
+    async fn store_published_list(
+        &self,
+        id: &str,
+        version: i64,
+        json: &str,
+        etag: &str,
+        published_at: &str,
+        valid_until: &str,
+    ) -> Result<bool, Error>;
 }
 
 /// Opens the store for `url` (`sqlite:FILE` or `postgres://…`), creating an SQLite file if asked.

@@ -12,8 +12,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 use super::{
-    Actor, CredentialFilter, CredentialSummary, Idempotency, NewCredential, Store,
-    StoredAchievement, StoredKey, StoredToken,
+    Actor, Allocation, CredentialFilter, CredentialState, CredentialSummary, Idempotency,
+    NewCredential, StatusAction, StatusChange, StatusEntryRow, Store, StoredAchievement, StoredKey,
+    StoredStatusList, StoredToken,
 };
 use crate::error::Error;
 
@@ -84,6 +85,12 @@ impl SqlStore {
             .await?)
     }
 }
+
+/// Random draws for a free index before a list counts as full: at a fill ratio f all of them
+/// collide with probability f^64, so a list fills to about 95 % before the next one opens.
+const INDEX_DRAWS: usize = 64;
+
+const STATUS_LIST_COLUMNS: &str = "id, purpose, seq, size, version, published_version, published_json, etag, published_at, valid_until";
 
 /// A database URL without its password, for messages.
 pub(crate) fn redact_url(url: &str) -> String {
@@ -593,6 +600,265 @@ impl Store for SqlStore {
         .await?;
         Ok(())
     }
+
+    async fn allocate_status_index(
+        &self,
+        base_url: &str,
+        purpose: &str,
+        size: i64,
+        credential_id: &str,
+        at: &str,
+    ) -> Result<Allocation, Error> {
+        use rand::Rng;
+        loop {
+            let open = sqlx::query(
+                "SELECT id, size FROM status_lists WHERE purpose = $1 AND is_full = 0 ORDER BY seq LIMIT 1",
+            )
+            .bind(purpose)
+            .fetch_optional(&self.pool)
+            .await?;
+            let Some(open) = open else {
+                // Open the next list; when two instances race, the (purpose, seq) key lets one
+                // win and both then use it.
+                let row = sqlx::query(
+                    "SELECT COALESCE(MAX(seq), 0) AS last FROM status_lists WHERE purpose = $1",
+                )
+                .bind(purpose)
+                .fetch_one(&self.pool)
+                .await?;
+                let seq: i64 = row.try_get::<i64, _>("last")? + 1;
+                sqlx::query(
+                    "INSERT INTO status_lists (id, purpose, seq, size, is_full, version, created_at) \
+                     VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
+                )
+                .bind(format!("{base_url}/{purpose}/{seq}"))
+                .bind(purpose)
+                .bind(seq)
+                .bind(size)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                continue;
+            };
+            let list_id: String = open.try_get("id")?;
+            let list_size: i64 = open.try_get("size")?;
+            for _ in 0..INDEX_DRAWS {
+                // BSL v1.0 §6.1 (herd privacy): the index is drawn at random, not in sequence.
+                let index = rand::thread_rng().gen_range(0..list_size.max(1));
+                let inserted = sqlx::query(
+                    "INSERT INTO status_entries (list_id, idx, credential_id, purpose, is_set) \
+                     VALUES ($1, $2, $3, $4, 0) ON CONFLICT (list_id, idx) DO NOTHING",
+                )
+                .bind(&list_id)
+                .bind(index)
+                .bind(credential_id)
+                .bind(purpose)
+                .execute(&self.pool)
+                .await?;
+                if inserted.rows_affected() == 1 {
+                    return Ok(Allocation { list_id, index });
+                }
+            }
+            sqlx::query("UPDATE status_lists SET is_full = 1 WHERE id = $1")
+                .bind(&list_id)
+                .execute(&self.pool)
+                .await?;
+        }
+    }
+
+    async fn status_entries(&self, credential_id: &str) -> Result<Vec<StatusEntryRow>, Error> {
+        let rows = sqlx::query(
+            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = $1 ORDER BY purpose",
+        )
+        .bind(credential_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StatusEntryRow {
+                    list_id: r.try_get("list_id")?,
+                    index: r.try_get("idx")?,
+                    purpose: r.try_get("purpose")?,
+                    set: r.try_get::<i64, _>("is_set")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    async fn change_status(
+        &self,
+        credential_id: &str,
+        action: StatusAction,
+        reason: Option<&str>,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<StatusChange, Error> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = $1",
+        )
+        .bind(credential_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut entries = Vec::new();
+        for r in &rows {
+            entries.push((
+                r.try_get::<String, _>("list_id")?,
+                r.try_get::<i64, _>("idx")?,
+                r.try_get::<String, _>("purpose")?,
+                r.try_get::<i64, _>("is_set")? != 0,
+            ));
+        }
+        if entries.is_empty() {
+            let stored = sqlx::query("SELECT 1 FROM credentials WHERE id = $1")
+                .bind(credential_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(match stored {
+                Some(_) => Error::CredentialHasNoStatus(credential_id.to_owned()),
+                None => Error::CredentialNotFound(credential_id.to_owned()),
+            });
+        }
+        let is_set = |p: &str| {
+            entries
+                .iter()
+                .any(|(_, _, purpose, set)| purpose == p && *set)
+        };
+        let before = if is_set("revocation") {
+            CredentialState::Revoked
+        } else if is_set("suspension") {
+            CredentialState::Suspended
+        } else {
+            CredentialState::Active
+        };
+        // (purpose whose bit changes, new bit, state after)
+        let change = match (action, before) {
+            (StatusAction::Revoke, CredentialState::Revoked) => None,
+            (StatusAction::Revoke, _) => Some(("revocation", true, CredentialState::Revoked)),
+            (_, CredentialState::Revoked) => {
+                return Err(Error::CredentialRevoked(credential_id.to_owned()))
+            }
+            (StatusAction::Suspend, CredentialState::Suspended)
+            | (StatusAction::Reinstate, CredentialState::Active) => None,
+            (StatusAction::Suspend, _) => Some(("suspension", true, CredentialState::Suspended)),
+            (StatusAction::Reinstate, _) => Some(("suspension", false, CredentialState::Active)),
+        };
+        let mut changed_lists = Vec::new();
+        let after = match change {
+            None => before,
+            Some((purpose, bit, after)) => {
+                let Some((list_id, index, _, _)) = entries.iter().find(|e| e.2 == purpose) else {
+                    return Err(Error::CredentialHasNoStatus(credential_id.to_owned()));
+                };
+                sqlx::query(
+                    "UPDATE status_entries SET is_set = $1 WHERE list_id = $2 AND idx = $3",
+                )
+                .bind(i64::from(bit))
+                .bind(list_id)
+                .bind(*index)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE status_lists SET version = version + 1 WHERE id = $1")
+                    .bind(list_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE credentials SET status = $1 WHERE id = $2")
+                    .bind(after.name())
+                    .bind(credential_id)
+                    .execute(&mut *tx)
+                    .await?;
+                changed_lists.push(list_id.clone());
+                after
+            }
+        };
+        // The reason stays here, in the audit log; the public list carries only the bit.
+        let detail = serde_json::json!({
+            "reason": reason,
+            "from": before.name(),
+            "to": after.name(),
+            "changed": !changed_lists.is_empty(),
+        });
+        audit(
+            &mut tx,
+            at,
+            actor,
+            &format!("credential.{}", action.name()),
+            Some(credential_id),
+            Some(&detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(StatusChange {
+            state: after,
+            changed_lists,
+        })
+    }
+
+    async fn status_list(&self, id: &str) -> Result<Option<StoredStatusList>, Error> {
+        let row = sqlx::query(&format!(
+            "SELECT {STATUS_LIST_COLUMNS} FROM status_lists WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| status_list_from_row(&r)).transpose()
+    }
+
+    async fn status_lists(&self) -> Result<Vec<StoredStatusList>, Error> {
+        let rows = sqlx::query(&format!(
+            "SELECT {STATUS_LIST_COLUMNS} FROM status_lists ORDER BY purpose, seq"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(status_list_from_row).collect()
+    }
+
+    async fn status_list_set_indexes(&self, id: &str) -> Result<Vec<i64>, Error> {
+        let rows = sqlx::query("SELECT idx FROM status_entries WHERE list_id = $1 AND is_set = 1")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("idx")?)).collect()
+    }
+
+    async fn store_published_list(
+        &self,
+        id: &str,
+        version: i64,
+        json: &str,
+        etag: &str,
+        published_at: &str,
+        valid_until: &str,
+    ) -> Result<bool, Error> {
+        let done = sqlx::query(
+            "UPDATE status_lists SET published_version = $1, published_json = $2, etag = $3, published_at = $4, valid_until = $5 \
+             WHERE id = $6 AND (published_version IS NULL OR published_version <= $1)",
+        )
+        .bind(version)
+        .bind(json)
+        .bind(etag)
+        .bind(published_at)
+        .bind(valid_until)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+fn status_list_from_row(r: &AnyRow) -> Result<StoredStatusList, Error> {
+    Ok(StoredStatusList {
+        id: r.try_get("id")?,
+        purpose: r.try_get("purpose")?,
+        seq: r.try_get("seq")?,
+        size: r.try_get("size")?,
+        version: r.try_get("version")?,
+        published_version: r.try_get("published_version")?,
+        published_json: r.try_get("published_json")?,
+        etag: r.try_get("etag")?,
+        published_at: r.try_get("published_at")?,
+        valid_until: r.try_get("valid_until")?,
+    })
 }
 
 fn token_from_row(r: &AnyRow) -> Result<StoredToken, Error> {

@@ -1,5 +1,6 @@
 //! Shared by the integration tests: a fresh PostgreSQL schema per run, or a printed notice when
-//! no server answers (a failure instead when `CAIRN_REQUIRE_POSTGRES=1`).
+//! no server answers (a failure instead when `CAIRN_REQUIRE_POSTGRES=1`); the official OB 3.0
+//! schema; the documents a verifier would fetch from an issuer.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)] // Test code.
 
 use sqlx::Connection;
@@ -37,4 +38,52 @@ pub async fn drop_schema(schema: &str) {
             .execute(&mut conn)
             .await;
     }
+}
+
+/// The official OB 3.0 AchievementCredential JSON Schema.
+pub fn ob_schema() -> jsonschema::Validator {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/spec/achievementcredential.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (CI provides ../shared)", path.display()));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("json");
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft201909)
+        .build(&schema)
+        .expect("schema compiles")
+}
+
+/// The schema errors of `credential`, but for the one known difference: OB 3.0's schema allows a
+/// single credentialStatus object, and Cairn's default is two entries (revocation and
+/// suspension) as VC 2.0 §4.10 allows. `issuer.rs::single_status_purpose_matches_the_schema`
+/// covers the schema's form.
+pub fn schema_errors(
+    schema: &jsonschema::Validator,
+    credential: &serde_json::Value,
+) -> Vec<String> {
+    schema
+        .iter_errors(credential)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .filter(|e| {
+            !(e.starts_with("/credentialStatus: [") && e.ends_with("is not of type \"object\""))
+        })
+        .collect()
+}
+
+/// Serves what a verifier would fetch from `issuer`: its DID document (did:web) and every
+/// status list as currently published.
+pub async fn published_documents(issuer: &cairn_issuer::Issuer) -> cairn_verifier::OfflineResolver {
+    let mut r = cairn_verifier::OfflineResolver::new();
+    if issuer.id().starts_with("did:web:") {
+        let url = cairn_issuer::did_web_document_url(issuer.id()).expect("url");
+        r.insert(&url, issuer.did_document().await.expect("doc").to_string());
+    }
+    for list in issuer.store().status_lists().await.expect("lists") {
+        let published = issuer
+            .current_status_list(&list.id, chrono::Utc::now())
+            .await
+            .expect("list");
+        r.insert(&list.id, published.json);
+    }
+    r
 }

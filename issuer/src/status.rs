@@ -1,0 +1,222 @@
+//! The issuer's status lists (W3C Bitstring Status List v1.0): entries allocated at issuance,
+//! revocation, suspension and reinstatement, and the signed `BitstringStatusListCredential`
+//! every list is published as.
+
+use cairn_verifier::StatusBits;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::credential::rfc3339;
+use crate::error::Error;
+use crate::store::{Actor, StatusAction, StatusChange, StoredStatusList};
+use crate::Issuer;
+
+/// A list as served: the signed document, its ETag and how long it may be cached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedList {
+    pub json: String,
+    pub etag: String,
+    pub max_age_seconds: u32,
+}
+
+impl Issuer {
+    /// Where this issuer's lists live (`{issuer.url}/status`), or `None` when credentials are
+    /// issued without status entries.
+    pub fn status_base_url(&self) -> Result<Option<String>, Error> {
+        let config = &self.config.config;
+        let url = config.issuer.url.as_deref();
+        match (config.status.enabled, url) {
+            (Some(false), _) | (None, None) => Ok(None),
+            (_, Some(url)) => Ok(Some(format!("{}/status", url.trim_end_matches('/')))),
+            (Some(true), None) => Err(Error::StatusNeedsUrl),
+        }
+    }
+
+    /// BSL v1.0 §2.1: an entry for each configured purpose (revocation, suspension), each at a
+    /// random unused index of an open list of that purpose, published before it is named so it
+    /// can be fetched. One purpose gives one object (the OB 3.0 schema's form), two an array.
+    pub(crate) async fn allocate_status(
+        &self,
+        base_url: &str,
+        credential_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Value, Error> {
+        let size = i64::from(self.config.config.status.list_size);
+        let mut entries = Vec::new();
+        for purpose in &self.config.config.status.purposes {
+            let slot = self
+                .store
+                .allocate_status_index(base_url, purpose, size, credential_id, &rfc3339(now))
+                .await?;
+            self.current_status_list(&slot.list_id, now).await?;
+            entries.push(json!({
+                "id": format!("{}#{}", slot.list_id, slot.index),
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose,
+                "statusListIndex": slot.index.to_string(),
+                "statusListCredential": slot.list_id,
+            }));
+        }
+        Ok(match entries.len() {
+            1 => entries.remove(0),
+            _ => Value::Array(entries),
+        })
+    }
+
+    /// Revokes (final), suspends or reinstates a credential and re-publishes the lists that
+    /// changed. The reason is kept in the audit log only. Repeating a change is not an error.
+    pub async fn change_status(
+        &self,
+        credential_id: &str,
+        action: StatusAction,
+        reason: Option<&str>,
+        actor: &Actor,
+    ) -> Result<StatusChange, Error> {
+        let now = Utc::now();
+        let change = self
+            .store
+            .change_status(credential_id, action, reason, &rfc3339(now), actor)
+            .await?;
+        for list in &change.changed_lists {
+            self.publish_status_list(list, now).await?;
+        }
+        Ok(change)
+    }
+
+    /// The list `id` as it should be served now: re-signed first when it changed since it was
+    /// last published, or when half of its validity has passed.
+    pub async fn current_status_list(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PublishedList, Error> {
+        let list = self
+            .store
+            .status_list(id)
+            .await?
+            .ok_or_else(|| Error::StatusListNotFound(id.to_owned()))?;
+        let list = if self.needs_publishing(&list, now) {
+            self.publish_status_list(id, now).await?
+        } else {
+            list
+        };
+        self.published(&list)
+    }
+
+    fn needs_publishing(&self, list: &StoredStatusList, now: DateTime<Utc>) -> bool {
+        let half = Duration::minutes(i64::from(self.config.config.status.validity_hours) * 30);
+        let published_at = list
+            .published_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        list.published_json.is_none()
+            || list.published_version.is_none_or(|v| v < list.version)
+            || published_at.is_none_or(|at| at.with_timezone(&Utc) + half <= now)
+    }
+
+    fn published(&self, list: &StoredStatusList) -> Result<PublishedList, Error> {
+        match (&list.published_json, &list.etag) {
+            (Some(json), Some(etag)) => Ok(PublishedList {
+                json: json.clone(),
+                etag: etag.clone(),
+                max_age_seconds: self.config.config.status.ttl_seconds,
+            }),
+            _ => Err(Error::StatusListNotFound(list.id.clone())),
+        }
+    }
+
+    /// BSL v1.0 §3.1: builds the bitstring from the set entries, compresses and signs it
+    /// (eddsa-rdfc-2022), and stores it unless a newer version was published meanwhile.
+    pub async fn publish_status_list(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StoredStatusList, Error> {
+        // The version is read before the bits, so the bits are at least as new as the version
+        // the document is stored under.
+        let list = self
+            .store
+            .status_list(id)
+            .await?
+            .ok_or_else(|| Error::StatusListNotFound(id.to_owned()))?;
+        let set = self.store.status_list_set_indexes(id).await?;
+        let (signed, valid_until) = self.sign_status_list(&list, &set, now)?;
+        let text = signed.to_string();
+        let etag = format!(
+            "\"{}\"",
+            hex::encode(&Sha256::digest(text.as_bytes())[..16])
+        );
+        self.store
+            .store_published_list(
+                id,
+                list.version,
+                &text,
+                &etag,
+                &rfc3339(now),
+                &rfc3339(valid_until),
+            )
+            .await?;
+        self.store
+            .status_list(id)
+            .await?
+            .ok_or_else(|| Error::StatusListNotFound(id.to_owned()))
+    }
+
+    /// The signed list credential for `list` with the entries `set`.
+    pub(crate) fn sign_status_list(
+        &self,
+        list: &StoredStatusList,
+        set: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<(Value, DateTime<Utc>), Error> {
+        let mut bits = StatusBits::new(usize::try_from(list.size).unwrap_or(0));
+        for index in set {
+            if let Ok(i) = usize::try_from(*index) {
+                bits.set(i, true);
+            }
+        }
+        let status = &self.config.config.status;
+        let valid_until = now + Duration::hours(i64::from(status.validity_hours));
+        let doc = json!({
+            "@context": [cairn_verifier::VC_V2],
+            "id": list.id,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": self.id(),
+            "validFrom": rfc3339(now),
+            "validUntil": rfc3339(valid_until),
+            "credentialSubject": {
+                "id": format!("{}#list", list.id),
+                "type": "BitstringStatusList",
+                "statusPurpose": list.purpose,
+                "encodedList": bits.encode(),
+                // BSL v1.0 §2.2: ttl is in milliseconds.
+                "ttl": u64::from(status.ttl_seconds) * 1000,
+            }
+        });
+        Ok((self.sign(&doc, now)?, valid_until))
+    }
+
+    /// The issuer's own lists a credential names, as (URL, document) for the self-check.
+    pub(crate) async fn own_status_lists(
+        &self,
+        credential: &Value,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let entries = match credential.get("credentialStatus") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(v) => vec![v],
+            None => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for e in entries {
+            if let Some(url) = e.get("statusListCredential").and_then(Value::as_str) {
+                if self.store.status_list(url).await?.is_some() {
+                    let list = self.current_status_list(url, now).await?;
+                    out.push((url.to_owned(), list.json));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
