@@ -1,5 +1,6 @@
 //! Two `cairn serve` processes on one PostgreSQL, issuing concurrently (some requests sharing an
-//! Idempotency-Key across both): nothing is lost and nothing is issued twice.
+//! Idempotency-Key across both): nothing is lost, nothing is issued twice, and no two
+//! credentials get the same status index.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 mod common;
@@ -72,6 +73,8 @@ fn two_instances_on_one_postgres_lose_and_duplicate_nothing() {
         dir.to_str().unwrap(),
         "--name",
         "Shared District",
+        "--url",
+        "https://credentials.shared.example",
         "--database-url",
         &url,
     ]);
@@ -154,6 +157,33 @@ fn two_instances_on_one_postgres_lose_and_duplicate_nothing() {
         .filter(|e| e.2 == "credential.issue")
         .count();
     assert_eq!(issued, 4 * per_thread + 1);
+
+    // Every credential names its own revocation and suspension index.
+    let ids: Vec<String> = rt
+        .block_on(issuer.store().audit_log())
+        .expect("log")
+        .into_iter()
+        .filter(|e| e.2 == "credential.issue")
+        .filter_map(|e| e.3)
+        .collect();
+    let mut slots = std::collections::HashSet::new();
+    for id in &ids {
+        let doc = rt
+            .block_on(issuer.store().credential(id))
+            .expect("get")
+            .expect("stored");
+        let entries = doc["credentialStatus"].as_array().expect("entries");
+        assert_eq!(entries.len(), 2);
+        for e in entries {
+            let slot = e["id"].as_str().expect("entry id").to_owned();
+            assert!(slots.insert(slot.clone()), "{slot} was given twice");
+        }
+        let rows = rt
+            .block_on(issuer.store().status_entries(id))
+            .expect("entries");
+        assert_eq!(rows.len(), 2);
+    }
+    assert_eq!(slots.len(), 2 * ids.len());
     drop(issuer);
     rt.block_on(common::drop_schema(&schema));
 }

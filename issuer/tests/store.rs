@@ -1,5 +1,6 @@
 //! The same storage suite against SQLite and PostgreSQL: issuing, finding and auditing through
-//! the `Store` trait, append-only audit, duplicate refusal.
+//! the `Store` trait, append-only audit, duplicate refusal; status index allocation (random,
+//! unique, new lists when one fills) and revocation, suspension and reinstatement.
 //!
 //! PostgreSQL is used at `CAIRN_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`),
 //! each run in a fresh schema. When no server answers the PostgreSQL half is skipped with a notice,
@@ -9,9 +10,10 @@
 use std::path::{Path, PathBuf};
 
 use cairn_issuer::{
-    AchievementDefinition, Actor, Format, IdentityKind, InitOptions, IssueRequest, Issued, Issuer,
-    JwtAlg,
+    AchievementDefinition, Actor, CredentialState, Format, IdentityKind, InitOptions, IssueRequest,
+    Issued, Issuer, JwtAlg, StatusAction,
 };
+use cairn_verifier::Verdict;
 use chrono::Utc;
 use sqlx::Connection;
 
@@ -195,10 +197,255 @@ async fn suite(dir: &Path, url: Option<String>, label: &str) {
     );
 }
 
+/// Status lists on the database at `url`: allocation, then every status change as a verifier
+/// sees it in the re-published lists.
+async fn status_suite(dir: &Path, url: Option<String>, label: &str) {
+    let actor = Actor(format!("test:{label}"));
+    let issuer = Issuer::init(
+        dir,
+        InitOptions {
+            name: "Status District".into(),
+            url: Some("https://credentials.status.example".into()),
+            identity: IdentityKind::DidKey,
+            key: None,
+            database_url: url.clone(),
+        },
+        &actor,
+    )
+    .await
+    .expect("init");
+    let store = issuer.store();
+    let base = "https://credentials.status.example/status";
+    let at = "2026-12-01T00:00:00Z";
+
+    // BSL v1.0 §6.1 (herd privacy): indexes are drawn at random, not handed out in order.
+    let mut indexes = Vec::new();
+    for i in 0..200 {
+        let slot = store
+            .allocate_status_index(base, "revocation", 131_072, &format!("urn:c:{i}"), at)
+            .await
+            .expect("allocate");
+        assert_eq!(slot.list_id, format!("{base}/revocation/1"), "{label}");
+        indexes.push(slot.index);
+    }
+    let mut sorted = indexes.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 200, "{label}: an index was handed out twice");
+    assert_ne!(sorted, indexes, "{label}: indexes came in order");
+    let ascending = indexes.windows(2).filter(|w| w[0] < w[1]).count();
+    assert!(
+        (50..150).contains(&ascending),
+        "{label}: {ascending} of 199 steps ascend"
+    );
+    assert!(sorted[199] - sorted[0] > 100_000, "{label}: {sorted:?}");
+    assert!(sorted.iter().all(|i| (0..131_072).contains(i)));
+
+    // A full list is closed and the next one opened; no slot is ever given twice.
+    let mut slots = std::collections::HashSet::new();
+    for i in 0..40 {
+        let slot = store
+            .allocate_status_index(base, "suspension", 8, &format!("urn:s:{i}"), at)
+            .await
+            .expect("allocate");
+        assert!((0..8).contains(&slot.index));
+        assert!(
+            slots.insert((slot.list_id, slot.index)),
+            "{label}: slot reused"
+        );
+    }
+    let lists: Vec<String> = slots.iter().map(|(l, _)| l.clone()).collect();
+    assert!(
+        lists.contains(&format!("{base}/suspension/5")),
+        "{label}: {lists:?}"
+    );
+
+    // Through the issuer: revoke, suspend, reinstate, as a verifier sees them.
+    let def = definition();
+    issuer.add_achievement(&def, &actor).await.expect("add");
+    let issue = || async {
+        issuer
+            .issue(
+                &IssueRequest {
+                    achievement: def.slug.clone(),
+                    recipient_email: "t@status.example".into(),
+                    ..Default::default()
+                },
+                Utc::now(),
+                &actor,
+            )
+            .await
+            .expect("issue")
+    };
+    let cred = issue().await;
+    let id = cred["id"].as_str().expect("id").to_owned();
+    let verify = |cred: serde_json::Value| {
+        let issuer = &issuer;
+        async move {
+            let resolver = common::published_documents(issuer).await;
+            let report = cairn_verifier::verify_credential(
+                cred.as_object().expect("object"),
+                &cairn_verifier::VerifyOptions::new(Utc::now()),
+                &resolver,
+            )
+            .await;
+            (report.verdict, report.failed_codes().join(","))
+        }
+    };
+    assert_eq!(verify(cred.clone()).await, (Verdict::Valid, String::new()));
+    let change = |action, reason| {
+        let issuer = &issuer;
+        let actor = &actor;
+        let id = id.clone();
+        async move { issuer.change_status(&id, action, reason, actor).await }
+    };
+    let suspended = change(StatusAction::Suspend, Some("under review"))
+        .await
+        .expect("suspend");
+    assert_eq!(suspended.state, CredentialState::Suspended);
+    assert_eq!(
+        verify(cred.clone()).await,
+        (Verdict::Invalid, "suspended".into())
+    );
+    let again = change(StatusAction::Suspend, None).await.expect("again");
+    assert!(again.changed_lists.is_empty());
+    change(StatusAction::Reinstate, None)
+        .await
+        .expect("reinstate");
+    assert_eq!(verify(cred.clone()).await, (Verdict::Valid, String::new()));
+    let secret_reason = "misconduct finding 2026-117";
+    change(StatusAction::Revoke, Some(secret_reason))
+        .await
+        .expect("revoke");
+    assert_eq!(
+        verify(cred.clone()).await,
+        (Verdict::Invalid, "revoked".into())
+    );
+    // Revoking twice is not an error; revocation is final.
+    let twice = change(StatusAction::Revoke, None).await.expect("twice");
+    assert_eq!(
+        (twice.state, twice.changed_lists.len()),
+        (CredentialState::Revoked, 0)
+    );
+    for action in [StatusAction::Reinstate, StatusAction::Suspend] {
+        let err = change(action, None).await.err().map(|e| e.code());
+        assert_eq!(err, Some("credential_revoked"), "{label}");
+    }
+    let unknown = issuer
+        .change_status("urn:uuid:unknown", StatusAction::Revoke, None, &actor)
+        .await
+        .err()
+        .map(|e| e.code());
+    assert_eq!(unknown, Some("credential_not_found"));
+    // The search shows the state; the reason is in the audit log and never in a public list.
+    let hits = store
+        .search_credentials(&cairn_issuer::CredentialFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    assert_eq!(hits[0].status, "revoked");
+    for list in store.status_lists().await.expect("lists") {
+        let published = issuer
+            .current_status_list(&list.id, Utc::now())
+            .await
+            .expect("list");
+        assert!(!published.json.contains(secret_reason));
+    }
+    let db_url = url.unwrap_or_else(|| format!("sqlite:{}", dir.join("cairn.db").display()));
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db_url)
+        .await
+        .expect("connect");
+    let details: Vec<(String, String)> = sqlx::query_as(
+        "SELECT action, detail_json FROM audit_log WHERE subject = $1 AND action LIKE 'credential.%' ORDER BY seq",
+    )
+    .bind(&id)
+    .fetch_all(&mut conn)
+    .await
+    .expect("audit");
+    let actions: Vec<&str> = details.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "credential.issue",
+            "credential.suspend",
+            "credential.suspend",
+            "credential.reinstate",
+            "credential.revoke",
+            "credential.revoke"
+        ],
+        "{label}"
+    );
+    assert!(details[4].1.contains(secret_reason), "{label}");
+
+    // A credential issued without status cannot be revoked publicly, and says so.
+    let plain = issuer
+        .issue(
+            &IssueRequest {
+                achievement: def.slug.clone(),
+                recipient_email: "t@status.example".into(),
+                without_status: true,
+                ..Default::default()
+            },
+            Utc::now(),
+            &actor,
+        )
+        .await
+        .expect("issue");
+    assert!(plain.get("credentialStatus").is_none());
+    let err = issuer
+        .change_status(
+            plain["id"].as_str().expect("id"),
+            StatusAction::Revoke,
+            None,
+            &actor,
+        )
+        .await
+        .err()
+        .map(|e| e.code());
+    assert_eq!(err, Some("credential_has_no_status"));
+}
+
+/// Two pools (as two instances have) allocating at once from small lists, so that draws collide
+/// and lists fill and roll over under contention: every slot is handed out once.
+async fn concurrent_allocation(url: &str, label: &str) {
+    use cairn_issuer::{SqlStore, Store};
+    let a = SqlStore::open(url, false).await.expect("open a");
+    let b = SqlStore::open(url, false).await.expect("open b");
+    let base = "https://credentials.race.example/status";
+    let run = |store: SqlStore, who: &'static str| async move {
+        let mut got = Vec::new();
+        for i in 0..120 {
+            let slot = store
+                .allocate_status_index(
+                    base,
+                    "race",
+                    16,
+                    &format!("urn:{who}:{i}"),
+                    "2026-12-01T00:00:00Z",
+                )
+                .await
+                .expect("allocate");
+            got.push((slot.list_id, slot.index));
+        }
+        got
+    };
+    let (x, y) = tokio::join!(tokio::spawn(run(a, "a")), tokio::spawn(run(b, "b")));
+    let all: Vec<_> = x.expect("a").into_iter().chain(y.expect("b")).collect();
+    let unique: std::collections::HashSet<_> = all.iter().cloned().collect();
+    assert_eq!(unique.len(), 240, "{label}: a slot was handed out twice");
+    assert!(all.iter().all(|(_, i)| (0..16).contains(i)));
+}
+
 #[tokio::test]
 async fn sqlite_store() {
     let tmp = tempfile::tempdir().expect("tmp");
     suite(&tmp.path().join("i"), None, "sqlite").await;
+    status_suite(&tmp.path().join("s"), None, "sqlite").await;
+    let db = format!("sqlite:{}", tmp.path().join("s/cairn.db").display());
+    concurrent_allocation(&db, "sqlite").await;
 }
 
 #[tokio::test]
@@ -207,6 +454,12 @@ async fn postgres_store() {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
-    suite(&tmp.path().join("i"), Some(url), "postgres").await;
+    suite(&tmp.path().join("i"), Some(url.clone()), "postgres").await;
+    drop_schema(&schema).await;
+    let Some((url, schema)) = postgres_url().await else {
+        return;
+    };
+    status_suite(&tmp.path().join("s"), Some(url.clone()), "postgres").await;
+    concurrent_allocation(&url, "postgres").await;
     drop_schema(&schema).await;
 }
