@@ -954,3 +954,239 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
     ];
     assert_eq!(documented, expected);
 }
+
+/// What a verifier fetches from the service: the DID document and both status lists.
+async fn fetched_documents(app: &App, credential: &Value) -> cairn_verifier::OfflineResolver {
+    let mut resolver = cairn_verifier::OfflineResolver::new();
+    let (_, _, did) = call(app, "GET", "/.well-known/did.json", None, None, &[]).await;
+    resolver.insert(
+        "https://credentials.service.example/.well-known/did.json",
+        did.to_string(),
+    );
+    for entry in credential["credentialStatus"].as_array().expect("entries") {
+        let url = entry["statusListCredential"].as_str().expect("url");
+        let path = url
+            .strip_prefix("https://credentials.service.example")
+            .expect("served here");
+        let (s, _, list) = call(app, "GET", path, None, None, &[]).await;
+        assert_eq!(s, StatusCode::OK);
+        resolver.insert(url, list.to_string());
+    }
+    resolver
+}
+
+async fn verdict(app: &App, credential: &Value) -> (cairn_verifier::Verdict, Vec<String>) {
+    let resolver = fetched_documents(app, credential).await;
+    let report = cairn_verifier::verify_credential(
+        credential.as_object().expect("object"),
+        &cairn_verifier::VerifyOptions::new(chrono::Utc::now()),
+        &resolver,
+    )
+    .await;
+    let codes = report
+        .failed_codes()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    (report.verdict, codes)
+}
+
+#[tokio::test]
+async fn status_lists_are_served_and_changed_through_the_api() {
+    let app = app().await;
+    let (_, revoke) = app
+        .issuer
+        .create_token("registrar", &[Scope::Revoke], &Actor("test".into()))
+        .await
+        .expect("token");
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.admin),
+        Some(achievement()),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(json!({"achievement": "discourse", "recipientEmail": "t@service.example"})),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let credential = body["credential"].clone();
+    let entries = credential["credentialStatus"].as_array().expect("entries");
+    assert_eq!(entries[0]["type"], "BitstringStatusListEntry");
+    assert_eq!(entries[0]["statusPurpose"], "revocation");
+    assert_eq!(entries[1]["statusPurpose"], "suspension");
+    assert_eq!(
+        verdict(&app, &credential).await.0,
+        cairn_verifier::Verdict::Valid
+    );
+
+    // The list: signed, cacheable for its ttl, 304 while unchanged.
+    let (s, h, list) = call(&app, "GET", "/status/revocation/1", None, None, &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CACHE_CONTROL], "public, max-age=300");
+    assert_eq!(
+        list["type"],
+        json!(["VerifiableCredential", "BitstringStatusListCredential"])
+    );
+    assert_eq!(list["credentialSubject"]["ttl"], 300_000);
+    assert!(list["credentialSubject"]["encodedList"]
+        .as_str()
+        .is_some_and(|e| e.starts_with('u')));
+    let etag = h[header::ETAG].to_str().expect("etag").to_owned();
+    let (s, _, _) = call(
+        &app,
+        "GET",
+        "/status/revocation/1",
+        None,
+        None,
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_MODIFIED);
+    for missing in [
+        "/status/revocation/2",
+        "/status/message/1",
+        "/status/revocation/x",
+    ] {
+        let (s, _, _) = call(&app, "GET", missing, None, None, &[]).await;
+        assert!(
+            s == StatusCode::NOT_FOUND || s == StatusCode::BAD_REQUEST,
+            "{missing}: {s}"
+        );
+    }
+
+    // Changing status needs the revoke scope.
+    let id = credential["id"].as_str().expect("id").to_owned();
+    let body = |reason: Option<&str>| Some(json!({"credentialId": id, "reason": reason}));
+    let (s, _, p) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/revoke",
+        Some(&app.issue),
+        body(None),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("insufficient_scope"))
+    );
+    let (s, _, r) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/suspend",
+        Some(&revoke),
+        body(Some("under review")),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, r["status"].as_str(), r["changed"].as_bool()),
+        (StatusCode::OK, Some("suspended"), Some(true))
+    );
+    assert_eq!(verdict(&app, &credential).await.1, ["suspended"]);
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/reinstate",
+        Some(&revoke),
+        body(None),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        verdict(&app, &credential).await.0,
+        cairn_verifier::Verdict::Valid
+    );
+    let (s, _, r) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/revoke",
+        Some(&app.admin),
+        body(Some("issued in error")),
+        &[],
+    )
+    .await;
+    assert_eq!((s, r["status"].as_str()), (StatusCode::OK, Some("revoked")));
+    assert_eq!(verdict(&app, &credential).await.1, ["revoked"]);
+    // The changed list has a new ETag: the old one no longer answers 304.
+    let (s, _, _) = call(
+        &app,
+        "GET",
+        "/status/revocation/1",
+        None,
+        None,
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, r) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/revoke",
+        Some(&revoke),
+        body(None),
+        &[],
+    )
+    .await;
+    assert_eq!((s, r["changed"].as_bool()), (StatusCode::OK, Some(false)));
+    let (s, _, p) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/reinstate",
+        Some(&revoke),
+        body(None),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::CONFLICT, Some("credential_revoked"))
+    );
+    let (s, _, p) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/revoke",
+        Some(&revoke),
+        Some(json!({"credentialId": "urn:uuid:nobody"})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("credential_not_found"))
+    );
+    let (s, _, p) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/revoke",
+        Some(&revoke),
+        Some(json!({"id": id})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
+    );
+    let (_, _, search) = call(
+        &app,
+        "GET",
+        "/api/v1/credentials",
+        Some(&app.read),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(search["credentials"][0]["status"], "revoked");
+}
