@@ -82,6 +82,19 @@ for(const file of invalid) {
   });
 }
 
+// Cairn's BitstringStatusListCredentials are VCs too: the reference stack verifies the signed
+// lists and refuses the one whose encodedList was changed after signing.
+for(const file of ['docs/status-revocation-clear.json', 'docs/status-suspension-set.json']) {
+  test(`reference stack verifies the status list ${file}`, async () => {
+    const result = await verify(file);
+    assert.equal(result.verified, true, JSON.stringify(result.error ?? result, null, 2));
+  });
+}
+test('reference stack refuses the tampered status list', async () => {
+  const result = await verify('docs/status-revocation-tampered.json');
+  assert.equal(result.verified, false);
+});
+
 // The canonical N-Quads golden files that the Rust tests also check.
 import jsonld from 'jsonld';
 const canonicalDir = join(vectors, 'canonical');
