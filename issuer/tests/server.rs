@@ -1066,58 +1066,38 @@ async fn status_lists_are_served_and_changed_through_the_api() {
 
     // Changing status needs the revoke scope.
     let id = credential["id"].as_str().expect("id").to_owned();
-    let body = |reason: Option<&str>| Some(json!({"credentialId": id, "reason": reason}));
-    let (s, _, p) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/revoke",
-        Some(&app.issue),
-        body(None),
-        &[],
-    )
-    .await;
-    assert_eq!(
-        (s, p["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("insufficient_scope"))
-    );
-    let (s, _, r) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/suspend",
-        Some(&revoke),
-        body(Some("under review")),
-        &[],
-    )
-    .await;
-    assert_eq!(
-        (s, r["status"].as_str(), r["changed"].as_bool()),
-        (StatusCode::OK, Some("suspended"), Some(true))
-    );
+    let change = |action: &'static str, token: String, body: Value| {
+        let app = &app;
+        async move {
+            let uri = format!("/api/v1/credentials/{action}");
+            let (s, _, r) = call(app, "POST", &uri, Some(&token), Some(body), &[]).await;
+            let field = if s == StatusCode::OK {
+                "status"
+            } else {
+                "code"
+            };
+            (
+                s,
+                r[field].as_str().unwrap_or_default().to_owned(),
+                r["changed"].as_bool(),
+            )
+        }
+    };
+    let body = |reason: Option<&str>| json!({"credentialId": id, "reason": reason});
+    let forbidden = change("revoke", app.issue.clone(), body(None)).await;
+    assert_eq!(forbidden.0, StatusCode::FORBIDDEN);
+    assert_eq!(forbidden.1, "insufficient_scope");
+    let suspended = change("suspend", revoke.clone(), body(Some("under review"))).await;
+    assert_eq!(suspended, (StatusCode::OK, "suspended".into(), Some(true)));
     assert_eq!(verdict(&app, &credential).await.1, ["suspended"]);
-    let (s, _, _) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/reinstate",
-        Some(&revoke),
-        body(None),
-        &[],
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK);
+    let active = change("reinstate", revoke.clone(), body(None)).await;
+    assert_eq!(active, (StatusCode::OK, "active".into(), Some(true)));
     assert_eq!(
         verdict(&app, &credential).await.0,
         cairn_verifier::Verdict::Valid
     );
-    let (s, _, r) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/revoke",
-        Some(&app.admin),
-        body(Some("issued in error")),
-        &[],
-    )
-    .await;
-    assert_eq!((s, r["status"].as_str()), (StatusCode::OK, Some("revoked")));
+    let revoked = change("revoke", app.admin.clone(), body(Some("issued in error"))).await;
+    assert_eq!(revoked, (StatusCode::OK, "revoked".into(), Some(true)));
     assert_eq!(verdict(&app, &credential).await.1, ["revoked"]);
     // The changed list has a new ETag: the old one no longer answers 304.
     let (s, _, _) = call(
@@ -1130,54 +1110,31 @@ async fn status_lists_are_served_and_changed_through_the_api() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _, r) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/revoke",
-        Some(&revoke),
-        body(None),
-        &[],
-    )
-    .await;
-    assert_eq!((s, r["changed"].as_bool()), (StatusCode::OK, Some(false)));
-    let (s, _, p) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/reinstate",
-        Some(&revoke),
-        body(None),
-        &[],
-    )
-    .await;
+    let again = change("revoke", revoke.clone(), body(None)).await;
+    assert_eq!(again, (StatusCode::OK, "revoked".into(), Some(false)));
+    let refused = change("reinstate", revoke.clone(), body(None)).await;
     assert_eq!(
-        (s, p["code"].as_str()),
-        (StatusCode::CONFLICT, Some("credential_revoked"))
+        refused,
+        (StatusCode::CONFLICT, "credential_revoked".into(), None)
     );
-    let (s, _, p) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/revoke",
-        Some(&revoke),
-        Some(json!({"credentialId": "urn:uuid:nobody"})),
-        &[],
+    let unknown = change(
+        "revoke",
+        revoke.clone(),
+        json!({"credentialId": "urn:uuid:nobody"}),
     )
     .await;
     assert_eq!(
-        (s, p["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("credential_not_found"))
+        unknown,
+        (StatusCode::NOT_FOUND, "credential_not_found".into(), None)
     );
-    let (s, _, p) = call(
-        &app,
-        "POST",
-        "/api/v1/credentials/revoke",
-        Some(&revoke),
-        Some(json!({"id": id})),
-        &[],
-    )
-    .await;
+    let malformed = change("revoke", revoke.clone(), json!({"id": id})).await;
     assert_eq!(
-        (s, p["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
+        malformed,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request".into(),
+            None
+        )
     );
     let (_, _, search) = call(
         &app,

@@ -3,6 +3,8 @@
 //! through the admin API, fetch again, and see the verifier refuse the set bit.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -10,18 +12,7 @@ use std::process::{Command, Output, Stdio};
 use cairn_verifier::{OfflineResolver, Verdict, VerifyOptions};
 use serde_json::{json, Value};
 
-fn cairn(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args(args)
-        .output()
-        .expect("run cairn");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
+use common::cairn_ok as cairn;
 
 /// curl over https, trusting only `cert`; returns (status, headers, body).
 fn curl(cert: &Path, args: &[&str]) -> (u16, String, String) {

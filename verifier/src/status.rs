@@ -18,7 +18,7 @@ use crate::input::parse_json_object;
 use crate::proof::verify_proof;
 use crate::report::Checks;
 use crate::resolver::Resolver;
-use crate::verify::VerifyOptions;
+use crate::verify::{take_proofs, types_of, VerifyOptions};
 
 /// BSL v1.0 §2.1 (and StatusList2021 §2.1): a list holds at least 131,072 entries (16 KiB), so
 /// that one credential hides among many (herd privacy).
@@ -474,14 +474,6 @@ async fn load_list(
     Ok(list)
 }
 
-fn types_of(v: Option<&Value>) -> Vec<&str> {
-    match v {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn date(doc: &Map<String, Value>, name: &str) -> Result<Option<DateTime<Utc>>, Unavailable> {
     match doc.get(name) {
         None => Ok(None),
@@ -552,11 +544,7 @@ async fn verify_list(
 
     // BSL v1.0 §3.2: the list credential itself must verify (its proof, by the issuer's key).
     let mut unsecured = doc.clone();
-    let proofs = match unsecured.remove("proof") {
-        Some(Value::Array(a)) => a,
-        Some(v) => vec![v],
-        None => Vec::new(),
-    };
+    let proofs = take_proofs(&mut unsecured);
     if proofs.is_empty() {
         return Err(unavailable("status_list_unsigned", "carries no proof"));
     }

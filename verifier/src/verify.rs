@@ -349,7 +349,7 @@ fn check_context(doc: &Map<String, Value>, checks: &mut Checks) -> Option<VcVers
     Some(version)
 }
 
-fn types_of(v: Option<&Value>) -> Vec<&str> {
+pub(crate) fn types_of(v: Option<&Value>) -> Vec<&str> {
     match v {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
@@ -506,7 +506,7 @@ fn check_subject(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
     }
 }
 
-fn take_proofs(unsecured: &mut Map<String, Value>) -> Vec<Value> {
+pub(crate) fn take_proofs(unsecured: &mut Map<String, Value>) -> Vec<Value> {
     match unsecured.remove("proof") {
         Some(Value::Array(a)) => a,
         Some(v) => vec![v],

@@ -747,27 +747,32 @@ impl Store for SqlStore {
         let after = match change {
             None => before,
             Some((purpose, bit, after)) => {
-                let Some((list_id, index, _, _)) = entries.iter().find(|e| e.2 == purpose) else {
-                    return Err(Error::CredentialHasNoStatus(credential_id.to_owned()));
-                };
-                sqlx::query(
-                    "UPDATE status_entries SET is_set = $1 WHERE list_id = $2 AND idx = $3",
-                )
-                .bind(i64::from(bit))
-                .bind(list_id)
-                .bind(*index)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE status_lists SET version = version + 1 WHERE id = $1")
+                // Every entry of that purpose: a credential id signed twice (VC-API) has two.
+                for (list_id, index, _, _) in entries.iter().filter(|e| e.2 == purpose) {
+                    sqlx::query(
+                        "UPDATE status_entries SET is_set = $1 WHERE list_id = $2 AND idx = $3",
+                    )
+                    .bind(i64::from(bit))
                     .bind(list_id)
+                    .bind(*index)
                     .execute(&mut *tx)
                     .await?;
+                    sqlx::query("UPDATE status_lists SET version = version + 1 WHERE id = $1")
+                        .bind(list_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if !changed_lists.contains(list_id) {
+                        changed_lists.push(list_id.clone());
+                    }
+                }
+                if changed_lists.is_empty() {
+                    return Err(Error::CredentialHasNoStatus(credential_id.to_owned()));
+                }
                 sqlx::query("UPDATE credentials SET status = $1 WHERE id = $2")
                     .bind(after.name())
                     .bind(credential_id)
                     .execute(&mut *tx)
                     .await?;
-                changed_lists.push(list_id.clone());
                 after
             }
         };

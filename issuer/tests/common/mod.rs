@@ -87,3 +87,17 @@ pub async fn published_documents(issuer: &cairn_issuer::Issuer) -> cairn_verifie
     }
     r
 }
+
+/// Runs the `cairn` binary, which must succeed; its trimmed stdout.
+pub fn cairn_ok(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .output()
+        .expect("run cairn");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
