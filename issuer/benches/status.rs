@@ -34,9 +34,9 @@ fn bench(c: &mut Criterion) {
         for i in 0..1311 {
             issuer
                 .store()
-                .allocate_status_index(
+                .allocate_status_indexes(
                     base,
-                    "revocation",
+                    &["revocation"],
                     131_072,
                     &format!("urn:b:{i}"),
                     "2026-12-01T00:00:00Z",

@@ -497,10 +497,12 @@ impl Issuer {
             &achievement.achievement,
             now,
         )?;
+        let mut status_lists = Vec::new();
         if !request.without_status {
             if let Some(base) = self.status_base_url()? {
-                unsigned["credentialStatus"] =
-                    self.allocate_status(&base, &credential_id, now).await?;
+                let allocated = self.allocate_status(&base, &credential_id, now).await?;
+                unsigned["credentialStatus"] = allocated.entries;
+                status_lists = allocated.lists;
             }
         }
         let (signed, jws) = match format {
@@ -515,7 +517,8 @@ impl Issuer {
                 (credential, Some(jws))
             }
         };
-        self.self_check(&signed, jws.as_deref(), now).await?;
+        self.self_check(&signed, jws.as_deref(), &status_lists, now)
+            .await?;
         let valid_from = rfc3339(now);
         let valid_until = request.valid_until.map(rfc3339);
         self.store
@@ -614,7 +617,8 @@ impl Issuer {
             .map(str::to_owned);
         if let (true, Some(id), None) = (is_v2, id, credential.get("credentialStatus")) {
             if let Some(base) = self.status_base_url()? {
-                credential["credentialStatus"] = self.allocate_status(&base, &id, now).await?;
+                credential["credentialStatus"] =
+                    self.allocate_status(&base, &id, now).await?.entries;
             }
         }
         let pending = PendingProof::new(
@@ -658,15 +662,17 @@ impl Issuer {
     }
 
     /// DESIGN §3: the issuer re-verifies every credential it signs before storing it.
+    /// `status_lists` are the issuer's own lists the credential names, as (URL, document).
     async fn self_check(
         &self,
         signed: &Value,
         jws: Option<&str>,
+        status_lists: &[(String, String)],
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let mut resolver = OfflineResolver::new();
-        for (url, doc) in self.own_status_lists(signed, now).await? {
-            resolver.insert(&url, doc);
+        for (url, doc) in status_lists {
+            resolver.insert(url, doc.as_str());
         }
         if self.id().starts_with("did:web:") {
             let doc = self.did_document().await?;

@@ -12,6 +12,14 @@ use crate::error::Error;
 use crate::store::{Actor, StatusAction, StatusChange, StoredStatusList};
 use crate::Issuer;
 
+/// The `credentialStatus` value for a new credential, and the lists it names as published now
+/// (URL, document), for the issuer's self-check.
+#[derive(Debug)]
+pub(crate) struct Allocated {
+    pub(crate) entries: Value,
+    pub(crate) lists: Vec<(String, String)>,
+}
+
 /// A list as served: the signed document, its ETag and how long it may be cached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishedList {
@@ -41,15 +49,25 @@ impl Issuer {
         base_url: &str,
         credential_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<Value, Error> {
+    ) -> Result<Allocated, Error> {
         let size = i64::from(self.config.config.status.list_size);
+        let purposes: Vec<&str> = self
+            .config
+            .config
+            .status
+            .purposes
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let slots = self
+            .store
+            .allocate_status_indexes(base_url, &purposes, size, credential_id, &rfc3339(now))
+            .await?;
         let mut entries = Vec::new();
-        for purpose in &self.config.config.status.purposes {
-            let slot = self
-                .store
-                .allocate_status_index(base_url, purpose, size, credential_id, &rfc3339(now))
-                .await?;
-            self.current_status_list(&slot.list_id, now).await?;
+        let mut lists = Vec::new();
+        for (purpose, slot) in purposes.iter().zip(slots) {
+            let published = self.current_status_list(&slot.list_id, now).await?;
+            lists.push((slot.list_id.clone(), published.json));
             entries.push(json!({
                 "id": format!("{}#{}", slot.list_id, slot.index),
                 "type": "BitstringStatusListEntry",
@@ -58,10 +76,11 @@ impl Issuer {
                 "statusListCredential": slot.list_id,
             }));
         }
-        Ok(match entries.len() {
+        let entries = match entries.len() {
             1 => entries.remove(0),
             _ => Value::Array(entries),
-        })
+        };
+        Ok(Allocated { entries, lists })
     }
 
     /// Revokes (final), suspends or reinstates a credential and re-publishes the lists that
@@ -195,28 +214,5 @@ impl Issuer {
             }
         });
         Ok((self.sign(&doc, now)?, valid_until))
-    }
-
-    /// The issuer's own lists a credential names, as (URL, document) for the self-check.
-    pub(crate) async fn own_status_lists(
-        &self,
-        credential: &Value,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(String, String)>, Error> {
-        let entries = match credential.get("credentialStatus") {
-            Some(Value::Array(a)) => a.iter().collect(),
-            Some(v) => vec![v],
-            None => Vec::new(),
-        };
-        let mut out = Vec::new();
-        for e in entries {
-            if let Some(url) = e.get("statusListCredential").and_then(Value::as_str) {
-                if self.store.status_list(url).await?.is_some() {
-                    let list = self.current_status_list(url, now).await?;
-                    out.push((url.to_owned(), list.json));
-                }
-            }
-        }
-        Ok(out)
     }
 }

@@ -222,9 +222,10 @@ async fn status_suite(dir: &Path, url: Option<String>, label: &str) {
     let mut indexes = Vec::new();
     for i in 0..200 {
         let slot = store
-            .allocate_status_index(base, "revocation", 131_072, &format!("urn:c:{i}"), at)
+            .allocate_status_indexes(base, &["revocation"], 131_072, &format!("urn:c:{i}"), at)
             .await
-            .expect("allocate");
+            .expect("allocate")
+            .remove(0);
         assert_eq!(slot.list_id, format!("{base}/revocation/1"), "{label}");
         indexes.push(slot.index);
     }
@@ -245,9 +246,10 @@ async fn status_suite(dir: &Path, url: Option<String>, label: &str) {
     let mut slots = std::collections::HashSet::new();
     for i in 0..40 {
         let slot = store
-            .allocate_status_index(base, "suspension", 8, &format!("urn:s:{i}"), at)
+            .allocate_status_indexes(base, &["suspension"], 8, &format!("urn:s:{i}"), at)
             .await
-            .expect("allocate");
+            .expect("allocate")
+            .remove(0);
         assert!((0..8).contains(&slot.index));
         assert!(
             slots.insert((slot.list_id, slot.index)),
@@ -419,15 +421,16 @@ async fn concurrent_allocation(url: &str, label: &str) {
         let mut got = Vec::new();
         for i in 0..120 {
             let slot = store
-                .allocate_status_index(
+                .allocate_status_indexes(
                     base,
-                    "race",
+                    &["race"],
                     16,
                     &format!("urn:{who}:{i}"),
                     "2026-12-01T00:00:00Z",
                 )
                 .await
-                .expect("allocate");
+                .expect("allocate")
+                .remove(0);
             got.push((slot.list_id, slot.index));
         }
         got

@@ -290,17 +290,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), Error>;
     /// Releases a reservation whose request failed, so a retry can run again.
     async fn release_idempotency(&self, token_id: &str, key: &str) -> Result<(), Error>;
-    /// Hands `credential_id` an unused index, drawn at random, in the first `purpose` list under
-    /// `base_url` that is not full; opens a new list of `size` entries when none has room.
-    /// Concurrent callers (also other instances on the same database) never get the same index.
-    async fn allocate_status_index(
+    /// Hands `credential_id` an unused index, drawn at random, for each of `purposes`, in the
+    /// first list of that purpose under `base_url` that is not full, opening a new list of `size`
+    /// entries when none has room; all in one transaction. Concurrent callers (also other
+    /// instances on the same database) never get the same index.
+    async fn allocate_status_indexes(
         &self,
         base_url: &str,
-        purpose: &str,
+        purposes: &[&str],
         size: i64,
         credential_id: &str,
         at: &str,
-    ) -> Result<Allocation, Error>;
+    ) -> Result<Vec<Allocation>, Error>;
     /// The status entries of a credential.
     async fn status_entries(&self, credential_id: &str) -> Result<Vec<StatusEntryRow>, Error>;
     /// Revokes, suspends or reinstates a credential (its entries' bits, its row's status and the

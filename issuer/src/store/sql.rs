@@ -92,6 +92,92 @@ const INDEX_DRAWS: usize = 64;
 
 const STATUS_LIST_COLUMNS: &str = "id, purpose, seq, size, version, published_version, published_json, etag, published_at, valid_until";
 
+impl SqlStore {
+    /// A transaction that will write after reading: SQLite takes the write lock at the start
+    /// (`BEGIN IMMEDIATE`, waiting up to the busy timeout), because a read transaction that
+    /// later writes fails at once with "database is locked" when another connection wrote
+    /// meanwhile.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// One attempt of [`Store::allocate_status_indexes`].
+    async fn try_allocate(
+        &self,
+        base_url: &str,
+        purposes: &[&str],
+        size: i64,
+        credential_id: &str,
+        at: &str,
+    ) -> Result<Vec<Allocation>, sqlx::Error> {
+        use rand::Rng;
+        let mut tx = self.write_tx().await?;
+        let mut out = Vec::new();
+        for purpose in purposes {
+            'lists: loop {
+                let open = sqlx::query(
+                    "SELECT id, size FROM status_lists WHERE purpose = $1 AND is_full = 0 ORDER BY seq LIMIT 1",
+                )
+                .bind(purpose)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(open) = open else {
+                    // Open the next list; when two instances race, the (purpose, seq) key lets
+                    // one win and both then use it.
+                    let row = sqlx::query(
+                        "SELECT COALESCE(MAX(seq), 0) AS last FROM status_lists WHERE purpose = $1",
+                    )
+                    .bind(purpose)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let seq: i64 = row.try_get::<i64, _>("last")? + 1;
+                    sqlx::query(
+                        "INSERT INTO status_lists (id, purpose, seq, size, is_full, version, created_at) \
+                         VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(format!("{base_url}/{purpose}/{seq}"))
+                    .bind(purpose)
+                    .bind(seq)
+                    .bind(size)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    continue;
+                };
+                let list_id: String = open.try_get("id")?;
+                let list_size: i64 = open.try_get("size")?;
+                for _ in 0..INDEX_DRAWS {
+                    // BSL v1.0 §6.1 (herd privacy): the index is drawn at random, not in order.
+                    let index = rand::thread_rng().gen_range(0..list_size.max(1));
+                    let inserted = sqlx::query(
+                        "INSERT INTO status_entries (list_id, idx, credential_id, purpose, is_set) \
+                         VALUES ($1, $2, $3, $4, 0) ON CONFLICT (list_id, idx) DO NOTHING",
+                    )
+                    .bind(&list_id)
+                    .bind(index)
+                    .bind(credential_id)
+                    .bind(purpose)
+                    .execute(&mut *tx)
+                    .await?;
+                    if inserted.rows_affected() == 1 {
+                        out.push(Allocation { list_id, index });
+                        break 'lists;
+                    }
+                }
+                sqlx::query("UPDATE status_lists SET is_full = 1 WHERE id = $1")
+                    .bind(&list_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
 /// A database URL without its password, for messages.
 pub(crate) fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -601,68 +687,28 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn allocate_status_index(
+    async fn allocate_status_indexes(
         &self,
         base_url: &str,
-        purpose: &str,
+        purposes: &[&str],
         size: i64,
         credential_id: &str,
         at: &str,
-    ) -> Result<Allocation, Error> {
-        use rand::Rng;
+    ) -> Result<Vec<Allocation>, Error> {
+        // One transaction for all purposes: one commit per credential, and either every entry or
+        // none. PostgreSQL may end one of two racing transactions (deadlock, when both close a
+        // full list at once); that attempt is simply run again.
+        let mut attempt = 0;
         loop {
-            let open = sqlx::query(
-                "SELECT id, size FROM status_lists WHERE purpose = $1 AND is_full = 0 ORDER BY seq LIMIT 1",
-            )
-            .bind(purpose)
-            .fetch_optional(&self.pool)
-            .await?;
-            let Some(open) = open else {
-                // Open the next list; when two instances race, the (purpose, seq) key lets one
-                // win and both then use it.
-                let row = sqlx::query(
-                    "SELECT COALESCE(MAX(seq), 0) AS last FROM status_lists WHERE purpose = $1",
-                )
-                .bind(purpose)
-                .fetch_one(&self.pool)
-                .await?;
-                let seq: i64 = row.try_get::<i64, _>("last")? + 1;
-                sqlx::query(
-                    "INSERT INTO status_lists (id, purpose, seq, size, is_full, version, created_at) \
-                     VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
-                )
-                .bind(format!("{base_url}/{purpose}/{seq}"))
-                .bind(purpose)
-                .bind(seq)
-                .bind(size)
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-                continue;
-            };
-            let list_id: String = open.try_get("id")?;
-            let list_size: i64 = open.try_get("size")?;
-            for _ in 0..INDEX_DRAWS {
-                // BSL v1.0 §6.1 (herd privacy): the index is drawn at random, not in sequence.
-                let index = rand::thread_rng().gen_range(0..list_size.max(1));
-                let inserted = sqlx::query(
-                    "INSERT INTO status_entries (list_id, idx, credential_id, purpose, is_set) \
-                     VALUES ($1, $2, $3, $4, 0) ON CONFLICT (list_id, idx) DO NOTHING",
-                )
-                .bind(&list_id)
-                .bind(index)
-                .bind(credential_id)
-                .bind(purpose)
-                .execute(&self.pool)
-                .await?;
-                if inserted.rows_affected() == 1 {
-                    return Ok(Allocation { list_id, index });
-                }
+            attempt += 1;
+            match self
+                .try_allocate(base_url, purposes, size, credential_id, at)
+                .await
+            {
+                Err(sqlx::Error::Database(e))
+                    if attempt < 4 && matches!(e.code().as_deref(), Some("40P01" | "40001")) => {}
+                other => return Ok(other?),
             }
-            sqlx::query("UPDATE status_lists SET is_full = 1 WHERE id = $1")
-                .bind(&list_id)
-                .execute(&self.pool)
-                .await?;
         }
     }
 
@@ -693,7 +739,7 @@ impl Store for SqlStore {
         at: &str,
         actor: &Actor,
     ) -> Result<StatusChange, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let rows = sqlx::query(
             "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = $1",
         )
