@@ -7,62 +7,14 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn bin(name: &str) -> PathBuf {
-    // Test binaries live in target/<profile>/deps; the CLIs one level up.
-    let mut p = std::env::current_exe().expect("exe");
-    p.pop();
-    if p.ends_with("deps") {
-        p.pop();
-    }
-    p.join(name)
-}
+mod common;
+use common::cairn_verify;
 
 fn cairn(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cairn"))
         .args(args)
         .output()
         .expect("run cairn")
-}
-
-/// `cairn-verify` is built by the verifier crate; build it if this test runs alone.
-fn cairn_verify(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let path = bin("cairn-verify");
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "cairn-verifier",
-                "--bin",
-                "cairn-verify",
-            ])
-            .status()
-            .expect("cargo build");
-        assert!(status.success());
-    }
-    let mut cmd = Command::new(path);
-    cmd.args(args);
-    match stdin {
-        None => cmd.output().expect("run cairn-verify"),
-        Some(bytes) => {
-            use std::io::Write;
-            let mut child = cmd
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn");
-            let mut input = child.stdin.take().expect("stdin");
-            let bytes = bytes.to_vec();
-            let writer = std::thread::spawn(move || {
-                let _ = input.write_all(&bytes);
-            });
-            let out = child.wait_with_output().expect("wait");
-            let _ = writer.join();
-            out
-        }
-    }
 }
 
 fn ok(out: &Output) -> String {

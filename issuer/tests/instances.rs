@@ -5,29 +5,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::cairn_ok as cairn;
-
-fn serve(config: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args(["serve", "--config", config, "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let addr = loop {
-        let line = lines.next().expect("address").expect("line");
-        if let Some(rest) = line.strip_prefix("cairn serve: listening on http://") {
-            break rest.trim().to_owned();
-        }
-    };
-    // Keep draining the logs so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
-}
 
 fn post(addr: &str, token: &str, key: &str, body: &str) -> u16 {
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
@@ -81,8 +63,8 @@ fn two_instances_on_one_postgres_lose_and_duplicate_nothing() {
         "token", "create", "--config", &config, "--scope", "issue", "--name", "load",
     ]);
 
-    let (mut a, addr_a) = serve(&config);
-    let (mut b, addr_b) = serve(&config);
+    let (mut a, addr_a) = common::serve(&config, "127.0.0.1:0");
+    let (mut b, addr_b) = common::serve(&config, "127.0.0.1:0");
     let per_thread = 8;
     let threads: Vec<_> = (0..4)
         .map(|t| {

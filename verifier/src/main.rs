@@ -1,4 +1,5 @@
-//! `cairn-verify`: verify an Open Badges 3.0 credential from a file or stdin, offline.
+//! `cairn-verify`: verify an Open Badges 3.0 credential from a file or stdin, fetching what it
+//! needs (DID documents, status lists) safely through `cairn-fetch`, or offline.
 //!
 //! Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage error or unreadable input.
 
@@ -6,8 +7,10 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use cairn_fetch::{FetchPolicy, Fetcher};
 use cairn_verifier::{
-    CheckStatus, Contexts, GeneralCanonicalizer, OfflineResolver, Report, Verdict, VerifyOptions,
+    CheckStatus, Contexts, GeneralCanonicalizer, OfflineResolver, Report, ResolveError,
+    ResolveFuture, Resolver, Verdict, VerifyOptions,
 };
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -53,6 +56,44 @@ struct VerifyArgs {
     /// Tolerated clock difference for validity dates, in seconds.
     #[arg(long, default_value_t = 60)]
     clock_skew: i64,
+    /// Fetch nothing: use only the --doc documents.
+    #[arg(long)]
+    offline: bool,
+    /// Also fetch plain http:// URLs (https only by default).
+    #[arg(long)]
+    allow_http: bool,
+    /// Also fetch from loopback, private, link-local, CGNAT and metadata addresses.
+    #[arg(long)]
+    allow_private_network: bool,
+    /// Exempt this host from the address rules (e.g. a district's internal document host).
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allow_hosts: Vec<String>,
+}
+
+/// The `--doc` documents first, then the network under the fetch policy.
+struct CliResolver {
+    docs: OfflineResolver,
+    fetcher: Fetcher,
+}
+
+impl Resolver for CliResolver {
+    fn fetch<'a>(&'a self, url: &'a str) -> ResolveFuture<'a> {
+        Box::pin(async move {
+            match self.docs.fetch(url).await {
+                Ok(doc) => Ok(doc),
+                Err(_) => self
+                    .fetcher
+                    .get(url)
+                    .await
+                    .map(|body| body.as_ref().clone())
+                    .map_err(|e| ResolveError::Coded {
+                        url: url.to_owned(),
+                        code: e.code(),
+                        message: e.to_string(),
+                    }),
+            }
+        })
+    }
 }
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
@@ -142,7 +183,24 @@ fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
     options.limits.max_input_bytes = args.max_input_bytes;
     options.clock_skew = chrono::Duration::seconds(args.clock_skew.max(0));
     options.canonicalizer = std::sync::Arc::new(GeneralCanonicalizer::new(contexts));
-    pollster::block_on(cairn_verifier::verify(&bytes, &options, &resolver))
+    let fetcher = Fetcher::new(FetchPolicy {
+        offline: args.offline,
+        allow_http: args.allow_http,
+        allow_private_network: args.allow_private_network,
+        allow_hosts: args.allow_hosts.clone(),
+        ..FetchPolicy::default()
+    })
+    .map_err(|e| (e.code(), e.to_string()))?;
+    let resolver = CliResolver {
+        docs: resolver,
+        fetcher,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ("internal", e.to_string()))?;
+    runtime
+        .block_on(cairn_verifier::verify(&bytes, &options, &resolver))
         .map_err(|e| (e.code(), e.to_string()))
 }
 

@@ -31,6 +31,14 @@ pub enum ResolveError {
     /// The fetch was attempted and failed.
     #[error("fetching {0} failed: {1}")]
     Failed(String, String),
+    /// Refused or failed for a reason the resolver names with its own stable code (e.g.
+    /// `private_address`, `response_too_large`, `fetch_timeout`).
+    #[error("fetching {url} failed ({code}): {message}")]
+    Coded {
+        url: String,
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl ResolveError {
@@ -40,6 +48,7 @@ impl ResolveError {
             ResolveError::NotFound(_) => "document_not_found",
             ResolveError::Refused(..) => "fetch_refused",
             ResolveError::Failed(..) => "fetch_failed",
+            ResolveError::Coded { code, .. } => code,
         }
     }
 }

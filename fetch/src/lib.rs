@@ -1,0 +1,527 @@
+//! Safe fetching of the documents a verifier needs (did:web DID documents, key documents, JWK
+//! Sets, status lists, issuer profiles): https only, no loopback, private, link-local, CGNAT or
+//! metadata addresses after DNS resolution, every redirect re-checked, time and size capped, and
+//! a cache that honours `Cache-Control` up to a maximum lifetime.
+//!
+//! The public interface is [`Fetcher`] (built from a [`FetchPolicy`]) and [`FetchError`], whose
+//! `code()` is stable. The verifier's `Resolver` adapts it; this crate knows nothing of
+//! credentials.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What may be fetched, and how long and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchPolicy {
+    /// Allow plain `http://` URLs (tests, local development).
+    pub allow_http: bool,
+    /// Allow loopback, private, link-local, CGNAT and metadata addresses.
+    pub allow_private_network: bool,
+    /// Hosts (as written in URLs, e.g. `registry.district.internal` or `127.0.0.1`) exempt from
+    /// the address rules: a district's own internal document host.
+    pub allow_hosts: Vec<String>,
+    /// Fetch nothing; only the cache answers.
+    pub offline: bool,
+    pub connect_timeout: Duration,
+    /// The whole exchange, redirects included.
+    pub total_timeout: Duration,
+    /// Largest response body accepted.
+    pub max_bytes: usize,
+    pub max_redirects: usize,
+    /// The longest a response is cached, whatever its `Cache-Control` says.
+    pub max_cache_ttl: Duration,
+}
+
+impl Default for FetchPolicy {
+    /// https only, public addresses only, 3 s to connect, 10 s in all, 2 MiB, 3 redirects,
+    /// cached for at most 10 minutes.
+    fn default() -> Self {
+        FetchPolicy {
+            allow_http: false,
+            allow_private_network: false,
+            allow_hosts: Vec::new(),
+            offline: false,
+            connect_timeout: Duration::from_secs(3),
+            total_timeout: Duration::from_secs(10),
+            max_bytes: 2 * 1024 * 1024,
+            max_redirects: 3,
+            max_cache_ttl: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Why a document was not fetched. Every refusal has its own code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    #[error("{0} is not an absolute http(s) URL")]
+    InvalidUrl(String),
+    #[error("{0} is not https (plain http is refused)")]
+    HttpsRequired(String),
+    #[error("{url} resolves to {addr}, a {kind} address, which is refused")]
+    ForbiddenAddress {
+        url: String,
+        addr: IpAddr,
+        kind: AddressKind,
+    },
+    #[error("{0} redirected more than the limit allows")]
+    TooManyRedirects(String),
+    #[error("{url} answered with more than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+    #[error("{0} did not answer in time")]
+    Timeout(String),
+    #[error("{url} answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("{0} is not in the cache and fetching is off (offline)")]
+    Offline(String),
+    #[error("fetching {url} failed: {message}")]
+    Failed { url: String, message: String },
+}
+
+impl FetchError {
+    /// The stable snake_case code of this failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FetchError::InvalidUrl(_) => "invalid_url",
+            FetchError::HttpsRequired(_) => "https_required",
+            FetchError::ForbiddenAddress { kind, .. } => kind.code(),
+            FetchError::TooManyRedirects(_) => "too_many_redirects",
+            FetchError::TooLarge { .. } => "response_too_large",
+            FetchError::Timeout(_) => "fetch_timeout",
+            FetchError::Status { .. } => "http_status",
+            FetchError::Offline(_) => "offline",
+            FetchError::Failed { .. } => "fetch_failed",
+        }
+    }
+
+    /// Whether the fetch was refused by policy (rather than attempted and failed).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            FetchError::InvalidUrl(_)
+                | FetchError::HttpsRequired(_)
+                | FetchError::ForbiddenAddress { .. }
+                | FetchError::TooManyRedirects(_)
+                | FetchError::TooLarge { .. }
+                | FetchError::Offline(_)
+        )
+    }
+}
+
+/// The address ranges that are refused unless private networks are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressKind {
+    Loopback,
+    Private,
+    LinkLocal,
+    Cgnat,
+    /// Cloud instance metadata (169.254.169.254, fd00:ec2::254).
+    Metadata,
+    /// Unspecified, broadcast, multicast, documentation and other reserved ranges.
+    Reserved,
+}
+
+impl AddressKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            AddressKind::Loopback => "loopback_address",
+            AddressKind::Private => "private_address",
+            AddressKind::LinkLocal => "link_local_address",
+            AddressKind::Cgnat => "cgnat_address",
+            AddressKind::Metadata => "metadata_address",
+            AddressKind::Reserved => "reserved_address",
+        }
+    }
+}
+
+impl std::fmt::Display for AddressKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AddressKind::Loopback => "loopback",
+            AddressKind::Private => "private",
+            AddressKind::LinkLocal => "link-local",
+            AddressKind::Cgnat => "carrier-grade NAT",
+            AddressKind::Metadata => "cloud metadata",
+            AddressKind::Reserved => "reserved",
+        })
+    }
+}
+
+/// The kind of a non-public address, or `None` for a public one.
+pub fn classify(addr: IpAddr) -> Option<AddressKind> {
+    match addr {
+        IpAddr::V4(v4) => classify_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => classify_v4(v4),
+            None => classify_v6(v6),
+        },
+    }
+}
+
+fn classify_v4(a: Ipv4Addr) -> Option<AddressKind> {
+    let o = a.octets();
+    if a == Ipv4Addr::new(169, 254, 169, 254) {
+        Some(AddressKind::Metadata)
+    } else if a.is_loopback() {
+        Some(AddressKind::Loopback)
+    } else if a.is_private() {
+        Some(AddressKind::Private)
+    } else if a.is_link_local() {
+        Some(AddressKind::LinkLocal)
+    } else if o[0] == 100 && (64..128).contains(&o[1]) {
+        // RFC 6598 shared address space.
+        Some(AddressKind::Cgnat)
+    } else if a.is_unspecified()
+        || a.is_broadcast()
+        || a.is_multicast()
+        || a.is_documentation()
+        || o[0] == 0
+        || o[0] >= 240
+        || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+        || (o[0] == 198 && (18..20).contains(&o[1]))
+    {
+        Some(AddressKind::Reserved)
+    } else {
+        None
+    }
+}
+
+fn classify_v6(a: Ipv6Addr) -> Option<AddressKind> {
+    let s = a.segments();
+    if a == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
+        Some(AddressKind::Metadata)
+    } else if a.is_loopback() {
+        Some(AddressKind::Loopback)
+    } else if (s[0] & 0xfe00) == 0xfc00 {
+        Some(AddressKind::Private)
+    } else if (s[0] & 0xffc0) == 0xfe80 {
+        Some(AddressKind::LinkLocal)
+    } else if a.is_unspecified() || a.is_multicast() || (s[0] == 0x2001 && s[1] == 0x0db8) {
+        Some(AddressKind::Reserved)
+    } else {
+        None
+    }
+}
+
+/// A DNS answer containing a refused address; carried through reqwest's error chain.
+#[derive(Debug)]
+struct Forbidden {
+    addr: IpAddr,
+    kind: AddressKind,
+}
+
+impl std::fmt::Display for Forbidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is a {} address", self.addr, self.kind)
+    }
+}
+
+impl std::error::Error for Forbidden {}
+
+/// Resolves names and refuses the whole answer when any address in it is not public, so a name
+/// that also points at an internal address cannot be used to reach it.
+struct CheckingResolver {
+    allow_hosts: Vec<String>,
+}
+
+impl reqwest::dns::Resolve for CheckingResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        let exempt = self
+            .allow_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&host));
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if exempt {
+                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
+            }
+            if let Some((addr, kind)) = addrs
+                .iter()
+                .find_map(|a| classify(a.ip()).map(|k| (a.ip(), k)))
+            {
+                return Err(Box::new(Forbidden { addr, kind }) as Box<_>);
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// A URL refused by the scheme or literal-address rules, checked before any connection.
+fn check_url(url: &reqwest::Url, policy: &FetchPolicy) -> Result<(), FetchError> {
+    match url.scheme() {
+        "https" => {}
+        "http" if policy.allow_http => {}
+        "http" => return Err(FetchError::HttpsRequired(url.to_string())),
+        _ => return Err(FetchError::InvalidUrl(url.to_string())),
+    }
+    if policy.allow_private_network {
+        return Ok(());
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| FetchError::InvalidUrl(url.to_string()))?;
+    if policy
+        .allow_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+    {
+        return Ok(());
+    }
+    let literal = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .ok();
+    match literal.and_then(|a| classify(a).map(|k| (a, k))) {
+        Some((addr, kind)) => Err(FetchError::ForbiddenAddress {
+            url: url.to_string(),
+            addr,
+            kind,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    body: Arc<Vec<u8>>,
+    until: Instant,
+}
+
+/// Fetches documents under a [`FetchPolicy`]; cheap to clone (the cache is shared).
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: Option<reqwest::Client>,
+    policy: FetchPolicy,
+    cache: Arc<Mutex<HashMap<String, Cached>>>,
+}
+
+impl Fetcher {
+    /// A fetcher for `policy` (no network client at all when offline).
+    pub fn new(policy: FetchPolicy) -> Result<Self, FetchError> {
+        let client = if policy.offline {
+            None
+        } else {
+            let checked = policy.clone();
+            let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > checked.max_redirects {
+                    let url = attempt.url().to_string();
+                    return attempt.error(FetchError::TooManyRedirects(url));
+                }
+                // Every hop is checked again: scheme and literal address here, names by the
+                // resolver when the hop connects.
+                match check_url(attempt.url(), &checked) {
+                    Ok(()) => attempt.follow(),
+                    Err(e) => attempt.error(e),
+                }
+            });
+            let mut builder = reqwest::Client::builder()
+                .redirect(redirects)
+                .connect_timeout(policy.connect_timeout)
+                .timeout(policy.total_timeout)
+                .no_proxy()
+                .user_agent(concat!("cairn-verify/", env!("CARGO_PKG_VERSION")));
+            if !policy.allow_private_network {
+                builder = builder.dns_resolver(Arc::new(CheckingResolver {
+                    allow_hosts: policy.allow_hosts.clone(),
+                }));
+            }
+            Some(builder.build().map_err(|e| FetchError::Failed {
+                url: String::new(),
+                message: e.to_string(),
+            })?)
+        };
+        Ok(Fetcher {
+            client,
+            policy,
+            cache: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    pub fn policy(&self) -> &FetchPolicy {
+        &self.policy
+    }
+
+    /// The body served at `url`, from the cache while fresh.
+    pub async fn get(&self, url: &str) -> Result<Arc<Vec<u8>>, FetchError> {
+        let parsed =
+            reqwest::Url::parse(url).map_err(|_| FetchError::InvalidUrl(url.to_owned()))?;
+        if let Some(hit) = self.cached(url) {
+            return Ok(hit);
+        }
+        let Some(client) = &self.client else {
+            return Err(FetchError::Offline(url.to_owned()));
+        };
+        check_url(&parsed, &self.policy)?;
+        let mut response = client
+            .get(parsed)
+            .header(
+                reqwest::header::ACCEPT,
+                "application/json, application/ld+json, application/did+json, */*;q=0.5",
+            )
+            .send()
+            .await
+            .map_err(|e| map_error(url, &e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: url.to_owned(),
+                status: status.as_u16(),
+            });
+        }
+        let limit = self.policy.max_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: url.to_owned(),
+            limit,
+        };
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let ttl = cache_ttl(response.headers(), self.policy.max_cache_ttl);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| map_error(url, &e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = Arc::new(body);
+        if let Some(ttl) = ttl {
+            if let Ok(mut cache) = self.cache.lock() {
+                cache.insert(
+                    url.to_owned(),
+                    Cached {
+                        body: body.clone(),
+                        until: Instant::now() + ttl,
+                    },
+                );
+            }
+        }
+        Ok(body)
+    }
+
+    fn cached(&self, url: &str) -> Option<Arc<Vec<u8>>> {
+        let mut cache = self.cache.lock().ok()?;
+        match cache.get(url) {
+            Some(c) if c.until > Instant::now() => Some(c.body.clone()),
+            Some(_) if !self.policy.offline => {
+                cache.remove(url);
+                None
+            }
+            // Offline, a stale entry is still the best there is.
+            Some(c) => Some(c.body.clone()),
+            None => None,
+        }
+    }
+}
+
+/// RFC 9111 §5.2.2: `no-store`/`no-cache`/`private` are not cached; otherwise `max-age`
+/// (at most `max`), and nothing without it.
+fn cache_ttl(headers: &reqwest::header::HeaderMap, max: Duration) -> Option<Duration> {
+    let value = headers
+        .get_all(reqwest::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut ttl = None;
+    for directive in value.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+        if directive == "no-store" || directive == "no-cache" || directive == "private" {
+            return None;
+        }
+        if let Some(secs) = directive.strip_prefix("max-age=") {
+            ttl = secs
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
+        }
+    }
+    ttl.filter(|t| !t.is_zero()).map(|t| t.min(max))
+}
+
+/// Finds the policy error or timeout inside a reqwest error.
+fn map_error(url: &str, e: &reqwest::Error) -> FetchError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(f) = s.downcast_ref::<FetchError>() {
+            return f.clone();
+        }
+        if let Some(f) = s.downcast_ref::<Forbidden>() {
+            return FetchError::ForbiddenAddress {
+                url: url.to_owned(),
+                addr: f.addr,
+                kind: f.kind,
+            };
+        }
+        source = s.source();
+    }
+    if e.is_timeout() {
+        return FetchError::Timeout(url.to_owned());
+    }
+    FetchError::Failed {
+        url: url.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_ranges_are_classified() {
+        let cases: &[(&str, Option<AddressKind>)] = &[
+            ("127.0.0.1", Some(AddressKind::Loopback)),
+            ("127.8.9.10", Some(AddressKind::Loopback)),
+            ("::1", Some(AddressKind::Loopback)),
+            ("10.1.2.3", Some(AddressKind::Private)),
+            ("172.16.0.1", Some(AddressKind::Private)),
+            ("172.31.255.255", Some(AddressKind::Private)),
+            ("192.168.1.1", Some(AddressKind::Private)),
+            ("fd12::1", Some(AddressKind::Private)),
+            ("169.254.169.254", Some(AddressKind::Metadata)),
+            ("fd00:ec2::254", Some(AddressKind::Metadata)),
+            ("169.254.1.1", Some(AddressKind::LinkLocal)),
+            ("fe80::1", Some(AddressKind::LinkLocal)),
+            ("100.64.0.1", Some(AddressKind::Cgnat)),
+            ("100.127.255.254", Some(AddressKind::Cgnat)),
+            ("0.0.0.0", Some(AddressKind::Reserved)),
+            ("255.255.255.255", Some(AddressKind::Reserved)),
+            ("224.0.0.1", Some(AddressKind::Reserved)),
+            ("::ffff:10.0.0.1", Some(AddressKind::Private)),
+            ("::ffff:127.0.0.1", Some(AddressKind::Loopback)),
+            ("93.184.216.34", None),
+            ("100.128.0.1", None),
+            ("172.32.0.1", None),
+            ("2606:4700::1111", None),
+        ];
+        for (text, want) in cases {
+            let addr: IpAddr = text.parse().expect("address");
+            assert_eq!(classify(addr), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn cache_lifetimes_follow_cache_control() {
+        let h = |v: &str| {
+            let mut m = reqwest::header::HeaderMap::new();
+            m.insert(reqwest::header::CACHE_CONTROL, v.parse().expect("value"));
+            m
+        };
+        let max = Duration::from_secs(600);
+        assert_eq!(
+            cache_ttl(&h("public, max-age=300"), max),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(cache_ttl(&h("max-age=86400"), max), Some(max));
+        assert_eq!(cache_ttl(&h("no-store"), max), None);
+        assert_eq!(cache_ttl(&h("max-age=60, no-cache"), max), None);
+        assert_eq!(cache_ttl(&h("max-age=0"), max), None);
+        assert_eq!(cache_ttl(&reqwest::header::HeaderMap::new(), max), None);
+    }
+}
