@@ -511,3 +511,54 @@ fn revocation_and_suspension_through_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[credential_not_found]"));
 }
+
+/// `--registry` and `--policy`: the summary names the registry, the issuer as it names it, and
+/// what the credential counts for; strict policy fails an unknown issuer; a bad registry is a
+/// usage error.
+#[test]
+fn trust_registry_lines_in_the_summary() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let credential = root.join("tests/vectors/valid/did-key.json");
+    let credential = credential.to_str().expect("utf8");
+    let registry = root.join("examples/trust-registry.json");
+    let registry = registry.to_str().expect("utf8");
+    let now = ["--now", "2026-06-01T12:00:00Z"];
+    let args = [&["verify", credential, "--registry", registry][..], &now].concat();
+    let out = cairn_verify(&args, None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(exit_code(&out), 0, "{text}");
+    assert!(text.contains("trust:       RECOGNISED — Lakeside Consortium of Districts (version 2026-11) as Springfield Public Schools"), "{text}");
+    assert!(
+        text.contains(
+            "counts for:  15 CE hours; salary step Lane B, +1 step; pathways: teacher-leader"
+        ),
+        "{text}"
+    );
+
+    let tmp = tempfile::tempdir().expect("tmp");
+    let other = tmp.path().join("other.json");
+    std::fs::write(&other, r#"{"type": "CairnTrustRegistry", "name": "Elsewhere", "publisher": {"id": "did:web:e.example", "name": "E"}, "version": "1", "entries": []}"#).expect("write");
+    let other = other.to_str().expect("utf8");
+    let standard = [&["verify", credential, "--registry", other][..], &now].concat();
+    let out = cairn_verify(&standard, None);
+    assert_eq!(exit_code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("UNKNOWN ISSUER"));
+    let strict = [&standard[..], &["--policy", "strict"]].concat();
+    let out = cairn_verify(&strict, None);
+    assert_eq!(exit_code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(unknown_issuer)"));
+
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, r#"{"type": "CairnTrustRegistry"}"#).expect("write");
+    let out = cairn_verify(
+        &[
+            "verify",
+            credential,
+            "--registry",
+            bad.to_str().expect("utf8"),
+        ],
+        None,
+    );
+    assert_eq!(exit_code(&out), 3);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[invalid_registry]"));
+}

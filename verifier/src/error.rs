@@ -43,6 +43,9 @@ pub enum Error {
     /// A document to sign is not shaped as a credential.
     #[error("document cannot be signed: {0}")]
     NotSignable(String),
+    /// A trust registry that does not match `schemas/trust-registry.schema.json`.
+    #[error("trust registry is invalid: {0}")]
+    InvalidRegistry(String),
 }
 
 impl Error {
@@ -62,6 +65,7 @@ impl Error {
             Error::InvalidContextDocument(..) => "invalid_context_document",
             Error::Canonicalization { code, .. } => code,
             Error::NotSignable(_) => "not_signable",
+            Error::InvalidRegistry(_) => "invalid_registry",
         }
     }
 }
@@ -136,6 +140,11 @@ mod tests {
                 Error::NotSignable("m".into()),
                 "not_signable",
                 "document cannot be signed: m",
+            ),
+            (
+                Error::InvalidRegistry("m".into()),
+                "invalid_registry",
+                "trust registry is invalid: m",
             ),
         ];
         for (err, code, message) in all {

@@ -13,6 +13,7 @@
 //! - [`PendingProof`], which builds what an issuer signs for an `eddsa-rdfc-2022` proof;
 //! - status list bitstrings ([`StatusBits`]: encode, decode with a cap) and the
 //!   [`StatusListCache`] of verified lists;
+//! - trust registries ([`TrustRegistry`], [`TrustPolicy`]) and the report's [`TrustReport`];
 //! - the canonicaliser interface ([`Canonicalizer`], [`GeneralCanonicalizer`], [`Contexts`]).
 
 mod canon;
@@ -28,6 +29,7 @@ mod report;
 mod resolver;
 mod sign;
 mod status;
+mod trust;
 mod verify;
 
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
@@ -44,4 +46,8 @@ pub use report::{Check, CheckStatus, Report, Verdict};
 pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
 pub use sign::PendingProof;
 pub use status::{StatusBits, StatusListCache, StatusListDecodeError, MIN_STATUS_LIST_BITS};
+pub use trust::{
+    AchievementRule, Publisher, Recognition, RegistryEntry, TrustPolicy, TrustRegistry,
+    TrustReport, TrustStatus, TRUST_REGISTRY_TYPE,
+};
 pub use verify::{verify, verify_credential, VerifyOptions};

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use cairn_fetch::{FetchPolicy, Fetcher};
 use cairn_verifier::{
     CheckStatus, Contexts, GeneralCanonicalizer, OfflineResolver, Report, ResolveError,
-    ResolveFuture, Resolver, Verdict, VerifyOptions,
+    ResolveFuture, Resolver, TrustPolicy, TrustRegistry, TrustStatus, Verdict, VerifyOptions,
 };
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -68,6 +68,19 @@ struct VerifyArgs {
     /// Exempt this host from the address rules (e.g. a district's internal document host).
     #[arg(long = "allow-host", value_name = "HOST")]
     allow_hosts: Vec<String>,
+    /// A trust registry (schemas/trust-registry.schema.json) to judge the issuer against;
+    /// repeatable, the first that knows the issuer decides.
+    #[arg(long = "registry", value_name = "FILE")]
+    registries: Vec<PathBuf>,
+    /// standard: an unknown issuer is a warning; strict: it makes the credential not valid.
+    #[arg(long, value_enum, default_value = "standard")]
+    policy: PolicyArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PolicyArg {
+    Standard,
+    Strict,
 }
 
 /// The `--doc` documents first, then the network under the fetch policy.
@@ -183,6 +196,21 @@ fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
     options.limits.max_input_bytes = args.max_input_bytes;
     options.clock_skew = chrono::Duration::seconds(args.clock_skew.max(0));
     options.canonicalizer = std::sync::Arc::new(GeneralCanonicalizer::new(contexts));
+    for file in &args.registries {
+        let bytes = std::fs::read(file).map_err(|e| {
+            (
+                "unreadable_registry",
+                format!("cannot read {}: {e}", file.display()),
+            )
+        })?;
+        let registry = TrustRegistry::parse(&bytes)
+            .map_err(|e| (e.code(), format!("{}: {e}", file.display())))?;
+        options.registries.push(std::sync::Arc::new(registry));
+    }
+    options.trust_policy = match args.policy {
+        PolicyArg::Standard => TrustPolicy::Standard,
+        PolicyArg::Strict => TrustPolicy::Strict,
+    };
     let fetcher = Fetcher::new(FetchPolicy {
         offline: args.offline,
         allow_http: args.allow_http,
@@ -227,6 +255,42 @@ fn print_summary(report: &Report) {
     }
     if let Some(a) = &report.achievement_name {
         println!("  achievement: {a}");
+    }
+    if let Some(t) = &report.trust {
+        match t.status {
+            TrustStatus::Recognized => {
+                println!(
+                    "  trust:       RECOGNISED — {} as {}",
+                    t.registry.as_deref().unwrap_or_default(),
+                    t.issuer_name.as_deref().unwrap_or_default()
+                );
+                if let Some(r) = &t.recognition {
+                    let mut parts = Vec::new();
+                    if let Some(h) = r.ce_hours {
+                        parts.push(format!("{h} CE hours"));
+                    }
+                    if let Some(s) = &r.salary_step {
+                        parts.push(format!("salary step {s}"));
+                    }
+                    if !r.pathways.is_empty() {
+                        parts.push(format!("pathways: {}", r.pathways.join(", ")));
+                    }
+                    if let Some(n) = &r.note {
+                        parts.push(n.clone());
+                    }
+                    if !parts.is_empty() {
+                        println!("  counts for:  {}", parts.join("; "));
+                    }
+                }
+            }
+            TrustStatus::UnknownIssuer => println!("  trust:       UNKNOWN ISSUER — {}", t.message),
+            TrustStatus::NotRecognizedForThisAchievement => {
+                println!(
+                    "  trust:       NOT RECOGNISED FOR THIS ACHIEVEMENT — {}",
+                    t.message
+                )
+            }
+        }
     }
     print_checks(report, "  ");
     for (i, e) in report.endorsements.iter().enumerate() {

@@ -75,6 +75,10 @@ pub struct Report {
     pub checks: Vec<Check>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endorsements: Vec<Report>,
+    /// Whether the loaded trust registries recognise the issuer and achievement, and what the
+    /// credential counts for (present when registries were given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<crate::trust::TrustReport>,
 }
 
 impl Report {

@@ -18,6 +18,7 @@ use crate::proof::verify_proof;
 use crate::report::{Checks, Report};
 use crate::resolver::Resolver;
 use crate::status::{check_status, StatusListCache};
+use crate::trust::{TrustPolicy, TrustRegistry, TrustStatus};
 
 /// Embedded endorsements are verified to this depth (an endorsement's own endorsements…).
 const MAX_ENDORSEMENT_DEPTH: usize = 2;
@@ -52,6 +53,10 @@ pub struct VerifyOptions {
     pub canonicalizer: Arc<dyn Canonicalizer>,
     /// Verified, decoded status lists shared across verifications (none by default).
     pub status_cache: Option<Arc<StatusListCache>>,
+    /// Trust registries to judge the issuer and achievement against (none by default).
+    pub registries: Vec<Arc<TrustRegistry>>,
+    /// Whether an unknown issuer or unrecognised achievement is a warning or a failure.
+    pub trust_policy: TrustPolicy,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -73,6 +78,8 @@ impl VerifyOptions {
             limits: Limits::default(),
             canonicalizer: Arc::new(GeneralCanonicalizer::default()),
             status_cache: None,
+            registries: Vec::new(),
+            trust_policy: TrustPolicy::Standard,
         }
     }
 }
@@ -267,6 +274,19 @@ fn verify_document<'a>(
             }
         }
 
+        // The district's own policy, after every cryptographic check.
+        let trust = (depth == 0 && kind == Kind::Credential && !options.registries.is_empty())
+            .then(|| {
+                crate::trust::evaluate(&options.registries, doc, issuer_id.as_deref(), options.now)
+            });
+        if let Some(t) = &trust {
+            match (t.status, options.trust_policy) {
+                (TrustStatus::Recognized, _) => checks.pass("trust", t.status.code(), &t.message),
+                (_, TrustPolicy::Strict) => checks.fail("trust", t.status.code(), &t.message),
+                (_, TrustPolicy::Standard) => checks.skip("trust", t.status.code(), &t.message),
+            }
+        }
+
         let verdict = checks.verdict(&endorsement_reports);
         Report {
             verdict,
@@ -289,6 +309,7 @@ fn verify_document<'a>(
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             checks: checks.into_vec(),
             endorsements: endorsement_reports,
+            trust,
         }
     })
 }

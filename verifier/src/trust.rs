@@ -1,0 +1,243 @@
+//! Trust registries: the documents a district or a consortium publishes to say which issuers it
+//! recognises, for which achievements, from when, and what each counts for locally (CE hours, a
+//! salary step, pathway steps). Schema: `schemas/trust-registry.schema.json`.
+//!
+//! OB 3.0 §13 leaves "validation" (trusting the issuer) to the verifier's policy; this is that
+//! policy, evaluated after the cryptographic checks and reported beside them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::input::{parse_json_object, Limits};
+
+/// A parsed trust registry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrustRegistry {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub publisher: Publisher,
+    pub version: String,
+    #[serde(default)]
+    pub updated: Option<DateTime<Utc>>,
+    pub entries: Vec<RegistryEntry>,
+}
+
+/// Who publishes the registry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Publisher {
+    pub id: String,
+    pub name: String,
+}
+
+/// One recognised issuer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistryEntry {
+    /// The issuer's ids (DIDs or URLs) this entry covers.
+    pub issuer_ids: Vec<String>,
+    /// The issuer's name as the registry publisher names it.
+    pub name: String,
+    #[serde(default)]
+    pub valid_from: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub valid_until: Option<DateTime<Utc>>,
+    /// The achievements recognised; absent means every achievement of the issuer, with the
+    /// entry's own `recognition`.
+    #[serde(default)]
+    pub achievements: Option<Vec<AchievementRule>>,
+    #[serde(default)]
+    pub recognition: Option<Recognition>,
+}
+
+/// Which achievements a rule covers: one id, or every achievement of an `achievementType`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AchievementRule {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub achievement_type: Option<String>,
+    #[serde(default)]
+    pub recognition: Option<Recognition>,
+}
+
+/// What a credential counts for locally.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Recognition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ce_hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salary_step: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pathways: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The registry document type Cairn reads.
+pub const TRUST_REGISTRY_TYPE: &str = "CairnTrustRegistry";
+
+impl TrustRegistry {
+    /// Parses a registry document (JSON, within the input limits).
+    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        let doc = parse_json_object(bytes, &Limits::default())?;
+        let registry: TrustRegistry = serde_json::from_value(Value::Object(doc))
+            .map_err(|e| Error::InvalidRegistry(e.to_string()))?;
+        if registry.kind != TRUST_REGISTRY_TYPE {
+            return Err(Error::InvalidRegistry(format!(
+                "type must be {TRUST_REGISTRY_TYPE}"
+            )));
+        }
+        for (i, e) in registry.entries.iter().enumerate() {
+            if e.issuer_ids.is_empty() {
+                return Err(Error::InvalidRegistry(format!(
+                    "entry {} names no issuer",
+                    i + 1
+                )));
+            }
+            for rule in e.achievements.iter().flatten() {
+                if rule.id.is_none() == rule.achievement_type.is_none() {
+                    return Err(Error::InvalidRegistry(format!(
+                        "entry {}: an achievement rule has an id or an achievementType",
+                        i + 1
+                    )));
+                }
+            }
+        }
+        Ok(registry)
+    }
+}
+
+/// How an unknown issuer counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustPolicy {
+    /// Unknown issuers and unrecognised achievements are warnings.
+    #[default]
+    Standard,
+    /// Unknown issuers and unrecognised achievements make the credential not valid here.
+    Strict,
+}
+
+/// The outcome of the trust evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustStatus {
+    Recognized,
+    UnknownIssuer,
+    NotRecognizedForThisAchievement,
+}
+
+impl TrustStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            TrustStatus::Recognized => "recognized",
+            TrustStatus::UnknownIssuer => "unknown_issuer",
+            TrustStatus::NotRecognizedForThisAchievement => "not_recognized_for_this_achievement",
+        }
+    }
+}
+
+/// The report's `trust` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrustReport {
+    pub status: TrustStatus,
+    /// The registry (and its version) that decided, when an entry matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
+    /// The issuer's name as that registry names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_name: Option<String>,
+    /// What the credential counts for here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognition: Option<Recognition>,
+    pub message: String,
+}
+
+/// Evaluates the credential's issuer and achievement against `registries` at `now`; the first
+/// registry with an entry for the issuer decides.
+pub(crate) fn evaluate(
+    registries: &[std::sync::Arc<TrustRegistry>],
+    doc: &Map<String, Value>,
+    issuer_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> TrustReport {
+    let achievement = doc
+        .get("credentialSubject")
+        .and_then(|s| s.get("achievement"));
+    let achievement_id = achievement
+        .and_then(|a| a.get("id"))
+        .and_then(Value::as_str);
+    let achievement_type = achievement
+        .and_then(|a| a.get("achievementType"))
+        .and_then(Value::as_str);
+    let Some(issuer_id) = issuer_id else {
+        return unknown("the credential names no issuer");
+    };
+    for registry in registries {
+        let label = format!("{} (version {})", registry.name, registry.version);
+        let current = |e: &&RegistryEntry| {
+            e.issuer_ids.iter().any(|i| i == issuer_id)
+                && e.valid_from.is_none_or(|f| f <= now)
+                && e.valid_until.is_none_or(|u| now <= u)
+        };
+        let Some(entry) = registry.entries.iter().find(current) else {
+            continue;
+        };
+        let recognition = match &entry.achievements {
+            None => Some(entry.recognition.clone().unwrap_or_default()),
+            Some(rules) => rules
+                .iter()
+                .find(|r| r.id.is_some() && r.id.as_deref() == achievement_id)
+                .or_else(|| {
+                    rules.iter().find(|r| {
+                        r.achievement_type.is_some()
+                            && r.achievement_type.as_deref() == achievement_type
+                    })
+                })
+                .map(|r| {
+                    r.recognition
+                        .clone()
+                        .or_else(|| entry.recognition.clone())
+                        .unwrap_or_default()
+                }),
+        };
+        return match recognition {
+            Some(recognition) => TrustReport {
+                status: TrustStatus::Recognized,
+                message: format!("{} recognises {} for this achievement", label, entry.name),
+                registry: Some(label),
+                issuer_name: Some(entry.name.clone()),
+                recognition: Some(recognition),
+            },
+            None => TrustReport {
+                status: TrustStatus::NotRecognizedForThisAchievement,
+                message: format!(
+                    "{} recognises {}, but not for this achievement",
+                    label, entry.name
+                ),
+                registry: Some(label),
+                issuer_name: Some(entry.name.clone()),
+                recognition: None,
+            },
+        };
+    }
+    unknown(&format!(
+        "no loaded trust registry recognises the issuer {issuer_id} at this date"
+    ))
+}
+
+fn unknown(message: &str) -> TrustReport {
+    TrustReport {
+        status: TrustStatus::UnknownIssuer,
+        registry: None,
+        issuer_name: None,
+        recognition: None,
+        message: message.to_owned(),
+    }
+}
