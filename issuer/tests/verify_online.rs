@@ -103,3 +103,57 @@ fn cairn_verify_fetches_status_lists_and_sees_a_revocation() {
         .status();
     assert!(child.wait().expect("wait").success());
 }
+
+/// `cairn-verify serve` on a real socket: the VC-API answers 200 for a valid credential and 422
+/// for a tampered one, then SIGTERM stops it cleanly.
+#[test]
+fn the_verifier_service_answers_on_a_socket() {
+    use std::io::{BufRead, BufReader};
+    // Built by the verifier crate; cairn_verify_online builds it when this test runs alone.
+    let _ = cairn_verify_online(&["--version"], None);
+    let mut child = Command::new(common::bin("cairn-verify"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--offline"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = loop {
+        let line = lines.next().expect("address").expect("line");
+        if let Some(rest) = line.strip_prefix("cairn-verify serve: listening on http://") {
+            break rest.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    for (file, want) in [
+        ("valid/did-key.json", "200"),
+        ("invalid/tampered-name.json", "422"),
+    ] {
+        let credential = std::fs::read_to_string(root.join(file)).expect("vector");
+        let body = format!(r#"{{"verifiableCredential": {credential}}}"#);
+        let out = Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "20",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+            ])
+            .args([
+                "-H",
+                "Content-Type: application/json",
+                "--data-binary",
+                &body,
+            ])
+            .arg(format!("http://{addr}/credentials/verify"))
+            .output()
+            .expect("curl");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{file}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().expect("wait").success());
+}

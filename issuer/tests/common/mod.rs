@@ -102,7 +102,7 @@ pub fn cairn_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn bin(name: &str) -> std::path::PathBuf {
+pub fn bin(name: &str) -> std::path::PathBuf {
     // Test binaries live in target/<profile>/deps; the CLIs one level up.
     let mut p = std::env::current_exe().expect("exe");
     p.pop();

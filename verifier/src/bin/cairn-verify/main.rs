@@ -15,6 +15,8 @@ use cairn_verifier::{
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
+mod server;
+
 const EXIT_USAGE: u8 = 3;
 
 #[derive(Parser)]
@@ -32,6 +34,9 @@ struct Cli {
 enum Command {
     /// Verify one credential (a JSON file, or `-` for stdin).
     Verify(VerifyArgs),
+    /// Run the verifier service: VC-API `POST /credentials/verify`, `POST /verify` (any
+    /// format), `POST /verify/batch`.
+    Serve(ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -44,6 +49,29 @@ struct VerifyArgs {
     /// Judge validity at this instant (RFC 3339) instead of now.
     #[arg(long, value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    bind: String,
+    /// PEM certificate chain for HTTPS (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+/// Where documents, contexts and registries come from, and the limits: shared by `verify` and
+/// `serve`.
+#[derive(clap::Args)]
+struct SourceArgs {
     /// Serve FILE for URL offline (DID document, key document, status list, profile).
     #[arg(long = "doc", value_name = "URL=FILE", value_parser = parse_pair)]
     docs: Vec<(String, PathBuf)>,
@@ -148,7 +176,32 @@ fn main() -> ExitCode {
             }
             Err((code, message)) => fail(code, &message),
         },
+        Command::Serve(args) => match run_serve(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((code, message)) => fail(code, &message),
+        },
     }
+}
+
+fn run_serve(args: ServeArgs) -> Result<(), (&'static str, String)> {
+    let (mut options, resolver) = prepare(&args.source)?;
+    options.status_cache = Some(std::sync::Arc::new(
+        cairn_verifier::StatusListCache::default(),
+    ));
+    let state = server::AppState {
+        options,
+        resolver: std::sync::Arc::new(resolver),
+        fixed_now: None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ("internal", e.to_string()))?;
+    runtime.block_on(server::serve(
+        std::sync::Arc::new(state),
+        &args.bind,
+        args.tls_cert.as_deref().zip(args.tls_key.as_deref()),
+    ))
 }
 
 fn fail(code: &str, message: &str) -> ExitCode {
@@ -169,7 +222,20 @@ fn read_limited(input: &str, limit: usize) -> Result<Vec<u8>, (&'static str, Str
 }
 
 fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
-    let bytes = read_limited(&args.input, args.max_input_bytes)?;
+    let bytes = read_limited(&args.input, args.source.max_input_bytes)?;
+    let (mut options, resolver) = prepare(&args.source)?;
+    options.now = args.now.unwrap_or_else(Utc::now);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ("internal", e.to_string()))?;
+    runtime
+        .block_on(cairn_verifier::verify(&bytes, &options, &resolver))
+        .map_err(|e| (e.code(), e.to_string()))
+}
+
+/// The verification options and the resolver the arguments describe.
+fn prepare(args: &SourceArgs) -> Result<(VerifyOptions, CliResolver), (&'static str, String)> {
     let mut resolver = OfflineResolver::new();
     for (url, file) in &args.docs {
         let doc = std::fs::read(file).map_err(|e| {
@@ -192,7 +258,7 @@ fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
             .with_context(url, &text)
             .map_err(|e| (e.code(), e.to_string()))?;
     }
-    let mut options = VerifyOptions::new(args.now.unwrap_or_else(Utc::now));
+    let mut options = VerifyOptions::new(Utc::now());
     options.limits.max_input_bytes = args.max_input_bytes;
     options.clock_skew = chrono::Duration::seconds(args.clock_skew.max(0));
     options.canonicalizer = std::sync::Arc::new(GeneralCanonicalizer::new(contexts));
@@ -223,13 +289,7 @@ fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
         docs: resolver,
         fetcher,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ("internal", e.to_string()))?;
-    runtime
-        .block_on(cairn_verifier::verify(&bytes, &options, &resolver))
-        .map_err(|e| (e.code(), e.to_string()))
+    Ok((options, resolver))
 }
 
 fn print_summary(report: &Report) {
