@@ -24,6 +24,7 @@ mod input;
 mod jwt;
 mod keys;
 pub mod model;
+mod presentation;
 mod proof;
 mod report;
 mod resolver;
@@ -41,6 +42,7 @@ pub use input::{
 };
 pub use jwt::verify_jws_signature;
 pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};
+pub use presentation::{verify_presentation, PresentationOptions, PresentationReport};
 pub use proof::{encode_proof_value, verify_signature_only};
 pub use report::{Check, CheckStatus, Report, Verdict};
 pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};

@@ -11,6 +11,8 @@ use crate::resolver::Resolver;
 
 /// The proof purpose an issuer's assertion must carry.
 pub const ASSERTION_METHOD: &str = "assertionMethod";
+/// The proof purpose a holder's presentation carries.
+pub const AUTHENTICATION: &str = "authentication";
 
 /// What went wrong with one proof; each variant maps to one stable code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +51,7 @@ impl ProofFailure {
                 format!("the cryptosuite {s:?} is not supported (eddsa-rdfc-2022 is)")
             }
             ProofFailure::WrongPurpose(p) => {
-                format!("the proof purpose is {p:?}; an issuer's proof must be assertionMethod")
+                format!("the proof purpose is {p:?}; an issuer's proof must be assertionMethod and a holder's authentication")
             }
             ProofFailure::ProofValueEncoding => {
                 "the proofValue is not multibase base58-btc ('z…') of a 64-byte signature"
@@ -156,13 +158,44 @@ pub(crate) async fn verify_proof(
     issuer_id: &str,
     resolver: &dyn Resolver,
 ) -> Result<Suite, ProofFailure> {
+    let expect = Expected {
+        purpose: ASSERTION_METHOD,
+        controller: Some(issuer_id),
+    };
+    verify_proof_as(
+        canon,
+        canonical_document,
+        unsecured,
+        proof,
+        expect,
+        resolver,
+    )
+    .await
+}
+
+/// What a proof must be: its purpose, and whose key signs it (`None`: whoever controls the key,
+/// e.g. a presentation without a `holder`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Expected<'a> {
+    pub(crate) purpose: &'a str,
+    pub(crate) controller: Option<&'a str>,
+}
+
+pub(crate) async fn verify_proof_as(
+    canon: &dyn Canonicalizer,
+    canonical_document: &str,
+    unsecured: &Map<String, Value>,
+    proof: &Map<String, Value>,
+    expect: Expected<'_>,
+    resolver: &dyn Resolver,
+) -> Result<Suite, ProofFailure> {
     let suite = suite_of(proof)?;
     // VC-DI-EDDSA §3.3.2: the proof purpose must match what the verifier expects.
     let purpose = proof
         .get("proofPurpose")
         .and_then(Value::as_str)
         .ok_or_else(|| ProofFailure::Malformed("the proof has no proofPurpose".into()))?;
-    if purpose != ASSERTION_METHOD {
+    if purpose != expect.purpose {
         return Err(ProofFailure::WrongPurpose(purpose.to_owned()));
     }
     let value = proof
@@ -186,12 +219,15 @@ pub(crate) async fn verify_proof(
     let resolved = resolve_key(vm, purpose, resolver)
         .await
         .map_err(ProofFailure::Key)?;
-    // OB 3.0 §10 (key management): the key must belong to the credential's issuer.
-    if !resolved.binding.belongs_to(issuer_id) {
-        return Err(ProofFailure::KeyNotIssuers {
-            controller: resolved.binding.describe(),
-            issuer: issuer_id.to_owned(),
-        });
+    // OB 3.0 §10 (key management): the key must belong to the credential's issuer (or, for a
+    // presentation, to its holder).
+    if let Some(controller) = expect.controller {
+        if !resolved.binding.belongs_to(controller) {
+            return Err(ProofFailure::KeyNotIssuers {
+                controller: resolved.binding.describe(),
+                issuer: controller.to_owned(),
+            });
+        }
     }
     // VC-DI-EDDSA §2.1: the key is an Ed25519 public key.
     let PublicKey::Ed25519(key) = resolved.key else {

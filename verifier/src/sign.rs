@@ -26,6 +26,46 @@ impl PendingProof {
         verification_method: &str,
         created: &str,
     ) -> Result<Self, Error> {
+        Self::with_purpose(
+            canon,
+            document,
+            verification_method,
+            created,
+            ASSERTION_METHOD,
+            &[],
+        )
+    }
+
+    /// VC-DI-EDDSA §3.3.1 for a holder: an `authentication` proof over a presentation, bound to
+    /// the verifier's `challenge` and `domain` (VC-DATA-INTEGRITY §2.1).
+    pub fn for_presentation(
+        canon: &dyn Canonicalizer,
+        presentation: &Value,
+        verification_method: &str,
+        created: &str,
+        challenge: &str,
+        domain: Option<&str>,
+    ) -> Result<Self, Error> {
+        let mut extra = vec![("challenge", challenge)];
+        extra.extend(domain.map(|d| ("domain", d)));
+        Self::with_purpose(
+            canon,
+            presentation,
+            verification_method,
+            created,
+            crate::proof::AUTHENTICATION,
+            &extra,
+        )
+    }
+
+    fn with_purpose(
+        canon: &dyn Canonicalizer,
+        document: &Value,
+        verification_method: &str,
+        created: &str,
+        purpose: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Self, Error> {
         let document = document
             .as_object()
             .cloned()
@@ -40,7 +80,10 @@ impl PendingProof {
         config.insert("cryptosuite".into(), "eddsa-rdfc-2022".into());
         config.insert("created".into(), created.into());
         config.insert("verificationMethod".into(), verification_method.into());
-        config.insert("proofPurpose".into(), ASSERTION_METHOD.into());
+        config.insert("proofPurpose".into(), purpose.into());
+        for (k, v) in extra {
+            config.insert((*k).into(), (*v).into());
+        }
         let canonical = canon
             .canonicalize(&Value::Object(document.clone()))
             .map_err(|e| Error::Canonicalization {

@@ -36,6 +36,7 @@ pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/credentials/verify", post(vc_api_verify))
+        .route("/presentations/verify", post(vc_api_verify_presentation))
         .route("/verify", post(verify_any))
         .route("/verify/batch", post(verify_batch))
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "not_found", "no such resource") })
@@ -200,6 +201,49 @@ async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
         }
     };
     vc_api_answer(&report)
+}
+
+/// W3C VC-API `POST /presentations/verify`: `{verifiablePresentation, options?: {challenge,
+/// domain}}`; the same status codes as for credentials.
+async fn vc_api_verify_presentation(State(state): State<Shared>, body: Bytes) -> Response {
+    let request: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return vc_api_refusal("invalid_json", &e.to_string()),
+    };
+    let Some(Value::Object(vp)) = request.get("verifiablePresentation") else {
+        return vc_api_refusal(
+            "invalid_request",
+            "the body needs a verifiablePresentation object",
+        );
+    };
+    let option = |name: &str| {
+        request
+            .get("options")
+            .and_then(|o| o.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let asked = cairn_verifier::PresentationOptions {
+        challenge: option("challenge"),
+        domain: option("domain"),
+    };
+    let options = options_now(&state);
+    let report =
+        cairn_verifier::verify_presentation(vp, &asked, &options, state.resolver.as_ref()).await;
+    let verified = report.verdict == Verdict::Valid;
+    let problems: Vec<Value> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == cairn_verifier::CheckStatus::Failed || c.status == cairn_verifier::CheckStatus::Error)
+        .map(|c| json!({"type": format!("https://cairn.invalid/problems/{}", c.code), "title": c.code, "detail": c.message}))
+        .collect();
+    let status = if verified {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = json!({"verified": verified, "verdict": report.verdict, "results": report, "problemDetails": problems});
+    (status, axum::Json(body)).into_response()
 }
 
 fn vc_api_refusal(code: &str, detail: &str) -> Response {
@@ -416,6 +460,42 @@ mod tests {
                 assert!(titles.contains(&code), "{rel}: {titles:?}");
             }
         }
+        // Presentations: unsigned and nothing asked is verified; a challenge asked of an unsigned
+        // presentation is not.
+        let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+            "verifiableCredential": [serde_json::from_str::<Value>(&read("valid/did-key.json")).expect("json")]});
+        let (s, body) = call(
+            &app,
+            "/presentations/verify",
+            "application/json",
+            json!({"verifiablePresentation": vp}).to_string(),
+        )
+        .await;
+        assert_eq!(
+            (s, body["verified"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{body}"
+        );
+        let (s, body) = call(
+            &app,
+            "/presentations/verify",
+            "application/json",
+            json!({"verifiablePresentation": vp, "options": {"challenge": "c", "domain": "d"}})
+                .to_string(),
+        )
+        .await;
+        assert_eq!(
+            (s, body["problemDetails"][0]["title"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("no_proof"))
+        );
+        let (s, _) = call(
+            &app,
+            "/presentations/verify",
+            "application/json",
+            "{}".into(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
         for bad in ["not json", "{}", r#"{"verifiableCredential": 5}"#] {
             let (got, body) =
                 call(&app, "/credentials/verify", "application/json", bad.into()).await;
