@@ -200,7 +200,7 @@ impl Store for SqlStore {
         actor: &Actor,
     ) -> Result<(), Error> {
         let id = profile["id"].as_str().unwrap_or_default();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO issuer_profile (id, profile_json, created_at) VALUES ($1, $2, $3)",
         )
@@ -225,7 +225,7 @@ impl Store for SqlStore {
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         insert_key(&mut tx, issuer_id, key, at).await?;
         let detail = serde_json::json!({"algorithm": key.algorithm});
         audit(
@@ -267,7 +267,7 @@ impl Store for SqlStore {
         definition: &Value,
         actor: &Actor,
     ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let exists = sqlx::query("SELECT 1 FROM achievements WHERE slug = $1")
             .bind(&a.slug)
             .fetch_optional(&mut *tx)
@@ -323,7 +323,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws, row_key) \
              VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10)",
@@ -486,7 +486,7 @@ impl Store for SqlStore {
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE achievements SET definition_json = $1, achievement_json = $2, updated_at = $3 WHERE id = $4",
         )
@@ -502,7 +502,7 @@ impl Store for SqlStore {
     }
 
     async fn archive_achievement(&self, id: &str, at: &str, actor: &Actor) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE achievements SET archived = 1, updated_at = $1 WHERE id = $2")
             .bind(at)
             .bind(id)
@@ -521,7 +521,7 @@ impl Store for SqlStore {
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE public_keys SET status = 'retired', retired_at = $1 WHERE key_id = $2")
             .bind(at)
             .bind(old_key_id)
@@ -549,14 +549,14 @@ impl Store for SqlStore {
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         audit(&mut tx, at, actor, action, subject, None).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn insert_token(&self, t: &StoredToken, actor: &Actor) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, name, scopes, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -601,7 +601,7 @@ impl Store for SqlStore {
     }
 
     async fn revoke_token(&self, id: &str, at: &str, actor: &Actor) -> Result<bool, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
