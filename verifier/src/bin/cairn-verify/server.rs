@@ -255,7 +255,8 @@ fn vc_api_refusal(code: &str, detail: &str) -> Response {
 }
 
 /// `POST /verify`: a credential as JSON (`application/json`, `application/ld+json`,
-/// `application/vc+ld+json`) or a compact JWS (`application/jwt`, `text/plain`) in the body.
+/// `application/vc+ld+json`) or a compact JWS (`application/jwt`, `text/plain`) in the body, or
+/// a link to one (`text/uri-list`: the first URL), fetched under the service's fetch policy.
 async fn verify_any(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -263,6 +264,26 @@ async fn verify_any(State(state): State<Shared>, headers: HeaderMap, body: Bytes
         .unwrap_or_default()
         .to_ascii_lowercase();
     let media = content_type.split(';').next().unwrap_or_default().trim();
+    if media == "text/uri-list" {
+        // RFC 2483: one URL per line, `#` lines are comments.
+        let text = String::from_utf8_lossy(&body);
+        let Some(url) = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+        else {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "invalid_url",
+                "the body holds no URL",
+            );
+        };
+        let fetched = match state.resolver.fetch(url).await {
+            Ok(bytes) => bytes,
+            Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, e.code(), &e.to_string()),
+        };
+        return verify_bytes(&state, &fetched).await;
+    }
     match media {
         "application/json"
         | "application/ld+json"
@@ -286,8 +307,13 @@ async fn verify_any(State(state): State<Shared>, headers: HeaderMap, body: Bytes
             )
         }
     }
-    let options = options_now(&state);
-    match cairn_verifier::verify(&body, &options, state.resolver.as_ref()).await {
+    verify_bytes(&state, &body).await
+}
+
+/// 200 with the report when valid, 422 with it when not, 400 when unreadable.
+async fn verify_bytes(state: &AppState, bytes: &[u8]) -> Response {
+    let options = options_now(state);
+    match cairn_verifier::verify(bytes, &options, state.resolver.as_ref()).await {
         Ok(report) => {
             let status = if report.verdict == Verdict::Valid {
                 StatusCode::OK
@@ -381,6 +407,10 @@ mod tests {
         resolver.insert(
             &format!("{base}/suspension/1"),
             read("docs/status-suspension-clear.json"),
+        );
+        resolver.insert(
+            "https://credentials.springfield.example/share/edna",
+            read("valid/did-key.json"),
         );
         router(Arc::new(AppState {
             options: VerifyOptions::new(chrono::Utc::now()),
@@ -527,6 +557,30 @@ mod tests {
         );
         let (s, _) = call(&app, "/verify", "image/png", "\u{89}PNG".into()).await;
         assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        // A link (a "show credential" URL) is fetched through the resolver, then verified.
+        let link = "# shared by the teacher\nhttps://credentials.springfield.example/share/edna\n";
+        let (s, report) = call(&app, "/verify", "text/uri-list", link.into()).await;
+        assert_eq!(
+            (s, report["verdict"].as_str()),
+            (StatusCode::OK, Some("valid")),
+            "{report}"
+        );
+        let (s, p) = call(
+            &app,
+            "/verify",
+            "text/uri-list",
+            "https://elsewhere.example/x".into(),
+        )
+        .await;
+        assert_eq!(
+            (s, p["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("document_not_found"))
+        );
+        let (s, p) = call(&app, "/verify", "text/uri-list", "# nothing\n".into()).await;
+        assert_eq!(
+            (s, p["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_url"))
+        );
         let (s, p) = call(&app, "/verify", "application/json", "[1]".into()).await;
         assert_eq!(
             (s, p["code"].as_str()),
