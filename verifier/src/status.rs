@@ -18,7 +18,9 @@ use crate::input::parse_json_object;
 use crate::proof::verify_proof;
 use crate::report::Checks;
 use crate::resolver::Resolver;
-use crate::verify::{take_proofs, types_of, VerifyOptions};
+use crate::verify::{
+    date_fields_of, fmt_date, read_date, take_proofs, types_of, window, VerifyOptions, Window,
+};
 
 /// BSL v1.0 §2.1 (and StatusList2021 §2.1): a list holds at least 131,072 entries (16 KiB), so
 /// that one credential hides among many (herd privacy).
@@ -299,25 +301,18 @@ pub(crate) async fn check_status(
     checks: &mut Checks,
 ) {
     let entries: Vec<&Value> = match doc.get("credentialStatus") {
-        None => {
-            checks.skip(
-                CHECK,
-                "no_status",
-                "the credential names no status list, so it cannot be revoked",
-            );
-            return;
-        }
-        Some(Value::Array(a)) if a.is_empty() => {
-            checks.skip(
-                CHECK,
-                "no_status",
-                "the credential names no status list, so it cannot be revoked",
-            );
-            return;
-        }
+        None => Vec::new(),
         Some(Value::Array(a)) => a.iter().collect(),
         Some(v) => vec![v],
     };
+    if entries.is_empty() {
+        checks.skip(
+            CHECK,
+            "no_status",
+            "the credential names no status list, so it cannot be revoked",
+        );
+        return;
+    }
     for raw in entries {
         let entry = match parse_entry(raw) {
             Ok(Some(e)) => e,
@@ -459,32 +454,21 @@ async fn load_list(
         .fetch(&entry.list_url)
         .await
         .map_err(|e| unavailable(e.code(), format!("could not be obtained ({e})")))?;
-    let key = StatusListCache::key(entry.method, issuer_id, &bytes);
-    if let Some(cache) = &options.status_cache {
-        if let Some(hit) = cache.get(&key, options.now) {
-            check_window(&hit, options)?;
-            return Ok(hit);
-        }
+    // The cache key hashes the whole list: computed only when there is a cache.
+    let cached = options
+        .status_cache
+        .as_ref()
+        .map(|cache| (cache, StatusListCache::key(entry.method, issuer_id, &bytes)));
+    if let Some(hit) = cached.as_ref().and_then(|(c, key)| c.get(key, options.now)) {
+        check_window(&hit, options)?;
+        return Ok(hit);
     }
     let list = Arc::new(verify_list(entry.method, &bytes, issuer_id, options, resolver).await?);
     check_window(&list, options)?;
-    if let Some(cache) = &options.status_cache {
+    if let Some((cache, key)) = cached {
         cache.put(key, list.clone());
     }
     Ok(list)
-}
-
-fn date(doc: &Map<String, Value>, name: &str) -> Result<Option<DateTime<Utc>>, Unavailable> {
-    match doc.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|d| Some(d.with_timezone(&Utc)))
-            .map_err(|_| unavailable("status_list_invalid", format!("has an invalid {name}"))),
-        Some(_) => Err(unavailable(
-            "status_list_invalid",
-            format!("has an invalid {name}"),
-        )),
-    }
 }
 
 async fn verify_list(
@@ -571,13 +555,13 @@ async fn verify_list(
         .map_err(|f| unavailable(f.code(), format!("does not verify: {}", f.message())))?;
     }
 
-    let (from_name, until_name) = if types_of(doc.get("@context")).first() == Some(&crate::VC_V1) {
-        ("issuanceDate", "expirationDate")
-    } else {
-        ("validFrom", "validUntil")
+    let (from_name, until_name) = date_fields_of(&doc);
+    let date = |name: &str| {
+        read_date(&doc, name)
+            .map_err(|_| unavailable("status_list_invalid", format!("has an invalid {name}")))
     };
-    let valid_from = date(&doc, from_name)?;
-    let valid_until = date(&doc, until_name)?;
+    let valid_from = date(from_name)?;
+    let valid_until = date(until_name)?;
 
     let max = options.limits.max_status_list_bytes;
     let decoded = match method {
@@ -606,24 +590,17 @@ async fn verify_list(
 
 /// BSL v1.0 §3.2: the list credential must be within its validity period.
 fn check_window(list: &VerifiedList, options: &VerifyOptions) -> Result<(), Unavailable> {
-    let now = options.now;
-    if let Some(from) = list.valid_from {
-        if now + options.clock_skew < from {
-            return Err(unavailable(
-                "status_list_not_yet_valid",
-                format!("is not valid before {}", crate::verify::fmt_date(from)),
-            ));
-        }
+    match window(list.valid_from, list.valid_until, options) {
+        Window::NotYetValid(from) => Err(unavailable(
+            "status_list_not_yet_valid",
+            format!("is not valid before {}", fmt_date(from)),
+        )),
+        Window::Expired(until) => Err(unavailable(
+            "status_list_expired",
+            format!("expired on {}", fmt_date(until)),
+        )),
+        Window::Within => Ok(()),
     }
-    if let Some(until) = list.valid_until {
-        if now - options.clock_skew > until {
-            return Err(unavailable(
-                "status_list_expired",
-                format!("expired on {}", crate::verify::fmt_date(until)),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// BSL v1.0 §3.2 steps 9–11: the purpose must match and the bit must exist; then read it.

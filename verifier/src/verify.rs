@@ -631,16 +631,7 @@ fn check_validity(
 ) {
     const CHECK: &str = "validity_window";
     let (from_name, until_name) = date_fields(version);
-    let parse = |name: &str| -> Result<Option<DateTime<Utc>>, String> {
-        match doc.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
-                .map(|d| Some(d.with_timezone(&Utc)))
-                .map_err(|_| format!("{name} {s:?} is not a date-time with a time zone")),
-            Some(_) => Err(format!("{name} is not a string")),
-        }
-    };
-    let (from, until) = match (parse(from_name), parse(until_name)) {
+    let (from, until) = match (read_date(doc, from_name), read_date(doc, until_name)) {
         // OB 3.0 §8.2.4: a JWT's exp sets validUntil.
         (Ok(f), Ok(u)) => (f, u.or(jwt_exp)),
         (Err(e), _) | (_, Err(e)) => {
@@ -648,32 +639,72 @@ fn check_validity(
             return;
         }
     };
-    let now = options.now;
-    if let Some(from) = from {
-        if now + options.clock_skew < from {
-            checks.fail(
+    match window(from, until, options) {
+        Window::NotYetValid(from) => {
+            return checks.fail(
                 CHECK,
                 "not_yet_valid",
                 format!("the credential is not valid before {}", fmt_date(from)),
-            );
-            return;
+            )
         }
-    }
-    if let Some(until) = until {
-        if now - options.clock_skew > until {
-            checks.fail(
+        Window::Expired(until) => {
+            return checks.fail(
                 CHECK,
                 "expired",
                 format!("the credential expired on {}", fmt_date(until)),
-            );
-            return;
+            )
         }
+        Window::Within => {}
     }
     let message = match until {
         Some(u) => format!("the credential is valid until {}", fmt_date(u)),
         None => "the credential is valid and does not expire".to_owned(),
     };
     checks.pass(CHECK, "within_validity", message);
+}
+
+/// A date-time property: absent, or RFC 3339 with a time zone.
+pub(crate) fn read_date(
+    doc: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<DateTime<Utc>>, String> {
+    match doc.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map(|d| Some(d.with_timezone(&Utc)))
+            .map_err(|_| format!("{name} {s:?} is not a date-time with a time zone")),
+        Some(_) => Err(format!("{name} is not a string")),
+    }
+}
+
+/// Where `options.now` stands against a validity period, with the clock skew.
+pub(crate) enum Window {
+    NotYetValid(DateTime<Utc>),
+    Expired(DateTime<Utc>),
+    Within,
+}
+
+pub(crate) fn window(
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    options: &VerifyOptions,
+) -> Window {
+    match (from, until) {
+        (Some(f), _) if options.now + options.clock_skew < f => Window::NotYetValid(f),
+        (_, Some(u)) if options.now - options.clock_skew > u => Window::Expired(u),
+        _ => Window::Within,
+    }
+}
+
+/// The validity properties a document uses: VC 1.1 (`issuanceDate`, `expirationDate`) when its
+/// first context is VC 1.1, else VC 2.0 (`validFrom`, `validUntil`).
+pub(crate) fn date_fields_of(doc: &Map<String, Value>) -> (&'static str, &'static str) {
+    let first = match doc.get("@context") {
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str),
+        Some(Value::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    date_fields((first == Some(VC_V1)).then_some(VcVersion::V1))
 }
 
 pub(crate) fn fmt_date(d: DateTime<Utc>) -> String {

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use cairn_verifier::{Report, Resolver, Verdict, VerifyOptions};
+use cairn_verifier::{Resolver, Verdict, VerifyOptions};
 use serde_json::{json, Value};
 
 /// Largest request body: one credential (1 MiB by default) with room for the envelope; a batch
@@ -138,9 +138,8 @@ fn options_now(state: &AppState) -> VerifyOptions {
 }
 
 /// VC-API problem details: one per failed or could-not-check check.
-fn problem_details(report: &Report) -> Vec<Value> {
-    report
-        .checks
+fn problem_details(checks: &[cairn_verifier::Check]) -> Vec<Value> {
+    checks
         .iter()
         .filter(|c| {
             c.status == cairn_verifier::CheckStatus::Failed
@@ -157,21 +156,30 @@ fn problem_details(report: &Report) -> Vec<Value> {
         .collect()
 }
 
-/// The VC-API answer for a report: 200 verified, 422 not (invalid or could not check).
-fn vc_api_answer(report: &Report) -> Response {
-    let verified = report.verdict == Verdict::Valid;
-    let status = if verified {
+/// The VC-API answer: 200 verified, 422 not (invalid or could not check), with the report as
+/// `results` and its problems.
+fn vc_api_answer(
+    verdict: Verdict,
+    checks: &[cairn_verifier::Check],
+    results: impl serde::Serialize,
+) -> Response {
+    let verified = verdict == Verdict::Valid;
+    let body = json!({
+        "verified": verified,
+        "verdict": verdict,
+        "results": results,
+        "problemDetails": problem_details(checks),
+    });
+    (verdict_status(verdict), axum::Json(body)).into_response()
+}
+
+/// 200 for a valid verdict, 422 otherwise (never `200 {verified: false}`).
+fn verdict_status(verdict: Verdict) -> StatusCode {
+    if verdict == Verdict::Valid {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let body = json!({
-        "verified": verified,
-        "verdict": report.verdict,
-        "results": report,
-        "problemDetails": problem_details(report),
-    });
-    (status, axum::Json(body)).into_response()
+    }
 }
 
 /// W3C VC-API `POST /credentials/verify`: `{verifiableCredential, options?}`.
@@ -200,7 +208,7 @@ async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
             )
         }
     };
-    vc_api_answer(&report)
+    vc_api_answer(report.verdict, &report.checks, &report)
 }
 
 /// W3C VC-API `POST /presentations/verify`: `{verifiablePresentation, options?: {challenge,
@@ -230,20 +238,7 @@ async fn vc_api_verify_presentation(State(state): State<Shared>, body: Bytes) ->
     let options = options_now(&state);
     let report =
         cairn_verifier::verify_presentation(vp, &asked, &options, state.resolver.as_ref()).await;
-    let verified = report.verdict == Verdict::Valid;
-    let problems: Vec<Value> = report
-        .checks
-        .iter()
-        .filter(|c| c.status == cairn_verifier::CheckStatus::Failed || c.status == cairn_verifier::CheckStatus::Error)
-        .map(|c| json!({"type": format!("https://cairn.invalid/problems/{}", c.code), "title": c.code, "detail": c.message}))
-        .collect();
-    let status = if verified {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let body = json!({"verified": verified, "verdict": report.verdict, "results": report, "problemDetails": problems});
-    (status, axum::Json(body)).into_response()
+    vc_api_answer(report.verdict, &report.checks, &report)
 }
 
 fn vc_api_refusal(code: &str, detail: &str) -> Response {
@@ -314,14 +309,7 @@ async fn verify_any(State(state): State<Shared>, headers: HeaderMap, body: Bytes
 async fn verify_bytes(state: &AppState, bytes: &[u8]) -> Response {
     let options = options_now(state);
     match cairn_verifier::verify(bytes, &options, state.resolver.as_ref()).await {
-        Ok(report) => {
-            let status = if report.verdict == Verdict::Valid {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            (status, axum::Json(report)).into_response()
-        }
+        Ok(report) => (verdict_status(report.verdict), axum::Json(report)).into_response(),
         Err(e) => problem(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
     }
 }
