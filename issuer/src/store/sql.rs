@@ -719,16 +719,7 @@ impl Store for SqlStore {
         .bind(credential_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StatusEntryRow {
-                    list_id: r.try_get("list_id")?,
-                    index: r.try_get("idx")?,
-                    purpose: r.try_get("purpose")?,
-                    set: r.try_get::<i64, _>("is_set")? != 0,
-                })
-            })
-            .collect()
+        rows.iter().map(status_entry_from_row).collect()
     }
 
     async fn change_status(
@@ -746,15 +737,10 @@ impl Store for SqlStore {
         .bind(credential_id)
         .fetch_all(&mut *tx)
         .await?;
-        let mut entries = Vec::new();
-        for r in &rows {
-            entries.push((
-                r.try_get::<String, _>("list_id")?,
-                r.try_get::<i64, _>("idx")?,
-                r.try_get::<String, _>("purpose")?,
-                r.try_get::<i64, _>("is_set")? != 0,
-            ));
-        }
+        let entries: Vec<StatusEntryRow> = rows
+            .iter()
+            .map(status_entry_from_row)
+            .collect::<Result<_, _>>()?;
         if entries.is_empty() {
             let stored = sqlx::query("SELECT 1 FROM credentials WHERE id = $1")
                 .bind(credential_id)
@@ -765,11 +751,7 @@ impl Store for SqlStore {
                 None => Error::CredentialNotFound(credential_id.to_owned()),
             });
         }
-        let is_set = |p: &str| {
-            entries
-                .iter()
-                .any(|(_, _, purpose, set)| purpose == p && *set)
-        };
+        let is_set = |p: &str| entries.iter().any(|e| e.purpose == p && e.set);
         let before = if is_set("revocation") {
             CredentialState::Revoked
         } else if is_set("suspension") {
@@ -794,7 +776,9 @@ impl Store for SqlStore {
             None => before,
             Some((purpose, bit, after)) => {
                 // Every entry of that purpose: a credential id signed twice (VC-API) has two.
-                for (list_id, index, _, _) in entries.iter().filter(|e| e.2 == purpose) {
+                for StatusEntryRow { list_id, index, .. } in
+                    entries.iter().filter(|e| e.purpose == purpose)
+                {
                     sqlx::query(
                         "UPDATE status_entries SET is_set = $1 WHERE list_id = $2 AND idx = $3",
                     )
@@ -895,6 +879,15 @@ impl Store for SqlStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+fn status_entry_from_row(r: &AnyRow) -> Result<StatusEntryRow, Error> {
+    Ok(StatusEntryRow {
+        list_id: r.try_get("list_id")?,
+        index: r.try_get("idx")?,
+        purpose: r.try_get("purpose")?,
+        set: r.try_get::<i64, _>("is_set")? != 0,
+    })
 }
 
 fn status_list_from_row(r: &AnyRow) -> Result<StoredStatusList, Error> {
