@@ -524,6 +524,7 @@ fn main() {
     );
     jwt_vectors(&out, &canon, &a, &b, &root);
     status_vectors(&out, &canon, &a, &b);
+    baked_vectors(&out);
     println!("wrote {}", out.dir.display());
 }
 
@@ -1246,4 +1247,66 @@ fn status_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey, b: &S
         &["revoked"],
         &[(&url21, "../docs/status-2021-set.json")],
     );
+}
+
+/// A deterministic 96×96 badge picture (a blue disc on white) as an RGBA PNG.
+pub fn badge_png() -> Vec<u8> {
+    const SIDE: u32 = 96;
+    let mut pixels = Vec::with_capacity((SIDE * SIDE * 4) as usize);
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            let (dx, dy) = (x as i32 - 48, y as i32 - 48);
+            let inside = dx * dx + dy * dy < 40 * 40;
+            pixels.extend_from_slice(if inside {
+                &[31, 78, 160, 255]
+            } else {
+                &[255, 255, 255, 0]
+            });
+        }
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, SIDE, SIDE);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("png header");
+    writer.write_image_data(&pixels).expect("png data");
+    writer.finish().expect("png end");
+    out
+}
+
+/// The same picture as an SVG.
+pub const BADGE_SVG: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96">
+  <title>Badge</title>
+  <circle cx="48" cy="48" r="40" fill="#1f4ea0"/>
+</svg>
+"##;
+
+/// OB 3.0 §5.3: credentials baked into PNG and SVG, in both proof forms; the verdict is the
+/// baked credential's.
+fn baked_vectors(out: &Out) {
+    let png = badge_png();
+    let limits = cairn_verifier::Limits::default();
+    let cases = [
+        ("valid", "did-key", "json", "png"),
+        ("valid", "did-key", "json", "svg"),
+        ("valid", "jwt-eddsa-did-key", "jwt", "png"),
+        ("valid", "jwt-eddsa-did-key", "jwt", "svg"),
+        ("invalid", "tampered-credits", "json", "png"),
+    ];
+    for (kind, name, ext, image) in cases {
+        let credential =
+            std::fs::read_to_string(out.dir.join(format!("{kind}/{name}.{ext}"))).expect("source");
+        let picture = if image == "png" {
+            png.clone()
+        } else {
+            BADGE_SVG.as_bytes().to_vec()
+        };
+        let baked = cairn_verifier::bake(&picture, &credential, false, &limits).expect("bake");
+        let target = out.dir.join(format!("{kind}/baked-{name}.{image}"));
+        std::fs::write(&target, baked).expect("write");
+        let expect =
+            std::fs::read(out.dir.join(format!("{kind}/{name}.expect.json"))).expect("expect");
+        std::fs::write(target.with_extension("expect.json"), expect).expect("write");
+    }
 }

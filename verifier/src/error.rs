@@ -46,6 +46,10 @@ pub enum Error {
     /// A trust registry that does not match `schemas/trust-registry.schema.json`.
     #[error("trust registry is invalid: {0}")]
     InvalidRegistry(String),
+    /// A badge image that cannot be read or baked (OB 3.0 §5.3); `code` names why
+    /// (`png_malformed`, `not_baked`, `image_too_many_pixels`, …).
+    #[error("image: {message}")]
+    Image { code: &'static str, message: String },
 }
 
 impl Error {
@@ -66,6 +70,7 @@ impl Error {
             Error::Canonicalization { code, .. } => code,
             Error::NotSignable(_) => "not_signable",
             Error::InvalidRegistry(_) => "invalid_registry",
+            Error::Image { code, .. } => code,
         }
     }
 }
@@ -145,6 +150,14 @@ mod tests {
                 Error::InvalidRegistry("m".into()),
                 "invalid_registry",
                 "trust registry is invalid: m",
+            ),
+            (
+                Error::Image {
+                    code: "not_baked",
+                    message: "m".into(),
+                },
+                "not_baked",
+                "image: m",
             ),
         ];
         for (err, code, message) in all {

@@ -11,6 +11,10 @@ pub const DEFAULT_MAX_DEPTH: usize = 64;
 /// Default cap on a decompressed status list: 2 MiB (16,777,216 entries, 128 times the
 /// minimum list).
 pub const DEFAULT_MAX_STATUS_LIST_BYTES: usize = 2 * 1024 * 1024;
+/// Default cap on a baked badge image: 8 MiB.
+pub const DEFAULT_MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
+/// Default cap on a baked badge image's pixels: 4,194,304 (2048 × 2048).
+pub const DEFAULT_MAX_IMAGE_PIXELS: u64 = 2048 * 2048;
 
 /// Limits applied to input before it is parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +23,10 @@ pub struct Limits {
     pub max_depth: usize,
     /// Largest status list bitstring accepted after decompression (gzip bombs stop here).
     pub max_status_list_bytes: usize,
+    /// Largest baked badge image accepted (PNG or SVG bytes).
+    pub max_image_bytes: usize,
+    /// Most pixels (width × height) a baked PNG may declare.
+    pub max_image_pixels: u64,
 }
 
 impl Default for Limits {
@@ -27,6 +35,8 @@ impl Default for Limits {
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             max_depth: DEFAULT_MAX_DEPTH,
             max_status_list_bytes: DEFAULT_MAX_STATUS_LIST_BYTES,
+            max_image_bytes: DEFAULT_MAX_IMAGE_BYTES,
+            max_image_pixels: DEFAULT_MAX_IMAGE_PIXELS,
         }
     }
 }

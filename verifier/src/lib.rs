@@ -9,6 +9,7 @@
 //!   ([`OfflineResolver`] serves documents from memory);
 //! - the [`Report`], its [`Check`]s and the [`Verdict`];
 //! - the OB 3.0 data model in [`model`];
+//! - baked badge images ([`extract`], [`bake`]: PNG and SVG, OB 3.0 §5.3);
 //! - recipient identity hashing in [`identity`];
 //! - [`PendingProof`], which builds what an issuer signs for an `eddsa-rdfc-2022` proof;
 //! - status list bitstrings ([`StatusBits`]: encode, decode with a cap) and the
@@ -16,6 +17,7 @@
 //! - trust registries ([`TrustRegistry`], [`TrustPolicy`]) and the report's [`TrustReport`];
 //! - the canonicaliser interface ([`Canonicalizer`], [`GeneralCanonicalizer`], [`Contexts`]).
 
+mod baked;
 mod canon;
 mod contexts;
 mod error;
@@ -33,12 +35,13 @@ mod status;
 mod trust;
 mod verify;
 
+pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
 pub use contexts::{Contexts, OB_V3P0_3_0_3, VC_V1, VC_V2};
 pub use error::Error;
 pub use input::{
-    parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_INPUT_BYTES,
-    DEFAULT_MAX_STATUS_LIST_BYTES,
+    parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_IMAGE_BYTES,
+    DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_STATUS_LIST_BYTES,
 };
 pub use jwt::verify_jws_signature;
 pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};

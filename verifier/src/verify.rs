@@ -90,13 +90,15 @@ pub async fn verify(
     options: &VerifyOptions,
     resolver: &dyn Resolver,
 ) -> Result<Report, Error> {
+    // OB 3.0 §5.3: a baked PNG or SVG carries the credential JSON or its compact JWS.
+    if crate::baked::ImageFormat::sniff(input).is_some() {
+        let baked = crate::baked::extract(input, &options.limits)?;
+        if crate::baked::ImageFormat::sniff(baked.as_bytes()).is_some() {
+            return Err(Error::UnsupportedFormat("an image baked inside an image"));
+        }
+        return Box::pin(verify(baked.as_bytes(), options, resolver)).await;
+    }
     let trimmed = input.trim_ascii_start();
-    if trimmed.starts_with(b"\x89PNG") {
-        return Err(Error::UnsupportedFormat("a PNG image"));
-    }
-    if trimmed.starts_with(b"<") {
-        return Err(Error::UnsupportedFormat("an SVG or XML document"));
-    }
     if input.len() > options.limits.max_input_bytes {
         return Err(Error::InputTooLarge {
             size: input.len(),

@@ -110,7 +110,8 @@ fn golden_vectors() {
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.extension().is_some_and(|e| e == "json" || e == "jwt")
+                p.extension()
+                    .is_some_and(|e| ["json", "jwt", "png", "svg"].iter().any(|x| e == *x))
                     && !p.to_string_lossy().ends_with(".expect.json")
             })
             .collect();
