@@ -274,8 +274,8 @@ impl Envelope {
                     );
                     Some(form)
                 }
-                Err(f) if matches!(f, JwtFailure::Key(KeyError::Unresolved(_))) => {
-                    checks.error("proof", f.code(), f.message());
+                Err(JwtFailure::Key(e @ KeyError::Unresolved(_))) => {
+                    checks.error_because("proof", e.code(), e.reason(), e.message());
                     None
                 }
                 Err(f) => {

@@ -103,6 +103,14 @@ impl KeyError {
         }
     }
 
+    /// The fetch refusal or failure code behind an unresolved key (e.g. `private_address`).
+    pub(crate) fn reason(&self) -> Option<&'static str> {
+        match self {
+            KeyError::Unresolved(e) => Some(e.code()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn message(&self) -> String {
         match self {
             KeyError::Invalid(m) | KeyError::Unsupported(m) | KeyError::NotAuthorized(m) => {

@@ -252,7 +252,9 @@ async fn check_presentation_proofs(
                     suite.label()
                 ),
             ),
-            Err(f) if f.is_unresolved() => checks.error(CHECK, f.code(), f.message()),
+            Err(f) if f.is_unresolved() => {
+                checks.error_because(CHECK, f.code(), f.reason(), f.message())
+            }
             Err(f) => checks.fail(CHECK, f.code(), f.message()),
         }
     }

@@ -70,6 +70,14 @@ impl ProofFailure {
     pub(crate) fn is_unresolved(&self) -> bool {
         matches!(self, ProofFailure::Key(KeyError::Unresolved(_)))
     }
+
+    /// Why the key could not be obtained, as a stable code.
+    pub(crate) fn reason(&self) -> Option<&'static str> {
+        match self {
+            ProofFailure::Key(e) => e.reason(),
+            _ => None,
+        }
+    }
 }
 
 /// Supported proof forms.

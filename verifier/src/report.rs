@@ -67,6 +67,15 @@ pub struct Report {
     pub issuer_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achievement_name: Option<String>,
+    /// The recipient's name when the credential states it unhashed (never the email).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_name: Option<String>,
+    /// `validFrom` (`issuanceDate` in VC 1.1) as the credential states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// `validUntil` (`expirationDate` in VC 1.1) as the credential states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
     /// Which proof form was checked, e.g. `DataIntegrityProof/eddsa-rdfc-2022`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proof_forms: Vec<String>,
@@ -154,9 +163,20 @@ impl Checks {
         reason: &str,
         message: impl Into<String>,
     ) {
+        self.error_because(check, code, Some(reason), message);
+    }
+
+    /// A check that could not be completed, with the reason's code when there is one.
+    pub(crate) fn error_because(
+        &mut self,
+        check: &str,
+        code: &str,
+        reason: Option<&str>,
+        message: impl Into<String>,
+    ) {
         self.push(check, CheckStatus::Error, code, message.into());
         if let Some(last) = self.list.last_mut() {
-            last.reason = Some(reason.to_owned());
+            last.reason = reason.map(str::to_owned);
         }
     }
 

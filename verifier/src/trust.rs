@@ -80,6 +80,26 @@ pub struct Recognition {
     pub note: Option<String>,
 }
 
+impl Recognition {
+    /// What the credential counts for, one phrase per item (for summaries and pages).
+    pub fn phrases(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(h) = self.ce_hours {
+            parts.push(format!("{h} CE hours"));
+        }
+        if let Some(s) = &self.salary_step {
+            parts.push(format!("salary step {s}"));
+        }
+        if !self.pathways.is_empty() {
+            parts.push(format!("pathways: {}", self.pathways.join(", ")));
+        }
+        if let Some(n) = &self.note {
+            parts.push(n.clone());
+        }
+        parts
+    }
+}
+
 /// The registry document type Cairn reads.
 pub const TRUST_REGISTRY_TYPE: &str = "CairnTrustRegistry";
 

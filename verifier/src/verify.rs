@@ -305,6 +305,15 @@ fn verify_document<'a>(
                 .and_then(|a| a.get("name"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            recipient_name: recipient_name(doc),
+            valid_from: doc
+                .get(date_fields_of(doc).0)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            valid_until: doc
+                .get(date_fields_of(doc).1)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             proof_forms,
             checked_at: options
                 .now
@@ -607,9 +616,12 @@ async fn check_proofs(
                     ),
                 );
             }
-            Err(f) if f.is_unresolved() => {
-                checks.error(CHECK, f.code(), format!("{label}{}", f.message()))
-            }
+            Err(f) if f.is_unresolved() => checks.error_because(
+                CHECK,
+                f.code(),
+                f.reason(),
+                format!("{label}{}", f.message()),
+            ),
             Err(f) => checks.fail(CHECK, f.code(), format!("{label}{}", f.message())),
         }
     }
@@ -707,6 +719,23 @@ pub(crate) fn date_fields_of(doc: &Map<String, Value>) -> (&'static str, &'stati
         _ => None,
     };
     date_fields((first == Some(VC_V1)).then_some(VcVersion::V1))
+}
+
+/// OB 3.0 §7: the recipient's name, when an unhashed `name` IdentityObject gives it.
+fn recipient_name(doc: &Map<String, Value>) -> Option<String> {
+    let identifiers = doc.get("credentialSubject")?.get("identifier")?;
+    let list = match identifiers {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    list.into_iter()
+        .find(|i| {
+            i.get("identityType").and_then(Value::as_str) == Some("name")
+                && i.get("hashed").and_then(Value::as_bool) == Some(false)
+        })
+        .and_then(|i| i.get("identityHash"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 pub(crate) fn fmt_date(d: DateTime<Utc>) -> String {

@@ -15,6 +15,7 @@ use cairn_verifier::{
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
+mod page;
 mod server;
 
 const EXIT_USAGE: u8 = 3;
@@ -222,7 +223,12 @@ fn read_limited(input: &str, limit: usize) -> Result<Vec<u8>, (&'static str, Str
 }
 
 fn run_verify(args: &VerifyArgs) -> Result<Report, (&'static str, String)> {
-    let bytes = read_limited(&args.input, args.source.max_input_bytes)?;
+    // A baked image may be larger than a credential; verify() applies each format's limit.
+    let cap = args
+        .source
+        .max_input_bytes
+        .max(cairn_verifier::DEFAULT_MAX_IMAGE_BYTES);
+    let bytes = read_limited(&args.input, cap)?;
     let (mut options, resolver) = prepare(&args.source)?;
     options.now = args.now.unwrap_or_else(Utc::now);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -325,19 +331,7 @@ fn print_summary(report: &Report) {
                     t.issuer_name.as_deref().unwrap_or_default()
                 );
                 if let Some(r) = &t.recognition {
-                    let mut parts = Vec::new();
-                    if let Some(h) = r.ce_hours {
-                        parts.push(format!("{h} CE hours"));
-                    }
-                    if let Some(s) = &r.salary_step {
-                        parts.push(format!("salary step {s}"));
-                    }
-                    if !r.pathways.is_empty() {
-                        parts.push(format!("pathways: {}", r.pathways.join(", ")));
-                    }
-                    if let Some(n) = &r.note {
-                        parts.push(n.clone());
-                    }
+                    let parts = r.phrases();
                     if !parts.is_empty() {
                         println!("  counts for:  {}", parts.join("; "));
                     }

@@ -1,0 +1,299 @@
+//! The page for HR and credentialing staff at `GET /`: drop a file, paste text or enter a link,
+//! and read the verdict in plain words. Server-rendered (a form post works without JavaScript;
+//! the script only adds drag and drop), every credential-supplied string escaped by maud, and a
+//! Content-Security-Policy that allows nothing but this service's own stylesheet and script.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cairn_verifier::{CheckStatus, Report, TrustReport, TrustStatus, Verdict};
+use maud::{html, Markup, DOCTYPE};
+
+/// Only this service's stylesheet and script; no inline code, frames, plugins or remote fetches.
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
+     img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const CSS: &str = include_str!("page.css");
+const JS: &str = include_str!("page.js");
+
+/// What a check of the submitted input came to.
+pub(crate) enum Outcome {
+    /// The input was read and checked.
+    Checked(Box<Report>),
+    /// The input could not be read or fetched at all.
+    Unreadable { code: String, message: String },
+}
+
+/// The page, with the outcome of a submission when there is one.
+pub(crate) fn render(outcome: Option<&Outcome>, registries_loaded: usize) -> Response {
+    let status = match outcome {
+        Some(Outcome::Unreadable { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Check a credential — Cairn" }
+                link rel="stylesheet" href="/assets/page.css";
+                script src="/assets/page.js" defer {}
+            }
+            body {
+                a class="skip" href="#main" { "Skip to the form" }
+                header {
+                    p class="brand" { "Cairn verifier" }
+                    h1 { "Check a teacher's credential" }
+                    p { "Open Badges 3.0 micro-credentials: a JSON file, a JWT, a baked PNG or SVG badge, or a link to one." }
+                }
+                main id="main" {
+                    @if let Some(outcome) = outcome {
+                        (result(outcome, registries_loaded))
+                    }
+                    (form())
+                }
+                footer {
+                    p { "Nothing you submit is stored. Links are fetched over HTTPS from public addresses only." }
+                }
+            }
+        }
+    };
+    page_response(status, markup)
+}
+
+/// The security headers every page response carries.
+fn page_response(status: StatusCode, markup: Markup) -> Response {
+    let mut response = (status, markup.into_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    // A result names a person; no cache keeps it.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The stylesheet and the drag-and-drop script.
+pub(crate) fn asset(name: &str) -> Response {
+    let (body, kind) = match name {
+        "page.css" => (CSS, "text/css; charset=utf-8"),
+        "page.js" => (JS, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn form() -> Markup {
+    html! {
+        form method="post" action="/" enctype="multipart/form-data" class="check" {
+            h2 { "Check a credential" }
+            p class="hint" { "Use one of the three ways below. The first one filled in is checked." }
+            div class="field drop" id="drop" {
+                label for="file" { "1. A file from the teacher" }
+                p class="hint" id="file-hint" { "JSON, JWT, or a baked PNG or SVG badge image. You can also drop the file here." }
+                input type="file" id="file" name="file" aria-describedby="file-hint"
+                    accept=".json,.jsonld,.jwt,.txt,.png,.svg,application/json,application/ld+json,image/png,image/svg+xml";
+                p class="picked" id="picked" aria-live="polite" {}
+            }
+            div class="field" {
+                label for="text" { "2. Or paste the credential" }
+                p class="hint" id="text-hint" { "The credential JSON or the JWT text (starting with eyJ)." }
+                textarea id="text" name="text" rows="6" aria-describedby="text-hint" spellcheck="false" {}
+            }
+            div class="field" {
+                label for="url" { "3. Or enter a link" }
+                p class="hint" id="url-hint" { "A \"show credential\" link, e.g. from LinkedIn or an email (https only)." }
+                input type="url" id="url" name="url" inputmode="url" aria-describedby="url-hint" placeholder="https://";
+            }
+            button type="submit" { "Check credential" }
+        }
+    }
+}
+
+fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
+    match outcome {
+        Outcome::Unreadable { code, message } => html! {
+            section class="result" aria-labelledby="verdict" {
+                div class="banner indeterminate" role="alert" {
+                    h2 id="verdict" data-verdict="unreadable" { "Could not read this input" }
+                    p { (message) " " span class="code" { "(" (code) ")" } }
+                }
+            }
+        },
+        Outcome::Checked(report) => {
+            let (class, headline, explain) = match report.verdict {
+                Verdict::Valid => ("valid", "Valid", "The credential is genuine and current: the signature matches the issuer's key, it has not been revoked or suspended, and it is within its dates."),
+                Verdict::Invalid => ("invalid", "Not valid", "Do not accept this credential: at least one check failed (see below)."),
+                Verdict::Indeterminate => ("indeterminate", "Could not check", "Some checks could not be completed, so this credential is neither confirmed nor rejected. Try again later or ask the issuer."),
+            };
+            html! {
+                section class="result" aria-labelledby="verdict" {
+                    div class={ "banner " (class) } role="alert" {
+                        h2 id="verdict" data-verdict=(class) { (headline) }
+                        p { (explain) }
+                        @if let Some(problem) = report.first_problem() {
+                            @if report.verdict != Verdict::Valid {
+                                p class="reason" { "Main reason: " (problem.message) }
+                            }
+                        }
+                    }
+                    (details(report))
+                    (recognition(report.trust.as_ref(), registries_loaded))
+                    (checks(report))
+                }
+            }
+        }
+    }
+}
+
+fn details(report: &Report) -> Markup {
+    let registry_name = report
+        .trust
+        .as_ref()
+        .filter(|t| t.status == TrustStatus::Recognized)
+        .and_then(|t| Some((t.issuer_name.as_deref()?, t.registry.as_deref()?)));
+    html! {
+        h3 { "The credential" }
+        dl class="facts" {
+            dt { "Issuer" }
+            dd {
+                @if let Some((name, registry)) = registry_name {
+                    strong { (name) } " "
+                    span class="label confirmed" { "as named by " (registry) }
+                    br;
+                }
+                @if let Some(name) = &report.issuer_name {
+                    (name) " "
+                    span class="label self" { "name given by the credential itself, not confirmed" }
+                    br;
+                }
+                @if let Some(id) = &report.issuer_id {
+                    span class="id" { (id) }
+                }
+            }
+            @if let Some(a) = &report.achievement_name {
+                dt { "Achievement" }
+                dd { (a) }
+            }
+            @if let Some(r) = &report.recipient_name {
+                dt { "Recipient" }
+                dd { (r) }
+            }
+            @if let Some(d) = &report.valid_from {
+                dt { "Issued" }
+                dd { (d) }
+            }
+            dt { "Expires" }
+            dd {
+                @match &report.valid_until {
+                    Some(d) => (d),
+                    None => "No expiry date",
+                }
+            }
+            @if let Some(id) = &report.credential_id {
+                dt { "Credential id" }
+                dd { span class="id" { (id) } }
+            }
+        }
+    }
+}
+
+fn recognition(trust: Option<&TrustReport>, registries_loaded: usize) -> Markup {
+    html! {
+        h3 { "Recognition here" }
+        @match trust {
+            None if registries_loaded == 0 => p class="trust none" { "No trust registry is loaded on this service, so local recognition was not checked." },
+            None => p class="trust none" { "Recognition applies to credentials only." },
+            Some(t) => {
+                @match t.status {
+                    TrustStatus::Recognized => {
+                        p class="trust recognized" data-trust="recognized" {
+                            strong { "Recognised" } " by " (t.registry.as_deref().unwrap_or("a trust registry")) "."
+                        }
+                        @if let Some(r) = &t.recognition {
+                            @let phrases = r.phrases();
+                            @if !phrases.is_empty() {
+                                p { "It counts for:" }
+                                ul { @for p in &phrases { li { (p) } } }
+                            }
+                        }
+                    }
+                    TrustStatus::UnknownIssuer => p class="trust unknown" data-trust="unknown_issuer" {
+                        strong { "Unknown issuer. " } (t.message)
+                    },
+                    TrustStatus::NotRecognizedForThisAchievement => p class="trust unknown" data-trust="not_recognized_for_this_achievement" {
+                        strong { "Issuer known, achievement not recognised. " } (t.message)
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// A plain-language name for each check the verifier runs.
+fn check_label(check: &str) -> &str {
+    match check {
+        "context" => "Open Badges format",
+        "type" => "Credential type",
+        "required_fields" => "Required information",
+        "subject_identifier" => "Recipient identifier",
+        "json_ld" => "Vocabulary",
+        "proof" => "Signature",
+        "validity_window" => "Dates",
+        "status" => "Revocation and suspension",
+        "endorsements" => "Endorsements",
+        "trust" => "Trust registry",
+        other => other,
+    }
+}
+
+fn checks(report: &Report) -> Markup {
+    html! {
+        h3 { "Every check" }
+        table class="checks" {
+            caption class="visually-hidden" { "Each check the verifier ran and its result" }
+            thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "What it means" } } }
+            tbody {
+                @for c in &report.checks {
+                    @let (class, word) = match c.status {
+                        CheckStatus::Passed => ("passed", "Passed"),
+                        CheckStatus::Failed => ("failed", "Failed"),
+                        CheckStatus::Error => ("error", "Could not check"),
+                        CheckStatus::Skipped if c.unresolved => ("error", "Could not check"),
+                        CheckStatus::Skipped => ("skipped", "Not applicable"),
+                    };
+                    tr class=(class) {
+                        th scope="row" { (check_label(&c.check)) }
+                        td { span class={ "mark " (class) } { (word) } }
+                        td { (c.message) " " span class="code" { "(" (c.code) ")" } }
+                    }
+                }
+            }
+        }
+        @for (i, e) in report.endorsements.iter().enumerate() {
+            p class="endorsement" { "Endorsement " (i + 1) ": " (match e.verdict { Verdict::Valid => "valid", Verdict::Invalid => "not valid", Verdict::Indeterminate => "could not check" }) }
+        }
+    }
+}
