@@ -14,6 +14,7 @@ pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; script-src '
 
 const CSS: &str = include_str!("page.css");
 const JS: &str = include_str!("page.js");
+const ICON: &str = include_str!("favicon.svg");
 
 /// What a check of the submitted input came to.
 pub(crate) enum Outcome {
@@ -36,6 +37,7 @@ pub(crate) fn render(outcome: Option<&Outcome>, registries_loaded: usize) -> Res
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Check a credential — Cairn" }
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/page.css";
                 script src="/assets/page.js" defer {}
             }
@@ -87,11 +89,12 @@ fn page_response(status: StatusCode, markup: Markup) -> Response {
     response
 }
 
-/// The stylesheet and the drag-and-drop script.
+/// The stylesheet, the drag-and-drop script and the icon.
 pub(crate) fn asset(name: &str) -> Response {
     let (body, kind) = match name {
         "page.css" => (CSS, "text/css; charset=utf-8"),
         "page.js" => (JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (ICON, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
@@ -160,7 +163,7 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
                         }
                     }
                     (details(report))
-                    (recognition(report.trust.as_ref(), registries_loaded))
+                    (recognition(report, registries_loaded))
                     (checks(report))
                 }
             }
@@ -169,10 +172,11 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
 }
 
 fn details(report: &Report) -> Markup {
+    // The registry's name for the issuer is shown only once the signature proved who issued it.
     let registry_name = report
         .trust
         .as_ref()
-        .filter(|t| t.status == TrustStatus::Recognized)
+        .filter(|t| t.status == TrustStatus::Recognized && report.verdict == Verdict::Valid)
         .and_then(|t| Some((t.issuer_name.as_deref()?, t.registry.as_deref()?)));
     html! {
         h3 { "The credential" }
@@ -203,12 +207,12 @@ fn details(report: &Report) -> Markup {
             }
             @if let Some(d) = &report.valid_from {
                 dt { "Issued" }
-                dd { (d) }
+                dd { (readable_date(d)) }
             }
             dt { "Expires" }
             dd {
                 @match &report.valid_until {
-                    Some(d) => (d),
+                    Some(d) => (readable_date(d)),
                     None => "No expiry date",
                 }
             }
@@ -220,10 +224,14 @@ fn details(report: &Report) -> Markup {
     }
 }
 
-fn recognition(trust: Option<&TrustReport>, registries_loaded: usize) -> Markup {
+fn recognition(report: &Report, registries_loaded: usize) -> Markup {
+    let trust: Option<&TrustReport> = report.trust.as_ref();
     html! {
         h3 { "Recognition here" }
         @match trust {
+            Some(_) if report.verdict != Verdict::Valid => p class="trust none" data-trust="not_applied" {
+                "Not applied: a credential counts for something here only once it is valid."
+            },
             None if registries_loaded == 0 => p class="trust none" { "No trust registry is loaded on this service, so local recognition was not checked." },
             None => p class="trust none" { "Recognition applies to credentials only." },
             Some(t) => {
@@ -250,6 +258,17 @@ fn recognition(trust: Option<&TrustReport>, registries_loaded: usize) -> Markup 
             }
         }
     }
+}
+
+/// "15 January 2026, 09:00 UTC" for an RFC 3339 date; the text as given when it is not one.
+fn readable_date(text: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| {
+            d.with_timezone(&chrono::Utc)
+                .format("%-d %B %Y, %H:%M UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| text.to_owned())
 }
 
 /// A plain-language name for each check the verifier runs.

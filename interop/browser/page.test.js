@@ -1,0 +1,197 @@
+// The cairn-verify page in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core): upload a valid and a tampered credential and read the verdict, paste a JWT,
+// drop a baked badge, use the keyboard, work without JavaScript, and show hostile markup as text.
+// Screenshots go to target/browser/ (CI keeps them as artifacts).
+//
+// Run: cargo build -p cairn-verifier && (cd interop/browser && npm ci && node --test)
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, mkdirSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const vectors = path.join(root, "tests/vectors");
+const artifacts = process.env.CAIRN_BROWSER_ARTIFACTS ?? path.join(root, "target/browser");
+const binary = process.env.CAIRN_VERIFY_BIN ?? path.join(root, "target/debug/cairn-verify");
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(binary), `${binary} is missing: run cargo build -p cairn-verifier first`);
+  mkdirSync(artifacts, { recursive: true });
+  // Offline: the test credentials need no fetching, and nothing here may leave the machine.
+  server = spawn(binary, [
+    "serve", "--bind", "127.0.0.1:0", "--offline",
+    "--registry", path.join(root, "examples/trust-registry.json"),
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  base = await new Promise((resolve, reject) => {
+    let seen = "";
+    server.stderr.on("data", (chunk) => {
+      seen += chunk;
+      const m = seen.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`cairn-verify serve exited (${code}): ${seen}`)));
+  });
+  browser = await chromium.launch({
+    executablePath: browserPath,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--disable-component-update",
+      "--disable-default-apps", "--disable-sync", "--no-first-run",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+});
+
+/// A fresh page that fails the test on any console error (a CSP violation shows up as one).
+async function open(options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const response = await page.goto(base + "/");
+  assert.equal(response.status(), 200);
+  return { page, context, errors };
+}
+
+async function verdictOf(page) {
+  const banner = page.locator("#verdict");
+  return { verdict: await banner.getAttribute("data-verdict"), text: (await banner.textContent()).trim() };
+}
+
+async function submitFile(page, file) {
+  await page.setInputFiles("#file", file);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+}
+
+test("the page: language, labels, strict CSP, no console errors", async () => {
+  const { page, context, errors } = await open();
+  const response = await page.request.get(base + "/");
+  const csp = response.headers()["content-security-policy"];
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.title(), "Check a credential — Cairn");
+  for (const id of ["file", "text", "url"]) {
+    assert.equal(await page.locator(`label[for=${id}]`).count(), 1, `label for ${id}`);
+  }
+  // The stylesheet applied under the CSP: the submit button is styled blue.
+  const background = await page.locator("button[type=submit]").evaluate((b) => getComputedStyle(b).backgroundColor);
+  assert.equal(background, "rgb(26, 95, 180)");
+  await page.screenshot({ path: path.join(artifacts, "form.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a valid credential file: valid, recognised, what it counts for", async () => {
+  const { page, context, errors } = await open();
+  await submitFile(page, path.join(vectors, "valid/did-key.json"));
+  const { verdict, text } = await verdictOf(page);
+  assert.equal(verdict, "valid");
+  assert.equal(text, "Valid");
+  const body = await page.locator("main").textContent();
+  assert.match(body, /Recognised by Lakeside Consortium of Districts/);
+  assert.match(body, /15 CE hours/);
+  assert.match(body, /Lane B, \+1 step/);
+  assert.match(body, /Formative Assessment in Practice/);
+  assert.match(body, /15 January 2026, 09:00 UTC/);
+  assert.match(body, /name given by the credential itself, not confirmed/);
+  await page.screenshot({ path: path.join(artifacts, "valid.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a tampered credential file: not valid, with the reason", async () => {
+  const { page, context, errors } = await open();
+  await submitFile(page, path.join(vectors, "invalid/tampered-credits.json"));
+  const { verdict, text } = await verdictOf(page);
+  assert.equal(verdict, "invalid");
+  assert.equal(text, "Not valid");
+  const row = page.locator("table.checks tr", { hasText: "Signature" });
+  assert.match(await row.textContent(), /Failed/);
+  assert.match(await row.textContent(), /bad_signature/);
+  // A forged credential counts for nothing, whatever issuer it names.
+  const body = await page.locator("main").textContent();
+  assert.doesNotMatch(body, /CE hours/);
+  assert.match(body, /Not applied/);
+  await page.screenshot({ path: path.join(artifacts, "tampered.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a pasted JWT and a dropped baked PNG badge", async () => {
+  const { page, context, errors } = await open();
+  await page.fill("#text", readFileSync(path.join(vectors, "valid/jwt-eddsa-did-key.jwt"), "utf8"));
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  assert.equal((await verdictOf(page)).verdict, "valid");
+
+  // Drag and drop (the script's enhancement): drop the badge onto the drop zone.
+  const png = readFileSync(path.join(vectors, "valid/baked-did-key.png")).toString("base64");
+  await page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], "badge.png", { type: "image/png" }));
+    document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, png);
+  assert.equal(await page.locator("#picked").textContent(), "Selected: badge.png");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  assert.equal((await verdictOf(page)).verdict, "valid");
+  await page.screenshot({ path: path.join(artifacts, "baked-png.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("credential-supplied markup is shown as text, never run", async () => {
+  const { page, context, errors } = await open();
+  const hostile = JSON.parse(readFileSync(path.join(vectors, "valid/did-key.json"), "utf8"));
+  hostile.credentialSubject.achievement.name = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+  await page.fill("#text", JSON.stringify(hostile));
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  assert.equal((await verdictOf(page)).verdict, "invalid");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator("main img").count(), 0);
+  assert.equal(await page.locator("script").count(), 1, "only /assets/page.js");
+  assert.match(await page.locator("main").textContent(), /<img src=x onerror=/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("keyboard only: every control is reachable with Tab", async () => {
+  const { page, context } = await open();
+  const reached = [];
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press("Tab");
+    reached.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName.toLowerCase()));
+  }
+  for (const id of ["file", "text", "url", "button"]) {
+    assert.ok(reached.includes(id), `${id} not reached: ${reached.join(", ")}`);
+  }
+  // Keyboard submission: paste into the text box and press Enter on the focused button.
+  await page.fill("#text", readFileSync(path.join(vectors, "invalid/tampered-credits.json"), "utf8"));
+  await page.focus("button[type=submit]");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  assert.equal((await verdictOf(page)).verdict, "invalid");
+  await context.close();
+});
+
+test("without JavaScript the form still works", async () => {
+  const { page, context } = await open({ javaScriptEnabled: false });
+  await submitFile(page, path.join(vectors, "valid/baked-jwt-eddsa-did-key.svg"));
+  assert.equal((await verdictOf(page)).verdict, "valid");
+  await page.screenshot({ path: path.join(artifacts, "no-javascript.png"), fullPage: true });
+  await context.close();
+});
