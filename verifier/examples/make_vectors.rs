@@ -524,6 +524,7 @@ fn main() {
     );
     jwt_vectors(&out, &canon, &a, &b, &root);
     status_vectors(&out, &canon, &a, &b);
+    generic_vectors(&out, &canon, &a);
     baked_vectors(&out);
     println!("wrote {}", out.dir.display());
 }
@@ -1309,4 +1310,70 @@ fn baked_vectors(out: &Out) {
             std::fs::read(out.dir.join(format!("{kind}/{name}.expect.json"))).expect("expect");
         std::fs::write(target.with_extension("expect.json"), expect).expect("write");
     }
+}
+
+/// W3C Verifiable Credentials that are not Open Badges (what the VC-API test suites send):
+/// judged by the VC data model 2.0 alone.
+fn generic_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey) {
+    let base = json!({
+        "@context": [cairn_verifier::VC_V2, "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "issuer": did_key(a),
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": "did:example:ebfeb1f712ebc6f1c276e12ec21",
+            "degree": {"type": "ExampleBachelorDegree", "name": "Bachelor of Science and Arts"}
+        }
+    });
+    let signed = |doc: &Value| sign(canon, doc, a, &did_key_vm(a));
+    out.case("valid", "generic-vc2", &signed(&base), &[], &[]);
+    let mut many = base.clone();
+    many["credentialSubject"] = json!([
+        {"id": "did:example:1", "name": "Ada"},
+        {"id": "did:example:2", "name": "Grace"}
+    ]);
+    many.as_object_mut().expect("object").remove("validFrom");
+    out.case(
+        "valid",
+        "generic-vc2-two-subjects-no-dates",
+        &signed(&many),
+        &[],
+        &[],
+    );
+    let mut backwards = base.clone();
+    backwards["validUntil"] = json!("2025-12-31T00:00:00Z");
+    out.case(
+        "invalid",
+        "generic-valid-until-before-valid-from",
+        &signed(&backwards),
+        &["invalid_validity_period"],
+        &[],
+    );
+    let mut empty = base.clone();
+    empty["credentialSubject"] = json!({});
+    out.case(
+        "invalid",
+        "generic-empty-subject",
+        &signed(&empty),
+        &["invalid_field"],
+        &[],
+    );
+    let mut no_vc_type = base.clone();
+    no_vc_type["type"] = json!(["ExampleDegreeCredential"]);
+    out.case(
+        "invalid",
+        "generic-without-vc-type",
+        &signed(&no_vc_type),
+        &["invalid_type"],
+        &[],
+    );
+    let mut tampered = signed(&base);
+    tampered["credentialSubject"]["degree"]["name"] = json!("Doctor of Science");
+    out.case(
+        "invalid",
+        "generic-tampered",
+        &tampered,
+        &["bad_signature"],
+        &[],
+    );
 }

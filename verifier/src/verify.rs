@@ -128,18 +128,25 @@ pub async fn verify(
 
 fn kind_of(doc: &Map<String, Value>) -> Kind {
     let types = types_of(doc.get("type"));
-    if types.contains(&"EndorsementCredential")
-        && !types.contains(&"OpenBadgeCredential")
-        && !types.contains(&"AchievementCredential")
-    {
+    let open_badge =
+        types.contains(&"OpenBadgeCredential") || types.contains(&"AchievementCredential");
+    let ob_context = match doc.get("@context") {
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).any(is_ob_context),
+        _ => false,
+    };
+    if types.contains(&"EndorsementCredential") && !open_badge {
         Kind::Endorsement
-    } else {
+    } else if open_badge || ob_context {
         Kind::Credential
+    } else {
+        // Neither an Open Badge type nor its context: judged by the VC data model alone.
+        Kind::Generic
     }
 }
 
-/// Verifies a parsed credential document: an OpenBadgeCredential, or a stand-alone
-/// EndorsementCredential (OB 3.0 §14).
+/// Verifies a parsed credential document: an OpenBadgeCredential, a stand-alone
+/// EndorsementCredential (OB 3.0 §14), or any other W3C Verifiable Credential (judged by the VC
+/// data model's rules alone; the report says it is not an Open Badge).
 pub async fn verify_credential(
     doc: &Map<String, Value>,
     options: &VerifyOptions,
@@ -152,6 +159,8 @@ pub async fn verify_credential(
 enum Kind {
     Credential,
     Endorsement,
+    /// A W3C Verifiable Credential that is not an Open Badge (e.g. from the VC-API test suites).
+    Generic,
 }
 
 type ReportFuture<'a> = Pin<Box<dyn Future<Output = Report> + Send + 'a>>;
@@ -166,7 +175,7 @@ fn verify_document<'a>(
 ) -> ReportFuture<'a> {
     Box::pin(async move {
         let mut checks = Checks::default();
-        let vc_version = check_context(doc, &mut checks);
+        let vc_version = check_context(doc, kind, &mut checks);
         check_type(doc, kind, &mut checks);
         let issuer_id = check_required(doc, kind, vc_version, &mut checks);
         check_subject(doc, kind, &mut checks);
@@ -332,7 +341,7 @@ enum VcVersion {
 }
 
 /// OB 3.0 §1 / VC 2.0 §4.3: `@context` is an ordered array, VC context first, OB context second.
-fn check_context(doc: &Map<String, Value>, checks: &mut Checks) -> Option<VcVersion> {
+fn check_context(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) -> Option<VcVersion> {
     const CHECK: &str = "context";
     let urls: Vec<&str> = match doc.get("@context") {
         Some(Value::Array(a)) => a.iter().map(|v| v.as_str().unwrap_or("")).collect(),
@@ -359,6 +368,14 @@ fn check_context(doc: &Map<String, Value>, checks: &mut Checks) -> Option<VcVers
             return None;
         }
     };
+    if kind == Kind::Generic {
+        checks.pass(
+            CHECK,
+            "vc_context_valid",
+            "the W3C Verifiable Credentials context comes first; this is not an Open Badges credential",
+        );
+        return Some(version);
+    }
     match urls.get(1) {
         Some(u) if is_ob_context(u) => checks.pass(
             CHECK,
@@ -399,6 +416,7 @@ fn check_type(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
                 types.contains(&"OpenBadgeCredential") || types.contains(&"AchievementCredential")
             }
             Kind::Endorsement => types.contains(&"EndorsementCredential"),
+            Kind::Generic => true,
         };
     if ok {
         checks.pass(
@@ -410,6 +428,7 @@ fn check_type(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
         let want = match kind {
             Kind::Credential => "OpenBadgeCredential or AchievementCredential",
             Kind::Endorsement => "EndorsementCredential",
+            Kind::Generic => "a credential type",
         };
         checks.fail(
             "type",
@@ -428,17 +447,18 @@ fn check_required(
 ) -> Option<String> {
     let mut missing = Vec::new();
     let mut malformed = Vec::new();
-    if !doc
-        .get("id")
-        .is_some_and(|v| v.as_str().is_some_and(|s| s.contains(':')))
-    {
-        missing.push("id");
+    match doc.get("id") {
+        Some(v) if v.as_str().is_some_and(|s| s.contains(':')) => {}
+        // VC DM 2.0 §4.4: id is optional, but when present it is a URL.
+        None if kind == Kind::Generic => {}
+        None => missing.push("id"),
+        Some(_) => malformed.push("id (must be a URL)"),
     }
     let issuer_id = match doc.get("issuer") {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Object(p)) => {
             // OB 3.0 §6: a Profile has an id and a type containing Profile.
-            if !types_of(p.get("type")).contains(&"Profile") {
+            if kind != Kind::Generic && !types_of(p.get("type")).contains(&"Profile") {
                 malformed.push("issuer.type (must contain Profile)");
             }
             p.get("id").and_then(Value::as_str).map(str::to_owned)
@@ -449,11 +469,22 @@ fn check_required(
         missing.push("issuer");
     }
     let (from, _) = date_fields(version);
-    if doc.get(from).and_then(Value::as_str).is_none() {
+    // VC DM 2.0 makes validFrom optional; Open Badges and VC 1.1 (issuanceDate) require it.
+    let date_required = kind != Kind::Generic || version == Some(VcVersion::V1);
+    if date_required && doc.get(from).and_then(Value::as_str).is_none() {
         missing.push(from);
     }
     match doc.get("credentialSubject") {
+        Some(Value::Object(o)) if kind == Kind::Generic && o.is_empty() => {
+            malformed.push("credentialSubject (is empty)")
+        }
         Some(Value::Object(_)) => {}
+        // VC DM 2.0 §4.8: one or more subjects.
+        Some(Value::Array(a)) if kind == Kind::Generic && !a.is_empty() => {
+            if a.iter().any(|s| s.as_object().is_none_or(Map::is_empty)) {
+                malformed.push("credentialSubject (an entry is empty or not an object)");
+            }
+        }
         _ => missing.push("credentialSubject"),
     }
     if kind == Kind::Credential {
@@ -474,7 +505,7 @@ fn check_required(
                 _ => missing.push("credentialSubject.achievement"),
             }
         }
-    } else if doc.get("name").and_then(Value::as_str).is_none() {
+    } else if kind == Kind::Endorsement && doc.get("name").and_then(Value::as_str).is_none() {
         missing.push("name");
     }
     if missing.is_empty() && malformed.is_empty() {
@@ -503,8 +534,12 @@ fn check_required(
     issuer_id
 }
 
-/// OB 3.0 §13 step 1: the subject needs an `id` or at least one `identifier`.
+/// OB 3.0 §13 step 1: the subject needs an `id` or at least one `identifier` (the VC data model
+/// alone asks neither).
 fn check_subject(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
+    if kind == Kind::Generic {
+        return;
+    }
     let Some(Value::Object(s)) = doc.get("credentialSubject") else {
         checks.skip(
             "subject_identifier",
@@ -653,6 +688,20 @@ fn check_validity(
             return;
         }
     };
+    // VC DM 2.0 §4.9: validUntil must not come before validFrom.
+    if let (Some(f), Some(u)) = (from, until) {
+        if u < f {
+            return checks.fail(
+                CHECK,
+                "invalid_validity_period",
+                format!(
+                    "{until_name} {} is before {from_name} {}",
+                    fmt_date(u),
+                    fmt_date(f)
+                ),
+            );
+        }
+    }
     match window(from, until, options) {
         Window::NotYetValid(from) => {
             return checks.fail(

@@ -233,7 +233,7 @@ fn recognition(report: &Report, registries_loaded: usize) -> Markup {
                 "Not applied: a credential counts for something here only once it is valid."
             },
             None if registries_loaded == 0 => p class="trust none" { "No trust registry is loaded on this service, so local recognition was not checked." },
-            None => p class="trust none" { "Recognition applies to credentials only." },
+            None => p class="trust none" { "Local recognition applies to Open Badges credentials only." },
             Some(t) => {
                 @match t.status {
                     TrustStatus::Recognized => {
