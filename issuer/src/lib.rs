@@ -648,6 +648,52 @@ impl Issuer {
         Ok(signed)
     }
 
+    /// Signs a trust registry this issuer publishes (schemas/trust-registry.schema.json) as a
+    /// `TrustRegistryCredential` (eddsa-rdfc-2022), valid from `now` until `valid_until`. The
+    /// registry's `publisher.id` must be this issuer: verifiers check that the signer is the
+    /// publisher. The signing is audited.
+    pub async fn sign_trust_registry(
+        &self,
+        registry: &[u8],
+        valid_until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Value, Error> {
+        let parsed = cairn_verifier::TrustRegistry::parse(registry)
+            .map_err(|e| Error::input("registry", e.to_string()))?;
+        if parsed.publisher.id != self.id() {
+            return Err(Error::input(
+                "registry",
+                format!(
+                    "the registry's publisher is {}, not this issuer ({}); a registry is signed by its publisher",
+                    parsed.publisher.id,
+                    self.id()
+                ),
+            ));
+        }
+        let content: Value = serde_json::from_slice(registry)
+            .map_err(|e| Error::input("registry", e.to_string()))?;
+        let mut unsigned = serde_json::json!({
+            "@context": [cairn_verifier::VC_V2, cairn_verifier::CAIRN_TRUST_REGISTRY_V1],
+            "id": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+            "type": ["VerifiableCredential", cairn_verifier::TRUST_REGISTRY_CREDENTIAL_TYPE],
+            "name": parsed.name,
+            "issuer": self.id(),
+            "validFrom": rfc3339(now),
+            "credentialSubject": {"id": self.id(), "trustRegistry": content},
+        });
+        if let Some(until) = valid_until {
+            unsigned["validUntil"] = Value::String(rfc3339(until));
+        }
+        let signed = self.sign(&unsigned, now)?;
+        self.self_check(&signed, None, &[], now).await?;
+        let id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
+        self.store
+            .record_event("trust_registry.sign", id.as_deref(), &rfc3339(now), actor)
+            .await?;
+        Ok(signed)
+    }
+
     /// Adds an `eddsa-rdfc-2022` proof by the issuer's signing key.
     fn sign(&self, unsigned: &Value, now: DateTime<Utc>) -> Result<Value, Error> {
         let pending = PendingProof::new(

@@ -56,6 +56,8 @@ enum Command {
     Reinstate(StatusArgs),
     /// Print a signed status list as published (re-signed when stale), or list them all.
     StatusList(StatusListArgs),
+    /// Sign a trust registry this issuer publishes, as a TrustRegistryCredential.
+    SignRegistry(SignRegistryArgs),
     /// Run the issuer's HTTP service (admin API, DID document, JWKS, status lists).
     Serve(ServeArgs),
     /// Run the whole flow once with the TEST-ONLY example key: init, define, issue, verify.
@@ -263,6 +265,20 @@ struct StatusListArgs {
 }
 
 #[derive(Args)]
+struct SignRegistryArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// The registry document (schemas/trust-registry.schema.json) whose publisher is this issuer.
+    registry: PathBuf,
+    /// Days the signed registry stays valid (verifiers ignore it afterwards).
+    #[arg(long, default_value_t = 365)]
+    valid_days: i64,
+    /// Write the signed registry here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct BulkArgs {
     #[arg(long)]
     config: PathBuf,
@@ -385,6 +401,22 @@ async fn run(command: Command) -> Result<(), Error> {
         Command::Revoke(args) => change_status(args, StatusAction::Revoke).await,
         Command::Suspend(args) => change_status(args, StatusAction::Suspend).await,
         Command::Reinstate(args) => change_status(args, StatusAction::Reinstate).await,
+        Command::SignRegistry(args) => {
+            let issuer = Issuer::open(&args.config).await?;
+            let bytes = std::fs::read(&args.registry).map_err(|e| {
+                Error::input(
+                    "registry",
+                    format!("cannot read {}: {e}", args.registry.display()),
+                )
+            })?;
+            let now = Utc::now();
+            let until = now + chrono::Duration::days(args.valid_days.max(1));
+            let signed = issuer
+                .sign_trust_registry(&bytes, Some(until), now, &actor())
+                .await?;
+            write_or_print(args.out.as_deref(), &pretty(&signed))?;
+            Ok(())
+        }
         Command::StatusList(args) => {
             let issuer = Issuer::open(&args.config).await?;
             match &args.url {

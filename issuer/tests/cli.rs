@@ -562,3 +562,78 @@ fn trust_registry_lines_in_the_summary() {
     assert_eq!(exit_code(&out), 3);
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[invalid_registry]"));
 }
+
+/// `cairn sign-registry`: a consortium's issuer signs its registry; `cairn-verify --registry`
+/// verifies it before use and says so; a registry naming another publisher is not signed, and a
+/// tampered signed registry is refused.
+#[test]
+fn signed_trust_registry_round_trip() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let config = setup(
+        &tmp.path().join("lakeside"),
+        "Lakeside Consortium Office",
+        &[],
+        "formative-assessment.toml",
+    );
+    let toml = std::fs::read_to_string(&config).expect("config");
+    let did = toml
+        .lines()
+        .find_map(|l| l.strip_prefix("id = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("issuer id")
+        .to_owned();
+    let example = std::fs::read_to_string(root.join("examples/trust-registry.json")).expect("read");
+    let mut registry: serde_json::Value = serde_json::from_str(&example).expect("json");
+    let unsigned = tmp.path().join("registry.json");
+    std::fs::write(&unsigned, registry.to_string()).expect("write");
+    let out = cairn(&[
+        "sign-registry",
+        "--config",
+        &config,
+        unsigned.to_str().expect("utf8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[invalid_input]"));
+
+    registry["publisher"]["id"] = serde_json::json!(did);
+    std::fs::write(&unsigned, registry.to_string()).expect("write");
+    let signed = tmp.path().join("registry.signed.json");
+    ok(&cairn(&[
+        "sign-registry",
+        "--config",
+        &config,
+        unsigned.to_str().expect("utf8"),
+        "--out",
+        signed.to_str().expect("utf8"),
+    ]));
+    let credential = root.join("tests/vectors/valid/did-key.json");
+    let verify = |registry: &Path| {
+        cairn_verify(
+            &[
+                "verify",
+                credential.to_str().expect("utf8"),
+                "--registry",
+                registry.to_str().expect("utf8"),
+                "--now",
+                "2026-12-15T12:00:00Z",
+            ],
+            None,
+        )
+    };
+    let out = verify(&signed);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(exit_code(&out), 0, "{text}");
+    assert!(
+        text.contains(&format!("registry signed by {did}, verified")),
+        "{text}"
+    );
+    let tampered = tmp.path().join("registry.tampered.json");
+    let forged = std::fs::read_to_string(&signed)
+        .expect("read")
+        .replace("Lane B", "Lane D");
+    std::fs::write(&tampered, forged).expect("write");
+    let out = verify(&tampered);
+    assert_eq!(exit_code(&out), 3);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[registry_not_verified]"));
+}

@@ -16,6 +16,9 @@ use crate::error::Error;
 pub const VC_V2: &str = "https://www.w3.org/ns/credentials/v2";
 /// VC Data Model 1.1 context.
 pub const VC_V1: &str = "https://www.w3.org/2018/credentials/v1";
+/// Cairn's context for a signed trust registry (`TrustRegistryCredential`): compiled in and never
+/// fetched (the `.invalid` host says so). The registry travels as one JSON literal.
+pub const CAIRN_TRUST_REGISTRY_V1: &str = "https://cairn.invalid/contexts/trust-registry/v1";
 /// The OB 3.0 context Cairn issues with.
 pub const OB_V3P0_3_0_3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 
@@ -67,6 +70,10 @@ const COMPILED_IN: &[(&str, &str)] = &[
     (
         "https://w3id.org/vc/status-list/2021/v1",
         ssi_contexts::STATUS_LIST_2021_V1,
+    ),
+    (
+        CAIRN_TRUST_REGISTRY_V1,
+        include_str!("../../schemas/contexts/cairn-trust-registry-v1.jsonld"),
     ),
     // VC-API test suites (W3C) use the examples context; a credential must name it to use it.
     (

@@ -46,6 +46,12 @@ pub enum Error {
     /// A trust registry that does not match `schemas/trust-registry.schema.json`.
     #[error("trust registry is invalid: {0}")]
     InvalidRegistry(String),
+    /// A signed trust registry whose credential did not verify as valid.
+    #[error("trust registry is not verified: {0}")]
+    RegistryNotVerified(String),
+    /// A signed trust registry signed by someone other than its publisher.
+    #[error("trust registry is signed by {signer}, not by its publisher {publisher}")]
+    RegistryPublisherMismatch { signer: String, publisher: String },
     /// A badge image that cannot be read or baked (OB 3.0 §5.3); `code` names why
     /// (`png_malformed`, `not_baked`, `image_too_many_pixels`, …).
     #[error("image: {message}")]
@@ -70,6 +76,8 @@ impl Error {
             Error::Canonicalization { code, .. } => code,
             Error::NotSignable(_) => "not_signable",
             Error::InvalidRegistry(_) => "invalid_registry",
+            Error::RegistryNotVerified(_) => "registry_not_verified",
+            Error::RegistryPublisherMismatch { .. } => "registry_publisher_mismatch",
             Error::Image { code, .. } => code,
         }
     }
@@ -150,6 +158,19 @@ mod tests {
                 Error::InvalidRegistry("m".into()),
                 "invalid_registry",
                 "trust registry is invalid: m",
+            ),
+            (
+                Error::RegistryNotVerified("m".into()),
+                "registry_not_verified",
+                "trust registry is not verified: m",
+            ),
+            (
+                Error::RegistryPublisherMismatch {
+                    signer: "a".into(),
+                    publisher: "b".into(),
+                },
+                "registry_publisher_mismatch",
+                "trust registry is signed by a, not by its publisher b",
             ),
             (
                 Error::Image {

@@ -37,7 +37,7 @@ mod verify;
 
 pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
-pub use contexts::{Contexts, OB_V3P0_3_0_3, VC_V1, VC_V2};
+pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
 pub use error::Error;
 pub use input::{
     parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_IMAGE_BYTES,
@@ -52,7 +52,7 @@ pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
 pub use sign::PendingProof;
 pub use status::{StatusBits, StatusListCache, StatusListDecodeError, MIN_STATUS_LIST_BITS};
 pub use trust::{
-    AchievementRule, Publisher, Recognition, RegistryEntry, TrustPolicy, TrustRegistry,
-    TrustReport, TrustStatus, TRUST_REGISTRY_TYPE,
+    AchievementRule, Publisher, Recognition, RegistryEntry, SignedRegistry, TrustPolicy,
+    TrustRegistry, TrustReport, TrustStatus, TRUST_REGISTRY_CREDENTIAL_TYPE, TRUST_REGISTRY_TYPE,
 };
 pub use verify::{verify, verify_credential, VerifyOptions};

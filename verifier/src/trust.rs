@@ -11,6 +11,8 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::input::{parse_json_object, Limits};
+use crate::resolver::Resolver;
+use crate::verify::VerifyOptions;
 
 /// A parsed trust registry.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -24,6 +26,19 @@ pub struct TrustRegistry {
     #[serde(default)]
     pub updated: Option<DateTime<Utc>>,
     pub entries: Vec<RegistryEntry>,
+    /// Set when the registry came as a verified `TrustRegistryCredential`: who signed it and
+    /// until when the signed registry is valid.
+    #[serde(skip)]
+    pub signed: Option<SignedRegistry>,
+}
+
+/// What verifying a signed registry established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRegistry {
+    /// The credential's issuer, which is the registry's publisher.
+    pub publisher: String,
+    /// The credential's `validUntil`: after it the registry decides nothing.
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
 /// Who publishes the registry.
@@ -102,11 +117,76 @@ impl Recognition {
 
 /// The registry document type Cairn reads.
 pub const TRUST_REGISTRY_TYPE: &str = "CairnTrustRegistry";
+/// The type of a credential that carries a signed registry in `credentialSubject.trustRegistry`
+/// (context [`crate::CAIRN_TRUST_REGISTRY_V1`]).
+pub const TRUST_REGISTRY_CREDENTIAL_TYPE: &str = "TrustRegistryCredential";
 
 impl TrustRegistry {
-    /// Parses a registry document (JSON, within the input limits).
+    /// Parses an unsigned registry document (JSON, within the input limits).
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
         let doc = parse_json_object(bytes, &Limits::default())?;
+        Self::from_document(doc)
+    }
+
+    /// Loads a registry file: an unsigned registry document, or a `TrustRegistryCredential`
+    /// (Data Integrity JSON or a VC-JWT) that must verify as `valid` and be signed by the
+    /// registry's own publisher (`registry_not_verified`, `registry_publisher_mismatch`).
+    pub async fn load(
+        bytes: &[u8],
+        options: &VerifyOptions,
+        resolver: &dyn Resolver,
+    ) -> Result<Self, Error> {
+        let text = std::str::from_utf8(bytes).unwrap_or_default().trim();
+        let credential = if crate::jwt::looks_like_compact_jws(text) {
+            crate::jwt::decode(text, &options.limits)?.credential
+        } else {
+            let doc = parse_json_object(bytes, &options.limits)?;
+            if !crate::verify::types_of(doc.get("type")).contains(&TRUST_REGISTRY_CREDENTIAL_TYPE) {
+                return Self::from_document(doc);
+            }
+            doc
+        };
+        // The registry's own signature and dates, judged without any registry.
+        let mut plain = options.clone();
+        plain.registries.clear();
+        let report = crate::verify::verify(bytes, &plain, resolver).await?;
+        if report.verdict != crate::Verdict::Valid {
+            let why = report
+                .first_problem()
+                .map(|c| format!("{} ({})", c.message, c.code))
+                .unwrap_or_default();
+            return Err(Error::RegistryNotVerified(format!(
+                "the signed registry is {:?}: {why}",
+                report.verdict
+            )));
+        }
+        let Some(Value::Object(inner)) = credential
+            .get("credentialSubject")
+            .and_then(|s| s.get("trustRegistry"))
+            .cloned()
+        else {
+            return Err(Error::InvalidRegistry(
+                "a TrustRegistryCredential carries the registry in credentialSubject.trustRegistry"
+                    .into(),
+            ));
+        };
+        let mut registry = Self::from_document(inner)?;
+        let issuer = report.issuer_id.unwrap_or_default();
+        if issuer != registry.publisher.id {
+            return Err(Error::RegistryPublisherMismatch {
+                signer: issuer,
+                publisher: registry.publisher.id,
+            });
+        }
+        let (_, until) = crate::verify::date_fields_of(&credential);
+        registry.signed = Some(SignedRegistry {
+            publisher: issuer,
+            valid_until: crate::verify::read_date(&credential, until).ok().flatten(),
+        });
+        Ok(registry)
+    }
+
+    fn from_document(doc: Map<String, Value>) -> Result<Self, Error> {
         let registry: TrustRegistry = serde_json::from_value(Value::Object(doc))
             .map_err(|e| Error::InvalidRegistry(e.to_string()))?;
         if registry.kind != TRUST_REGISTRY_TYPE {
@@ -170,6 +250,10 @@ pub struct TrustReport {
     /// The registry (and its version) that decided, when an entry matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<String>,
+    /// The publisher whose signature on that registry was verified; absent for an unsigned
+    /// registry file (trusted because the operator loaded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_signed_by: Option<String>,
     /// The issuer's name as that registry names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer_name: Option<String>,
@@ -199,8 +283,16 @@ pub(crate) fn evaluate(
     let Some(issuer_id) = issuer_id else {
         return unknown("the credential names no issuer");
     };
-    for registry in registries {
+    // A signed registry past its validUntil decides nothing.
+    let current_registry = |r: &&std::sync::Arc<TrustRegistry>| {
+        r.signed
+            .as_ref()
+            .and_then(|s| s.valid_until)
+            .is_none_or(|u| now <= u)
+    };
+    for registry in registries.iter().filter(current_registry) {
         let label = format!("{} (version {})", registry.name, registry.version);
+        let registry_signed_by = registry.signed.as_ref().map(|s| s.publisher.clone());
         let current = |e: &&RegistryEntry| {
             e.issuer_ids.iter().any(|i| i == issuer_id)
                 && e.valid_from.is_none_or(|f| f <= now)
@@ -232,6 +324,7 @@ pub(crate) fn evaluate(
                 status: TrustStatus::Recognized,
                 message: format!("{} recognises {} for this achievement", label, entry.name),
                 registry: Some(label),
+                registry_signed_by,
                 issuer_name: Some(entry.name.clone()),
                 recognition: Some(recognition),
             },
@@ -242,6 +335,7 @@ pub(crate) fn evaluate(
                     label, entry.name
                 ),
                 registry: Some(label),
+                registry_signed_by,
                 issuer_name: Some(entry.name.clone()),
                 recognition: None,
             },
@@ -256,6 +350,7 @@ fn unknown(message: &str) -> TrustReport {
     TrustReport {
         status: TrustStatus::UnknownIssuer,
         registry: None,
+        registry_signed_by: None,
         issuer_name: None,
         recognition: None,
         message: message.to_owned(),

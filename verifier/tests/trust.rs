@@ -200,3 +200,151 @@ fn trust_cases() {
     assert!(report.trust.is_none());
     assert!(report.checks.iter().all(|c| c.check != "trust"));
 }
+
+/// A `TrustRegistryCredential` carrying `registry`, issued by `issuer` and signed by `key`.
+fn registry_credential(registry: &Value, issuer: &str, valid_until: &str) -> Value {
+    json!({
+        "@context": [cairn_verifier::VC_V2, cairn_verifier::CAIRN_TRUST_REGISTRY_V1],
+        "id": "urn:uuid:0b7e0000-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "TrustRegistryCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "validUntil": valid_until,
+        "credentialSubject": {"id": issuer, "trustRegistry": registry},
+    })
+}
+
+fn did_key_of(key: &ed25519_dalek::SigningKey) -> String {
+    let mut bytes = vec![0xed, 0x01];
+    bytes.extend_from_slice(key.verifying_key().as_bytes());
+    format!("did:key:z{}", bs58::encode(bytes).into_string())
+}
+
+fn sign_di(doc: &Value, key: &ed25519_dalek::SigningKey) -> Value {
+    use ed25519_dalek::Signer;
+    let did = did_key_of(key);
+    let vm = format!("{did}#{}", did.trim_start_matches("did:key:"));
+    let canon = cairn_verifier::GeneralCanonicalizer::default();
+    let pending = cairn_verifier::PendingProof::new(&canon, doc, &vm, "2026-01-01T00:00:00Z")
+        .expect("pending");
+    let signature = key.sign(pending.signing_input()).to_bytes();
+    pending.finish(&signature)
+}
+
+/// OB 3.0 §8.2-style VC-JWT of `doc`.
+fn sign_jwt(doc: &Value, key: &ed25519_dalek::SigningKey) -> String {
+    use base64::Engine;
+    use ed25519_dalek::Signer;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let did = did_key_of(key);
+    let header = json!({"alg": "EdDSA", "typ": "JWT", "kid": format!("{did}#{}", did.trim_start_matches("did:key:"))});
+    let mut payload = doc.clone();
+    payload["iss"] = doc["issuer"].clone();
+    payload["jti"] = doc["id"].clone();
+    payload["sub"] = doc["credentialSubject"]["id"].clone();
+    payload["nbf"] = json!(1_767_225_600); // 2026-01-01T00:00:00Z
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(payload.to_string().as_bytes())
+    );
+    let signature = key.sign(input.as_bytes()).to_bytes();
+    format!("{input}.{}", b64(&signature))
+}
+
+#[test]
+fn signed_registries_are_verified_before_use() {
+    use ed25519_dalek::pkcs8::DecodePrivateKey;
+    let pem = std::fs::read_to_string(root().join("keys.example/key-1.ed25519.pem")).expect("key");
+    let publisher_key = ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).expect("pkcs8");
+    let other_key = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let publisher = did_key_of(&publisher_key);
+    let mut content = read_json("examples/trust-registry.json");
+    content["publisher"]["id"] = json!(publisher);
+    let good = registry_credential(&content, &publisher, "2027-01-01T00:00:00Z");
+    let mut tampered = sign_di(&good, &publisher_key);
+    tampered["credentialSubject"]["trustRegistry"]["entries"][0]["achievements"][0]
+        ["recognition"]["ceHours"] = json!(150);
+    let stranger = did_key_of(&other_key);
+    let by_stranger = registry_credential(&content, &stranger, "2027-01-01T00:00:00Z");
+    let expired = registry_credential(&content, &publisher, "2026-03-01T00:00:00Z");
+    let options = VerifyOptions::new("2026-06-01T12:00:00Z".parse().expect("now"));
+    // (case, file bytes, error code or None for loaded and signed by the publisher)
+    let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+        (
+            "data integrity",
+            sign_di(&good, &publisher_key).to_string().into_bytes(),
+            None,
+        ),
+        ("VC-JWT", sign_jwt(&good, &publisher_key).into_bytes(), None),
+        (
+            "tampered",
+            tampered.to_string().into_bytes(),
+            Some("registry_not_verified"),
+        ),
+        (
+            "unsigned credential",
+            good.to_string().into_bytes(),
+            Some("registry_not_verified"),
+        ),
+        (
+            "expired",
+            sign_di(&expired, &publisher_key).to_string().into_bytes(),
+            Some("registry_not_verified"),
+        ),
+        (
+            "signed by someone else",
+            sign_di(&by_stranger, &other_key).to_string().into_bytes(),
+            Some("registry_publisher_mismatch"),
+        ),
+        ("plain registry", content.to_string().into_bytes(), None),
+    ];
+    for (case, bytes, want) in cases {
+        let got = pollster::block_on(TrustRegistry::load(
+            &bytes,
+            &options,
+            &OfflineResolver::new(),
+        ));
+        match (got, want) {
+            (Ok(registry), None) => {
+                let signed = registry.signed.as_ref().map(|s| s.publisher.as_str());
+                let expect = (case != "plain registry").then_some(publisher.as_str());
+                assert_eq!(signed, expect, "{case}");
+                // The loaded registry decides, and the report names the verified signer.
+                let mut opts = options.clone();
+                opts.registries = vec![Arc::new(registry)];
+                let credential =
+                    std::fs::read(root().join("tests/vectors/valid/did-key.json")).expect("vector");
+                let report = pollster::block_on(cairn_verifier::verify(
+                    &credential,
+                    &opts,
+                    &OfflineResolver::new(),
+                ))
+                .expect("report");
+                let trust = report.trust.expect("trust");
+                assert_eq!(trust.status.code(), "recognized", "{case}");
+                assert_eq!(trust.registry_signed_by.as_deref(), expect, "{case}");
+            }
+            (Err(e), Some(code)) => assert_eq!(e.code(), code, "{case}: {e}"),
+            (other, _) => panic!("{case}: {other:?}"),
+        }
+    }
+    // A signed registry past its validUntil decides nothing, even when it was loaded earlier.
+    let loaded = pollster::block_on(TrustRegistry::load(
+        sign_di(&good, &publisher_key).to_string().as_bytes(),
+        &options,
+        &OfflineResolver::new(),
+    ))
+    .expect("loads");
+    let mut later = VerifyOptions::new("2027-02-01T00:00:00Z".parse().expect("now"));
+    later.registries = vec![Arc::new(loaded)];
+    let credential =
+        std::fs::read(root().join("tests/vectors/valid/did-key.json")).expect("vector");
+    let report = pollster::block_on(cairn_verifier::verify(
+        &credential,
+        &later,
+        &OfflineResolver::new(),
+    ))
+    .expect("report");
+    assert_eq!(report.trust.expect("trust").status.code(), "unknown_issuer");
+}

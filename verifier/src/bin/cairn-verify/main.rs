@@ -268,17 +268,6 @@ fn prepare(args: &SourceArgs) -> Result<(VerifyOptions, CliResolver), (&'static 
     options.limits.max_input_bytes = args.max_input_bytes;
     options.clock_skew = chrono::Duration::seconds(args.clock_skew.max(0));
     options.canonicalizer = std::sync::Arc::new(GeneralCanonicalizer::new(contexts));
-    for file in &args.registries {
-        let bytes = std::fs::read(file).map_err(|e| {
-            (
-                "unreadable_registry",
-                format!("cannot read {}: {e}", file.display()),
-            )
-        })?;
-        let registry = TrustRegistry::parse(&bytes)
-            .map_err(|e| (e.code(), format!("{}: {e}", file.display())))?;
-        options.registries.push(std::sync::Arc::new(registry));
-    }
     options.trust_policy = match args.policy {
         PolicyArg::Standard => TrustPolicy::Standard,
         PolicyArg::Strict => TrustPolicy::Strict,
@@ -295,6 +284,23 @@ fn prepare(args: &SourceArgs) -> Result<(VerifyOptions, CliResolver), (&'static 
         docs: resolver,
         fetcher,
     };
+    // A signed registry is verified (fetching its publisher's key if needed) before use.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ("internal", e.to_string()))?;
+    for file in &args.registries {
+        let bytes = std::fs::read(file).map_err(|e| {
+            (
+                "unreadable_registry",
+                format!("cannot read {}: {e}", file.display()),
+            )
+        })?;
+        let registry = runtime
+            .block_on(TrustRegistry::load(&bytes, &options, &resolver))
+            .map_err(|e| (e.code(), format!("{}: {e}", file.display())))?;
+        options.registries.push(std::sync::Arc::new(registry));
+    }
     Ok((options, resolver))
 }
 
@@ -326,9 +332,13 @@ fn print_summary(report: &Report) {
         match t.status {
             TrustStatus::Recognized => {
                 println!(
-                    "  trust:       RECOGNISED — {} as {}",
+                    "  trust:       RECOGNISED — {} as {} ({})",
                     t.registry.as_deref().unwrap_or_default(),
-                    t.issuer_name.as_deref().unwrap_or_default()
+                    t.issuer_name.as_deref().unwrap_or_default(),
+                    match &t.registry_signed_by {
+                        Some(by) => format!("registry signed by {by}, verified"),
+                        None => "unsigned registry file".to_owned(),
+                    }
                 );
                 if let Some(r) = &t.recognition {
                     let parts = r.phrases();

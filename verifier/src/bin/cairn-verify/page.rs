@@ -238,7 +238,11 @@ fn recognition(report: &Report, registries_loaded: usize) -> Markup {
                 @match t.status {
                     TrustStatus::Recognized => {
                         p class="trust recognized" data-trust="recognized" {
-                            strong { "Recognised" } " by " (t.registry.as_deref().unwrap_or("a trust registry")) "."
+                            strong { "Recognised" } " by " (t.registry.as_deref().unwrap_or("a trust registry")) ". "
+                            @match &t.registry_signed_by {
+                                Some(by) => span class="label confirmed" { "registry signed by its publisher " (by) ", signature verified" },
+                                None => span class="label self" { "registry loaded from a local file (unsigned)" },
+                            }
                         }
                         @if let Some(r) = &t.recognition {
                             @let phrases = r.phrases();
