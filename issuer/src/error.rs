@@ -55,6 +55,10 @@ pub enum Error {
     StatusListNotFound(String),
     #[error("status lists need the issuer's public base URL: set issuer.url in cairn.toml (or status.enabled = false)")]
     StatusNeedsUrl,
+    /// An image that cannot be baked (OB 3.0 §5.3); `code` is the verifier's (`already_baked`,
+    /// `png_malformed`, `not_an_image`, …).
+    #[error("image: {message}")]
+    Image { code: &'static str, message: String },
 }
 
 impl Error {
@@ -83,6 +87,16 @@ impl Error {
             Error::CredentialRevoked(_) => "credential_revoked",
             Error::StatusListNotFound(_) => "status_list_not_found",
             Error::StatusNeedsUrl => "status_needs_url",
+            Error::Image { code, .. } => code,
+        }
+    }
+
+    /// A verifier error met while baking: image refusals keep their codes, anything else
+    /// (an oversized credential) is invalid input.
+    pub fn from_image(e: cairn_verifier::Error) -> Self {
+        match e {
+            cairn_verifier::Error::Image { code, message } => Error::Image { code, message },
+            other => Error::input("credential", other.to_string()),
         }
     }
 
@@ -220,6 +234,14 @@ mod tests {
                 Error::StatusNeedsUrl,
                 "status_needs_url",
                 "status lists need the issuer's public base URL: set issuer.url in cairn.toml (or status.enabled = false)",
+            ),
+            (
+                Error::Image {
+                    code: "already_baked",
+                    message: "m".into(),
+                },
+                "already_baked",
+                "image: m",
             ),
         ];
         for (err, code, message) in all {

@@ -14,6 +14,7 @@ mod error;
 mod jwt;
 mod keys;
 pub mod server;
+mod sharing;
 mod status;
 mod store;
 
@@ -39,6 +40,7 @@ pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
+pub use sharing::{bake, default_badge_png, default_badge_svg, ImageFormat};
 pub use status::PublishedList;
 pub use store::{
     Actor, Allocation, Backend, CredentialFilter, CredentialState, CredentialSummary, Idempotency,

@@ -637,3 +637,71 @@ fn signed_trust_registry_round_trip() {
     assert_eq!(exit_code(&out), 3);
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[registry_not_verified]"));
 }
+
+/// `cairn bake`: the golden credential baked into the generated PNG and SVG and into a given
+/// image verifies with `cairn-verify`; a second bake is refused unless `--replace`.
+#[test]
+fn bake_then_verify_the_image() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let json = root.join("tests/vectors/valid/did-key.json");
+    let jwt = root.join("tests/vectors/valid/jwt-eddsa-did-key.jwt");
+    let path = |name: &str| tmp.path().join(name).to_str().expect("utf8").to_owned();
+    for (credential, out) in [
+        (&json, "a.png"),
+        (&json, "a.svg"),
+        (&jwt, "b.png"),
+        (&jwt, "b.svg"),
+    ] {
+        ok(&cairn(&[
+            "bake",
+            "--credential",
+            credential.to_str().expect("utf8"),
+            "--out",
+            &path(out),
+        ]));
+        let check = cairn_verify(
+            &["verify", &path(out), "--now", "2026-06-01T12:00:00Z"],
+            None,
+        );
+        assert_eq!(
+            exit_code(&check),
+            0,
+            "{out}: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+    let again = [
+        "bake",
+        "--credential",
+        jwt.to_str().expect("utf8"),
+        "--image",
+        &path("a.png"),
+        "--out",
+        &path("c.png"),
+    ];
+    let out = cairn(&again);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[already_baked]"));
+    ok(&cairn(&[&again[..], &["--replace"]].concat()));
+    let check = cairn_verify(
+        &[
+            "verify",
+            &path("c.png"),
+            "--now",
+            "2026-06-01T12:00:00Z",
+            "--json",
+        ],
+        None,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
+    assert_eq!(report["proof_forms"][0], "VC-JWT/EdDSA");
+    let out = cairn(&[
+        "bake",
+        "--credential",
+        json.to_str().expect("utf8"),
+        "--out",
+        &path("x.gif"),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[invalid_input]"));
+}

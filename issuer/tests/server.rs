@@ -1147,3 +1147,133 @@ async fn status_lists_are_served_and_changed_through_the_api() {
     .await;
     assert_eq!(search["credentials"][0]["status"], "revoked");
 }
+
+/// GET a path and return the status, the headers and the raw body.
+async fn get_raw(app: &App, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::builder()
+        .uri(uri)
+        .body(Body::empty())
+        .expect("request");
+    let res = app.router.clone().oneshot(req).await.expect("response");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (status, headers, bytes.to_vec())
+}
+
+/// OB 3.0 §5.3: `/credentials/{key}/badge.png|svg` bake the stored credential (JSON, or its JWS
+/// with `?format=jwt`) into the generated badge; what a verifier extracts verifies.
+#[tokio::test]
+async fn badges_are_baked_with_the_stored_credential() {
+    let app = app().await;
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.admin),
+        Some(achievement()),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let issue = |format: &'static str| json!({"achievement": "discourse", "recipientEmail": "t@service.example", "recipientName": "Edna <b>K</b>", "format": format});
+    let (_, _, json_issued) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(issue("json")),
+        &[],
+    )
+    .await;
+    let (_, _, jwt_issued) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials",
+        Some(&app.issue),
+        Some(issue("jwt")),
+        &[],
+    )
+    .await;
+    let key_of = |body: &Value| {
+        body["credential"]["id"]
+            .as_str()
+            .expect("id")
+            .rsplit('/')
+            .next()
+            .expect("key")
+            .to_owned()
+    };
+    let limits = cairn_verifier::Limits::default();
+    // (credential, file, query, content type, what must be baked in)
+    let cases = [
+        (&json_issued, "badge.png", "", "image/png", "json"),
+        (&json_issued, "badge.svg", "", "image/svg+xml", "json"),
+        (&jwt_issued, "badge.png", "?format=jwt", "image/png", "jwt"),
+        (
+            &jwt_issued,
+            "badge.svg",
+            "?format=jwt",
+            "image/svg+xml",
+            "jwt",
+        ),
+    ];
+    for (issued, file, query, content_type, form) in cases {
+        let credential = &issued["credential"];
+        let uri = format!("/credentials/{}/{file}{query}", key_of(issued));
+        let (s, h, image) = get_raw(&app, &uri).await;
+        assert_eq!(s, StatusCode::OK, "{uri}");
+        assert_eq!(h[header::CONTENT_TYPE], content_type);
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        let baked = cairn_verifier::extract(&image, &limits).expect("extract");
+        match form {
+            "jwt" => assert_eq!(Some(baked.as_str()), issued["jws"].as_str(), "{uri}"),
+            _ => assert_eq!(
+                serde_json::from_str::<Value>(&baked).expect("json"),
+                *credential
+            ),
+        }
+        let resolver = fetched_documents(&app, credential).await;
+        let report = cairn_verifier::verify(
+            &image,
+            &cairn_verifier::VerifyOptions::new(chrono::Utc::now()),
+            &resolver,
+        )
+        .await
+        .expect("report");
+        assert_eq!(report.verdict, cairn_verifier::Verdict::Valid, "{uri}");
+    }
+    // The SVG names the achievement (escaping: sharing.rs unit tests).
+    let (_, _, svg) = get_raw(
+        &app,
+        &format!("/credentials/{}/badge.svg", key_of(&json_issued)),
+    )
+    .await;
+    let svg = String::from_utf8(svg).expect("utf8");
+    assert!(svg.contains(">Facilitating Classroom</text>") && svg.contains(">Discourse</text>"));
+    // Refusals: a JSON-only credential has no JWS; unknown keys and files are 404.
+    let key = key_of(&json_issued);
+    for (uri, status) in [
+        (
+            format!("/credentials/{key}/badge.png?format=jwt"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("/credentials/{key}/badge.png?format=xml"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("/credentials/{key}/badge.gif"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/credentials/no-such-key/badge.png".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/credentials/..%2F..%2Fetc/badge.png".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        assert_eq!(get_raw(&app, &uri).await.0, status, "{uri}");
+    }
+}

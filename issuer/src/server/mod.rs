@@ -81,6 +81,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/api/v1/audit", get(audit_log))
         .route("/credentials/issue", axum::routing::post(vc_api_issue))
         .route("/status/{purpose}/{seq}", get(status_list))
+        .route("/credentials/{key}/{file}", get(badge))
         .route(
             "/api/v1/credentials/revoke",
             axum::routing::post(revoke_credential),
@@ -725,6 +726,64 @@ async fn status_list(
         &list.etag,
         list.max_age_seconds,
     ))
+}
+
+/// Which form of the credential a baked badge holds.
+#[derive(Debug, Deserialize)]
+struct BadgeQuery {
+    /// `jwt`: the compact JWS (for a credential issued as VC-JWT); default: the JSON.
+    format: Option<String>,
+}
+
+/// `GET /credentials/{key}/badge.png` and `/badge.svg`: the credential baked into the issuer's
+/// generated badge (OB 3.0 §5.3). Public, like the credential page the teacher shares.
+#[utoipa::path(get, path = "/credentials/{key}/{file}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("file" = String, Path, description = "badge.png or badge.svg"), ("format" = Option<String>, Query, description = "jwt: bake the compact JWS")), responses((status = 200, description = "The baked image"), (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+async fn badge(
+    State(issuer): State<Shared>,
+    Path((key, file)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<BadgeQuery>,
+) -> Result<Response, Problem> {
+    let (format, content_type) = match file.as_str() {
+        "badge.png" => (crate::ImageFormat::Png, "image/png"),
+        "badge.svg" => (crate::ImageFormat::Svg, "image/svg+xml"),
+        _ => return Err(Problem::not_found("no such resource")),
+    };
+    let jwt = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("jwt") => true,
+        Some(other) => {
+            return Err(crate::Error::input(
+                "format",
+                format!("format {other:?} is not json or jwt"),
+            )
+            .into())
+        }
+    };
+    let id = issuer.public_credential_id(&key).await?;
+    let image = issuer.baked_badge(&id, format, jwt).await?;
+    let extension = if format == crate::ImageFormat::Png {
+        "png"
+    } else {
+        "svg"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"badge-{key}.{extension}\""),
+            ),
+            // An SVG opened directly must not run anything (it has no script; this makes sure).
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'".to_owned(),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, "no-cache".to_owned()),
+        ],
+        image,
+    )
+        .into_response())
 }
 
 /// The body of the revoke, suspend and reinstate requests.

@@ -49,6 +49,7 @@ impl Modify for BearerAuth {
         super::audit_log,
         super::vc_api_issue,
         super::status_list,
+        super::badge,
         super::revoke_credential,
         super::suspend_credential,
         super::reinstate_credential,

@@ -47,7 +47,7 @@ impl Problem {
 impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         let status = match &e {
-            Error::InvalidInput { .. } | Error::AchievementInvalid(_) => {
+            Error::InvalidInput { .. } | Error::AchievementInvalid(_) | Error::Image { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Error::AchievementNotFound(_)
