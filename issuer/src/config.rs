@@ -20,6 +20,24 @@ pub struct Config {
     pub server: ServerSection,
     #[serde(default, skip_serializing_if = "StatusSection::is_default")]
     pub status: StatusSection,
+    #[serde(default, skip_serializing_if = "SharingSection::is_default")]
+    pub sharing: SharingSection,
+}
+
+/// Sharing a credential: the public page's LinkedIn link.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharingSection {
+    /// The district's LinkedIn company id (the number in its LinkedIn admin URL); LinkedIn then
+    /// links the certification to the district's page. Unset: the issuer's name is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linkedin_organization_id: Option<String>,
+}
+
+impl SharingSection {
+    fn is_default(&self) -> bool {
+        *self == SharingSection::default()
+    }
 }
 
 /// Status lists (W3C Bitstring Status List v1.0) for revocation and suspension.

@@ -40,7 +40,7 @@ pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
-pub use sharing::{bake, default_badge_png, default_badge_svg, ImageFormat};
+pub use sharing::{bake, default_badge_png, default_badge_svg, ImageFormat, LiveStatus};
 pub use status::PublishedList;
 pub use store::{
     Actor, Allocation, Backend, CredentialFilter, CredentialState, CredentialSummary, Idempotency,
@@ -136,6 +136,7 @@ impl Issuer {
             },
             server: ServerSection::default(),
             status: StatusSection::default(),
+            sharing: config::SharingSection::default(),
         };
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
         keys::write_key(&dir.join("keys"), &key)?;
@@ -709,15 +710,12 @@ impl Issuer {
         Ok(pending.finish(&signature))
     }
 
-    /// DESIGN §3: the issuer re-verifies every credential it signs before storing it.
-    /// `status_lists` are the issuer's own lists the credential names, as (URL, document).
-    async fn self_check(
+    /// What a verifier would fetch from this issuer, served from memory: its DID document (for a
+    /// did:web issuer) and the given status lists as (URL, document).
+    async fn own_documents(
         &self,
-        signed: &Value,
-        jws: Option<&str>,
         status_lists: &[(String, String)],
-        now: DateTime<Utc>,
-    ) -> Result<(), Error> {
+    ) -> Result<OfflineResolver, Error> {
         let mut resolver = OfflineResolver::new();
         for (url, doc) in status_lists {
             resolver.insert(url, doc.as_str());
@@ -729,9 +727,61 @@ impl Issuer {
             })?;
             resolver.insert(&url, doc.to_string());
         }
+        Ok(resolver)
+    }
+
+    fn verify_options(&self, now: DateTime<Utc>) -> VerifyOptions {
         let mut options = VerifyOptions::new(now);
         options.canonicalizer = self.canon.clone();
         options.status_cache = Some(self.status_cache.clone());
+        options
+    }
+
+    /// Verifies a stored credential with the real verifier, as a receiving district would, but
+    /// against this issuer's own published documents (its DID document and current status lists)
+    /// instead of the network: the public page's "Verify now".
+    pub async fn verify_stored(
+        &self,
+        credential_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<cairn_verifier::Report, Error> {
+        let credential = self
+            .store()
+            .credential(credential_id)
+            .await?
+            .ok_or_else(|| Error::CredentialNotFound(credential_id.to_owned()))?;
+        let mut lists = Vec::new();
+        let entries = match credential.get("credentialStatus") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(v) => vec![v.clone()],
+            None => Vec::new(),
+        };
+        for entry in entries {
+            if let Some(url) = entry.get("statusListCredential").and_then(Value::as_str) {
+                if let Ok(list) = self.current_status_list(url, now).await {
+                    lists.push((url.to_owned(), list.json));
+                }
+            }
+        }
+        let resolver = self.own_documents(&lists).await?;
+        let options = self.verify_options(now);
+        let doc = credential
+            .as_object()
+            .ok_or_else(|| Error::Database("stored credential is not an object".into()))?;
+        Ok(cairn_verifier::verify_credential(doc, &options, &resolver).await)
+    }
+
+    /// DESIGN §3: the issuer re-verifies every credential it signs before storing it.
+    /// `status_lists` are the issuer's own lists the credential names, as (URL, document).
+    async fn self_check(
+        &self,
+        signed: &Value,
+        jws: Option<&str>,
+        status_lists: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let resolver = self.own_documents(status_lists).await?;
+        let options = self.verify_options(now);
         let report = match jws {
             Some(token) => cairn_verifier::verify(token.as_bytes(), &options, &resolver)
                 .await

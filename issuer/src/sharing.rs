@@ -139,7 +139,65 @@ pub fn default_badge_png() -> &'static [u8] {
     &DEFAULT_PNG
 }
 
+/// A credential's status as the issuer knows it now (what its status lists and dates say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveStatus {
+    Valid,
+    Revoked,
+    Suspended,
+    Expired,
+    NotYetValid,
+}
+
+impl LiveStatus {
+    /// The stable code (`valid`, `revoked`, `suspended`, `expired`, `not_yet_valid`).
+    pub fn code(self) -> &'static str {
+        match self {
+            LiveStatus::Valid => "valid",
+            LiveStatus::Revoked => "revoked",
+            LiveStatus::Suspended => "suspended",
+            LiveStatus::Expired => "expired",
+            LiveStatus::NotYetValid => "not_yet_valid",
+        }
+    }
+}
+
 impl Issuer {
+    /// The credential's live status: revoked or suspended by its status bits, else expired or not
+    /// yet valid by its dates, else valid.
+    pub async fn live_status(
+        &self,
+        credential_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<LiveStatus, Error> {
+        let credential = self
+            .store()
+            .credential(credential_id)
+            .await?
+            .ok_or_else(|| Error::CredentialNotFound(credential_id.to_owned()))?;
+        let entries = self.store().status_entries(credential_id).await?;
+        let set = |purpose: &str| entries.iter().any(|e| e.set && e.purpose == purpose);
+        if set("revocation") {
+            return Ok(LiveStatus::Revoked);
+        }
+        if set("suspension") {
+            return Ok(LiveStatus::Suspended);
+        }
+        let date = |name: &str| {
+            credential
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        };
+        if date("validUntil").is_some_and(|u| u < now) {
+            return Ok(LiveStatus::Expired);
+        }
+        if date("validFrom").is_some_and(|f| f > now) {
+            return Ok(LiveStatus::NotYetValid);
+        }
+        Ok(LiveStatus::Valid)
+    }
+
     /// The stored credential a public link's last segment names: `{issuer.url}/credentials/KEY`
     /// (ids under the district's address), or `urn:uuid:KEY`. Only `[A-Za-z0-9-]` keys are looked
     /// up.
@@ -217,11 +275,139 @@ pub fn bake(image: &[u8], credential: &str, replace: bool) -> Result<Vec<u8>, Er
     .map_err(Error::from_image)
 }
 
+/// Who LinkedIn shows as the issuing organisation: its LinkedIn company id when the issuer's
+/// config has one, otherwise its name.
+pub enum Organization<'a> {
+    Id(&'a str),
+    Name(&'a str),
+}
+
+/// LinkedIn's add-to-profile link for a certification: `startTask=CERTIFICATION_NAME`, `name`,
+/// `organizationId` or `organizationName`, `issueYear`/`issueMonth`, `expirationYear`/
+/// `expirationMonth` when the credential expires, `certUrl` (the public page) and `certId`.
+pub fn linkedin_add_url(
+    name: &str,
+    organization: Organization<'_>,
+    issued: chrono::DateTime<chrono::Utc>,
+    expires: Option<chrono::DateTime<chrono::Utc>>,
+    cert_url: &str,
+    cert_id: &str,
+) -> String {
+    use chrono::Datelike;
+    let mut params: Vec<(&str, String)> = vec![
+        ("startTask", "CERTIFICATION_NAME".to_owned()),
+        ("name", name.to_owned()),
+    ];
+    match organization {
+        Organization::Id(id) => params.push(("organizationId", id.to_owned())),
+        Organization::Name(n) => params.push(("organizationName", n.to_owned())),
+    }
+    params.push(("issueYear", issued.year().to_string()));
+    params.push(("issueMonth", issued.month().to_string()));
+    if let Some(e) = expires {
+        params.push(("expirationYear", e.year().to_string()));
+        params.push(("expirationMonth", e.month().to_string()));
+    }
+    params.push(("certUrl", cert_url.to_owned()));
+    params.push(("certId", cert_id.to_owned()));
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    format!("https://www.linkedin.com/profile/add?{query}")
+}
+
+/// A QR code for `link` as a standalone SVG (black on white, with the quiet zone).
+pub fn qr_svg(link: &str) -> Result<String, Error> {
+    let code = qrcode::QrCode::with_error_correction_level(link, qrcode::EcLevel::M)
+        .map_err(|e| Error::input("link", e.to_string()))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code.
 
     use super::*;
+
+    fn params(link: &str) -> Vec<(String, String)> {
+        let parsed = url::Url::parse(link).expect("url");
+        assert_eq!(
+            (parsed.scheme(), parsed.host_str(), parsed.path()),
+            ("https", Some("www.linkedin.com"), "/profile/add")
+        );
+        parsed.query_pairs().into_owned().collect()
+    }
+
+    #[test]
+    fn the_linkedin_link_parameter_by_parameter() {
+        let issued = "2026-03-09T10:00:00Z".parse().expect("date");
+        let expires = "2028-11-30T23:59:59Z".parse().expect("date");
+        let page = "https://credentials.springfield.example/credentials/7f3c?x=1&y=2";
+        // (organization, expiry, the parameters LinkedIn gets, in order)
+        let with_id = linkedin_add_url(
+            "Formative Assessment & \"Feedback\" — Level 2",
+            Organization::Id("1337"),
+            issued,
+            Some(expires),
+            page,
+            "SPS-7F3C",
+        );
+        let expected = [
+            ("startTask", "CERTIFICATION_NAME"),
+            ("name", "Formative Assessment & \"Feedback\" — Level 2"),
+            ("organizationId", "1337"),
+            ("issueYear", "2026"),
+            ("issueMonth", "3"),
+            ("expirationYear", "2028"),
+            ("expirationMonth", "11"),
+            ("certUrl", page),
+            ("certId", "SPS-7F3C"),
+        ];
+        let got = params(&with_id);
+        let want: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        assert_eq!(got, want);
+        // Escaping: & = + # and spaces never leak into the query's structure.
+        assert!(with_id.contains("name=Formative+Assessment+%26+%22Feedback%22+%E2%80%94+Level+2"));
+        assert!(with_id.contains("certUrl=https%3A%2F%2Fcredentials.springfield.example%2Fcredentials%2F7f3c%3Fx%3D1%26y%3D2"));
+
+        let with_name = linkedin_add_url(
+            "N",
+            Organization::Name("Springfield Public Schools"),
+            issued,
+            None,
+            page,
+            "ID",
+        );
+        let got = params(&with_name);
+        let keys: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "startTask",
+                "name",
+                "organizationName",
+                "issueYear",
+                "issueMonth",
+                "certUrl",
+                "certId"
+            ]
+        );
+        assert_eq!(got[2].1, "Springfield Public Schools");
+    }
+
+    #[test]
+    fn qr_codes_are_svg() {
+        let svg = qr_svg("https://credentials.springfield.example/credentials/7f3c").expect("qr");
+        assert!(svg.contains("<svg") && svg.contains("</svg>"));
+        assert!(qr_svg(&"x".repeat(5000)).is_err());
+    }
 
     #[test]
     fn the_generated_badges_are_images_that_can_be_baked() {

@@ -922,7 +922,10 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
                 .replace("{slug}", "x")
                 .replace("{id}", "x")
                 .replace("{purpose}", "revocation")
-                .replace("{seq}", "1");
+                .replace("{seq}", "1")
+                .replace("{key}", "x")
+                .replace("{file}", "badge.png")
+                .replace("{action}", "verify");
             let (s, _, body) = call(&app, &method.to_uppercase(), &uri, None, None, &[]).await;
             assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             assert_ne!(
@@ -940,6 +943,8 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
         "GET /api/v1/audit",
         "GET /api/v1/credentials",
         "GET /api/v1/credentials/{id}",
+        "GET /credentials/{key}",
+        "GET /credentials/{key}/{file}",
         "GET /readyz",
         "GET /status/{purpose}/{seq}",
         "POST /api/v1/achievements",
@@ -950,6 +955,7 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
         "POST /api/v1/credentials/revoke",
         "POST /api/v1/credentials/suspend",
         "POST /credentials/issue",
+        "POST /credentials/{key}/{action}",
         "PUT /api/v1/achievements/{slug}",
     ];
     assert_eq!(documented, expected);
@@ -1276,4 +1282,138 @@ async fn badges_are_baked_with_the_stored_credential() {
     ] {
         assert_eq!(get_raw(&app, &uri).await.0, status, "{uri}");
     }
+}
+
+/// The public page `/credentials/{key}`: HTML by default with the live status, Open Graph tags,
+/// escaped credential text, LinkedIn and QR; JSON or JWS by `Accept`; "Verify now" runs the
+/// verifier; a revoked credential stays visible with its notice.
+#[tokio::test]
+async fn the_public_credential_page() {
+    let app = app().await;
+    let (_, revoke) = app
+        .issuer
+        .create_token("registrar", &[Scope::Revoke], &Actor("test".into()))
+        .await
+        .expect("token");
+    let hostile = json!({"slug": "x", "name": "<script>alert(1)</script>Discourse", "description": "d \" onmouseover=\"x", "criteria": {"narrative": "first\n\nsecond"}});
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/api/v1/achievements",
+        Some(&app.admin),
+        Some(hostile),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (_, _, issued) = call(&app, "POST", "/api/v1/credentials", Some(&app.issue), Some(json!({"achievement": "x", "recipientEmail": "edna@service.example", "recipientName": "Edna <i>K</i>"})), &[]).await;
+    let id = issued["credential"]["id"].as_str().expect("id").to_owned();
+    let key = id.rsplit('/').next().expect("key").to_owned();
+    let page = format!("/credentials/{key}");
+    let get = |accept: &'static str| {
+        let uri = page.clone();
+        let router = app.router.clone();
+        async move {
+            let req = Request::builder()
+                .uri(uri)
+                .header(header::ACCEPT, accept)
+                .body(Body::empty())
+                .expect("req");
+            let res = router.oneshot(req).await.expect("res");
+            let (s, h) = (res.status(), res.headers().clone());
+            let b = res.into_body().collect().await.expect("body").to_bytes();
+            (s, h, String::from_utf8_lossy(&b).into_owned())
+        }
+    };
+    // Content negotiation.
+    let (s, h, html) = get("text/html,application/xhtml+xml,*/*;q=0.8").await;
+    assert_eq!(
+        (s, &h[header::CONTENT_TYPE]),
+        (
+            StatusCode::OK,
+            &"text/html; charset=utf-8"
+                .parse::<axum::http::HeaderValue>()
+                .expect("v")
+        )
+    );
+    assert!(h[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("csp")
+        .starts_with("default-src 'none'"));
+    assert_eq!(h[header::VARY], "Accept");
+    let (s, h, json_text) = get("application/ld+json").await;
+    assert_eq!(
+        (s, h[header::CONTENT_TYPE].to_str().expect("ct")),
+        (StatusCode::OK, "application/ld+json")
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&json_text).expect("json"),
+        issued["credential"]
+    );
+    assert_eq!(get("application/json").await.0, StatusCode::OK);
+    assert_eq!(get("application/jwt").await.0, StatusCode::NOT_ACCEPTABLE);
+
+    // What the page shows: escaped, never the email, the live status and the share tools.
+    assert!(html.contains("data-status=\"valid\""));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;Discourse"));
+    assert!(!html.contains("<script"));
+    assert!(html.contains("Edna &lt;i&gt;K&lt;/i&gt;"));
+    assert!(!html.contains("edna@service.example"));
+    assert!(html.contains("<p>first</p><p>second</p>"));
+    assert!(html.contains(&format!(r#"<meta property="og:image" content="https://credentials.service.example/credentials/{key}/badge.png">"#)));
+    assert!(html.contains(r#"<meta name="twitter:card" content="summary">"#));
+    assert!(html.contains("https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME&amp;name=%3Cscript%3Ealert%281%29%3C%2Fscript%3EDiscourse&amp;organizationName=Service+District"), "{html}");
+    let (s, h, qr) = get_raw(&app, &format!("{page}/qr.svg")).await;
+    assert_eq!(
+        (s, h[header::CONTENT_TYPE].to_str().expect("ct")),
+        (StatusCode::OK, "image/svg+xml")
+    );
+    assert!(String::from_utf8_lossy(&qr).contains("<svg"));
+    let (s, _, file) = get_raw(&app, &format!("{page}/credential.json")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&file).expect("json"),
+        issued["credential"]
+    );
+
+    // Verify now: the real verifier against the issuer's own documents.
+    let post = Request::builder()
+        .method("POST")
+        .uri(format!("{page}/verify"))
+        .body(Body::empty())
+        .expect("req");
+    let res = app.router.clone().oneshot(post).await.expect("res");
+    let verified = String::from_utf8_lossy(&res.into_body().collect().await.expect("b").to_bytes())
+        .into_owned();
+    assert!(verified.contains("data-verdict=\"valid\""), "{verified}");
+
+    // Revoked: still visible, with the notice; Verify now says not valid.
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/credentials/revoke",
+        Some(&revoke),
+        Some(json!({"credentialId": id})),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, html) = get("text/html").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("data-status=\"revoked\"") && html.contains("has revoked this credential")
+    );
+    let post = Request::builder()
+        .method("POST")
+        .uri(format!("{page}/verify"))
+        .body(Body::empty())
+        .expect("req");
+    let res = app.router.clone().oneshot(post).await.expect("res");
+    let verified = String::from_utf8_lossy(&res.into_body().collect().await.expect("b").to_bytes())
+        .into_owned();
+    assert!(verified.contains("data-verdict=\"invalid\""));
+    assert_eq!(
+        get_raw(&app, "/credentials/not-a-credential").await.0,
+        StatusCode::NOT_FOUND
+    );
 }

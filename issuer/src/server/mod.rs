@@ -3,6 +3,7 @@
 
 mod metrics;
 mod openapi;
+mod page;
 mod problem;
 
 use std::sync::Arc;
@@ -81,7 +82,12 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/api/v1/audit", get(audit_log))
         .route("/credentials/issue", axum::routing::post(vc_api_issue))
         .route("/status/{purpose}/{seq}", get(status_list))
-        .route("/credentials/{key}/{file}", get(badge))
+        .route("/credentials/{key}", get(page::credential_page))
+        .route(
+            "/credentials/{key}/{file}",
+            get(credential_file).post(page::verify_route),
+        )
+        .route("/assets/credential.css", get(page::stylesheet))
         .route(
             "/api/v1/credentials/revoke",
             axum::routing::post(revoke_credential),
@@ -728,24 +734,27 @@ async fn status_list(
     ))
 }
 
-/// Which form of the credential a baked badge holds.
-#[derive(Debug, Deserialize)]
-struct BadgeQuery {
-    /// `jwt`: the compact JWS (for a credential issued as VC-JWT); default: the JSON.
-    format: Option<String>,
-}
-
-/// `GET /credentials/{key}/badge.png` and `/badge.svg`: the credential baked into the issuer's
-/// generated badge (OB 3.0 §5.3). Public, like the credential page the teacher shares.
-#[utoipa::path(get, path = "/credentials/{key}/{file}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("file" = String, Path, description = "badge.png or badge.svg"), ("format" = Option<String>, Query, description = "jwt: bake the compact JWS")), responses((status = 200, description = "The baked image"), (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
-async fn badge(
+/// The files beside a public credential page: `badge.png` and `badge.svg` (the credential — or
+/// its JWS with `?format=jwt` — baked into the issuer's generated badge, OB 3.0 §5.3),
+/// `credential.json`, `credential.jwt` and `qr.svg` (the page's link). Public, like the page.
+#[utoipa::path(get, path = "/credentials/{key}/{file}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("file" = String, Path, description = "badge.png, badge.svg, credential.json, credential.jwt or qr.svg"), ("format" = Option<String>, Query, description = "badges: jwt bakes the compact JWS")), responses((status = 200, description = "The file"), (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+async fn credential_file(
     State(issuer): State<Shared>,
     Path((key, file)): Path<(String, String)>,
-    axum::extract::Query(query): axum::extract::Query<BadgeQuery>,
+    axum::extract::Query(query): axum::extract::Query<page::FileQuery>,
 ) -> Result<Response, Problem> {
     let (format, content_type) = match file.as_str() {
         "badge.png" => (crate::ImageFormat::Png, "image/png"),
         "badge.svg" => (crate::ImageFormat::Svg, "image/svg+xml"),
+        "qr.svg" => return page::qr(&issuer, &key).await,
+        "credential.json" => {
+            let id = issuer.public_credential_id(&key).await?;
+            return page::json_response(&issuer, &id).await;
+        }
+        "credential.jwt" => {
+            let id = issuer.public_credential_id(&key).await?;
+            return page::jwt_response(&issuer, &id).await;
+        }
         _ => return Err(Problem::not_found("no such resource")),
     };
     let jwt = match query.format.as_deref() {

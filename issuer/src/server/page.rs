@@ -1,0 +1,424 @@
+//! The public credential page `/credentials/{key}`: HTML for people (badge, achievement,
+//! criteria, alignment, credits, issuer, recipient name — never the email —, dates, live status,
+//! "Verify now", downloads, LinkedIn, QR), the credential JSON or JWS for machines by `Accept`,
+//! and the files beside it (baked badges, QR code). Escaping by maud; no script at all.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::problem::Problem;
+use super::Shared;
+use crate::{Issuer, LiveStatus};
+
+/// No script, no inline style, nothing from elsewhere.
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const CSS: &str = include_str!("credential.css");
+
+/// What an `Accept` header asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Html,
+    Json,
+    Jwt,
+}
+
+/// The first of the listed media types the client accepts (RFC 9110 §12.5.1, q-values ignored
+/// except `q=0`); browsers' `text/html` wins, an absent header gets HTML.
+fn negotiate(headers: &HeaderMap) -> Wanted {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("text/html");
+    for part in accept.split(',') {
+        let mut fields = part.split(';').map(str::trim);
+        let media = fields.next().unwrap_or_default().to_ascii_lowercase();
+        if fields.any(|f| f.replace(' ', "") == "q=0") {
+            continue;
+        }
+        match media.as_str() {
+            "text/html" | "application/xhtml+xml" | "*/*" | "text/*" => return Wanted::Html,
+            "application/ld+json"
+            | "application/json"
+            | "application/vc+ld+json"
+            | "application/vc" => return Wanted::Json,
+            "application/jwt" | "application/vc+jwt" => return Wanted::Jwt,
+            _ => {}
+        }
+    }
+    Wanted::Html
+}
+
+/// `GET /credentials/{key}`.
+#[utoipa::path(get, path = "/credentials/{key}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment")), responses((status = 200, description = "HTML page; the credential JSON for Accept: application/ld+json or application/json; the compact JWS for application/jwt"), (status = 404, body = super::openapi::ProblemDoc), (status = 406, body = super::openapi::ProblemDoc)))]
+pub(crate) async fn credential_page(
+    State(issuer): State<Shared>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let id = issuer.public_credential_id(&key).await?;
+    match negotiate(&headers) {
+        Wanted::Json => json_response(&issuer, &id).await,
+        Wanted::Jwt => jwt_response(&issuer, &id).await,
+        Wanted::Html => render(&issuer, &key, &id, None).await,
+    }
+}
+
+/// `POST /credentials/{key}/verify`: the page with the verifier's report.
+pub(crate) async fn verify_now(issuer: &Issuer, key: &str) -> Result<Response, Problem> {
+    let id = issuer.public_credential_id(key).await?;
+    let report = issuer.verify_stored(&id, Utc::now()).await?;
+    render(issuer, key, &id, Some(&report)).await
+}
+
+pub(crate) async fn json_response(issuer: &Issuer, id: &str) -> Result<Response, Problem> {
+    let credential = issuer
+        .store()
+        .credential(id)
+        .await?
+        .ok_or_else(|| Problem::not_found("no such credential"))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/ld+json")],
+        credential.to_string(),
+    )
+        .into_response())
+}
+
+pub(crate) async fn jwt_response(issuer: &Issuer, id: &str) -> Result<Response, Problem> {
+    match issuer.store().credential_jws(id).await? {
+        Some(jws) => Ok(([(header::CONTENT_TYPE, "application/jwt")], jws).into_response()),
+        None => Ok(Problem::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "not_acceptable",
+            "this credential was not issued as a VC-JWT; ask for application/ld+json",
+        )
+        .into_response()),
+    }
+}
+
+/// `GET /assets/credential.css`.
+pub(crate) async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// `GET /credentials/{key}/qr.svg`: a QR code of the page's public link.
+pub(crate) async fn qr(issuer: &Issuer, key: &str) -> Result<Response, Problem> {
+    issuer.public_credential_id(key).await?;
+    let svg = crate::sharing::qr_svg(&page_url(issuer, key))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+/// The page's public address: under `issuer.url`, or the path alone when there is none.
+fn page_url(issuer: &Issuer, key: &str) -> String {
+    match &issuer.config().config.issuer.url {
+        Some(url) => format!("{}/credentials/{key}", url.trim_end_matches('/')),
+        None => format!("/credentials/{key}"),
+    }
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// Only http(s) links from a credential become links; anything else (`javascript:`, `data:`) is
+/// shown as text.
+fn safe_link(url: &str) -> Option<&str> {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url.trim())
+}
+
+fn readable_date(d: Option<&str>) -> Option<String> {
+    let d = DateTime::parse_from_rfc3339(d?).ok()?;
+    Some(d.with_timezone(&Utc).format("%-d %B %Y").to_string())
+}
+
+/// OB 3.0 §7: the recipient's name from an unhashed `name` identifier (the email is only ever a
+/// hash and is never shown).
+fn recipient_name(credential: &Value) -> Option<&str> {
+    let ids = credential
+        .pointer("/credentialSubject/identifier")?
+        .as_array()?;
+    ids.iter()
+        .find(|i| i["identityType"] == "name" && i["hashed"] == false)
+        .and_then(|i| i["identityHash"].as_str())
+}
+
+async fn render(
+    issuer: &Issuer,
+    key: &str,
+    id: &str,
+    report: Option<&cairn_verifier::Report>,
+) -> Result<Response, Problem> {
+    let credential = issuer
+        .store()
+        .credential(id)
+        .await?
+        .ok_or_else(|| Problem::not_found("no such credential"))?;
+    let has_jwt = issuer.store().credential_jws(id).await?.is_some();
+    let status = issuer.live_status(id, Utc::now()).await?;
+    let achievement_name = text(&credential, "/credentialSubject/achievement/name")
+        .unwrap_or("Credential")
+        .to_owned();
+    let issuer_name = text(&credential, "/issuer/name")
+        .unwrap_or(issuer.id())
+        .to_owned();
+    let description = text(&credential, "/credentialSubject/achievement/description");
+    let page = page_url(issuer, key);
+    let base = format!("/credentials/{key}");
+    let image_url = match &issuer.config().config.issuer.url {
+        Some(url) => format!("{}{base}/badge.png", url.trim_end_matches('/')),
+        None => format!("{base}/badge.png"),
+    };
+    let issued = credential.get("validFrom").and_then(Value::as_str);
+    let expires = credential.get("validUntil").and_then(Value::as_str);
+    let parse = |d: Option<&str>| {
+        d.and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.with_timezone(&Utc))
+    };
+    let linkedin = parse(issued).map(|issued| {
+        let organization = match &issuer.config().config.sharing.linkedin_organization_id {
+            Some(org) => crate::sharing::Organization::Id(org),
+            None => crate::sharing::Organization::Name(&issuer_name),
+        };
+        crate::sharing::linkedin_add_url(
+            &achievement_name,
+            organization,
+            issued,
+            parse(expires),
+            &page,
+            key,
+        )
+    });
+    let summary = format!("{achievement_name}, issued by {issuer_name}");
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (achievement_name) " — " (issuer_name) }
+                meta name="description" content=(description.unwrap_or(&summary));
+                meta property="og:type" content="website";
+                meta property="og:title" content=(achievement_name);
+                meta property="og:description" content=(summary);
+                meta property="og:url" content=(page);
+                meta property="og:image" content=(image_url);
+                meta property="og:image:alt" content={ "Badge: " (achievement_name) };
+                meta name="twitter:card" content="summary";
+                meta name="twitter:title" content=(achievement_name);
+                meta name="twitter:description" content=(summary);
+                meta name="twitter:image" content=(image_url);
+                link rel="stylesheet" href="/assets/credential.css";
+            }
+            body {
+                main {
+                    (status_banner(status, &issuer_name))
+                    div class="card" {
+                        img class="badge" src={ (base) "/badge.svg" } width="160" height="160" alt={ "Badge: " (achievement_name) };
+                        div {
+                            h1 { (achievement_name) }
+                            @if let Some(d) = description { p class="lead" { (d) } }
+                        }
+                    }
+                    (details(&credential, &issuer_name))
+                    @if let Some(report) = report { (report_section(report)) }
+                    form method="post" action={ (base) "/verify" } class="verify" {
+                        button type="submit" { "Verify now" }
+                        span class="hint" { " Runs the full check — signature, issuer key, revocation and suspension lists, dates — and shows every result." }
+                    }
+                    h2 { "Download" }
+                    ul class="downloads" {
+                        li { a href={ (base) "/credential.json" } download { "Credential (JSON)" } }
+                        @if has_jwt { li { a href={ (base) "/credential.jwt" } download { "Credential (JWT)" } } }
+                        li { a href={ (base) "/badge.png" } download { "Badge image with the credential (PNG)" } }
+                        li { a href={ (base) "/badge.svg" } download { "Badge image with the credential (SVG)" } }
+                    }
+                    h2 { "Share" }
+                    ul class="share" {
+                        @if let Some(link) = &linkedin {
+                            li { a href=(link) rel="noopener noreferrer" target="_blank" { "Add to LinkedIn profile" } }
+                        }
+                        li { "Link to this page: " a href=(page) { (page) } }
+                    }
+                    img class="qr" src={ (base) "/qr.svg" } width="160" height="160" alt={ "QR code linking to this page: " (page) };
+                }
+                footer { p { "Issued with Cairn. Anyone can check this credential with any Open Badges 3.0 verifier." } }
+            }
+        }
+    };
+    let mut response = markup.into_string().into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    // The live status changes; a cache must ask again.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+fn status_banner(status: LiveStatus, issuer_name: &str) -> Markup {
+    let (class, title, body) = match status {
+        LiveStatus::Valid => ("valid", "Valid", format!("{issuer_name} issued this credential and has not revoked or suspended it.")),
+        LiveStatus::Revoked => ("revoked", "Revoked", format!("{issuer_name} has revoked this credential. It no longer counts, and verifiers will reject it.")),
+        LiveStatus::Suspended => ("suspended", "Suspended", format!("{issuer_name} has suspended this credential for now. Verifiers will not accept it while it is suspended.")),
+        LiveStatus::Expired => ("expired", "Expired", "This credential's validity period has ended.".to_owned()),
+        LiveStatus::NotYetValid => ("expired", "Not yet valid", "This credential's validity period has not started yet.".to_owned()),
+    };
+    html! {
+        div class={ "status " (class) } role="status" data-status=(status.code()) {
+            strong { (title) } " " (body)
+        }
+    }
+}
+
+fn details(credential: &Value, issuer_name: &str) -> Markup {
+    let achievement = credential
+        .pointer("/credentialSubject/achievement")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let criteria = text(&achievement, "/criteria/narrative");
+    let criteria_url = text(&achievement, "/criteria/id").and_then(safe_link);
+    let alignments = achievement
+        .get("alignment")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let earned = credential
+        .pointer("/credentialSubject/creditsEarned")
+        .and_then(Value::as_f64);
+    let available = achievement.get("creditsAvailable").and_then(Value::as_f64);
+    let issuer_url = text(credential, "/issuer/url").and_then(safe_link);
+    html! {
+        dl class="facts" {
+            dt { "Issued by" }
+            dd {
+                @match issuer_url {
+                    Some(url) => a href=(url) rel="noopener noreferrer" { (issuer_name) },
+                    None => (issuer_name),
+                }
+            }
+            @if let Some(name) = recipient_name(credential) {
+                dt { "Awarded to" }
+                dd { (name) }
+            }
+            @if let Some(d) = readable_date(text(credential, "/validFrom")) {
+                dt { "Issued" }
+                dd { (d) }
+            }
+            dt { "Expires" }
+            dd { (readable_date(text(credential, "/validUntil")).unwrap_or_else(|| "Does not expire".to_owned())) }
+            @if let Some(e) = earned {
+                dt { "Credits" }
+                dd {
+                    (e)
+                    @if let Some(a) = available { " of " (a) }
+                }
+            }
+        }
+        @if criteria.is_some() || criteria_url.is_some() {
+            h2 { "What it took" }
+            @if let Some(c) = criteria {
+                @for para in c.split("\n\n") { p { (para) } }
+            }
+            @if let Some(url) = criteria_url { p { a href=(url) rel="noopener noreferrer" { "Full criteria" } } }
+        }
+        @if !alignments.is_empty() {
+            h2 { "Aligned to" }
+            ul {
+                @for a in &alignments {
+                    @let name = text(a, "/targetName").unwrap_or("(unnamed)");
+                    li {
+                        @match text(a, "/targetUrl").and_then(safe_link) {
+                            Some(url) => a href=(url) rel="noopener noreferrer" { (name) },
+                            None => (name),
+                        }
+                        @if let Some(code) = text(a, "/targetCode") { " (" (code) ")" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn report_section(report: &cairn_verifier::Report) -> Markup {
+    use cairn_verifier::{CheckStatus, Verdict};
+    let (class, title) = match report.verdict {
+        Verdict::Valid => ("valid", "Verified: the credential is genuine and current"),
+        Verdict::Invalid => ("revoked", "Not valid"),
+        Verdict::Indeterminate => ("expired", "Could not check every part"),
+    };
+    html! {
+        section class="report" aria-labelledby="report-title" {
+            h2 id="report-title" class={ "verdict " (class) } data-verdict=(format!("{:?}", report.verdict).to_lowercase()) { (title) }
+            p class="hint" { "Checked " (report.checked_at) " with Cairn's verifier against this issuer's published key and status lists." }
+            table {
+                thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "Details" } } }
+                tbody {
+                    @for c in &report.checks {
+                        tr {
+                            th scope="row" { (c.check) }
+                            td { (match c.status { CheckStatus::Passed => "Passed", CheckStatus::Failed => "Failed", CheckStatus::Error => "Could not check", CheckStatus::Skipped => "Not applicable" }) }
+                            td { (c.message) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /credentials/{key}/{file}` query: which form a baked badge holds.
+#[derive(Debug, Deserialize)]
+pub(crate) struct FileQuery {
+    /// `jwt`: the compact JWS; default: the JSON.
+    pub(crate) format: Option<String>,
+}
+
+/// `POST /credentials/{key}/verify`.
+#[utoipa::path(post, path = "/credentials/{key}/{action}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("action" = String, Path, description = "verify")), responses((status = 200, description = "The page with the verifier's report"), (status = 404, body = super::openapi::ProblemDoc)))]
+pub(crate) async fn verify_route(
+    State(issuer): State<Shared>,
+    Path((key, action)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    if action != "verify" {
+        return Err(Problem::not_found("no such resource"));
+    }
+    verify_now(&issuer, &key).await
+}
