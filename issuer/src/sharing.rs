@@ -162,7 +162,45 @@ impl LiveStatus {
     }
 }
 
+/// Share codes use letters and digits that cannot be misread (no 0/o, 1/l/i).
+const SHARE_ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
+/// Characters in a share code: 31⁸ ≈ 8.5 × 10¹¹ codes.
+const SHARE_CODE_LEN: usize = 8;
+
 impl Issuer {
+    /// The credential's short share code (`/s/{code}`), made on first use: random, unique across
+    /// the issuer, and the same ever after.
+    pub async fn share_code(&self, credential_id: &str) -> Result<String, Error> {
+        use rand::Rng;
+        let at = crate::rfc3339(chrono::Utc::now());
+        for _ in 0..8 {
+            // The generator is not Send: it lives only until the code is drawn.
+            let candidate: String = {
+                let mut rng = rand::thread_rng();
+                (0..SHARE_CODE_LEN)
+                    .map(|_| char::from(SHARE_ALPHABET[rng.gen_range(0..SHARE_ALPHABET.len())]))
+                    .collect()
+            };
+            if let Some(code) = self
+                .store()
+                .share_code(credential_id, &candidate, &at)
+                .await?
+            {
+                return Ok(code);
+            }
+        }
+        Err(Error::Database("no free share code after 8 draws".into()))
+    }
+
+    /// The credential id a share code names, if any. Codes are matched case-insensitively.
+    pub async fn credential_for_share_code(&self, code: &str) -> Result<Option<String>, Error> {
+        let code = code.to_ascii_lowercase();
+        if code.len() != SHARE_CODE_LEN || !code.bytes().all(|b| SHARE_ALPHABET.contains(&b)) {
+            return Ok(None);
+        }
+        self.store().credential_for_share_code(&code).await
+    }
+
     /// The credential's live status: revoked or suspended by its status bits, else expired or not
     /// yet valid by its dates, else valid.
     pub async fn live_status(

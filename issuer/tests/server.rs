@@ -925,7 +925,8 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
                 .replace("{seq}", "1")
                 .replace("{key}", "x")
                 .replace("{file}", "badge.png")
-                .replace("{action}", "verify");
+                .replace("{action}", "verify")
+                .replace("{code}", "x");
             let (s, _, body) = call(&app, &method.to_uppercase(), &uri, None, None, &[]).await;
             assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             assert_ne!(
@@ -946,6 +947,7 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
         "GET /credentials/{key}",
         "GET /credentials/{key}/{file}",
         "GET /readyz",
+        "GET /s/{code}",
         "GET /status/{purpose}/{seq}",
         "POST /api/v1/achievements",
         "POST /api/v1/achievements/{slug}/archive",
@@ -1375,6 +1377,34 @@ async fn the_public_credential_page() {
         serde_json::from_slice::<Value>(&file).expect("json"),
         issued["credential"]
     );
+
+    // The short link: the same code every time, a redirect to the page, case-insensitive;
+    // LinkedIn's certId is the code.
+    let short = html
+        .split("Short link for emails: <a href=\"https://credentials.service.example/s/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("short link")
+        .to_owned();
+    assert_eq!(short.len(), 8);
+    assert!(html.contains(&format!("certId={}", short.to_ascii_uppercase())));
+    let (_, _, again) = get("text/html").await;
+    assert!(again.contains(&format!("/s/{short}\"")));
+    for code in [short.clone(), short.to_ascii_uppercase()] {
+        let (s, h, _) = get_raw(&app, &format!("/s/{code}")).await;
+        assert_eq!(s, StatusCode::FOUND);
+        assert_eq!(
+            h[header::LOCATION],
+            format!("https://credentials.service.example{page}").as_str()
+        );
+    }
+    for bad in ["zzzzzzzz", "short", "../../etc"] {
+        assert_eq!(
+            get_raw(&app, &format!("/s/{bad}")).await.0,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
 
     // Verify now: the real verifier against the issuer's own documents.
     let post = Request::builder()

@@ -188,6 +188,42 @@ async fn suite(dir: &Path, url: Option<String>, label: &str) {
     );
     assert_eq!(store.audit_log().await.expect("log").len(), 5);
 
+    // Share codes: a credential keeps its first code; a code another credential holds is not
+    // given out again.
+    let at = "2026-03-01T00:00:00Z";
+    assert_eq!(
+        store.share_code(id, "aaaaaaaa", at).await.expect("code"),
+        Some("aaaaaaaa".into()),
+        "{label}"
+    );
+    assert_eq!(
+        store.share_code(id, "bbbbbbbb", at).await.expect("code"),
+        Some("aaaaaaaa".into()),
+        "{label}"
+    );
+    assert_eq!(
+        store
+            .share_code("urn:uuid:other", "aaaaaaaa", at)
+            .await
+            .expect("code"),
+        None,
+        "{label}"
+    );
+    assert_eq!(
+        store
+            .credential_for_share_code("aaaaaaaa")
+            .await
+            .expect("get"),
+        Some(id.to_owned())
+    );
+    assert_eq!(
+        store
+            .credential_for_share_code("cccccccc")
+            .await
+            .expect("get"),
+        None
+    );
+
     // Reopening finds everything.
     drop(issuer);
     let reopened = Issuer::open(&dir.join("cairn.toml")).await.expect("reopen");

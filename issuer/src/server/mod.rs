@@ -88,6 +88,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             get(credential_file).post(page::verify_route),
         )
         .route("/assets/credential.css", get(page::stylesheet))
+        .route("/s/{code}", get(page::share_link))
         .route(
             "/api/v1/credentials/revoke",
             axum::routing::post(revoke_credential),

@@ -52,6 +52,7 @@ impl Modify for BearerAuth {
         super::credential_file,
         super::page::credential_page,
         super::page::verify_route,
+        super::page::share_link,
         super::revoke_credential,
         super::suspend_credential,
         super::reinstate_credential,

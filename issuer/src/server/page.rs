@@ -128,12 +128,33 @@ pub(crate) async fn qr(issuer: &Issuer, key: &str) -> Result<Response, Problem> 
         .into_response())
 }
 
-/// The page's public address: under `issuer.url`, or the path alone when there is none.
-fn page_url(issuer: &Issuer, key: &str) -> String {
+/// `path` under `issuer.url`, or the path alone when there is none.
+fn public_url(issuer: &Issuer, path: &str) -> String {
     match &issuer.config().config.issuer.url {
-        Some(url) => format!("{}/credentials/{key}", url.trim_end_matches('/')),
-        None => format!("/credentials/{key}"),
+        Some(url) => format!("{}{path}", url.trim_end_matches('/')),
+        None => path.to_owned(),
     }
+}
+
+/// The page's public address.
+fn page_url(issuer: &Issuer, key: &str) -> String {
+    public_url(issuer, &format!("/credentials/{key}"))
+}
+
+/// `GET /s/{code}`: the short share link, redirecting to the credential's page.
+#[utoipa::path(get, path = "/s/{code}", tag = "sharing", params(("code" = String, Path, description = "The credential's share code")), responses((status = 302, description = "Location: the credential's page"), (status = 404, body = super::openapi::ProblemDoc)))]
+pub(crate) async fn share_link(
+    State(issuer): State<Shared>,
+    Path(code): Path<String>,
+) -> Result<Response, Problem> {
+    let id = issuer
+        .credential_for_share_code(&code)
+        .await?
+        .ok_or_else(|| Problem::not_found("no such share link"))?;
+    let key = id.rsplit(['/', ':']).next().unwrap_or_default();
+    let location = HeaderValue::from_str(&page_url(&issuer, key))
+        .map_err(|_| Problem::not_found("no such share link"))?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
 }
 
 fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -187,10 +208,9 @@ async fn render(
     let description = text(&credential, "/credentialSubject/achievement/description");
     let page = page_url(issuer, key);
     let base = format!("/credentials/{key}");
-    let image_url = match &issuer.config().config.issuer.url {
-        Some(url) => format!("{}{base}/badge.png", url.trim_end_matches('/')),
-        None => format!("{base}/badge.png"),
-    };
+    let image_url = public_url(issuer, &format!("{base}/badge.png"));
+    let code = issuer.share_code(id).await?;
+    let short = public_url(issuer, &format!("/s/{code}"));
     let issued = credential.get("validFrom").and_then(Value::as_str);
     let expires = credential.get("validUntil").and_then(Value::as_str);
     let parse = |d: Option<&str>| {
@@ -208,7 +228,7 @@ async fn render(
             issued,
             parse(expires),
             &page,
-            key,
+            &code.to_ascii_uppercase(),
         )
     });
     let summary = format!("{achievement_name}, issued by {issuer_name}");
@@ -260,6 +280,7 @@ async fn render(
                         @if let Some(link) = &linkedin {
                             li { a href=(link) rel="noopener noreferrer" target="_blank" { "Add to LinkedIn profile" } }
                         }
+                        li { "Short link for emails: " a href=(short) { (short) } }
                         li { "Link to this page: " a href=(page) { (page) } }
                     }
                     img class="qr" src={ (base) "/qr.svg" } width="160" height="160" alt={ "QR code linking to this page: " (page) };

@@ -251,6 +251,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<CredentialSummary>, Error>;
     /// A stored credential document by id.
     async fn credential(&self, id: &str) -> Result<Option<Value>, Error>;
+    /// The credential's share code: the one it has, else `candidate` when no other credential
+    /// holds it (`None`: taken, try another).
+    async fn share_code(
+        &self,
+        credential_id: &str,
+        candidate: &str,
+        at: &str,
+    ) -> Result<Option<String>, Error>;
+    /// The credential a share code names.
+    async fn credential_for_share_code(&self, code: &str) -> Result<Option<String>, Error>;
     /// A stored credential's compact JWS, if it was issued as VC-JWT.
     async fn credential_jws(&self, id: &str) -> Result<Option<String>, Error>;
     /// Ids of credentials whose recipient lookup hash is `lookup`.

@@ -441,6 +441,39 @@ impl Store for SqlStore {
     }
 
     /// A stored credential's compact JWS, if it was issued as VC-JWT.
+    async fn share_code(
+        &self,
+        credential_id: &str,
+        candidate: &str,
+        at: &str,
+    ) -> Result<Option<String>, Error> {
+        // A credential keeps its first code; a code taken by another credential inserts nothing.
+        sqlx::query(
+            "INSERT INTO share_links (code, credential_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(candidate)
+        .bind(credential_id)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query("SELECT code FROM share_links WHERE credential_id = $1")
+            .bind(credential_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<String, _>("code")).transpose()?)
+    }
+
+    async fn credential_for_share_code(&self, code: &str) -> Result<Option<String>, Error> {
+        let row = sqlx::query("SELECT credential_id FROM share_links WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<String, _>("credential_id"))
+            .transpose()?)
+    }
+
     async fn credential_jws(&self, id: &str) -> Result<Option<String>, Error> {
         let row = sqlx::query("SELECT compact_jws FROM credentials WHERE id = $1")
             .bind(id)
