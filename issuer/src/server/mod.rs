@@ -87,7 +87,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             "/credentials/{key}/{file}",
             get(credential_file).post(page::verify_route),
         )
-        .route("/assets/credential.css", get(page::stylesheet))
+        .route("/assets/{name}", get(page::asset))
         .route("/s/{code}", get(page::share_link))
         .route(
             "/api/v1/credentials/revoke",

@@ -20,6 +20,7 @@ pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'sel
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const CSS: &str = include_str!("credential.css");
+const ICON: &str = include_str!("favicon.svg");
 
 /// What an `Accept` header asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,14 +103,20 @@ pub(crate) async fn jwt_response(issuer: &Issuer, id: &str) -> Result<Response, 
     }
 }
 
-/// `GET /assets/credential.css`.
-pub(crate) async fn stylesheet() -> Response {
+/// `GET /assets/{name}`: the page's stylesheet and icon.
+pub(crate) async fn asset(Path(name): Path<String>) -> Response {
+    let (body, kind) = match name.as_str() {
+        "credential.css" => (CSS, "text/css; charset=utf-8"),
+        "favicon.svg" => (ICON, "image/svg+xml"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, kind),
             (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        CSS,
+        body,
     )
         .into_response()
 }
@@ -217,20 +224,23 @@ async fn render(
         d.and_then(|d| DateTime::parse_from_rfc3339(d).ok())
             .map(|d| d.with_timezone(&Utc))
     };
-    let linkedin = parse(issued).map(|issued| {
-        let organization = match &issuer.config().config.sharing.linkedin_organization_id {
-            Some(org) => crate::sharing::Organization::Id(org),
-            None => crate::sharing::Organization::Name(&issuer_name),
-        };
-        crate::sharing::linkedin_add_url(
-            &achievement_name,
-            organization,
-            issued,
-            parse(expires),
-            &page,
-            &code.to_ascii_uppercase(),
-        )
-    });
+    // A credential that no longer counts is not offered for a profile.
+    let linkedin = parse(issued)
+        .filter(|_| status == LiveStatus::Valid)
+        .map(|issued| {
+            let organization = match &issuer.config().config.sharing.linkedin_organization_id {
+                Some(org) => crate::sharing::Organization::Id(org),
+                None => crate::sharing::Organization::Name(&issuer_name),
+            };
+            crate::sharing::linkedin_add_url(
+                &achievement_name,
+                organization,
+                issued,
+                parse(expires),
+                &page,
+                &code.to_ascii_uppercase(),
+            )
+        });
     let summary = format!("{achievement_name}, issued by {issuer_name}");
     let markup = html! {
         (DOCTYPE)
@@ -250,6 +260,7 @@ async fn render(
                 meta name="twitter:title" content=(achievement_name);
                 meta name="twitter:description" content=(summary);
                 meta name="twitter:image" content=(image_url);
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/credential.css";
             }
             body {
