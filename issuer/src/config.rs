@@ -22,6 +22,9 @@ pub struct Config {
     pub status: StatusSection,
     #[serde(default, skip_serializing_if = "SharingSection::is_default")]
     pub sharing: SharingSection,
+    /// Recipient notification by email; off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<crate::notify::SmtpSection>,
 }
 
 /// Sharing a credential: the public page's LinkedIn link.

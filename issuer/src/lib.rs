@@ -13,6 +13,7 @@ mod did;
 mod error;
 mod jwt;
 mod keys;
+mod notify;
 pub mod server;
 mod sharing;
 mod status;
@@ -87,6 +88,8 @@ pub struct Issuer {
     canon: Arc<GeneralCanonicalizer>,
     /// The issuer's own lists, verified once per version for the self-check.
     status_cache: Arc<StatusListCache>,
+    /// Emails recipients when `[smtp]` is configured.
+    notifier: Option<Arc<notify::Notifier>>,
 }
 
 impl Issuer {
@@ -137,6 +140,7 @@ impl Issuer {
             server: ServerSection::default(),
             status: StatusSection::default(),
             sharing: config::SharingSection::default(),
+            smtp: None,
         };
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
         keys::write_key(&dir.join("keys"), &key)?;
@@ -155,6 +159,7 @@ impl Issuer {
             rsa: Some(rsa),
             canon: Arc::new(GeneralCanonicalizer::default()),
             status_cache: Arc::new(StatusListCache::default()),
+            notifier: None,
         };
         let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
@@ -180,6 +185,25 @@ impl Issuer {
             None => None,
         };
         let store = store::open(&config.database_url(), false).await?;
+        let notifier = match &config.config.smtp {
+            None => None,
+            Some(smtp) => {
+                if config.config.issuer.url.is_none() {
+                    return Err(Error::input(
+                        "smtp",
+                        "notification emails link to the public credential page: set issuer.url",
+                    ));
+                }
+                let password = match &smtp.password_file {
+                    Some(file) => {
+                        let bytes = keys::read_secret_file(&config.dir.join(file))?;
+                        Some(String::from_utf8_lossy(&bytes).trim().to_owned())
+                    }
+                    None => None,
+                };
+                Some(Arc::new(notify::Notifier::new(smtp, password)?))
+            }
+        };
         Ok(Issuer {
             config,
             store,
@@ -187,6 +211,7 @@ impl Issuer {
             rsa,
             canon: Arc::new(GeneralCanonicalizer::default()),
             status_cache: Arc::new(StatusListCache::default()),
+            notifier,
         })
     }
 
@@ -541,6 +566,7 @@ impl Issuer {
                 actor,
             )
             .await?;
+        self.notify(request, &signed).await?;
         Ok(match jws {
             None => Issued::Json(signed),
             Some(jws) => Issued::Jwt {

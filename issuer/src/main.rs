@@ -542,7 +542,9 @@ async fn run(command: Command) -> Result<(), Error> {
                 Issued::Json(credential) => pretty(&credential),
                 Issued::Jwt { jws, .. } => jws,
             };
-            write_or_print(args.out.as_deref(), &text)
+            write_or_print(args.out.as_deref(), &text)?;
+            issuer.flush_notifications().await;
+            Ok(())
         }
         Command::IssueBulk(args) => issue_bulk(args).await,
         Command::DidDocument(ConfigArg { config }) => {
@@ -657,6 +659,8 @@ async fn issue_bulk(args: BulkArgs) -> Result<(), Error> {
     if let Some(bar) = bar {
         bar.finish();
     }
+    // The emails went out in the background while rows were issued; wait for the last ones.
+    issuer.flush_notifications().await;
     eprintln!(
         "{} rows: {} issued, {} already issued, {} failed; report: {}",
         summary.rows,

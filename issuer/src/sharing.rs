@@ -168,6 +168,94 @@ const SHARE_ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
 const SHARE_CODE_LEN: usize = 8;
 
 impl Issuer {
+    /// The public address of `path` under `issuer.url` (the path alone without one).
+    pub fn public_url(&self, path: &str) -> String {
+        match &self.config().config.issuer.url {
+            Some(url) => format!("{}{path}", url.trim_end_matches('/')),
+            None => path.to_owned(),
+        }
+    }
+
+    /// The LinkedIn add-to-profile link for a credential (`cert_id`: its share code), or `None`
+    /// when it has no readable `validFrom`.
+    pub fn linkedin_link(
+        &self,
+        credential: &Value,
+        page_url: &str,
+        cert_id: &str,
+    ) -> Option<String> {
+        let date = |name: &str| {
+            credential
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                .map(|d| d.with_timezone(&chrono::Utc))
+        };
+        let name = credential
+            .pointer("/credentialSubject/achievement/name")
+            .and_then(Value::as_str)?;
+        let issuer_name = credential
+            .pointer("/issuer/name")
+            .and_then(Value::as_str)
+            .unwrap_or(self.id());
+        let organization = match &self.config().config.sharing.linkedin_organization_id {
+            Some(org) => Organization::Id(org),
+            None => Organization::Name(issuer_name),
+        };
+        Some(linkedin_add_url(
+            name,
+            organization,
+            date("validFrom")?,
+            date("validUntil"),
+            page_url,
+            &cert_id.to_ascii_uppercase(),
+        ))
+    }
+
+    /// After issuing: queue the recipient's email when `[smtp]` is configured.
+    pub(crate) async fn notify(
+        &self,
+        request: &crate::IssueRequest,
+        credential: &Value,
+    ) -> Result<(), Error> {
+        let Some(notifier) = &self.notifier else {
+            return Ok(());
+        };
+        let id = credential
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let key = id.rsplit(['/', ':']).next().unwrap_or_default().to_owned();
+        let page_url = self.public_url(&format!("/credentials/{key}"));
+        let code = self.share_code(&id).await?;
+        let name = |p: &str| {
+            credential
+                .pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let notice = crate::notify::Notice {
+            credential_id: id,
+            to: request.recipient_email.clone(),
+            recipient_name: request.recipient_name.clone(),
+            achievement: name("/credentialSubject/achievement/name"),
+            issuer: name("/issuer/name"),
+            linkedin_url: self.linkedin_link(credential, &page_url, &code),
+            page_url,
+        };
+        notifier.send(notice, self.store.clone());
+        Ok(())
+    }
+
+    /// Waits for every queued notification email (the CLI calls this before it exits).
+    pub async fn flush_notifications(&self) {
+        if let Some(n) = &self.notifier {
+            n.flush().await;
+        }
+    }
+
     /// The credential's short share code (`/s/{code}`), made on first use: random, unique across
     /// the issuer, and the same ever after.
     pub async fn share_code(&self, credential_id: &str) -> Result<String, Error> {

@@ -135,17 +135,9 @@ pub(crate) async fn qr(issuer: &Issuer, key: &str) -> Result<Response, Problem> 
         .into_response())
 }
 
-/// `path` under `issuer.url`, or the path alone when there is none.
-fn public_url(issuer: &Issuer, path: &str) -> String {
-    match &issuer.config().config.issuer.url {
-        Some(url) => format!("{}{path}", url.trim_end_matches('/')),
-        None => path.to_owned(),
-    }
-}
-
 /// The page's public address.
 fn page_url(issuer: &Issuer, key: &str) -> String {
-    public_url(issuer, &format!("/credentials/{key}"))
+    issuer.public_url(&format!("/credentials/{key}"))
 }
 
 /// `GET /s/{code}`: the short share link, redirecting to the credential's page.
@@ -215,32 +207,13 @@ async fn render(
     let description = text(&credential, "/credentialSubject/achievement/description");
     let page = page_url(issuer, key);
     let base = format!("/credentials/{key}");
-    let image_url = public_url(issuer, &format!("{base}/badge.png"));
+    let image_url = issuer.public_url(&format!("{base}/badge.png"));
     let code = issuer.share_code(id).await?;
-    let short = public_url(issuer, &format!("/s/{code}"));
-    let issued = credential.get("validFrom").and_then(Value::as_str);
-    let expires = credential.get("validUntil").and_then(Value::as_str);
-    let parse = |d: Option<&str>| {
-        d.and_then(|d| DateTime::parse_from_rfc3339(d).ok())
-            .map(|d| d.with_timezone(&Utc))
-    };
+    let short = issuer.public_url(&format!("/s/{code}"));
     // A credential that no longer counts is not offered for a profile.
-    let linkedin = parse(issued)
-        .filter(|_| status == LiveStatus::Valid)
-        .map(|issued| {
-            let organization = match &issuer.config().config.sharing.linkedin_organization_id {
-                Some(org) => crate::sharing::Organization::Id(org),
-                None => crate::sharing::Organization::Name(&issuer_name),
-            };
-            crate::sharing::linkedin_add_url(
-                &achievement_name,
-                organization,
-                issued,
-                parse(expires),
-                &page,
-                &code.to_ascii_uppercase(),
-            )
-        });
+    let linkedin = (status == LiveStatus::Valid)
+        .then(|| issuer.linkedin_link(&credential, &page, &code))
+        .flatten();
     let summary = format!("{achievement_name}, issued by {issuer_name}");
     let markup = html! {
         (DOCTYPE)

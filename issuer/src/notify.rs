@@ -1,0 +1,231 @@
+//! Recipient notification (optional, off unless `[smtp]` is configured): after a credential is
+//! issued, an email (plain text + HTML) with the public page, the LinkedIn link and the
+//! downloads. Sending runs in the background with retries, and every outcome is in the audit log
+//! (`notification.sent` / `notification.failed`); a failed email never undoes an issuance.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::store::{Actor, Store};
+
+/// `[smtp]` in cairn.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSection {
+    pub host: String,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// `starttls` (default), `tls` (implicit TLS, usually port 465) or `none` (plain text: only
+    /// for a relay on the same host).
+    #[serde(default = "default_security")]
+    pub security: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// A file holding the password (0600, like the keys), relative to cairn.toml.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<std::path::PathBuf>,
+    /// The sender, e.g. `Springfield Credentials <credentials@springfield.k12.us>`.
+    pub from: String,
+}
+
+fn default_port() -> u16 {
+    587
+}
+
+fn default_security() -> String {
+    "starttls".to_owned()
+}
+
+/// Attempts per email, and the pause before each retry.
+const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(4)];
+
+/// What an email says.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub credential_id: String,
+    pub to: String,
+    pub recipient_name: Option<String>,
+    pub achievement: String,
+    pub issuer: String,
+    pub page_url: String,
+    pub linkedin_url: Option<String>,
+}
+
+/// Sends notices; each send is a background task the issuer can wait for.
+pub(crate) struct Notifier {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    pending: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The transport holds the SMTP password; only the sender is shown.
+        f.debug_struct("Notifier")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Notifier {
+    pub(crate) fn new(config: &SmtpSection, password: Option<String>) -> Result<Self, Error> {
+        let bad = |m: String| Error::input("smtp", m);
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|e| bad(format!("from {:?}: {e}", config.from)))?;
+        let builder = match config.security.as_str() {
+            "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
+                .map_err(|e| bad(e.to_string()))?,
+            "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
+                .map_err(|e| bad(e.to_string()))?,
+            "none" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+            other => {
+                return Err(bad(format!(
+                    "security {other:?} is not starttls, tls or none"
+                )))
+            }
+        };
+        let mut builder = builder
+            .port(config.port)
+            .timeout(Some(Duration::from_secs(20)));
+        if let Some(user) = &config.username {
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
+        }
+        Ok(Notifier {
+            transport: builder.build(),
+            from,
+            pending: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Queues `notice` for sending in the background.
+    pub(crate) fn send(self: &Arc<Self>, notice: Notice, store: Arc<dyn Store>) {
+        let me = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let outcome = me.deliver(&notice).await;
+            let now = crate::rfc3339(chrono::Utc::now());
+            let actor = Actor("notifier".to_owned());
+            let action = match &outcome {
+                Ok(()) => "notification.sent",
+                Err(e) => {
+                    tracing::warn!(credential = %notice.credential_id, error = %e, "notification failed");
+                    "notification.failed"
+                }
+            };
+            if let Err(e) = store
+                .record_event(action, Some(&notice.credential_id), &now, &actor)
+                .await
+            {
+                tracing::error!(error = %e, "could not audit a notification");
+            }
+        });
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.retain(|t| !t.is_finished());
+            pending.push(task);
+        }
+    }
+
+    /// Waits until every queued email was sent or given up on.
+    pub(crate) async fn flush(&self) {
+        let tasks: Vec<_> = match self.pending.lock() {
+            Ok(mut pending) => pending.drain(..).collect(),
+            Err(_) => Vec::new(),
+        };
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+
+    async fn deliver(&self, notice: &Notice) -> Result<(), String> {
+        let to: Mailbox = notice
+            .to
+            .parse()
+            .map_err(|e| format!("recipient address: {e}"))?;
+        let message = compose(self.from.clone(), to, notice)?;
+        let mut last = String::new();
+        for attempt in 0..=BACKOFF.len() {
+            match self.transport.send(message.clone()).await {
+                Ok(_) => return Ok(()),
+                // A permanent refusal (5xx) is not retried.
+                Err(e) if e.is_permanent() => return Err(e.to_string()),
+                Err(e) => last = e.to_string(),
+            }
+            if let Some(pause) = BACKOFF.get(attempt) {
+                tokio::time::sleep(*pause).await;
+            }
+        }
+        Err(last)
+    }
+}
+
+/// The email: plain text and HTML alternatives, every credential-supplied string escaped in the
+/// HTML.
+pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, String> {
+    let greeting = match &notice.recipient_name {
+        Some(n) => format!("Dear {n},"),
+        None => "Hello,".to_owned(),
+    };
+    let downloads = [
+        (
+            "Credential (JSON)",
+            format!("{}/credential.json", notice.page_url),
+        ),
+        (
+            "Badge image (PNG)",
+            format!("{}/badge.png", notice.page_url),
+        ),
+        (
+            "Badge image (SVG)",
+            format!("{}/badge.svg", notice.page_url),
+        ),
+    ];
+    let mut text = format!(
+        "{greeting}\n\n{issuer} has awarded you the micro-credential \"{achievement}\".\n\nView, verify and share it: {page}\n",
+        issuer = notice.issuer,
+        achievement = notice.achievement,
+        page = notice.page_url,
+    );
+    if let Some(l) = &notice.linkedin_url {
+        text.push_str(&format!("Add it to your LinkedIn profile: {l}\n"));
+    }
+    text.push_str("\nDownloads:\n");
+    for (label, url) in &downloads {
+        text.push_str(&format!("- {label}: {url}\n"));
+    }
+    text.push_str("\nThe credential is signed; any Open Badges 3.0 verifier can check it.\n");
+    let html = maud::html! {
+        p { (greeting) }
+        p { (notice.issuer) " has awarded you the micro-credential " strong { (notice.achievement) } "." }
+        p { a href=(notice.page_url) { "View, verify and share it" } }
+        @if let Some(l) = &notice.linkedin_url { p { a href=(l) { "Add it to your LinkedIn profile" } } }
+        p { "Downloads:" }
+        ul { @for (label, url) in &downloads { li { a href=(url) { (label) } } } }
+        p { "The credential is signed; any Open Badges 3.0 verifier can check it." }
+    };
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!("Your micro-credential: {}", notice.achievement))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html.into_string()),
+                ),
+        )
+        .map_err(|e| e.to_string())
+}
