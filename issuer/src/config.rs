@@ -35,6 +35,14 @@ pub struct SharingSection {
     /// links the certification to the district's page. Unset: the issuer's name is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linkedin_organization_id: Option<String>,
+    /// Hosts the achievement images may be fetched from although they resolve to a private
+    /// address (a district's intranet web server). Images are fetched over https from public
+    /// addresses otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_allow_hosts: Vec<String>,
+    /// Also fetch achievement images over plain http (development only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub image_allow_http: bool,
 }
 
 impl SharingSection {

@@ -90,6 +90,8 @@ pub struct Issuer {
     status_cache: Arc<StatusListCache>,
     /// Emails recipients when `[smtp]` is configured.
     notifier: Option<Arc<notify::Notifier>>,
+    /// Achievement images fetched for baked badges.
+    images: sharing::ImageSource,
 }
 
 impl Issuer {
@@ -160,6 +162,7 @@ impl Issuer {
             canon: Arc::new(GeneralCanonicalizer::default()),
             status_cache: Arc::new(StatusListCache::default()),
             notifier: None,
+            images: sharing::ImageSource::new(&config::SharingSection::default())?,
         };
         let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
@@ -204,6 +207,7 @@ impl Issuer {
                 Some(Arc::new(notify::Notifier::new(smtp, password)?))
             }
         };
+        let images = sharing::ImageSource::new(&config.config.sharing)?;
         Ok(Issuer {
             config,
             store,
@@ -212,6 +216,7 @@ impl Issuer {
             canon: Arc::new(GeneralCanonicalizer::default()),
             status_cache: Arc::new(StatusListCache::default()),
             notifier,
+            images,
         })
     }
 

@@ -12,6 +12,71 @@ use crate::Issuer;
 /// The image formats a badge is served in.
 pub use cairn_verifier::ImageFormat;
 
+/// How long a fetched achievement image is reused, and how long a failed fetch is not retried.
+const IMAGE_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+const IMAGE_RETRY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Achievement images fetched for baking, through `cairn-fetch` (https, public addresses,
+/// 2 MiB, timeouts) and kept in memory.
+pub(crate) struct ImageSource {
+    fetcher: cairn_fetch::Fetcher,
+    cache:
+        std::sync::Mutex<std::collections::HashMap<String, (Option<Vec<u8>>, std::time::Instant)>>,
+}
+
+impl std::fmt::Debug for ImageSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageSource").finish_non_exhaustive()
+    }
+}
+
+impl ImageSource {
+    pub(crate) fn new(sharing: &crate::config::SharingSection) -> Result<Self, Error> {
+        let fetcher = cairn_fetch::Fetcher::new(cairn_fetch::FetchPolicy {
+            allow_http: sharing.image_allow_http,
+            allow_hosts: sharing.image_allow_hosts.clone(),
+            ..cairn_fetch::FetchPolicy::default()
+        })
+        .map_err(|e| Error::input("sharing", e.to_string()))?;
+        Ok(ImageSource {
+            fetcher,
+            cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+        })
+    }
+
+    /// The image at `url`, or `None` when it cannot be fetched (logged; retried after 5 min).
+    async fn get(&self, url: &str) -> Option<Vec<u8>> {
+        let now = std::time::Instant::now();
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((hit, at)) = cache.get(url) {
+                let ttl = if hit.is_some() {
+                    IMAGE_TTL
+                } else {
+                    IMAGE_RETRY
+                };
+                if now.duration_since(*at) < ttl {
+                    return hit.clone();
+                }
+            }
+        }
+        let fetched = match self.fetcher.get(url).await {
+            Ok(bytes) => Some(bytes.as_ref().clone()),
+            Err(e) => {
+                tracing::warn!(
+                    url,
+                    code = e.code(),
+                    "achievement image not fetched; using the generated badge"
+                );
+                None
+            }
+        };
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(url.to_owned(), (fetched.clone(), now));
+        }
+        fetched
+    }
+}
+
 /// Side of the generated PNG badge, in pixels.
 const PNG_SIDE: u32 = 256;
 
@@ -350,9 +415,9 @@ impl Issuer {
         Err(not_found())
     }
 
-    /// A stored credential baked into its badge image: the generated badge (the achievement's
-    /// own image is not fetched), holding the credential JSON, or its compact JWS when `jwt` is
-    /// set and the credential was issued as one.
+    /// A stored credential baked into its badge image — the achievement's own image when it is
+    /// a PNG or SVG (as asked) that can be fetched and baked, else the generated badge — holding
+    /// the credential JSON, or its compact JWS when `jwt` is set and it was issued as one.
     pub async fn baked_badge(
         &self,
         credential_id: &str,
@@ -374,6 +439,24 @@ impl Issuer {
         } else {
             serde_json::to_string_pretty(&credential).map_err(|e| Error::Database(e.to_string()))?
         };
+        let own = match credential
+            .pointer("/credentialSubject/achievement/image/id")
+            .and_then(Value::as_str)
+        {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                self.images.get(url).await
+            }
+            _ => None,
+        };
+        if let Some(image) = own.filter(|i| ImageFormat::sniff(i) == Some(format)) {
+            match bake(&image, &text, false) {
+                Ok(baked) => return Ok(baked),
+                Err(e) => tracing::warn!(
+                    code = e.code(),
+                    "achievement image not bakeable; using the generated badge"
+                ),
+            }
+        }
         let image = match format {
             ImageFormat::Png => default_badge_png().to_vec(),
             ImageFormat::Svg => {
