@@ -16,12 +16,14 @@ pub use cairn_verifier::ImageFormat;
 const IMAGE_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 const IMAGE_RETRY: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// A fetched image (or `None` for a failed fetch) and when it was fetched.
+type CachedImage = (Option<Vec<u8>>, std::time::Instant);
+
 /// Achievement images fetched for baking, through `cairn-fetch` (https, public addresses,
 /// 2 MiB, timeouts) and kept in memory.
 pub(crate) struct ImageSource {
     fetcher: cairn_fetch::Fetcher,
-    cache:
-        std::sync::Mutex<std::collections::HashMap<String, (Option<Vec<u8>>, std::time::Instant)>>,
+    cache: std::sync::Mutex<std::collections::HashMap<String, CachedImage>>,
 }
 
 impl std::fmt::Debug for ImageSource {
