@@ -850,6 +850,31 @@ async fn demo(dir: &Path) -> Result<(), Error> {
         report3.verdict,
         report3.failed_codes().join(", ")
     );
+    // Sharing: the first credential baked into its badge (OB 3.0 §5.3), read back and verified.
+    let id = credential["id"].as_str().unwrap_or_default();
+    let mut baked_files = Vec::new();
+    for (format, name) in [
+        (cairn_issuer::ImageFormat::Png, "badge.png"),
+        (cairn_issuer::ImageFormat::Svg, "badge.svg"),
+    ] {
+        let image = issuer.baked_badge(id, format, false).await?;
+        let file = dir.join(name);
+        std::fs::write(&file, &image).map_err(|e| Error::Io(file.clone(), e.to_string()))?;
+        let report = cairn_verifier::verify(&image, &options, &resolver)
+            .await
+            .map_err(|e| Error::SelfCheckFailed(e.code().to_owned()))?;
+        baked_files.push(format!("{} ({:?})", file.display(), report.verdict));
+    }
+    println!(
+        "7. baked into badge images and verified from them: {}",
+        baked_files.join(", ")
+    );
+    let key = id.rsplit('/').next().unwrap_or_default();
+    println!(
+        "8. its public page, once `cairn serve --config {}` runs: /credentials/{key} (short link /s/{})",
+        dir.join("cairn.toml").display(),
+        issuer.share_code(id).await?
+    );
     println!(
         "\nNext: cargo run -p cairn-verifier -- verify {} {} ; open {}",
         out.display(),

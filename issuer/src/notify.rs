@@ -42,6 +42,9 @@ fn default_security() -> String {
     "starttls".to_owned()
 }
 
+/// Emails in flight at once (a bulk run must not open thousands of SMTP sessions).
+const MAX_IN_FLIGHT: usize = 4;
+
 /// Attempts per email, and the pause before each retry.
 const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(4)];
 
@@ -62,6 +65,7 @@ pub(crate) struct Notifier {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     pending: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -103,6 +107,7 @@ impl Notifier {
             transport: builder.build(),
             from,
             pending: Mutex::new(Vec::new()),
+            slots: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
@@ -110,6 +115,8 @@ impl Notifier {
     pub(crate) fn send(self: &Arc<Self>, notice: Notice, store: Arc<dyn Store>) {
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
+            // The semaphore is never closed, so a permit always comes.
+            let _slot = me.slots.clone().acquire_owned().await;
             let outcome = me.deliver(&notice).await;
             let now = crate::rfc3339(chrono::Utc::now());
             let actor = Actor("notifier".to_owned());
