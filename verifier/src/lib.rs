@@ -47,7 +47,7 @@ pub use jwt::verify_jws_signature;
 pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};
 pub use presentation::{verify_presentation, PresentationOptions, PresentationReport};
 pub use proof::{encode_proof_value, verify_signature_only};
-pub use report::{Check, CheckStatus, Report, Verdict};
+pub use report::{check_label, Check, CheckStatus, Report, Verdict};
 pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
 pub use sign::PendingProof;
 pub use status::{StatusBits, StatusListCache, StatusListDecodeError, MIN_STATUS_LIST_BITS};

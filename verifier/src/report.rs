@@ -55,6 +55,27 @@ pub struct Check {
     pub reason: Option<String>,
 }
 
+/// A plain-language name for a check (`proof` → "Signature"), for pages people read; an unknown
+/// check keeps its own name.
+pub fn check_label(check: &str) -> &str {
+    match check {
+        "context" => "Open Badges format",
+        "type" => "Credential type",
+        "required_fields" => "Required information",
+        "subject_identifier" => "Recipient identifier",
+        "json_ld" => "Vocabulary",
+        "proof" => "Signature",
+        "jwt_header" => "Token header",
+        "jwt_claims" => "Token claims",
+        "validity_window" => "Dates",
+        "status" => "Revocation and suspension",
+        "endorsements" => "Endorsements",
+        "trust" => "Trust registry",
+        "credentials" => "Embedded credentials",
+        other => other,
+    }
+}
+
 /// The report for one credential (and, nested, for each embedded endorsement).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -199,5 +220,17 @@ impl Checks {
 
     pub(crate) fn into_vec(self) -> Vec<Check> {
         self.list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_have_plain_labels_and_unknown_ones_keep_their_name() {
+        assert_eq!(check_label("proof"), "Signature");
+        assert_eq!(check_label("validity_window"), "Dates");
+        assert_eq!(check_label("something_new"), "something_new");
     }
 }

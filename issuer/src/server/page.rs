@@ -398,7 +398,7 @@ fn report_section(report: &cairn_verifier::Report) -> Markup {
                 tbody {
                     @for c in &report.checks {
                         tr {
-                            th scope="row" { (c.check) }
+                            th scope="row" { (cairn_verifier::check_label(&c.check)) }
                             td { (match c.status { CheckStatus::Passed => "Passed", CheckStatus::Failed => "Failed", CheckStatus::Error => "Could not check", CheckStatus::Skipped => "Not applicable" }) }
                             td { (c.message) }
                         }

@@ -275,23 +275,6 @@ fn readable_date(text: &str) -> String {
         .unwrap_or_else(|_| text.to_owned())
 }
 
-/// A plain-language name for each check the verifier runs.
-fn check_label(check: &str) -> &str {
-    match check {
-        "context" => "Open Badges format",
-        "type" => "Credential type",
-        "required_fields" => "Required information",
-        "subject_identifier" => "Recipient identifier",
-        "json_ld" => "Vocabulary",
-        "proof" => "Signature",
-        "validity_window" => "Dates",
-        "status" => "Revocation and suspension",
-        "endorsements" => "Endorsements",
-        "trust" => "Trust registry",
-        other => other,
-    }
-}
-
 fn checks(report: &Report) -> Markup {
     html! {
         h3 { "Every check" }
@@ -308,7 +291,7 @@ fn checks(report: &Report) -> Markup {
                         CheckStatus::Skipped => ("skipped", "Not applicable"),
                     };
                     tr class=(class) {
-                        th scope="row" { (check_label(&c.check)) }
+                        th scope="row" { (cairn_verifier::check_label(&c.check)) }
                         td { span class={ "mark " (class) } { (word) } }
                         td { (c.message) " " span class="code" { "(" (c.code) ")" } }
                     }
