@@ -204,7 +204,18 @@ impl Issuer {
                     }
                     None => None,
                 };
-                Some(Arc::new(notify::Notifier::new(smtp, password)?))
+                let ca = match &smtp.ca_file {
+                    Some(file) => {
+                        let path = config.dir.join(file);
+                        Some(std::fs::read(&path).map_err(|e| Error::Io(path, e.to_string()))?)
+                    }
+                    None => None,
+                };
+                Some(Arc::new(notify::Notifier::new(
+                    smtp,
+                    password,
+                    ca.as_deref(),
+                )?))
             }
         };
         let images = sharing::ImageSource::new(&config.config.sharing)?;

@@ -32,6 +32,10 @@ pub struct SmtpSection {
     pub password_file: Option<std::path::PathBuf>,
     /// The sender, e.g. `Springfield Credentials <credentials@springfield.k12.us>`.
     pub from: String,
+    /// An extra root certificate (PEM) to trust for the relay, e.g. the district's internal CA;
+    /// relative to cairn.toml. The system's roots are trusted as well.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 fn default_port() -> u16 {
@@ -78,7 +82,13 @@ impl std::fmt::Debug for Notifier {
 }
 
 impl Notifier {
-    pub(crate) fn new(config: &SmtpSection, password: Option<String>) -> Result<Self, Error> {
+    /// `ca_pem`: the `ca_file`'s contents, when one is configured.
+    pub(crate) fn new(
+        config: &SmtpSection,
+        password: Option<String>,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, Error> {
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
         let bad = |m: String| Error::input("smtp", m);
         let from: Mailbox = config
             .from
@@ -99,6 +109,18 @@ impl Notifier {
         let mut builder = builder
             .port(config.port)
             .timeout(Some(Duration::from_secs(20)));
+        if let Some(pem) = ca_pem {
+            let ca = Certificate::from_pem(pem).map_err(|e| bad(format!("ca_file: {e}")))?;
+            let params = TlsParameters::builder(config.host.clone())
+                .add_root_certificate(ca)
+                .build_rustls()
+                .map_err(|e| bad(e.to_string()))?;
+            builder = match config.security.as_str() {
+                "starttls" => builder.tls(Tls::Required(params)),
+                "tls" => builder.tls(Tls::Wrapper(params)),
+                _ => return Err(bad("ca_file needs security = starttls or tls".into())),
+            };
+        }
         if let Some(user) = &config.username {
             builder =
                 builder.credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
@@ -161,8 +183,8 @@ impl Notifier {
         for attempt in 0..=BACKOFF.len() {
             match self.transport.send(message.clone()).await {
                 Ok(_) => return Ok(()),
-                // A permanent refusal (5xx) is not retried.
-                Err(e) if e.is_permanent() => return Err(e.to_string()),
+                // A permanent refusal (5xx) or a certificate the relay cannot prove is not retried.
+                Err(e) if e.is_permanent() || e.is_tls() => return Err(e.to_string()),
                 Err(e) => last = e.to_string(),
             }
             if let Some(pause) = BACKOFF.get(attempt) {

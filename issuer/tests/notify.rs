@@ -10,53 +10,91 @@ use std::sync::{Arc, Mutex};
 use cairn_issuer::{AchievementDefinition, Actor, IdentityKind, InitOptions, IssueRequest, Issuer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-/// A minimal SMTP server: accepts everything, or refuses recipients when `refuse` is set;
-/// collects (RCPT TO, DATA) of each message.
-async fn smtp_listener(refuse: bool) -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
+type Inbox = Arc<Mutex<Vec<(String, String)>>>;
+
+/// How one SMTP session ended: done, or asked to switch to TLS.
+enum Ended<S> {
+    Done,
+    StartTls(S),
+}
+
+/// SMTP commands on `stream` until QUIT (or STARTTLS, when offered): accepts everything, or
+/// refuses recipients when `refuse` is set; collects (RCPT TO, DATA) of each message.
+async fn commands<S>(stream: S, offer_tls: bool, refuse: bool, inbox: &Inbox) -> Ended<S>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut s = BufReader::new(stream);
+    let mut rcpt = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if s.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return Ended::Done;
+        }
+        let upper = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            if offer_tls {
+                b"250-test.local\r\n250 STARTTLS\r\n"
+            } else {
+                b"250-test.local\r\n250 8BITMIME\r\n"
+            }
+        } else if upper == "STARTTLS" && offer_tls {
+            let _ = s.get_mut().write_all(b"220 ready for TLS\r\n").await;
+            return Ended::StartTls(s.into_inner());
+        } else if upper.starts_with("RCPT TO") {
+            rcpt = line.trim_end()[8..].trim().to_owned();
+            if refuse {
+                b"550 5.1.1 no such user\r\n"
+            } else {
+                b"250 OK\r\n"
+            }
+        } else if upper.starts_with("DATA") {
+            let _ = s.get_mut().write_all(b"354 go ahead\r\n").await;
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if s.read_line(&mut l).await.unwrap_or(0) == 0 || l.trim_end() == "." {
+                    break;
+                }
+                data.push_str(l.trim_end_matches(['\r', '\n']));
+                data.push('\n');
+            }
+            inbox.lock().unwrap().push((rcpt.clone(), data));
+            b"250 queued\r\n"
+        } else if upper.starts_with("QUIT") {
+            let _ = s.get_mut().write_all(b"221 bye\r\n").await;
+            return Ended::Done;
+        } else {
+            b"250 OK\r\n"
+        };
+        let _ = s.get_mut().write_all(reply).await;
+    }
+}
+
+/// A minimal SMTP server on 127.0.0.1; with `tls`, it offers STARTTLS with that certificate.
+async fn smtp_listener(
+    refuse: bool,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+) -> (u16, Inbox) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let inbox: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let inbox: Inbox = Arc::default();
     let store = inbox.clone();
     tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let store = store.clone();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (store, tls) = (store.clone(), tls.clone());
             tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 test.local ESMTP\r\n").await;
-                let mut rcpt = String::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        b"250-test.local\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("RCPT TO") {
-                        rcpt = line[8..].trim().to_owned();
-                        if refuse {
-                            b"550 5.1.1 no such user\r\n"
-                        } else {
-                            b"250 OK\r\n"
-                        }
-                    } else if upper.starts_with("DATA") {
-                        let _ = write.write_all(b"354 go ahead\r\n").await;
-                        let mut data = String::new();
-                        while let Ok(Some(l)) = lines.next_line().await {
-                            if l == "." {
-                                break;
-                            }
-                            data.push_str(&l);
-                            data.push('\n');
-                        }
-                        store.lock().unwrap().push((rcpt.clone(), data));
-                        b"250 queued\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        let _ = write.write_all(b"221 bye\r\n").await;
-                        return;
-                    } else {
-                        b"250 OK\r\n"
-                    };
-                    let _ = write.write_all(reply).await;
+                let _ = stream.write_all(b"220 test.local ESMTP\r\n").await;
+                if let Ended::StartTls(plain) =
+                    commands(stream, tls.is_some(), refuse, &store).await
+                {
+                    let acceptor = tokio_rustls::TlsAcceptor::from(tls.expect("tls"));
+                    if let Ok(secure) = acceptor.accept(plain).await {
+                        commands(secure, false, refuse, &store).await;
+                    }
                 }
             });
         }
@@ -65,6 +103,15 @@ async fn smtp_listener(refuse: bool) -> (u16, Arc<Mutex<Vec<(String, String)>>>)
 }
 
 async fn issuer_with_smtp(dir: &std::path::Path, port: u16) -> Issuer {
+    issuer_with(
+        dir,
+        &format!("host = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n"),
+    )
+    .await
+}
+
+/// An issuer whose `[smtp]` section starts with `smtp` (the sender is added).
+async fn issuer_with(dir: &std::path::Path, smtp: &str) -> Issuer {
     let actor = Actor("test".into());
     let issuer = Issuer::init(
         dir,
@@ -94,7 +141,7 @@ async fn issuer_with_smtp(dir: &std::path::Path, port: u16) -> Issuer {
     let config = dir.join("cairn.toml");
     let mut text = std::fs::read_to_string(&config).expect("config");
     text.push_str(&format!(
-        "\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"Springfield Credentials <credentials@springfield.example>\"\n"
+        "\n[smtp]\n{smtp}from = \"Springfield Credentials <credentials@springfield.example>\"\n"
     ));
     std::fs::write(&config, text).expect("write");
     Issuer::open(&config).await.expect("open with smtp")
@@ -116,7 +163,7 @@ fn unfold(data: &str) -> String {
 
 #[tokio::test]
 async fn issuing_emails_the_recipient() {
-    let (port, inbox) = smtp_listener(false).await;
+    let (port, inbox) = smtp_listener(false, None).await;
     let tmp = tempfile::tempdir().expect("tmp");
     let issuer = issuer_with_smtp(&tmp.path().join("i"), port).await;
     let issued = issuer
@@ -185,7 +232,7 @@ async fn issuing_emails_the_recipient() {
 
 #[tokio::test]
 async fn a_refused_email_is_audited_and_the_credential_stays_issued() {
-    let (port, inbox) = smtp_listener(true).await;
+    let (port, inbox) = smtp_listener(true, None).await;
     let tmp = tempfile::tempdir().expect("tmp");
     let issuer = issuer_with_smtp(&tmp.path().join("i"), port).await;
     let issued = issuer
@@ -205,4 +252,63 @@ async fn a_refused_email_is_audited_and_the_credential_stays_issued() {
         .iter()
         .any(|(_, _, action, subject)| action == "notification.failed"
             && subject.as_deref() == Some(id)));
+}
+
+/// STARTTLS to a relay whose certificate comes from the district's own CA (`ca_file`): the email
+/// is delivered over TLS; without the CA the relay's certificate is refused and the failure is
+/// audited.
+#[tokio::test]
+async fn starttls_with_the_districts_ca() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let chain = vec![cert.cert.der().clone()];
+    let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(
+        cert.signing_key.serialize_der().into(),
+    );
+    let server = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config");
+    let (port, inbox) = smtp_listener(false, Some(Arc::new(server))).await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(tmp.path().join("i")).expect("dir");
+    // (with the CA file, messages delivered)
+    for (with_ca, delivered) in [(true, 1), (false, 0)] {
+        let dir = tmp.path().join(format!("i-{with_ca}"));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("ca.pem"), cert.cert.pem()).expect("ca");
+        let ca = if with_ca {
+            format!("ca_file = \"{}\"\n", dir.join("ca.pem").display())
+        } else {
+            String::new()
+        };
+        let issuer = issuer_with(
+            &dir.join("issuer"),
+            &format!("host = \"localhost\"\nport = {port}\nsecurity = \"starttls\"\n{ca}"),
+        )
+        .await;
+        let before = inbox.lock().unwrap().len();
+        let issued = issuer
+            .issue(
+                &request("tls@springfield.example"),
+                chrono::Utc::now(),
+                &Actor("test".into()),
+            )
+            .await
+            .expect("issue");
+        issuer.flush_notifications().await;
+        assert_eq!(
+            inbox.lock().unwrap().len() - before,
+            delivered,
+            "with_ca = {with_ca}"
+        );
+        let action = if with_ca {
+            "notification.sent"
+        } else {
+            "notification.failed"
+        };
+        let log = issuer.store().audit_log().await.expect("log");
+        assert!(log
+            .iter()
+            .any(|(_, _, a, s)| a == action && s.as_deref() == issued["id"].as_str()));
+    }
 }
