@@ -3,9 +3,9 @@
 //! format; the baked credential verifies either way.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
-use cairn_issuer::{
-    AchievementDefinition, Actor, IdentityKind, ImageFormat, InitOptions, IssueRequest, Issuer,
-};
+mod common;
+
+use cairn_issuer::{AchievementDefinition, Actor, ImageFormat, IssueRequest, Issuer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A 64×48 grey PNG.
@@ -53,19 +53,12 @@ async fn image_server() -> u16 {
 /// An issuer whose achievement's image is `image_url`; `[sharing]` as given.
 async fn issuer(dir: &std::path::Path, image_url: &str, sharing: &str) -> (Issuer, String) {
     let actor = Actor("test".into());
-    let issuer = Issuer::init(
+    let issuer = common::did_key_issuer(
         dir,
-        InitOptions {
-            name: "Springfield".into(),
-            url: Some("https://credentials.springfield.example".into()),
-            identity: IdentityKind::DidKey,
-            key: None,
-            database_url: None,
-        },
-        &actor,
+        "Springfield",
+        Some("https://credentials.springfield.example"),
     )
-    .await
-    .expect("init");
+    .await;
     let def = AchievementDefinition::parse(
         &format!(r#"{{"slug": "a", "name": "A", "description": "d", "criteria": {{"narrative": "n"}}, "image": "{image_url}"}}"#),
         Some("json"),

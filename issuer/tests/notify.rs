@@ -7,7 +7,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use cairn_issuer::{AchievementDefinition, Actor, IdentityKind, InitOptions, IssueRequest, Issuer};
+mod common;
+
+use cairn_issuer::{AchievementDefinition, Actor, IssueRequest, Issuer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 type Inbox = Arc<Mutex<Vec<(String, String)>>>;
@@ -113,19 +115,12 @@ async fn issuer_with_smtp(dir: &std::path::Path, port: u16) -> Issuer {
 /// An issuer whose `[smtp]` section starts with `smtp` (the sender is added).
 async fn issuer_with(dir: &std::path::Path, smtp: &str) -> Issuer {
     let actor = Actor("test".into());
-    let issuer = Issuer::init(
+    let issuer = common::did_key_issuer(
         dir,
-        InitOptions {
-            name: "Springfield <Public> Schools".into(),
-            url: Some("https://credentials.springfield.example".into()),
-            identity: IdentityKind::DidKey,
-            key: None,
-            database_url: None,
-        },
-        &actor,
+        "Springfield <Public> Schools",
+        Some("https://credentials.springfield.example"),
     )
-    .await
-    .expect("init");
+    .await;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     for file in ["formative-assessment.toml", "classroom-discourse.json"] {
         let path = root.join("examples/achievements").join(file);

@@ -179,3 +179,24 @@ pub fn serve(config: &str, bind: &str) -> (std::process::Child, String) {
     std::thread::spawn(move || for _ in lines {});
     (child, addr)
 }
+
+/// A fresh did:key issuer in `dir` (new key, embedded SQLite) with this name and public URL.
+pub async fn did_key_issuer(
+    dir: &std::path::Path,
+    name: &str,
+    url: Option<&str>,
+) -> cairn_issuer::Issuer {
+    cairn_issuer::Issuer::init(
+        dir,
+        cairn_issuer::InitOptions {
+            name: name.into(),
+            url: url.map(str::to_owned),
+            identity: cairn_issuer::IdentityKind::DidKey,
+            key: None,
+            database_url: None,
+        },
+        &cairn_issuer::Actor("test".into()),
+    )
+    .await
+    .expect("init")
+}
