@@ -10,49 +10,11 @@ import {fileURLToPath} from 'node:url';
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import {documentLoader} from './loader.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const shared = join(root, '..', 'shared', 'spec');
 const vectors = join(root, 'tests', 'vectors');
-
-const contexts = {
-  'https://www.w3.org/ns/credentials/v2': 'contexts/credentials-v2.jsonld',
-  'https://www.w3.org/2018/credentials/v1': 'contexts/credentials-v1.jsonld',
-  'https://w3id.org/security/data-integrity/v2': 'contexts/data-integrity-v2.jsonld',
-  'https://w3id.org/security/multikey/v1': 'contexts/multikey-v1.jsonld',
-  'https://www.w3.org/ns/did/v1': 'contexts/did-v1.jsonld',
-  'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json': 'context-3.0.3.json',
-  'https://purl.imsglobal.org/spec/ob/v3p0/context.json': 'context.json',
-};
-
-function didKeyDocument(did) {
-  const key = did.slice('did:key:'.length);
-  const vm = `${did}#${key}`;
-  return {
-    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
-    id: did,
-    verificationMethod: [{id: vm, type: 'Multikey', controller: did, publicKeyMultibase: key}],
-    assertionMethod: [vm],
-    authentication: [vm],
-  };
-}
-
-async function documentLoader(url) {
-  if(contexts[url]) {
-    const document = JSON.parse(readFileSync(join(shared, contexts[url]), 'utf8'));
-    return {contextUrl: null, documentUrl: url, document};
-  }
-  if(url.startsWith('did:key:')) {
-    const [did, fragment] = url.split('#');
-    const doc = didKeyDocument(did);
-    const document = fragment ?
-      {'@context': 'https://w3id.org/security/multikey/v1', ...doc.verificationMethod[0]} :
-      doc;
-    return {contextUrl: null, documentUrl: url, document};
-  }
-  throw new Error(`document not available offline: ${url}`);
-}
 
 async function verify(file) {
   const credential = JSON.parse(readFileSync(join(vectors, file), 'utf8'));

@@ -1,0 +1,30 @@
+// One run, side by side: Cairn's eddsa-rdfc-2022 sign and verify (criterion, general
+// canonicalisation path) and the reference JavaScript stack (bench.js) on the same credential
+// and key, with the ratios. Run from the repository root after `cd interop/js && npm ci`:
+//
+//   node interop/js/side-by-side.js
+import {execFileSync} from 'node:child_process';
+import {join, dirname} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+// criterion's bencher format: "test eddsa-rdfc-2022/sign ... bench:   3620000 ns/iter (+/- …)".
+const out = execFileSync('cargo', [
+  'bench', '-q', '-p', 'cairn-verifier', '--bench', 'data_integrity', '--', '--output-format', 'bencher',
+], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']});
+const cairn = {};
+for(const m of out.matchAll(/test eddsa-rdfc-2022\/(\w+) \.\.\. bench:\s+([\d,]+) ns\/iter/g)) {
+  cairn[m[1]] = 1e9 / Number(m[2].replace(/,/g, ''));
+}
+const reference = JSON.parse(execFileSync('node', [join(here, 'bench.js'), '10'], {encoding: 'utf8'}));
+const rows = ['sign', 'verify'].map(op => ({
+  op,
+  cairn: Math.round(cairn[op]),
+  reference: Math.round(reference.per_second[op]),
+  ratio: Math.round(cairn[op] / reference.per_second[op] * 100) / 100,
+}));
+console.log('| operation | Cairn (per second, one core) | reference JS stack | ratio |');
+console.log('|---|---|---|---|');
+for(const r of rows) console.log(`| ${r.op} | ${r.cairn} | ${r.reference} | ${r.ratio}× |`);
