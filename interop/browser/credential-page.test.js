@@ -6,18 +6,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { root, artifacts, startServer, launchBrowser } from "./harness.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const artifacts = process.env.CAIRN_BROWSER_ARTIFACTS ?? path.join(root, "target/browser");
 const cairn = process.env.CAIRN_BIN ?? path.join(root, "target/debug/cairn");
-const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 let server;
 let base;
@@ -29,8 +24,6 @@ function run(...args) {
 }
 
 before(async () => {
-  assert.ok(existsSync(cairn), `${cairn} is missing: run cargo build -p cairn-issuer first`);
-  mkdirSync(artifacts, { recursive: true });
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "cairn-page-")), "springfield");
   run("init", dir, "--name", "Springfield Public Schools", "--url", "https://credentials.springfield.example");
   const config = path.join(dir, "cairn.toml");
@@ -43,21 +36,8 @@ before(async () => {
     keys[who] = id.split("/").pop();
     if (who === "revoked") run("revoke", "--config", config, id);
   }
-  server = spawn(cairn, ["serve", "--config", config, "--bind", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
-  base = await new Promise((resolve, reject) => {
-    let seen = "";
-    server.stderr.on("data", (chunk) => {
-      seen += chunk;
-      const m = seen.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`cairn serve exited (${code}): ${seen}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: browserPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run"],
-  });
+  ({ server, base } = await startServer(cairn, ["serve", "--config", config, "--bind", "127.0.0.1:0"]));
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -7,48 +7,23 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync, mkdirSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { root, vectors, artifacts, startServer, launchBrowser } from "./harness.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const vectors = path.join(root, "tests/vectors");
-const artifacts = process.env.CAIRN_BROWSER_ARTIFACTS ?? path.join(root, "target/browser");
 const binary = process.env.CAIRN_VERIFY_BIN ?? path.join(root, "target/debug/cairn-verify");
-const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 let server;
 let base;
 let browser;
 
 before(async () => {
-  assert.ok(existsSync(binary), `${binary} is missing: run cargo build -p cairn-verifier first`);
-  mkdirSync(artifacts, { recursive: true });
   // Offline: the test credentials need no fetching, and nothing here may leave the machine.
-  server = spawn(binary, [
+  ({ server, base } = await startServer(binary, [
     "serve", "--bind", "127.0.0.1:0", "--offline",
     "--registry", path.join(root, "examples/trust-registry.json"),
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  base = await new Promise((resolve, reject) => {
-    let seen = "";
-    server.stderr.on("data", (chunk) => {
-      seen += chunk;
-      const m = seen.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`cairn-verify serve exited (${code}): ${seen}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: browserPath,
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-      "--disable-background-networking", "--disable-component-update",
-      "--disable-default-apps", "--disable-sync", "--no-first-run",
-    ],
-  });
+  ]));
+  browser = await launchBrowser();
 });
 
 after(async () => {
