@@ -356,18 +356,15 @@ impl Issuer {
         self.store().credential_for_share_code(&code).await
     }
 
-    /// The credential's live status: revoked or suspended by its status bits, else expired or not
-    /// yet valid by its dates, else valid.
+    /// The live status of the stored credential `credential` (its document, already read):
+    /// revoked or suspended by its status bits, else expired or not yet valid by its dates, else
+    /// valid.
     pub async fn live_status(
         &self,
         credential_id: &str,
+        credential: &Value,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<LiveStatus, Error> {
-        let credential = self
-            .store()
-            .credential(credential_id)
-            .await?
-            .ok_or_else(|| Error::CredentialNotFound(credential_id.to_owned()))?;
         let entries = self.store().status_entries(credential_id).await?;
         let set = |purpose: &str| entries.iter().any(|e| e.set && e.purpose == purpose);
         if set("revocation") {
@@ -391,10 +388,10 @@ impl Issuer {
         Ok(LiveStatus::Valid)
     }
 
-    /// The stored credential a public link's last segment names: `{issuer.url}/credentials/KEY`
-    /// (ids under the district's address), or `urn:uuid:KEY`. Only `[A-Za-z0-9-]` keys are looked
-    /// up.
-    pub async fn public_credential_id(&self, key: &str) -> Result<String, Error> {
+    /// The stored credential a public link's last segment names, as (id, document):
+    /// `{issuer.url}/credentials/KEY` (ids under the district's address), or `urn:uuid:KEY`. Only
+    /// `[A-Za-z0-9-]` keys are looked up.
+    pub async fn public_credential(&self, key: &str) -> Result<(String, Value), Error> {
         let not_found = || Error::CredentialNotFound(key.to_owned());
         if key.is_empty()
             || key.len() > 64
@@ -410,8 +407,8 @@ impl Issuer {
             );
         }
         for id in candidates {
-            if self.store().credential(&id).await?.is_some() {
-                return Ok(id);
+            if let Some(credential) = self.store().credential(&id).await? {
+                return Ok((id, credential));
             }
         }
         Err(not_found())
@@ -431,6 +428,18 @@ impl Issuer {
             .credential(credential_id)
             .await?
             .ok_or_else(|| Error::CredentialNotFound(credential_id.to_owned()))?;
+        self.bake_document(credential_id, &credential, format, jwt)
+            .await
+    }
+
+    /// [`Issuer::baked_badge`] for a credential document already read.
+    pub(crate) async fn bake_document(
+        &self,
+        credential_id: &str,
+        credential: &Value,
+        format: ImageFormat,
+        jwt: bool,
+    ) -> Result<Vec<u8>, Error> {
         let text = if jwt {
             self.store()
                 .credential_jws(credential_id)
@@ -439,7 +448,7 @@ impl Issuer {
                     Error::input("format", "this credential was not issued as a VC-JWT")
                 })?
         } else {
-            serde_json::to_string_pretty(&credential).map_err(|e| Error::Database(e.to_string()))?
+            serde_json::to_string_pretty(credential).map_err(|e| Error::Database(e.to_string()))?
         };
         let own = match credential
             .pointer("/credentialSubject/achievement/image/id")

@@ -749,11 +749,11 @@ async fn credential_file(
         "badge.svg" => (crate::ImageFormat::Svg, "image/svg+xml"),
         "qr.svg" => return page::qr(&issuer, &key).await,
         "credential.json" => {
-            let id = issuer.public_credential_id(&key).await?;
-            return page::json_response(&issuer, &id).await;
+            let (_, credential) = issuer.public_credential(&key).await?;
+            return Ok(page::json_response(&credential));
         }
         "credential.jwt" => {
-            let id = issuer.public_credential_id(&key).await?;
+            let (id, _) = issuer.public_credential(&key).await?;
             return page::jwt_response(&issuer, &id).await;
         }
         _ => return Err(Problem::not_found("no such resource")),
@@ -769,8 +769,8 @@ async fn credential_file(
             .into())
         }
     };
-    let id = issuer.public_credential_id(&key).await?;
-    let image = issuer.baked_badge(&id, format, jwt).await?;
+    let (id, credential) = issuer.public_credential(&key).await?;
+    let image = issuer.bake_document(&id, &credential, format, jwt).await?;
     let extension = if format == crate::ImageFormat::Png {
         "png"
     } else {

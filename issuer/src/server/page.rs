@@ -63,32 +63,27 @@ pub(crate) async fn credential_page(
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let id = issuer.public_credential_id(&key).await?;
+    let (id, credential) = issuer.public_credential(&key).await?;
     match negotiate(&headers) {
-        Wanted::Json => json_response(&issuer, &id).await,
+        Wanted::Json => Ok(json_response(&credential)),
         Wanted::Jwt => jwt_response(&issuer, &id).await,
-        Wanted::Html => render(&issuer, &key, &id, None).await,
+        Wanted::Html => render(&issuer, &key, &id, &credential, None).await,
     }
 }
 
 /// `POST /credentials/{key}/verify`: the page with the verifier's report.
 pub(crate) async fn verify_now(issuer: &Issuer, key: &str) -> Result<Response, Problem> {
-    let id = issuer.public_credential_id(key).await?;
+    let (id, credential) = issuer.public_credential(key).await?;
     let report = issuer.verify_stored(&id, Utc::now()).await?;
-    render(issuer, key, &id, Some(&report)).await
+    render(issuer, key, &id, &credential, Some(&report)).await
 }
 
-pub(crate) async fn json_response(issuer: &Issuer, id: &str) -> Result<Response, Problem> {
-    let credential = issuer
-        .store()
-        .credential(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("no such credential"))?;
-    Ok((
+pub(crate) fn json_response(credential: &Value) -> Response {
+    (
         [(header::CONTENT_TYPE, "application/ld+json")],
         credential.to_string(),
     )
-        .into_response())
+        .into_response()
 }
 
 pub(crate) async fn jwt_response(issuer: &Issuer, id: &str) -> Result<Response, Problem> {
@@ -123,7 +118,7 @@ pub(crate) async fn asset(Path(name): Path<String>) -> Response {
 
 /// `GET /credentials/{key}/qr.svg`: a QR code of the page's public link.
 pub(crate) async fn qr(issuer: &Issuer, key: &str) -> Result<Response, Problem> {
-    issuer.public_credential_id(key).await?;
+    issuer.public_credential(key).await?;
     let svg = crate::sharing::qr_svg(&page_url(issuer, key))?;
     Ok((
         [
@@ -189,22 +184,18 @@ async fn render(
     issuer: &Issuer,
     key: &str,
     id: &str,
+    credential: &Value,
     report: Option<&cairn_verifier::Report>,
 ) -> Result<Response, Problem> {
-    let credential = issuer
-        .store()
-        .credential(id)
-        .await?
-        .ok_or_else(|| Problem::not_found("no such credential"))?;
     let has_jwt = issuer.store().credential_jws(id).await?.is_some();
-    let status = issuer.live_status(id, Utc::now()).await?;
-    let achievement_name = text(&credential, "/credentialSubject/achievement/name")
+    let status = issuer.live_status(id, credential, Utc::now()).await?;
+    let achievement_name = text(credential, "/credentialSubject/achievement/name")
         .unwrap_or("Credential")
         .to_owned();
-    let issuer_name = text(&credential, "/issuer/name")
+    let issuer_name = text(credential, "/issuer/name")
         .unwrap_or(issuer.id())
         .to_owned();
-    let description = text(&credential, "/credentialSubject/achievement/description");
+    let description = text(credential, "/credentialSubject/achievement/description");
     let page = page_url(issuer, key);
     let base = format!("/credentials/{key}");
     let image_url = issuer.public_url(&format!("{base}/badge.png"));
@@ -212,7 +203,7 @@ async fn render(
     let short = issuer.public_url(&format!("/s/{code}"));
     // A credential that no longer counts is not offered for a profile.
     let linkedin = (status == LiveStatus::Valid)
-        .then(|| issuer.linkedin_link(&credential, &page, &code))
+        .then(|| issuer.linkedin_link(credential, &page, &code))
         .flatten();
     let summary = format!("{achievement_name}, issued by {issuer_name}");
     let markup = html! {
@@ -246,7 +237,7 @@ async fn render(
                             @if let Some(d) = description { p class="lead" { (d) } }
                         }
                     }
-                    (details(&credential, &issuer_name))
+                    (details(credential, &issuer_name))
                     @if let Some(report) = report { (report_section(report)) }
                     form method="post" action={ (base) "/verify" } class="verify" {
                         button type="submit" { "Verify now" }

@@ -447,7 +447,19 @@ impl Store for SqlStore {
         candidate: &str,
         at: &str,
     ) -> Result<Option<String>, Error> {
-        // A credential keeps its first code; a code taken by another credential inserts nothing.
+        let existing = || async {
+            let row = sqlx::query("SELECT code FROM share_links WHERE credential_id = $1")
+                .bind(credential_id)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok::<_, Error>(row.map(|r| r.try_get::<String, _>("code")).transpose()?)
+        };
+        // Every page view asks; only the first one writes.
+        if let Some(code) = existing().await? {
+            return Ok(Some(code));
+        }
+        // A credential keeps its first code (a racing writer's wins); a code taken by another
+        // credential inserts nothing.
         sqlx::query(
             "INSERT INTO share_links (code, credential_id, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
@@ -457,11 +469,7 @@ impl Store for SqlStore {
         .bind(at)
         .execute(&self.pool)
         .await?;
-        let row = sqlx::query("SELECT code FROM share_links WHERE credential_id = $1")
-            .bind(credential_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get::<String, _>("code")).transpose()?)
+        existing().await
     }
 
     async fn credential_for_share_code(&self, code: &str) -> Result<Option<String>, Error> {
