@@ -2,6 +2,24 @@
 
 use sha2::{Digest, Sha256};
 
+/// OB 3.0 §7: the recipient's name, when the credential states it as an unhashed `name`
+/// IdentityObject (an email is only ever a hash and is never returned).
+pub fn recipient_name(credential: &serde_json::Map<String, serde_json::Value>) -> Option<&str> {
+    use serde_json::Value;
+    let identifiers = credential.get("credentialSubject")?.get("identifier")?;
+    let list: Vec<&Value> = match identifiers {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    list.into_iter()
+        .find(|i| {
+            i.get("identityType").and_then(Value::as_str) == Some("name")
+                && i.get("hashed").and_then(Value::as_bool) == Some(false)
+        })
+        .and_then(|i| i.get("identityHash"))
+        .and_then(Value::as_str)
+}
+
 /// Normalises an email address before hashing: trimmed and lower-cased, so that the issuer and a
 /// verifier who types the address hash the same bytes (OB 3.0 specifies no normalisation).
 pub fn normalize_email(email: &str) -> String {

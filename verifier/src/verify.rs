@@ -299,6 +299,8 @@ fn verify_document<'a>(
         }
 
         let verdict = checks.verdict(&endorsement_reports);
+        let (from_field, until_field) = date_fields_of(doc);
+        let stated = |field: &str| doc.get(field).and_then(Value::as_str).map(str::to_owned);
         Report {
             verdict,
             credential_id: doc.get("id").and_then(Value::as_str).map(str::to_owned),
@@ -314,15 +316,9 @@ fn verify_document<'a>(
                 .and_then(|a| a.get("name"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            recipient_name: recipient_name(doc),
-            valid_from: doc
-                .get(date_fields_of(doc).0)
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            valid_until: doc
-                .get(date_fields_of(doc).1)
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            recipient_name: crate::identity::recipient_name(doc).map(str::to_owned),
+            valid_from: stated(from_field),
+            valid_until: stated(until_field),
             proof_forms,
             checked_at: options
                 .now
@@ -768,23 +764,6 @@ pub(crate) fn date_fields_of(doc: &Map<String, Value>) -> (&'static str, &'stati
         _ => None,
     };
     date_fields((first == Some(VC_V1)).then_some(VcVersion::V1))
-}
-
-/// OB 3.0 §7: the recipient's name, when an unhashed `name` IdentityObject gives it.
-fn recipient_name(doc: &Map<String, Value>) -> Option<String> {
-    let identifiers = doc.get("credentialSubject")?.get("identifier")?;
-    let list = match identifiers {
-        Value::Array(a) => a.iter().collect(),
-        other => vec![other],
-    };
-    list.into_iter()
-        .find(|i| {
-            i.get("identityType").and_then(Value::as_str) == Some("name")
-                && i.get("hashed").and_then(Value::as_bool) == Some(false)
-        })
-        .and_then(|i| i.get("identityHash"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 pub(crate) fn fmt_date(d: DateTime<Utc>) -> String {

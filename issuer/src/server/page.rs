@@ -169,17 +169,6 @@ fn readable_date(d: Option<&str>) -> Option<String> {
     Some(d.with_timezone(&Utc).format("%-d %B %Y").to_string())
 }
 
-/// OB 3.0 §7: the recipient's name from an unhashed `name` identifier (the email is only ever a
-/// hash and is never shown).
-fn recipient_name(credential: &Value) -> Option<&str> {
-    let ids = credential
-        .pointer("/credentialSubject/identifier")?
-        .as_array()?;
-    ids.iter()
-        .find(|i| i["identityType"] == "name" && i["hashed"] == false)
-        .and_then(|i| i["identityHash"].as_str())
-}
-
 async fn render(
     issuer: &Issuer,
     key: &str,
@@ -330,7 +319,7 @@ fn details(credential: &Value, issuer_name: &str) -> Markup {
                     None => (issuer_name),
                 }
             }
-            @if let Some(name) = recipient_name(credential) {
+            @if let Some(name) = credential.as_object().and_then(cairn_verifier::identity::recipient_name) {
                 dt { "Awarded to" }
                 dd { (name) }
             }
