@@ -338,12 +338,11 @@ fn namespace_of(ns: &ResolveResult<'_>) -> Ns {
     }
 }
 
-fn read_svg(bytes: &[u8], limits: &Limits) -> Result<(String, SvgLayout), Error> {
+fn read_svg<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(&'a str, SvgLayout), Error> {
     check_size(bytes, limits)?;
     let text = std::str::from_utf8(bytes)
-        .map_err(|e| svg_malformed(format!("the SVG is not UTF-8 (byte {})", e.valid_up_to())))?
-        .to_owned();
-    let mut reader = NsReader::from_str(&text);
+        .map_err(|e| svg_malformed(format!("the SVG is not UTF-8 (byte {})", e.valid_up_to())))?;
+    let mut reader = NsReader::from_str(text);
     let mut layout = SvgLayout {
         root_tag_close: 0,
         declares_prefix: false,
