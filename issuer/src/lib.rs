@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use cairn_verifier::{
-    GeneralCanonicalizer, OfflineResolver, PendingProof, StatusListCache, Verdict, VerifyOptions,
+    FastCanonicalizer, OfflineResolver, PendingProof, StatusListCache, Verdict, VerifyOptions,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -85,7 +85,7 @@ pub struct Issuer {
     store: Arc<dyn Store>,
     key: IssuerKey,
     rsa: Option<RsaIssuerKey>,
-    canon: Arc<GeneralCanonicalizer>,
+    canon: Arc<FastCanonicalizer>,
     /// The issuer's own lists, verified once per version for the self-check.
     status_cache: Arc<StatusListCache>,
     /// Emails recipients when `[smtp]` is configured.
@@ -159,7 +159,7 @@ impl Issuer {
             store,
             key,
             rsa: Some(rsa),
-            canon: Arc::new(GeneralCanonicalizer::default()),
+            canon: FastCanonicalizer::shared(),
             status_cache: Arc::new(StatusListCache::default()),
             notifier: None,
             images: sharing::ImageSource::new(&config::SharingSection::default())?,
@@ -224,7 +224,7 @@ impl Issuer {
             store,
             key,
             rsa,
-            canon: Arc::new(GeneralCanonicalizer::default()),
+            canon: FastCanonicalizer::shared(),
             status_cache: Arc::new(StatusListCache::default()),
             notifier,
             images,

@@ -85,11 +85,12 @@ const COMPILED_IN: &[(&str, &str)] = &[
 static BUILTIN: LazyLock<Contexts> = LazyLock::new(|| {
     let mut set = Contexts {
         docs: HashMap::new(),
+        local: HashMap::new(),
     };
     for (url, text) in COMPILED_IN {
         // The compiled-in texts are tested to parse; a failure here would be a build defect.
-        if let Ok(doc) = parse_context(url, text) {
-            set.docs.insert((*url).to_owned(), Arc::new(doc));
+        if let Ok(set_with) = set.clone().with_context(url, text) {
+            set = set_with;
         }
     }
     set
@@ -99,6 +100,8 @@ static BUILTIN: LazyLock<Contexts> = LazyLock::new(|| {
 #[derive(Clone)]
 pub struct Contexts {
     docs: HashMap<String, Arc<RemoteDocument>>,
+    /// Each context's `@context` member as plain JSON, parsed once, for the fast path.
+    local: HashMap<String, Arc<serde_json::Value>>,
 }
 
 impl std::fmt::Debug for Contexts {
@@ -124,8 +127,20 @@ impl Contexts {
     /// Adds a context a deployment has vetted (e.g. an extension context), served for `url`.
     pub fn with_context(mut self, url: &str, json: &str) -> Result<Self, Error> {
         let doc = parse_context(url, json)?;
+        let local = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|mut v| v.get_mut("@context").map(serde_json::Value::take))
+            .ok_or_else(|| {
+                Error::InvalidContextDocument(url.to_owned(), "no @context member".to_owned())
+            })?;
         self.docs.insert(url.to_owned(), Arc::new(doc));
+        self.local.insert(url.to_owned(), Arc::new(local));
         Ok(self)
+    }
+
+    /// The `@context` member of the context served for `url`.
+    pub(crate) fn local_context(&self, url: &str) -> Option<&Arc<serde_json::Value>> {
+        self.local.get(url)
     }
 
     /// Whether `url` is served by this set.

@@ -15,12 +15,14 @@
 //! - status list bitstrings ([`StatusBits`]: encode, decode with a cap) and the
 //!   [`StatusListCache`] of verified lists;
 //! - trust registries ([`TrustRegistry`], [`TrustPolicy`]) and the report's [`TrustReport`];
-//! - the canonicaliser interface ([`Canonicalizer`], [`GeneralCanonicalizer`], [`Contexts`]).
+//! - the canonicaliser interface ([`Canonicalizer`], [`Contexts`]) and its two implementations:
+//!   [`FastCanonicalizer`] (the default) and the [`GeneralCanonicalizer`] it is proven against.
 
 mod baked;
 mod canon;
 mod contexts;
 mod error;
+mod fast;
 pub mod identity;
 mod input;
 mod jwt;
@@ -39,6 +41,7 @@ pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
 pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
 pub use error::Error;
+pub use fast::{FastCanonicalizer, Unsupported};
 pub use input::{
     parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_STATUS_LIST_BYTES,

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 
-use crate::canon::{Canonicalizer, GeneralCanonicalizer};
+use crate::canon::Canonicalizer;
 use crate::contexts::{VC_V1, VC_V2};
 use crate::error::Error;
+use crate::fast::FastCanonicalizer;
 use crate::input::{parse_json_object, Limits};
 use crate::jwt::{self, Envelope};
 use crate::proof::verify_proof;
@@ -70,13 +71,14 @@ impl std::fmt::Debug for VerifyOptions {
 }
 
 impl VerifyOptions {
-    /// Defaults: 60 s clock skew, 1 MiB and depth 64 input limits, compiled-in contexts.
+    /// Defaults: 60 s clock skew, 1 MiB and depth 64 input limits, the shared fast
+    /// canonicaliser over the compiled-in contexts.
     pub fn new(now: DateTime<Utc>) -> Self {
         VerifyOptions {
             now,
             clock_skew: Duration::seconds(60),
             limits: Limits::default(),
-            canonicalizer: Arc::new(GeneralCanonicalizer::default()),
+            canonicalizer: FastCanonicalizer::shared(),
             status_cache: None,
             registries: Vec::new(),
             trust_policy: TrustPolicy::Standard,

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use cairn_fetch::{FetchPolicy, Fetcher};
 use cairn_verifier::{
-    CheckStatus, Contexts, GeneralCanonicalizer, OfflineResolver, Report, ResolveError,
-    ResolveFuture, Resolver, TrustPolicy, TrustRegistry, TrustStatus, Verdict, VerifyOptions,
+    CheckStatus, Contexts, FastCanonicalizer, OfflineResolver, Report, ResolveError, ResolveFuture,
+    Resolver, TrustPolicy, TrustRegistry, TrustStatus, Verdict, VerifyOptions,
 };
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -267,7 +267,9 @@ fn prepare(args: &SourceArgs) -> Result<(VerifyOptions, CliResolver), (&'static 
     let mut options = VerifyOptions::new(Utc::now());
     options.limits.max_input_bytes = args.max_input_bytes;
     options.clock_skew = chrono::Duration::seconds(args.clock_skew.max(0));
-    options.canonicalizer = std::sync::Arc::new(GeneralCanonicalizer::new(contexts));
+    if !args.contexts.is_empty() {
+        options.canonicalizer = std::sync::Arc::new(FastCanonicalizer::new(contexts));
+    }
     options.trust_policy = match args.policy {
         PolicyArg::Standard => TrustPolicy::Standard,
         PolicyArg::Strict => TrustPolicy::Strict,
