@@ -57,6 +57,22 @@ impl GeneralCanonicalizer {
 
 impl Canonicalizer for GeneralCanonicalizer {
     fn canonicalize(&self, document: &Value) -> Result<String, CanonError> {
+        // The JSON-LD stack panics on some inputs (found by fuzzing: pct-str unwraps the UTF-8
+        // decoding of a percent-escape such as `%9E` in an IRI). A panic there is a refusal of
+        // the document, not the end of the process or of a server's worker.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.canonicalize_unguarded(document)
+        }))
+        .unwrap_or_else(|_| {
+            Err(CanonError::Invalid(
+                "the JSON-LD processor failed on this document".to_owned(),
+            ))
+        })
+    }
+}
+
+impl GeneralCanonicalizer {
+    fn canonicalize_unguarded(&self, document: &Value) -> Result<String, CanonError> {
         // DESIGN invariant 2: refuse unknown context URLs before expansion, so the error names
         // the URL and nothing ever tries to load it.
         check_context_urls(document, &self.contexts)?;

@@ -129,8 +129,8 @@ fn declined_documents_are_answered_by_the_general_path() {
             "credentialSubject": {"id": "did:example:subject"},
         })
     };
-    let mut two_equal_nodes = base();
-    two_equal_nodes["credentialSubject"] = serde_json::json!([{"name": "x"}, {"name": "x"}]);
+    let mut base_iri = base();
+    base_iri["@context"] = serde_json::json!(["https://www.w3.org/ns/credentials/v2", {"@base": "https://example.org/"}]);
     let mut unknown_context = base();
     unknown_context["@context"] = serde_json::json!(["https://example.org/unknown"]);
     let mut undefined_term = base();
@@ -139,7 +139,7 @@ fn declined_documents_are_answered_by_the_general_path() {
     language["@context"] =
         serde_json::json!(["https://www.w3.org/ns/credentials/v2", {"@language": "en"}]);
     for (doc, general_answers) in [
-        (two_equal_nodes, true),
+        (base_iri, true),
         (unknown_context, false),
         (undefined_term, false),
         (language, true),
@@ -154,4 +154,97 @@ fn declined_documents_are_answered_by_the_general_path() {
             "the fallback is counted"
         );
     }
+}
+
+/// Blank nodes with identical content share a first-degree hash and are told apart by RDFC-1.0's
+/// N-degree hashing (§4.8), which the fast path runs itself.
+#[test]
+fn identical_blank_nodes_are_canonicalised_by_the_fast_path() {
+    let fast = FastCanonicalizer::default();
+    let general = GeneralCanonicalizer::default();
+    let alignment = serde_json::json!({"type": ["Alignment"], "targetName": "Same", "targetUrl": "https://example.org/a"});
+    let result = serde_json::json!({"type": ["Result"], "value": "A"});
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "did:example:issuer", "type": ["Profile"]},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "result": [result, result, result],
+            "achievement": {
+                "type": ["Achievement"],
+                "name": "n",
+                "criteria": {"narrative": "x"},
+                "alignment": [alignment, alignment],
+            },
+        },
+    });
+    let got = fast.canonicalize_fast(&doc).expect("the fast path answers");
+    assert_eq!(Ok(got), general.canonicalize(&doc));
+}
+
+/// Found by the fuzz target: a percent-escape that is not UTF-8 (`%9E`) in an IRI made the general
+/// path's IRI library panic. The fast path declines such IRIs and the general path's panic is a
+/// refusal (`json_ld_invalid`), not a crash.
+#[test]
+fn a_percent_escape_that_is_not_utf8_is_refused_not_a_crash() {
+    let doc = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "issuer": "did:key:z6MknU6pUNNHt8ghHgJ5AxPQM8XUb%9E8TCu71WDZ2rHQ5oc",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:subject", "name": "x"},
+    });
+    let fast = FastCanonicalizer::default();
+    assert!(fast.canonicalize_fast(&doc).is_err());
+    let err = fast.canonicalize(&doc).expect_err("refused");
+    assert_eq!(err.code(), "json_ld_invalid");
+    let mut ascii = doc.clone();
+    ascii["issuer"] = "did:key:z6MknU6pUNNHt8ghHgJ5AxPQM8XUb%2F8TCu71WDZ2rHQ5oc".into();
+    assert_eq!(
+        Ok(fast
+            .canonicalize_fast(&ascii)
+            .expect("an ASCII escape stays on the fast path")),
+        GeneralCanonicalizer::default().canonicalize(&ascii)
+    );
+}
+
+/// IRIs at the edge of RFC 3987 (the fuzz target found the authority with two `@`): wherever the
+/// fast path answers, the general path answers the same.
+#[test]
+fn edge_case_iris_agree_or_are_declined() {
+    let fast = FastCanonicalizer::default();
+    let general = GeneralCanonicalizer::default();
+    let iris = [
+        "https://@gra@graphs.example/status/1#7",
+        "https://user@host.example:8080/p?q=1#f",
+        "https://host.example:80:90/",
+        "https://host.example:x/",
+        "https://host.example/a#b#c",
+        "https://host.example/%41%2f",
+        "https://host.example/caf\u{e9}",
+        "https://host.example/\u{e000}",
+        "https://host.example/\u{fdd0}",
+        "https://host.example/\u{1f600}",
+        "urn:uuid:00000000-0000-4000-8000-000000000000",
+        "did:key:z6Mk:with:colons",
+        "mailto:a@b.example",
+        "a:b",
+        "1https://x.example",
+    ];
+    let mut answered = 0;
+    for iri in iris {
+        let doc = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer",
+            "credentialSubject": {"id": iri, "name": "x"},
+        });
+        if let Ok(got) = fast.canonicalize_fast(&doc) {
+            assert_eq!(Ok(got), general.canonicalize(&doc), "{iri}");
+            answered += 1;
+        }
+    }
+    assert!(answered >= 8, "the fast path answered only {answered} of the IRIs");
 }

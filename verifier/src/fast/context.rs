@@ -629,23 +629,42 @@ pub(crate) fn is_absolute_iri(s: &str) -> bool {
                 if !(hex(i + 1) && hex(i + 2)) {
                     return false;
                 }
+                // An escaped non-ASCII byte (`%80`–`%FF`) goes to the general path, whose IRI
+                // library decodes escapes as UTF-8 and fails on one that is not (found by fuzzing).
+                if bytes[i + 1] > b'7' {
+                    return false;
+                }
             }
             b'#' => hashes += 1,
             _ => {}
         }
         i += 1;
     }
-    if hashes > 1 || rest.chars().any(|c| ('\u{80}'..'\u{a0}').contains(&c)) {
+    if hashes > 1 || !rest.chars().all(|c| c.is_ascii() || is_ucschar(c)) {
         return false;
     }
+    // RFC 3986 §3.2: authority = [ userinfo "@" ] host [ ":" port ], with no "@" in either part
+    // and a numeric port.
     if let Some(hier) = rest.strip_prefix("//") {
         let authority = hier.split(['/', '?', '#']).next().unwrap_or("");
-        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        if let Some((_, port)) = host_port.rsplit_once(':') {
+        let host_port = match authority.split_once('@') {
+            Some((_, host_port)) if host_port.contains('@') => return false,
+            Some((_, host_port)) => host_port,
+            None => authority,
+        };
+        if let Some((_, port)) = host_port.split_once(':') {
             if !port.bytes().all(|b| b.is_ascii_digit()) {
                 return false;
             }
         }
     }
     true
+}
+
+/// RFC 3987 `ucschar`: the non-ASCII characters an IRI may hold outside its query (private-use
+/// characters and noncharacters are not among them).
+fn is_ucschar(c: char) -> bool {
+    let c = c as u32;
+    matches!(c, 0xA0..=0xD7FF | 0xF900..=0xFDCF | 0xFDF0..=0xFFEF | 0x10000..=0xEFFFD)
+        && c & 0xFFFE != 0xFFFE
 }

@@ -1,6 +1,6 @@
-//! The fast path's RDF Dataset Canonicalization (RDFC-1.0) for datasets whose blank nodes all
-//! have distinct first-degree hashes, and canonical N-Quads serialization.
+//! The fast path's RDF Dataset Canonicalization (RDFC-1.0) and canonical N-Quads serialization.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -41,52 +41,18 @@ enum Labels<'a> {
 }
 
 /// RDFC-1.0 §4.4 for a dataset with `blanks` blank nodes numbered from 0: canonical N-Quads, one
-/// line per quad, sorted. Declines (the general path then runs the full algorithm) when two
-/// blank nodes share a first-degree hash and would need the N-degree hashing of §4.8.
+/// line per quad, sorted. Blank nodes with distinct first-degree hashes (§4.6) are labelled in
+/// hash order; the rest go through N-degree hashing (§4.8), within a work budget beyond which
+/// the document is declined.
 pub(crate) fn canonicalize(mut quads: Vec<Quad>, blanks: u32) -> Fast<String> {
     // A dataset is a set: a quad emitted twice counts once.
     quads.sort_unstable();
     quads.dedup();
-    let mut out = String::with_capacity(quads.len() * 120);
-    let mut labels = vec![0u32; blanks as usize];
-    if blanks > 0 {
-        // §4.4.3 step 2: the quads that mention each blank node.
-        let mut mentions: Vec<Vec<usize>> = vec![Vec::new(); blanks as usize];
-        for (i, q) in quads.iter().enumerate() {
-            for b in blank_nodes(q) {
-                let list = &mut mentions[b as usize];
-                if list.last() != Some(&i) {
-                    list.push(i);
-                }
-            }
-        }
-        // §4.6 (Hash First Degree Quads) for every blank node.
-        let mut hashes: Vec<([u8; 32], u32)> = Vec::with_capacity(blanks as usize);
-        let mut lines: Vec<String> = Vec::new();
-        for (b, list) in mentions.iter().enumerate() {
-            let b = b as u32;
-            lines.clear();
-            for &i in list {
-                let mut line = String::new();
-                write_quad(&mut line, &quads[i], Labels::Reference(b));
-                lines.push(line);
-            }
-            lines.sort_unstable();
-            let mut hasher = Sha256::new();
-            for line in &lines {
-                hasher.update(line.as_bytes());
-            }
-            hashes.push((hasher.finalize().into(), b));
-        }
-        // §4.4.3 step 5: canonical labels in order of the hashes (hex strings sort as bytes do).
-        hashes.sort_unstable();
-        if hashes.windows(2).any(|w| w[0].0 == w[1].0) {
-            return Err(Unsupported("blank nodes with equal first-degree hashes"));
-        }
-        for (label, (_, b)) in hashes.iter().enumerate() {
-            labels[*b as usize] = label as u32;
-        }
-    }
+    let labels = if blanks == 0 {
+        Vec::new()
+    } else {
+        Labeller::new(&quads, blanks).labels()?
+    };
     let mut lines: Vec<String> = quads
         .iter()
         .map(|q| {
@@ -97,10 +63,276 @@ pub(crate) fn canonicalize(mut quads: Vec<Quad>, blanks: u32) -> Fast<String> {
         .collect();
     lines.sort_unstable();
     lines.dedup();
-    for line in lines {
-        out.push_str(&line);
+    Ok(lines.concat())
+}
+
+/// RDFC-1.0 §4.5, Issue Identifier: blank nodes in the order they were issued an identifier.
+#[derive(Debug, Clone)]
+struct Issuer {
+    ids: Vec<Option<u32>>,
+    order: Vec<u32>,
+}
+
+impl Issuer {
+    fn new(blanks: u32) -> Self {
+        Issuer {
+            ids: vec![None; blanks as usize],
+            order: Vec::new(),
+        }
     }
-    Ok(out)
+
+    fn get(&self, b: u32) -> Option<u32> {
+        self.ids[b as usize]
+    }
+
+    fn issue(&mut self, b: u32) -> u32 {
+        if let Some(id) = self.ids[b as usize] {
+            return id;
+        }
+        let id = self.order.len() as u32;
+        self.ids[b as usize] = Some(id);
+        self.order.push(b);
+        id
+    }
+}
+
+/// How many N-degree hashes (§4.8) and permutations one document may cost before the fast path
+/// declines it: a guard against datasets crafted to make canonicalisation explode.
+const N_DEGREE_BUDGET: u32 = 20_000;
+
+/// The largest group of related blank nodes whose orderings are tried (8! = 40,320).
+const MAX_PERMUTED: usize = 8;
+
+/// The canonicalisation state of §4.4: the quads, which mention each blank node, their
+/// first-degree hashes and the canonical issuer.
+struct Labeller<'a> {
+    quads: &'a [Quad],
+    mentions: Vec<Vec<usize>>,
+    first_degree: Vec<String>,
+    canonical: Issuer,
+    budget: u32,
+}
+
+impl<'a> Labeller<'a> {
+    fn new(quads: &'a [Quad], blanks: u32) -> Self {
+        // §4.4.3 step 2: the quads that mention each blank node.
+        let mut mentions: Vec<Vec<usize>> = vec![Vec::new(); blanks as usize];
+        for (i, q) in quads.iter().enumerate() {
+            for b in blank_nodes(q) {
+                let list = &mut mentions[b as usize];
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        let mut labeller = Labeller {
+            quads,
+            mentions,
+            first_degree: Vec::new(),
+            canonical: Issuer::new(blanks),
+            budget: N_DEGREE_BUDGET,
+        };
+        labeller.first_degree = (0..blanks).map(|b| labeller.hash_first_degree(b)).collect();
+        labeller
+    }
+
+    /// §4.6, Hash First Degree Quads.
+    fn hash_first_degree(&self, b: u32) -> String {
+        let mut lines: Vec<String> = self.mentions[b as usize]
+            .iter()
+            .map(|&i| {
+                let mut line = String::new();
+                write_quad(&mut line, &self.quads[i], Labels::Reference(b));
+                line
+            })
+            .collect();
+        lines.sort_unstable();
+        let mut hasher = Sha256::new();
+        for line in &lines {
+            hasher.update(line.as_bytes());
+        }
+        hex::encode(hasher.finalize())
+    }
+
+    /// §4.4.3 steps 3–6: canonical labels for every blank node.
+    fn labels(mut self) -> Fast<Vec<u32>> {
+        let mut by_hash: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for (b, hash) in self.first_degree.iter().enumerate() {
+            by_hash.entry(hash.as_str()).or_default().push(b as u32);
+        }
+        // Step 5: unique first-degree hashes are labelled in hash order.
+        let mut shared = Vec::new();
+        for (_, nodes) in by_hash {
+            match nodes.as_slice() {
+                [one] => {
+                    self.canonical.issue(*one);
+                }
+                _ => shared.push(nodes),
+            }
+        }
+        // Step 6: each group of nodes sharing a hash, by N-degree hash.
+        for nodes in shared {
+            let mut results = Vec::new();
+            for &b in &nodes {
+                if self.canonical.get(b).is_some() {
+                    continue;
+                }
+                let mut temporary = Issuer::new(self.first_degree.len() as u32);
+                temporary.issue(b);
+                results.push(self.hash_n_degree(b, temporary)?);
+            }
+            results.sort_by(|a, b| a.0.cmp(&b.0));
+            for (_, issuer) in results {
+                for b in issuer.order {
+                    self.canonical.issue(b);
+                }
+            }
+        }
+        let canonical = &self.canonical;
+        Ok((0..self.first_degree.len() as u32)
+            .map(|b| canonical.get(b).unwrap_or(u32::MAX))
+            .collect())
+    }
+
+    /// §4.7, Hash Related Blank Node.
+    fn hash_related(&self, related: u32, quad: &Quad, issuer: &Issuer, position: &str) -> String {
+        let mut input = String::from(position);
+        if position != "g" {
+            input.push('<');
+            input.push_str(&quad.p);
+            input.push('>');
+        }
+        match (self.canonical.get(related), issuer.get(related)) {
+            (Some(c), _) => input.push_str(&format!("_:c14n{c}")),
+            (None, Some(id)) => input.push_str(&format!("_:b{id}")),
+            (None, None) => input.push_str(&self.first_degree[related as usize]),
+        }
+        hex::encode(Sha256::digest(input.as_bytes()))
+    }
+
+    /// §4.8, Hash N-Degree Quads.
+    fn hash_n_degree(&mut self, b: u32, mut issuer: Issuer) -> Fast<(String, Issuer)> {
+        self.spend()?;
+        // Steps 1–3: related blank nodes grouped by their related hash.
+        let mut related: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for &i in &self.mentions[b as usize] {
+            let q = &self.quads[i];
+            let components = [
+                (Some(&q.s), "s"),
+                (
+                    match &q.o {
+                        Object::Node(n) => Some(n),
+                        Object::Literal(..) => None,
+                    },
+                    "o",
+                ),
+                (q.g.as_ref(), "g"),
+            ];
+            for (node, position) in components {
+                if let Some(Node::Blank(r)) = node {
+                    if *r != b {
+                        let hash = self.hash_related(*r, q, &issuer, position);
+                        related.entry(hash).or_default().push(*r);
+                    }
+                }
+            }
+        }
+        // Steps 4–5: the lexicographically least path over every permutation of each group.
+        let mut data = String::new();
+        for (hash, nodes) in related {
+            data.push_str(&hash);
+            let mut chosen: Option<(String, Issuer)> = None;
+            if nodes.len() > MAX_PERMUTED {
+                return Err(Unsupported("too many related blank nodes to permute"));
+            }
+            for permutation in permutations(&nodes) {
+                self.spend()?;
+                let mut copy = issuer.clone();
+                let mut path = String::new();
+                let mut recursion = Vec::new();
+                let worse = |path: &str, chosen: &Option<(String, Issuer)>| {
+                    chosen
+                        .as_ref()
+                        .is_some_and(|(c, _)| path.len() >= c.len() && path > c.as_str())
+                };
+                let mut skipped = false;
+                for &r in &permutation {
+                    match self.canonical.get(r) {
+                        Some(c) => path.push_str(&format!("_:c14n{c}")),
+                        None => {
+                            if copy.get(r).is_none() {
+                                recursion.push(r);
+                            }
+                            path.push_str(&format!("_:b{}", copy.issue(r)));
+                        }
+                    }
+                    if worse(&path, &chosen) {
+                        skipped = true;
+                        break;
+                    }
+                }
+                if skipped {
+                    continue;
+                }
+                for r in recursion {
+                    let (result_hash, result_issuer) = self.hash_n_degree(r, copy.clone())?;
+                    path.push_str(&format!("_:b{}", copy.issue(r)));
+                    path.push('<');
+                    path.push_str(&result_hash);
+                    path.push('>');
+                    copy = result_issuer;
+                    if worse(&path, &chosen) {
+                        skipped = true;
+                        break;
+                    }
+                }
+                if skipped {
+                    continue;
+                }
+                if chosen.as_ref().is_none_or(|(c, _)| path < *c) {
+                    chosen = Some((path, copy));
+                }
+            }
+            if let Some((path, chosen_issuer)) = chosen {
+                data.push_str(&path);
+                issuer = chosen_issuer;
+            }
+        }
+        Ok((hex::encode(Sha256::digest(data.as_bytes())), issuer))
+    }
+
+    fn spend(&mut self) -> Fast<()> {
+        self.budget = self
+            .budget
+            .checked_sub(1)
+            .ok_or(Unsupported("blank node canonicalisation budget exceeded"))?;
+        Ok(())
+    }
+}
+
+/// Every ordering of `items` (Heap's algorithm), duplicates included as RDFC-1.0 lists them.
+fn permutations(items: &[u32]) -> Vec<Vec<u32>> {
+    let mut items = items.to_vec();
+    let n = items.len();
+    let mut out = vec![items.clone()];
+    let mut c = vec![0usize; n];
+    let mut i = 0;
+    while i < n {
+        if c[i] < i {
+            if i % 2 == 0 {
+                items.swap(0, i);
+            } else {
+                items.swap(c[i], i);
+            }
+            out.push(items.clone());
+            c[i] += 1;
+            i = 0;
+        } else {
+            c[i] = 0;
+            i += 1;
+        }
+    }
+    out
 }
 
 fn blank_nodes(q: &Quad) -> impl Iterator<Item = u32> + '_ {
