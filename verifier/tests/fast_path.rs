@@ -246,5 +246,39 @@ fn edge_case_iris_agree_or_are_declined() {
             answered += 1;
         }
     }
-    assert!(answered >= 8, "the fast path answered only {answered} of the IRIs");
+    assert!(
+        answered >= 8,
+        "the fast path answered only {answered} of the IRIs"
+    );
+}
+
+/// A vetted extension context added by a deployment goes through the fast path when it stays in
+/// its subset; one that loads another context (here: itself) is declined, not followed forever.
+#[test]
+fn added_contexts_are_fast_or_declined() {
+    let extension =
+        r#"{"@context": {"@protected": true, "district": "https://district.example/ns#district"}}"#;
+    let looping = r#"{"@context": ["https://district.example/loop", {"x": "https://district.example/ns#x"}]}"#;
+    let contexts = cairn_verifier::Contexts::builtin()
+        .with_context("https://district.example/ext", extension)
+        .expect("extension")
+        .with_context("https://district.example/loop", looping)
+        .expect("loop");
+    let fast = FastCanonicalizer::new(contexts.clone());
+    let general = GeneralCanonicalizer::new(contexts);
+    let doc = |ctx: &str, key: &str| {
+        serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", ctx],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:example:issuer",
+            "credentialSubject": {"id": "did:example:s", key: "Springfield"},
+        })
+    };
+    let ext = doc("https://district.example/ext", "district");
+    assert_eq!(
+        Ok(fast.canonicalize_fast(&ext).expect("fast")),
+        general.canonicalize(&ext)
+    );
+    let looped = doc("https://district.example/loop", "x");
+    assert!(fast.canonicalize_fast(&looped).is_err());
 }

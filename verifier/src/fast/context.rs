@@ -230,6 +230,15 @@ impl ContextCache {
                         .local_context(url)
                         .ok_or(Unsupported("context not compiled in"))?
                         .clone();
+                    // None of the compiled-in contexts loads another; declining one that does
+                    // also rules out a context that includes itself (§4.1.2 step 5.2.2).
+                    let nested = match remote.as_ref() {
+                        Value::Array(items) => items.iter().any(Value::is_string),
+                        other => other.is_string(),
+                    };
+                    if nested {
+                        return Err(Unsupported("a remote context that loads another"));
+                    }
                     // Step 5.2.6: a remote context is processed with default options.
                     result = self.process(&Arc::new(result), &remote, false, true)?;
                 }
