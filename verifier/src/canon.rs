@@ -173,9 +173,9 @@ fn lexical_quad(
 /// turned into the integer it denotes first.
 fn normalize_numbers(value: &Value) -> Value {
     match value {
-        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
-            _ => value.clone(),
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match integral_value(n) {
+            Some(i) => Value::from(i),
+            None => value.clone(),
         },
         Value::Array(a) => Value::Array(a.iter().map(normalize_numbers).collect()),
         Value::Object(m) => Value::Object(
@@ -185,6 +185,19 @@ fn normalize_numbers(value: &Value) -> Value {
         ),
         _ => value.clone(),
     }
+}
+
+/// The integer a JSON number denotes when JSON-LD writes it as one: an `i64`, or a float with no
+/// fractional part below 2^53 (`15.0` is `15`). The fast path applies the same rule.
+pub(crate) fn integral_value(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        if n.is_u64() {
+            return None;
+        }
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
 }
 
 fn map_expansion_error(e: JsonLdError) -> CanonError {

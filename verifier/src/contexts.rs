@@ -89,9 +89,7 @@ static BUILTIN: LazyLock<Contexts> = LazyLock::new(|| {
     };
     for (url, text) in COMPILED_IN {
         // The compiled-in texts are tested to parse; a failure here would be a build defect.
-        if let Ok(set_with) = set.clone().with_context(url, text) {
-            set = set_with;
-        }
+        let _ = set.insert(url, text);
     }
     set
 });
@@ -126,6 +124,12 @@ impl Contexts {
 
     /// Adds a context a deployment has vetted (e.g. an extension context), served for `url`.
     pub fn with_context(mut self, url: &str, json: &str) -> Result<Self, Error> {
+        self.insert(url, json)?;
+        Ok(self)
+    }
+
+    /// Parses and adds one context; the set is unchanged when it does not parse.
+    fn insert(&mut self, url: &str, json: &str) -> Result<(), Error> {
         let doc = parse_context(url, json)?;
         let local = serde_json::from_str::<serde_json::Value>(json)
             .ok()
@@ -135,7 +139,7 @@ impl Contexts {
             })?;
         self.docs.insert(url.to_owned(), Arc::new(doc));
         self.local.insert(url.to_owned(), Arc::new(local));
-        Ok(self)
+        Ok(())
     }
 
     /// The `@context` member of the context served for `url`.

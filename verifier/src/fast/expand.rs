@@ -293,15 +293,9 @@ fn absolute(iri: Arc<str>) -> Fast<Arc<str>> {
 /// JSON-LD 1.1 §8.6 (object to RDF) steps 10–11 for a number, as the general path sees it: a
 /// value with no fractional part below 2^53 is an integer (`15.0` is `15`), anything else an
 /// `xsd:double` in its canonical form (`1.5E0`); a coerced datatype replaces the default one.
+/// The integer rule is the general path's (`canon::integral_value`).
 fn number_literal(n: &Number, datatype: Option<&Arc<str>>) -> (String, Arc<str>) {
-    let integer = n.as_i64().or_else(|| {
-        if n.is_u64() {
-            return None;
-        }
-        n.as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-            .map(|f| f as i64)
-    });
+    let integer = crate::canon::integral_value(n);
     let double_coerced = datatype.is_some_and(|d| d.as_ref() == XSD_DOUBLE);
     match integer {
         Some(i) if !double_coerced => (
