@@ -38,7 +38,7 @@ fn bench(c: &mut Criterion) {
                     base,
                     &["revocation"],
                     131_072,
-                    &format!("urn:b:{i}"),
+                    &[format!("urn:b:{i}").as_str()],
                     "2026-12-01T00:00:00Z",
                 )
                 .await

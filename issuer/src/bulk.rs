@@ -158,17 +158,71 @@ pub fn parse_roster(roster: impl Read) -> Result<RosterRequests, Error> {
         .collect())
 }
 
-/// Issues one request of a roster (its `row_key` set): skipped when the key was issued before.
-pub async fn issue_request(
+/// Rows `cairn issue-bulk` issues together by default: one transaction allocates their status
+/// entries, one stores them, and their report lines are written after that commit.
+pub const BATCH_ROWS: usize = 256;
+
+/// Issues requests of a roster (each with its `row_key` set) together, in order: a row whose key
+/// was issued before is skipped. Errors that concern a row are its outcome; a failing database
+/// is the error (then the rows not yet answered may or may not be stored: a re-run settles them).
+pub async fn issue_requests(
     issuer: &Issuer,
-    request: &IssueRequest,
+    requests: &[&IssueRequest],
     actor: &Actor,
-) -> Result<RowStatus, Error> {
-    let key = request.row_key.clone().unwrap_or_default();
-    issue_row(issuer, request, &key, actor).await
+) -> Result<Vec<RowStatus>, Error> {
+    let mut statuses: Vec<Option<RowStatus>> = Vec::with_capacity(requests.len());
+    let mut fresh = Vec::new();
+    for request in requests {
+        let key = request.row_key.as_deref().unwrap_or_default();
+        match issuer.store().credential_for_row(key).await? {
+            Some(id) => statuses.push(Some(RowStatus::AlreadyIssued(id))),
+            None => {
+                statuses.push(None);
+                fresh.push(*request);
+            }
+        }
+    }
+    let mut outcomes = issuer
+        .issue_many(&fresh, crate::Format::Json, Utc::now(), actor)
+        .await?
+        .into_iter();
+    let mut out = Vec::with_capacity(requests.len());
+    for status in statuses {
+        if let Some(status) = status {
+            out.push(status);
+            continue;
+        }
+        let Some(outcome) = outcomes.next() else {
+            return Err(Error::Database("an issued row went missing".into()));
+        };
+        out.push(match outcome {
+            Ok(issued) => {
+                let credential = match &issued {
+                    crate::Issued::Json(c) | crate::Issued::Jwt { credential: c, .. } => c,
+                };
+                RowStatus::Issued(credential["id"].as_str().unwrap_or_default().to_owned())
+            }
+            // The same key earlier in this batch, or a concurrent run.
+            Err(Error::RowAlreadyIssued(key)) => {
+                let id = issuer
+                    .store()
+                    .credential_for_row(&key)
+                    .await?
+                    .unwrap_or_default();
+                RowStatus::AlreadyIssued(id)
+            }
+            Err(e @ (Error::Database(_) | Error::Io(..))) => return Err(e),
+            Err(e) => RowStatus::Failed {
+                code: e.code().into(),
+                message: e.to_string(),
+            },
+        });
+    }
+    Ok(out)
 }
 
-/// Issues every row of `roster`, writing one report line per row to `report` as it goes
+/// Issues every row of `roster` in batches of `batch_rows` (e.g. [`BATCH_ROWS`]), writing one
+/// report line per row to `report` once its batch is stored
 /// (`line,row_key,status,credential_id,code,message`) and calling `progress(done, total)`.
 pub async fn issue_roster(
     issuer: &Issuer,
@@ -176,9 +230,11 @@ pub async fn issue_roster(
     report: &mut dyn Write,
     progress: &mut dyn FnMut(usize, usize, &RowStatus),
     actor: &Actor,
+    batch_rows: usize,
 ) -> Result<Summary, Error> {
-    let (header, rows) = read_rows(roster)?;
+    let requests = parse_roster(roster)?;
     let io = |e: std::io::Error| Error::Io("report".into(), e.to_string());
+    let csv_io = |e: csv::Error| Error::Io("report".into(), e.to_string());
     let mut out = csv::Writer::from_writer(report);
     out.write_record([
         "line",
@@ -188,22 +244,19 @@ pub async fn issue_roster(
         "code",
         "message",
     ])
-    .map_err(|e| Error::Io("report".into(), e.to_string()))?;
+    .map_err(csv_io)?;
+    let total = requests.len();
     let mut summary = Summary {
-        rows: rows.len(),
+        rows: total,
         ..Summary::default()
     };
-    for (i, row) in rows.iter().enumerate() {
-        let line = i + 2;
-        let (key, status) = match row {
-            Err(e) => (
-                String::new(),
-                RowStatus::Failed {
-                    code: "invalid_row".into(),
-                    message: e.clone(),
-                },
-            ),
-            Ok(record) => match request_for(&header, record) {
+    let mut done = 0;
+    for batch in requests.chunks(batch_rows.max(1)) {
+        let usable: Vec<&IssueRequest> =
+            batch.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+        let mut issued = issue_requests(issuer, &usable, actor).await?.into_iter();
+        for (line, request) in batch {
+            let (key, status) = match request {
                 Err(e) => (
                     String::new(),
                     RowStatus::Failed {
@@ -211,58 +264,33 @@ pub async fn issue_roster(
                         message: e.to_string(),
                     },
                 ),
-                Ok(request) => {
-                    let key = request.row_key.clone().unwrap_or_default();
-                    (key.clone(), issue_row(issuer, &request, &key, actor).await?)
+                Ok(r) => (
+                    r.row_key.clone().unwrap_or_default(),
+                    issued
+                        .next()
+                        .ok_or_else(|| Error::Database("an issued row went missing".into()))?,
+                ),
+            };
+            let (name, id, code, message) = match &status {
+                RowStatus::Issued(id) => ("issued", id.as_str(), "", ""),
+                RowStatus::AlreadyIssued(id) => ("already_issued", id.as_str(), "", ""),
+                RowStatus::Failed { code, message } => {
+                    ("failed", "", code.as_str(), message.as_str())
                 }
-            },
-        };
-        let (name, id, code, message) = match &status {
-            RowStatus::Issued(id) => ("issued", id.as_str(), "", ""),
-            RowStatus::AlreadyIssued(id) => ("already_issued", id.as_str(), "", ""),
-            RowStatus::Failed { code, message } => ("failed", "", code.as_str(), message.as_str()),
-        };
-        match &status {
-            RowStatus::Issued(_) => summary.issued += 1,
-            RowStatus::AlreadyIssued(_) => summary.already_issued += 1,
-            RowStatus::Failed { .. } => summary.failed += 1,
+            };
+            match &status {
+                RowStatus::Issued(_) => summary.issued += 1,
+                RowStatus::AlreadyIssued(_) => summary.already_issued += 1,
+                RowStatus::Failed { .. } => summary.failed += 1,
+            }
+            out.write_record([line.to_string().as_str(), &key, name, id, code, message])
+                .map_err(csv_io)?;
+            done += 1;
+            progress(done, total, &status);
         }
-        out.write_record([line.to_string().as_str(), &key, name, id, code, message])
-            .map_err(|e| Error::Io("report".into(), e.to_string()))?;
-        // Written row by row, so a run that is killed leaves a true partial report.
+        // Written batch by batch, after the batch's commit, so a run that is killed leaves a
+        // true partial report.
         out.flush().map_err(io)?;
-        progress(i + 1, rows.len(), &status);
     }
     Ok(summary)
-}
-
-/// One row: skipped when its key was issued before, otherwise issued with the key stored.
-/// Errors that concern the row are its outcome; a failing database stops the run.
-async fn issue_row(
-    issuer: &Issuer,
-    request: &IssueRequest,
-    key: &str,
-    actor: &Actor,
-) -> Result<RowStatus, Error> {
-    if let Some(id) = issuer.store().credential_for_row(key).await? {
-        return Ok(RowStatus::AlreadyIssued(id));
-    }
-    match issuer.issue(request, Utc::now(), actor).await {
-        Ok(c) => Ok(RowStatus::Issued(
-            c["id"].as_str().unwrap_or_default().to_owned(),
-        )),
-        Err(Error::RowAlreadyIssued(_)) => {
-            let id = issuer
-                .store()
-                .credential_for_row(key)
-                .await?
-                .unwrap_or_default();
-            Ok(RowStatus::AlreadyIssued(id))
-        }
-        Err(e @ (Error::Database(_) | Error::Io(..))) => Err(e),
-        Err(e) => Ok(RowStatus::Failed {
-            code: e.code().into(),
-            message: e.to_string(),
-        }),
-    }
 }

@@ -59,6 +59,11 @@ pub enum Error {
     /// `png_malformed`, `not_an_image`, …).
     #[error("image: {message}")]
     Image { code: &'static str, message: String },
+    /// A wallet hand-off refusal; `code` is the protocol's own error code (OpenID4VCI 1.0 §6.3,
+    /// §8.3.1, §11.3 and RFC 6749 §5.2: `invalid_grant`, `invalid_proof`, `invalid_nonce`, …;
+    /// for the VC-API exchange `exchange_not_found`, `invalid_presentation`, …).
+    #[error("{message}")]
+    Wallet { code: &'static str, message: String },
 }
 
 impl Error {
@@ -87,7 +92,7 @@ impl Error {
             Error::CredentialRevoked(_) => "credential_revoked",
             Error::StatusListNotFound(_) => "status_list_not_found",
             Error::StatusNeedsUrl => "status_needs_url",
-            Error::Image { code, .. } => code,
+            Error::Image { code, .. } | Error::Wallet { code, .. } => code,
         }
     }
 
@@ -97,6 +102,14 @@ impl Error {
         match e {
             cairn_verifier::Error::Image { code, message } => Error::Image { code, message },
             other => Error::input("credential", other.to_string()),
+        }
+    }
+
+    /// A wallet hand-off refusal with the protocol's error `code`.
+    pub fn wallet(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Wallet {
+            code,
+            message: message.into(),
         }
     }
 
@@ -243,6 +256,7 @@ mod tests {
                 "already_baked",
                 "image: m",
             ),
+            (Error::wallet("invalid_grant", "m"), "invalid_grant", "m"),
         ];
         for (err, code, message) in all {
             assert_eq!(err.code(), code);

@@ -11,6 +11,7 @@ mod config;
 mod credential;
 mod did;
 mod error;
+mod holder_proof;
 mod jwt;
 mod keys;
 mod notify;
@@ -18,6 +19,7 @@ pub mod server;
 mod sharing;
 mod status;
 mod store;
+mod wallet;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,13 +43,17 @@ pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
-pub use sharing::{bake, default_badge_png, default_badge_svg, ImageFormat, LiveStatus};
+pub use sharing::{
+    bake, default_badge_png, default_badge_svg, qr_svg, qr_text, ImageFormat, LiveStatus,
+};
 pub use status::PublishedList;
 pub use store::{
-    Actor, Allocation, Backend, CredentialFilter, CredentialState, CredentialSummary, Idempotency,
+    Actor, Allocation, Backend, ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter,
+    CredentialMeta, CredentialState, CredentialSummary, Idempotency, NewClaimSession,
     NewCredential, SqlStore, StatusAction, StatusChange, StatusEntryRow, Store, StoredAchievement,
     StoredKey, StoredStatusList, StoredToken,
 };
+pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
 
 /// The first signing key's id.
 const FIRST_KEY_ID: &str = "key-1";
@@ -513,11 +519,137 @@ impl Issuer {
         now: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Issued, Error> {
-        let achievement = self
-            .store
-            .achievement(&request.achievement)
+        self.issue_many(&[request], format, now, actor)
             .await?
-            .ok_or_else(|| Error::AchievementNotFound(request.achievement.clone()))?;
+            .remove(0)
+    }
+
+    /// Issues several credentials in `format` at once, with the same checks as one: one
+    /// transaction allocates all their status entries, they are signed and self-checked on every
+    /// core, and one transaction stores them (one disk commit each per batch, not per
+    /// credential). Each request's own outcome is in the answer, in order (a row key issued
+    /// before is [`Error::RowAlreadyIssued`]); `Err` means a batch transaction failed, and then
+    /// nothing of the batch was stored.
+    pub async fn issue_many(
+        &self,
+        requests: &[&IssueRequest],
+        format: Format,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Vec<Result<Issued, Error>>, Error> {
+        let mut drafts = Vec::with_capacity(requests.len());
+        let mut achievements = std::collections::HashMap::new();
+        for request in requests {
+            drafts.push(self.draft(request, format, now, &mut achievements).await);
+        }
+        let mut status_lists = Vec::new();
+        if let Some(base) = self.status_base_url()? {
+            let wanted: Vec<&mut Draft> = drafts
+                .iter_mut()
+                .zip(requests)
+                .filter(|(_, r)| !r.without_status)
+                .filter_map(|(d, _)| d.as_mut().ok())
+                .collect();
+            if !wanted.is_empty() {
+                let ids: Vec<&str> = wanted.iter().map(|d| d.id.as_str()).collect();
+                let allocated = self.allocate_status(&base, &ids, now).await?;
+                for (draft, entries) in wanted.into_iter().zip(allocated.entries) {
+                    draft.unsigned["credentialStatus"] = entries;
+                }
+                status_lists = allocated.lists;
+            }
+        }
+        let resolver = self.own_documents(&status_lists).await?;
+        let seal = |draft: Result<Draft, Error>| async {
+            let draft = draft?;
+            let (signed, jws) = self.seal(draft.unsigned, format, now)?;
+            self.self_check(&signed, jws.as_deref(), &resolver, now)
+                .await?;
+            Ok((draft.id, draft.achievement_id, signed, jws))
+        };
+        let sealed = match drafts.len() {
+            1 => vec![seal(drafts.remove(0)).await],
+            _ => on_every_core(drafts, seal),
+        };
+        let (valid_from, issued_at) = (rfc3339(now), rfc3339(now));
+        let valid_until: Vec<Option<String>> = requests
+            .iter()
+            .map(|r| r.valid_until.map(rfc3339))
+            .collect();
+        let lookups: Vec<String> = requests
+            .iter()
+            .map(|r| recipient_lookup(&r.recipient_email))
+            .collect();
+        let new: Vec<NewCredential> = sealed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().ok().map(|s| (i, s)))
+            .map(|(i, (id, achievement_id, signed, jws))| NewCredential {
+                id,
+                achievement_id,
+                recipient_lookup: &lookups[i],
+                recipient_did: requests[i].recipient_did.as_deref(),
+                document: signed,
+                valid_from: &valid_from,
+                valid_until: valid_until[i].as_deref(),
+                issued_at: &issued_at,
+                compact_jws: jws.as_deref(),
+                row_key: requests[i].row_key.as_deref(),
+                source_credential_id: None,
+            })
+            .collect();
+        let mut stored = self
+            .store
+            .insert_credentials(&new, actor)
+            .await?
+            .into_iter();
+        drop(new);
+        let mut out = Vec::with_capacity(requests.len());
+        for (request, sealed) in requests.iter().zip(sealed) {
+            let (_, _, signed, jws) = match sealed {
+                Ok(s) => s,
+                Err(e) => {
+                    out.push(Err(e));
+                    continue;
+                }
+            };
+            if stored.next() != Some(true) {
+                let key = request.row_key.clone().unwrap_or_default();
+                out.push(Err(Error::RowAlreadyIssued(key)));
+                continue;
+            }
+            self.notify(request, &signed).await?;
+            out.push(Ok(match jws {
+                None => Issued::Json(signed),
+                Some(jws) => Issued::Jwt {
+                    jws,
+                    credential: signed,
+                },
+            }));
+        }
+        Ok(out)
+    }
+
+    /// One request's unsigned credential, without status entries yet.
+    async fn draft(
+        &self,
+        request: &IssueRequest,
+        format: Format,
+        now: DateTime<Utc>,
+        achievements: &mut std::collections::HashMap<String, StoredAchievement>,
+    ) -> Result<Draft, Error> {
+        let achievement = match achievements.get(&request.achievement) {
+            Some(a) => a.clone(),
+            None => {
+                let found = self
+                    .store
+                    .achievement(&request.achievement)
+                    .await?
+                    .ok_or_else(|| Error::AchievementNotFound(request.achievement.clone()))?;
+                achievements.insert(request.achievement.clone(), found.clone());
+                found
+            }
+        };
         if achievement.archived {
             return Err(Error::AchievementArchived(achievement.slug));
         }
@@ -533,7 +665,7 @@ impl Issuer {
             } else {
                 None
             };
-        let mut unsigned = credential::build(
+        let unsigned = credential::build(
             request,
             derived_subject.as_deref(),
             &credential_id,
@@ -541,15 +673,22 @@ impl Issuer {
             &achievement.achievement,
             now,
         )?;
-        let mut status_lists = Vec::new();
-        if !request.without_status {
-            if let Some(base) = self.status_base_url()? {
-                let allocated = self.allocate_status(&base, &credential_id, now).await?;
-                unsigned["credentialStatus"] = allocated.entries;
-                status_lists = allocated.lists;
-            }
-        }
-        let (signed, jws) = match format {
+        Ok(Draft {
+            id: credential_id,
+            achievement_id: achievement.id,
+            unsigned,
+        })
+    }
+
+    /// Signs a credential in `format`: the document (with its embedded proof unless it is a
+    /// plain VC-JWT) and the compact JWS, if any.
+    fn seal(
+        &self,
+        unsigned: Value,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Result<(Value, Option<String>), Error> {
+        Ok(match format {
             Format::Json => (self.sign(&unsigned, now)?, None),
             Format::Jwt { alg, embed_proof } => {
                 let credential = if embed_proof {
@@ -560,35 +699,6 @@ impl Issuer {
                 let jws = self.sign_jwt(&credential, alg)?;
                 (credential, Some(jws))
             }
-        };
-        self.self_check(&signed, jws.as_deref(), &status_lists, now)
-            .await?;
-        let valid_from = rfc3339(now);
-        let valid_until = request.valid_until.map(rfc3339);
-        self.store
-            .insert_credential(
-                &NewCredential {
-                    id: &credential_id,
-                    achievement_id: &achievement.id,
-                    recipient_lookup: &recipient_lookup(&request.recipient_email),
-                    recipient_did: request.recipient_did.as_deref(),
-                    document: &signed,
-                    valid_from: &valid_from,
-                    valid_until: valid_until.as_deref(),
-                    issued_at: &valid_from,
-                    compact_jws: jws.as_deref(),
-                    row_key: request.row_key.as_deref(),
-                },
-                actor,
-            )
-            .await?;
-        self.notify(request, &signed).await?;
-        Ok(match jws {
-            None => Issued::Json(signed),
-            Some(jws) => Issued::Jwt {
-                jws,
-                credential: signed,
-            },
         })
     }
 
@@ -662,8 +772,11 @@ impl Issuer {
             .map(str::to_owned);
         if let (true, Some(id), None) = (is_v2, id, credential.get("credentialStatus")) {
             if let Some(base) = self.status_base_url()? {
-                credential["credentialStatus"] =
-                    self.allocate_status(&base, &id, now).await?.entries;
+                credential["credentialStatus"] = self
+                    .allocate_status(&base, &[id.as_str()], now)
+                    .await?
+                    .entries
+                    .remove(0);
             }
         }
         let pending = PendingProof::new(
@@ -731,7 +844,8 @@ impl Issuer {
             unsigned["validUntil"] = Value::String(rfc3339(until));
         }
         let signed = self.sign(&unsigned, now)?;
-        self.self_check(&signed, None, &[], now).await?;
+        let resolver = self.own_documents(&[]).await?;
+        self.self_check(&signed, None, &resolver, now).await?;
         let id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
         self.store
             .record_event("trust_registry.sign", id.as_deref(), &rfc3339(now), actor)
@@ -813,26 +927,25 @@ impl Issuer {
         Ok(cairn_verifier::verify_credential(doc, &options, &resolver).await)
     }
 
-    /// DESIGN §3: the issuer re-verifies every credential it signs before storing it.
-    /// `status_lists` are the issuer's own lists the credential names, as (URL, document).
+    /// DESIGN §3: the issuer re-verifies every credential it signs before storing it, against
+    /// its own documents (`resolver`, from [`Issuer::own_documents`]).
     async fn self_check(
         &self,
         signed: &Value,
         jws: Option<&str>,
-        status_lists: &[(String, String)],
+        resolver: &OfflineResolver,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let resolver = self.own_documents(status_lists).await?;
         let options = self.verify_options(now);
         let report = match jws {
-            Some(token) => cairn_verifier::verify(token.as_bytes(), &options, &resolver)
+            Some(token) => cairn_verifier::verify(token.as_bytes(), &options, resolver)
                 .await
                 .map_err(|e| Error::SelfCheckFailed(e.code().to_owned()))?,
             None => {
                 let doc = signed
                     .as_object()
                     .ok_or_else(|| Error::Signing("signed document is not an object".into()))?;
-                cairn_verifier::verify_credential(doc, &options, &resolver).await
+                cairn_verifier::verify_credential(doc, &options, resolver).await
             }
         };
         if report.verdict == Verdict::Valid {
@@ -940,6 +1053,55 @@ pub enum Issued {
     Json(Value),
     /// The compact JWS, and the credential it carries.
     Jwt { jws: String, credential: Value },
+}
+
+/// A credential being issued: its id, its achievement's row id and the unsigned document.
+struct Draft {
+    id: String,
+    achievement_id: String,
+    unsigned: Value,
+}
+
+/// Runs `work` on each item on every core (scoped threads, each driving the futures with its own
+/// single-threaded runtime; the futures must do no I/O) and answers in the items' order. The
+/// calling thread waits.
+fn on_every_core<T: Send, O: Send, F, Fut>(items: Vec<T>, work: F) -> Vec<Result<O, Error>>
+where
+    F: Fn(T) -> Fut + Sync,
+    Fut: std::future::Future<Output = Result<O, Error>>,
+{
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, items.len().max(1));
+    let total = items.len();
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    let mut done: Vec<(usize, Result<O, Error>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread().build();
+                    let mut out = Vec::new();
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                        let Some((i, item)) = next else { break };
+                        out.push(match &runtime {
+                            Ok(rt) => (i, rt.block_on(work(item))),
+                            Err(e) => (i, Err(Error::Signing(format!("no worker runtime: {e}")))),
+                        });
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    debug_assert_eq!(done.len(), total);
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Writes `cairn.toml` (replacing it) with its header comment.

@@ -60,6 +60,11 @@ enum Command {
     Bake(BakeArgs),
     /// Sign a trust registry this issuer publishes, as a TrustRegistryCredential.
     SignRegistry(SignRegistryArgs),
+    /// Send a stored credential to the recipient's wallet: QR codes and links for OpenID4VCI
+    /// and the Learner Credential Wallet (valid 10 minutes, claimed once).
+    Offer(OfferArgs),
+    /// Show whether a wallet offer was claimed.
+    ClaimStatus(ClaimStatusArgs),
     /// Run the issuer's HTTP service (admin API, DID document, JWKS, status lists).
     Serve(ServeArgs),
     /// Run the whole flow once with the TEST-ONLY example key: init, define, issue, verify.
@@ -305,6 +310,35 @@ struct BulkArgs {
     /// Where to write the per-row report (default: ROSTER.report.csv).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Rows signed together and stored in one commit; their report lines are written after it.
+    #[arg(long, default_value_t = cairn_issuer::bulk::BATCH_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    batch: u64,
+}
+
+#[derive(Args)]
+struct OfferArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// The stored credential's id.
+    credential_id: String,
+    /// Also require a 6-digit transaction code (printed apart from the QR codes) in the
+    /// OpenID4VCI flow: for offers shown on a shared screen.
+    #[arg(long)]
+    tx_code: bool,
+    /// Write the two QR codes as SVG files into this directory.
+    #[arg(long, value_name = "DIR")]
+    qr_dir: Option<PathBuf>,
+    /// Print the offer as JSON instead.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ClaimStatusArgs {
+    #[arg(long)]
+    config: PathBuf,
+    /// The claim session id `cairn offer` printed.
+    session_id: String,
 }
 
 #[derive(Args)]
@@ -618,7 +652,61 @@ async fn run(command: Command) -> Result<(), Error> {
             }
         }
         Command::Demo(args) => demo(&args.dir).await,
+        Command::Offer(args) => offer(args).await,
+        Command::ClaimStatus(args) => {
+            let issuer = Issuer::open(&args.config).await?;
+            let state = issuer.claim_state(&args.session_id, Utc::now()).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&state).unwrap_or_default()
+            );
+            Ok(())
+        }
     }
+}
+
+async fn offer(args: OfferArgs) -> Result<(), Error> {
+    let issuer = Issuer::open(&args.config).await?;
+    let offer = issuer
+        .create_claim(&args.credential_id, args.tx_code, Utc::now(), &actor())
+        .await?;
+    if let Some(dir) = &args.qr_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.clone(), e.to_string()))?;
+        for (name, link) in [
+            ("oid4vci.svg", &offer.oid4vci_link),
+            ("lcw.svg", &offer.lcw_link),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, cairn_issuer::qr_svg(link)?)
+                .map_err(|e| Error::Io(path.clone(), e.to_string()))?;
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&offer).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    println!(
+        "Claim session {} (valid until {})\n",
+        offer.session_id, offer.expires_at
+    );
+    println!("OpenID4VCI wallets (walt.id, Sphereon, …): scan\n");
+    println!("{}", cairn_issuer::qr_text(&offer.oid4vci_link)?);
+    println!("{}\n", offer.oid4vci_link);
+    println!("Learner Credential Wallet: scan\n");
+    println!("{}", cairn_issuer::qr_text(&offer.lcw_link)?);
+    println!("{}\n", offer.lcw_link);
+    if let Some(code) = &offer.tx_code {
+        println!("Transaction code (tell the holder; do not show it with the QR code): {code}\n");
+    }
+    println!(
+        "Check the claim with: cairn claim-status --config {} {}",
+        args.config.display(),
+        offer.session_id
+    );
+    Ok(())
 }
 
 async fn issue_bulk(args: BulkArgs) -> Result<(), Error> {
@@ -653,9 +741,15 @@ async fn issue_bulk(args: BulkArgs) -> Result<(), Error> {
             None => eprintln!("row {done}/{total}: {word}"),
         }
     };
-    let summary =
-        cairn_issuer::bulk::issue_roster(&issuer, roster, &mut report, &mut progress, &actor())
-            .await?;
+    let summary = cairn_issuer::bulk::issue_roster(
+        &issuer,
+        roster,
+        &mut report,
+        &mut progress,
+        &actor(),
+        usize::try_from(args.batch).unwrap_or(cairn_issuer::bulk::BATCH_ROWS),
+    )
+    .await?;
     if let Some(bar) = bar {
         bar.finish();
     }

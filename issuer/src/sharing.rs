@@ -547,6 +547,18 @@ pub fn qr_svg(link: &str) -> Result<String, Error> {
         .build())
 }
 
+/// A QR code of `link` for a terminal (two rows of modules per line of text).
+pub fn qr_text(link: &str) -> Result<String, Error> {
+    let code = qrcode::QrCode::with_error_correction_level(link, qrcode::EcLevel::L)
+        .map_err(|e| Error::input("link", e.to_string()))?;
+    Ok(code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .quiet_zone(true)
+        .build())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code.

@@ -12,11 +12,11 @@ use crate::error::Error;
 use crate::store::{Actor, StatusAction, StatusChange, StoredStatusList};
 use crate::Issuer;
 
-/// The `credentialStatus` value for a new credential, and the lists it names as published now
-/// (URL, document), for the issuer's self-check.
+/// The `credentialStatus` values for new credentials (one per credential), and the lists they
+/// name as published now (URL, document, each list once), for the issuer's self-check.
 #[derive(Debug)]
 pub(crate) struct Allocated {
-    pub(crate) entries: Value,
+    pub(crate) entries: Vec<Value>,
     pub(crate) lists: Vec<(String, String)>,
 }
 
@@ -41,13 +41,14 @@ impl Issuer {
         }
     }
 
-    /// BSL v1.0 §2.1: an entry for each configured purpose (revocation, suspension), each at a
-    /// random unused index of an open list of that purpose, published before it is named so it
-    /// can be fetched. One purpose gives one object (the OB 3.0 schema's form), two an array.
+    /// BSL v1.0 §2.1: for each of `credential_ids`, an entry for each configured purpose
+    /// (revocation, suspension), each at a random unused index of an open list of that purpose,
+    /// all allocated in one transaction; each list is published before it is named so it can be
+    /// fetched. One purpose gives one object (the OB 3.0 schema's form), two an array.
     pub(crate) async fn allocate_status(
         &self,
         base_url: &str,
-        credential_id: &str,
+        credential_ids: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Allocated, Error> {
         let size = i64::from(self.config.config.status.list_size);
@@ -59,27 +60,32 @@ impl Issuer {
             .iter()
             .map(String::as_str)
             .collect();
-        let slots = self
+        let allocations = self
             .store
-            .allocate_status_indexes(base_url, &purposes, size, credential_id, &rfc3339(now))
+            .allocate_status_indexes(base_url, &purposes, size, credential_ids, &rfc3339(now))
             .await?;
-        let mut entries = Vec::new();
-        let mut lists = Vec::new();
-        for (purpose, slot) in purposes.iter().zip(slots) {
-            let published = self.current_status_list(&slot.list_id, now).await?;
-            lists.push((slot.list_id.clone(), published.json));
-            entries.push(json!({
-                "id": format!("{}#{}", slot.list_id, slot.index),
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": purpose,
-                "statusListIndex": slot.index.to_string(),
-                "statusListCredential": slot.list_id,
-            }));
+        let mut lists: Vec<(String, String)> = Vec::new();
+        let mut entries = Vec::with_capacity(allocations.len());
+        for slots in allocations {
+            let mut entry = Vec::new();
+            for (purpose, slot) in purposes.iter().zip(slots) {
+                if !lists.iter().any(|(url, _)| *url == slot.list_id) {
+                    let published = self.current_status_list(&slot.list_id, now).await?;
+                    lists.push((slot.list_id.clone(), published.json));
+                }
+                entry.push(json!({
+                    "id": format!("{}#{}", slot.list_id, slot.index),
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": purpose,
+                    "statusListIndex": slot.index.to_string(),
+                    "statusListCredential": slot.list_id,
+                }));
+            }
+            entries.push(match entry.len() {
+                1 => entry.remove(0),
+                _ => Value::Array(entry),
+            });
         }
-        let entries = match entries.len() {
-            1 => entries.remove(0),
-            _ => Value::Array(entries),
-        };
         Ok(Allocated { entries, lists })
     }
 

@@ -151,6 +151,8 @@ fn a_run_killed_halfway_resumes_to_exactly_once() {
             roster.to_str().unwrap(),
             "--report",
             rep.to_str().unwrap(),
+            "--batch",
+            "4",
         ])
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -210,6 +210,7 @@ async fn issuing_emails_the_recipient() {
         &mut report,
         &mut |_, _, _| {},
         &Actor("test".into()),
+        cairn_issuer::bulk::BATCH_ROWS,
     )
     .await
     .expect("bulk");

@@ -258,9 +258,16 @@ async fn status_suite(dir: &Path, url: Option<String>, label: &str) {
     let mut indexes = Vec::new();
     for i in 0..200 {
         let slot = store
-            .allocate_status_indexes(base, &["revocation"], 131_072, &format!("urn:c:{i}"), at)
+            .allocate_status_indexes(
+                base,
+                &["revocation"],
+                131_072,
+                &[format!("urn:c:{i}").as_str()],
+                at,
+            )
             .await
             .expect("allocate")
+            .remove(0)
             .remove(0);
         assert_eq!(slot.list_id, format!("{base}/revocation/1"), "{label}");
         indexes.push(slot.index);
@@ -284,9 +291,16 @@ async fn status_suite(dir: &Path, url: Option<String>, label: &str) {
     let mut slots = std::collections::HashSet::new();
     for i in 0..40 {
         let slot = store
-            .allocate_status_indexes(base, &["rollover-test"], 8, &format!("urn:s:{i}"), at)
+            .allocate_status_indexes(
+                base,
+                &["rollover-test"],
+                8,
+                &[format!("urn:s:{i}").as_str()],
+                at,
+            )
             .await
             .expect("allocate")
+            .remove(0)
             .remove(0);
         assert!((0..8).contains(&slot.index));
         assert!(
@@ -463,11 +477,12 @@ async fn concurrent_allocation(url: &str, label: &str) {
                     base,
                     &["race"],
                     16,
-                    &format!("urn:{who}:{i}"),
+                    &[format!("urn:{who}:{i}").as_str()],
                     "2026-12-01T00:00:00Z",
                 )
                 .await
                 .expect("allocate")
+                .remove(0)
                 .remove(0);
             got.push((slot.list_id, slot.index));
         }

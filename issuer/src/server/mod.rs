@@ -5,6 +5,7 @@ mod metrics;
 mod openapi;
 mod page;
 mod problem;
+mod wallet;
 
 use std::sync::Arc;
 
@@ -101,6 +102,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             "/api/v1/credentials/reinstate",
             axum::routing::post(reinstate_credential),
         )
+        .merge(wallet::routes())
         .fallback(|| async { Problem::not_found("no such resource") })
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,
@@ -865,6 +867,9 @@ async fn reinstate_credential(
 
 /// Most rows one batch request may carry.
 const MAX_BATCH_ROWS: usize = 10_000;
+/// Rows of a batch request issued together (one commit): small, because the service's one
+/// thread waits while a group is signed.
+const SERVER_BATCH_ROWS: usize = 32;
 
 /// A batch row given as JSON: the single-issue body plus an optional `rowKey`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -952,41 +957,51 @@ async fn issue_batch(
     tokio::spawn(async move {
         let actor = principal.actor();
         let (mut issued, mut already, mut failed) = (0usize, 0usize, 0usize);
-        for (line, request) in rows {
-            let key = request.as_ref().ok().and_then(|r| r.row_key.clone());
-            let status = match &request {
-                Err(e) => RowStatus::Failed {
-                    code: e.code().into(),
-                    message: e.to_string(),
-                },
-                Ok(r) => match crate::bulk::issue_request(&issuer, r, &actor).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        // The database failed: say so and stop; re-sending the batch resumes.
-                        tracing::error!(code = e.code(), error = %e, "batch stopped");
-                        let _ = tx
-                            .send(json!({"error": {"code": e.code()}}).to_string() + "\n")
-                            .await;
-                        return;
+        // Rows are issued a few at a time (one commit each); each line is sent once its row is
+        // stored.
+        for batch in rows.chunks(SERVER_BATCH_ROWS) {
+            let usable: Vec<&crate::IssueRequest> =
+                batch.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+            let mut statuses = match crate::bulk::issue_requests(&issuer, &usable, &actor).await {
+                Ok(s) => s.into_iter(),
+                Err(e) => {
+                    // The database failed: say so and stop; re-sending the batch resumes.
+                    tracing::error!(code = e.code(), error = %e, "batch stopped");
+                    let _ = tx
+                        .send(json!({"error": {"code": e.code()}}).to_string() + "\n")
+                        .await;
+                    return;
+                }
+            };
+            for (line, request) in batch {
+                let key = request.as_ref().ok().and_then(|r| r.row_key.clone());
+                let status = match request {
+                    Err(e) => RowStatus::Failed {
+                        code: e.code().into(),
+                        message: e.to_string(),
+                    },
+                    Ok(_) => statuses.next().unwrap_or(RowStatus::Failed {
+                        code: "database_error".into(),
+                        message: "the row's outcome went missing".into(),
+                    }),
+                };
+                let item = match &status {
+                    RowStatus::Issued(id) => {
+                        issued += 1;
+                        json!({"line": line, "rowKey": key, "status": "issued", "credentialId": id})
                     }
-                },
-            };
-            let item = match &status {
-                RowStatus::Issued(id) => {
-                    issued += 1;
-                    json!({"line": line, "rowKey": key, "status": "issued", "credentialId": id})
+                    RowStatus::AlreadyIssued(id) => {
+                        already += 1;
+                        json!({"line": line, "rowKey": key, "status": "already_issued", "credentialId": id})
+                    }
+                    RowStatus::Failed { code, message } => {
+                        failed += 1;
+                        json!({"line": line, "rowKey": key, "status": "failed", "code": code, "message": message})
+                    }
+                };
+                if tx.send(item.to_string() + "\n").await.is_err() {
+                    return;
                 }
-                RowStatus::AlreadyIssued(id) => {
-                    already += 1;
-                    json!({"line": line, "rowKey": key, "status": "already_issued", "credentialId": id})
-                }
-                RowStatus::Failed { code, message } => {
-                    failed += 1;
-                    json!({"line": line, "rowKey": key, "status": "failed", "code": code, "message": message})
-                }
-            };
-            if tx.send(item.to_string() + "\n").await.is_err() {
-                return;
             }
         }
         let summary =

@@ -48,6 +48,16 @@ impl Modify for BearerAuth {
         super::get_credential,
         super::audit_log,
         super::vc_api_issue,
+        super::wallet::create_claim,
+        super::wallet::claim_state,
+        super::wallet::issuer_metadata,
+        super::wallet::as_metadata,
+        super::wallet::offer,
+        super::wallet::token,
+        super::wallet::nonce,
+        super::wallet::credential,
+        super::wallet::notification,
+        super::wallet::exchange,
         super::status_list,
         super::credential_file,
         super::page::credential_page,
@@ -57,7 +67,7 @@ impl Modify for BearerAuth {
         super::suspend_credential,
         super::reinstate_credential,
     ),
-    components(schemas(ProblemDoc, super::IssueBody, super::BatchRow, super::StatusBody)),
+    components(schemas(ProblemDoc, super::IssueBody, super::BatchRow, super::StatusBody, super::wallet::ClaimBody)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

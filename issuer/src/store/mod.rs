@@ -48,6 +48,79 @@ pub struct NewCredential<'a> {
     pub compact_jws: Option<&'a str>,
     /// The roster row this credential was issued for (unique).
     pub row_key: Option<&'a str>,
+    /// The credential this one is a wallet copy of (it shares that one's status entries).
+    pub source_credential_id: Option<&'a str>,
+}
+
+/// What the database knows of a stored credential besides its document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialMeta {
+    pub achievement_id: String,
+    pub recipient_lookup: String,
+    /// Set for a wallet copy: the credential it copies.
+    pub source_credential_id: Option<String>,
+}
+
+/// A wallet claim session as stored (secrets only as hashes, which are not read back).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimSession {
+    pub id: String,
+    pub credential_id: String,
+    pub has_tx_code: bool,
+    pub tx_code_failures: i64,
+    pub access_token_expires_at: Option<String>,
+    pub challenge: String,
+    pub created_at: String,
+    pub expires_at: String,
+    /// `offered`, `token_issued`, `claiming`, `claimed` or `failed`.
+    pub state: String,
+    pub claimed_at: Option<String>,
+    pub holder_did: Option<String>,
+    pub issued_credential_id: Option<String>,
+    pub notification_event: Option<String>,
+}
+
+/// A new claim session: each secret as its SHA-256 (hex).
+#[derive(Debug, Clone)]
+pub struct NewClaimSession<'a> {
+    pub id: &'a str,
+    pub credential_id: &'a str,
+    pub offer_hash: &'a str,
+    pub pre_authorized_code_hash: &'a str,
+    pub exchange_hash: &'a str,
+    pub tx_code_hash: Option<&'a str>,
+    pub challenge: &'a str,
+    pub created_at: &'a str,
+    pub expires_at: &'a str,
+}
+
+/// How a claim session is found: by its public id or by the hash of one of its secrets.
+#[derive(Debug, Clone, Copy)]
+pub enum ClaimLookup<'a> {
+    Id(&'a str),
+    Offer(&'a str),
+    PreAuthorizedCode(&'a str),
+    AccessToken(&'a str),
+    Exchange(&'a str),
+    Notification(&'a str),
+}
+
+/// A change to a claim session, made only while it is in one of `from` (and, when
+/// `unexpired_at` is set, not expired then); unset fields are kept.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimUpdate<'a> {
+    pub from: &'a [&'a str],
+    pub unexpired_at: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub access_token_hash: Option<&'a str>,
+    pub access_token_expires_at: Option<&'a str>,
+    pub holder_did: Option<&'a str>,
+    pub issued_credential_id: Option<&'a str>,
+    pub notification_id: Option<&'a str>,
+    pub notification_event: Option<&'a str>,
+    pub claimed_at: Option<&'a str>,
+    /// Counts one more wrong transaction code.
+    pub tx_code_failure: bool,
 }
 
 /// Who did something, for the audit log.
@@ -241,7 +314,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// All achievements, in the order they were added.
     async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error>;
     /// Stores an issued credential.
-    async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error>;
+    /// Stores credentials, each with its audit entry, in one transaction (one commit for a whole
+    /// batch). Says for each whether it was stored: `false` when its row key was issued before,
+    /// by an earlier run or by an earlier credential of the same batch (nothing is stored for it).
+    async fn insert_credentials(
+        &self,
+        credentials: &[NewCredential<'_>],
+        actor: &Actor,
+    ) -> Result<Vec<bool>, Error>;
     /// The id of the credential issued for a roster row key, if any.
     async fn credential_for_row(&self, row_key: &str) -> Result<Option<String>, Error>;
     /// Credentials matching `filter`, oldest first, at most `filter.limit`.
@@ -300,18 +380,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), Error>;
     /// Releases a reservation whose request failed, so a retry can run again.
     async fn release_idempotency(&self, token_id: &str, key: &str) -> Result<(), Error>;
-    /// Hands `credential_id` an unused index, drawn at random, for each of `purposes`, in the
-    /// first list of that purpose under `base_url` that is not full, opening a new list of `size`
-    /// entries when none has room; all in one transaction. Concurrent callers (also other
-    /// instances on the same database) never get the same index.
+    /// Hands each of `credential_ids` an unused index, drawn at random, for each of `purposes`,
+    /// in the first list of that purpose under `base_url` that is not full, opening a new list of
+    /// `size` entries when none has room; all in one transaction (one commit for a whole batch).
+    /// Concurrent callers (also other instances on the same database) never get the same index.
+    /// The answer has one entry per credential id, each in the order of `purposes`.
     async fn allocate_status_indexes(
         &self,
         base_url: &str,
         purposes: &[&str],
         size: i64,
-        credential_id: &str,
+        credential_ids: &[&str],
         at: &str,
-    ) -> Result<Vec<Allocation>, Error>;
+    ) -> Result<Vec<Vec<Allocation>>, Error>;
     /// The status entries of a credential.
     async fn status_entries(&self, credential_id: &str) -> Result<Vec<StatusEntryRow>, Error>;
     /// Revokes, suspends or reinstates a credential (its entries' bits, its row's status and the
@@ -331,6 +412,33 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn status_lists(&self) -> Result<Vec<StoredStatusList>, Error>;
     /// The indexes set in a list.
     async fn status_list_set_indexes(&self, id: &str) -> Result<Vec<i64>, Error>;
+    /// A stored credential's achievement, recipient lookup and source.
+    async fn credential_meta(&self, id: &str) -> Result<Option<CredentialMeta>, Error>;
+    /// Records a new claim session (and its audit entry).
+    async fn insert_claim_session(
+        &self,
+        session: &NewClaimSession<'_>,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// A claim session.
+    async fn claim_session(&self, by: ClaimLookup<'_>) -> Result<Option<ClaimSession>, Error>;
+    /// Whether `tx_code_hash` is session `id`'s transaction code (compared in constant time).
+    async fn claim_tx_code_matches(&self, id: &str, tx_code_hash: &str) -> Result<bool, Error>;
+    /// Applies `update` to session `id` if it is in one of `update.from`; says whether it was.
+    /// A change that happened is audited as `action` at `at`, in the same transaction.
+    async fn update_claim_session(
+        &self,
+        id: &str,
+        update: &ClaimUpdate<'_>,
+        action: &str,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<bool, Error>;
+    /// Stores a nonce (its hash) until `expires_at`; expired ones are removed.
+    async fn insert_nonce(&self, nonce_hash: &str, expires_at: &str, at: &str)
+        -> Result<(), Error>;
+    /// Uses a nonce up: true when it existed and had not expired at `at`.
+    async fn consume_nonce(&self, nonce_hash: &str, at: &str) -> Result<bool, Error>;
     /// Stores a signed list made from `version`; ignored (false) when a newer version was
     /// published meanwhile.
     async fn store_published_list(

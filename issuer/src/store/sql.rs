@@ -12,9 +12,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 use super::{
-    Actor, Allocation, CredentialFilter, CredentialState, CredentialSummary, Idempotency,
-    NewCredential, StatusAction, StatusChange, StatusEntryRow, Store, StoredAchievement, StoredKey,
-    StoredStatusList, StoredToken,
+    Actor, Allocation, ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta,
+    CredentialState, CredentialSummary, Idempotency, NewClaimSession, NewCredential, StatusAction,
+    StatusChange, StatusEntryRow, Store, StoredAchievement, StoredKey, StoredStatusList,
+    StoredToken,
 };
 use crate::error::Error;
 
@@ -110,31 +111,49 @@ impl SqlStore {
         base_url: &str,
         purposes: &[&str],
         size: i64,
-        credential_id: &str,
+        credential_ids: &[&str],
         at: &str,
-    ) -> Result<Vec<Allocation>, sqlx::Error> {
-        use rand::Rng;
+    ) -> Result<Vec<Vec<Allocation>>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
-        let mut out = Vec::new();
-        for purpose in purposes {
-            'lists: loop {
-                let open = sqlx::query(
+        let mut out = Vec::with_capacity(credential_ids.len());
+        for credential_id in credential_ids {
+            out.push(allocate_one(&mut tx, base_url, purposes, size, credential_id, at).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// One credential's entries (one per purpose), inside the caller's transaction.
+async fn allocate_one(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    base_url: &str,
+    purposes: &[&str],
+    size: i64,
+    credential_id: &str,
+    at: &str,
+) -> Result<Vec<Allocation>, sqlx::Error> {
+    use rand::Rng;
+    let mut out = Vec::new();
+    for purpose in purposes {
+        'lists: loop {
+            let open = sqlx::query(
                     "SELECT id, size FROM status_lists WHERE purpose = $1 AND is_full = 0 ORDER BY seq LIMIT 1",
                 )
                 .bind(purpose)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
-                let Some(open) = open else {
-                    // Open the next list; when two instances race, the (purpose, seq) key lets
-                    // one win and both then use it.
-                    let row = sqlx::query(
-                        "SELECT COALESCE(MAX(seq), 0) AS last FROM status_lists WHERE purpose = $1",
-                    )
-                    .bind(purpose)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let seq: i64 = row.try_get::<i64, _>("last")? + 1;
-                    sqlx::query(
+            let Some(open) = open else {
+                // Open the next list; when two instances race, the (purpose, seq) key lets
+                // one win and both then use it.
+                let row = sqlx::query(
+                    "SELECT COALESCE(MAX(seq), 0) AS last FROM status_lists WHERE purpose = $1",
+                )
+                .bind(purpose)
+                .fetch_one(&mut **tx)
+                .await?;
+                let seq: i64 = row.try_get::<i64, _>("last")? + 1;
+                sqlx::query(
                         "INSERT INTO status_lists (id, purpose, seq, size, is_full, version, created_at) \
                          VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
                     )
@@ -143,39 +162,37 @@ impl SqlStore {
                     .bind(seq)
                     .bind(size)
                     .bind(at)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
-                    continue;
-                };
-                let list_id: String = open.try_get("id")?;
-                let list_size: i64 = open.try_get("size")?;
-                for _ in 0..INDEX_DRAWS {
-                    // BSL v1.0 §6.1 (herd privacy): the index is drawn at random, not in order.
-                    let index = rand::thread_rng().gen_range(0..list_size.max(1));
-                    let inserted = sqlx::query(
-                        "INSERT INTO status_entries (list_id, idx, credential_id, purpose, is_set) \
+                continue;
+            };
+            let list_id: String = open.try_get("id")?;
+            let list_size: i64 = open.try_get("size")?;
+            for _ in 0..INDEX_DRAWS {
+                // BSL v1.0 §6.1 (herd privacy): the index is drawn at random, not in order.
+                let index = rand::thread_rng().gen_range(0..list_size.max(1));
+                let inserted = sqlx::query(
+                    "INSERT INTO status_entries (list_id, idx, credential_id, purpose, is_set) \
                          VALUES ($1, $2, $3, $4, 0) ON CONFLICT (list_id, idx) DO NOTHING",
-                    )
-                    .bind(&list_id)
-                    .bind(index)
-                    .bind(credential_id)
-                    .bind(purpose)
-                    .execute(&mut *tx)
-                    .await?;
-                    if inserted.rows_affected() == 1 {
-                        out.push(Allocation { list_id, index });
-                        break 'lists;
-                    }
+                )
+                .bind(&list_id)
+                .bind(index)
+                .bind(credential_id)
+                .bind(purpose)
+                .execute(&mut **tx)
+                .await?;
+                if inserted.rows_affected() == 1 {
+                    out.push(Allocation { list_id, index });
+                    break 'lists;
                 }
-                sqlx::query("UPDATE status_lists SET is_full = 1 WHERE id = $1")
-                    .bind(&list_id)
-                    .execute(&mut *tx)
-                    .await?;
             }
+            sqlx::query("UPDATE status_lists SET is_full = 1 WHERE id = $1")
+                .bind(&list_id)
+                .execute(&mut **tx)
+                .await?;
         }
-        tx.commit().await?;
-        Ok(out)
     }
+    Ok(out)
 }
 
 /// A database URL without its password, for messages.
@@ -322,45 +339,59 @@ impl Store for SqlStore {
         rows.iter().map(achievement_from_row).collect()
     }
 
-    async fn insert_credential(&self, c: &NewCredential<'_>, actor: &Actor) -> Result<(), Error> {
+    async fn insert_credentials(
+        &self,
+        credentials: &[NewCredential<'_>],
+        actor: &Actor,
+    ) -> Result<Vec<bool>, Error> {
         let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws, row_key) \
-             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10)",
-        )
-        .bind(c.id)
-        .bind(c.achievement_id)
-        .bind(c.recipient_lookup)
-        .bind(c.recipient_did)
-        .bind(c.document.to_string())
-        .bind(c.valid_from)
-        .bind(c.valid_until)
-        .bind(c.issued_at)
-        .bind(c.compact_jws)
-        .bind(c.row_key)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match (&e, c.row_key) {
-            (sqlx::Error::Database(d), Some(key)) if d.is_unique_violation() => Error::RowAlreadyIssued(key.to_owned()),
-            _ => Error::from(e),
-        })?;
-        let format = if c.compact_jws.is_some() {
-            "jwt"
-        } else {
-            "json"
-        };
-        let detail = serde_json::json!({"achievement": c.achievement_id, "format": format});
-        audit(
-            &mut tx,
-            c.issued_at,
-            actor,
-            "credential.issue",
-            Some(c.id),
-            Some(&detail),
-        )
-        .await?;
+        let mut stored = Vec::with_capacity(credentials.len());
+        for c in credentials {
+            // A row key issued before inserts nothing (and does not end the transaction).
+            let inserted = sqlx::query(
+                "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws, row_key, source_credential_id) \
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11) ON CONFLICT (row_key) DO NOTHING",
+            )
+            .bind(c.id)
+            .bind(c.achievement_id)
+            .bind(c.recipient_lookup)
+            .bind(c.recipient_did)
+            .bind(c.document.to_string())
+            .bind(c.valid_from)
+            .bind(c.valid_until)
+            .bind(c.issued_at)
+            .bind(c.compact_jws)
+            .bind(c.row_key)
+            .bind(c.source_credential_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if inserted {
+                let format = if c.compact_jws.is_some() {
+                    "jwt"
+                } else {
+                    "json"
+                };
+                let mut detail =
+                    serde_json::json!({"achievement": c.achievement_id, "format": format});
+                if let Some(source) = c.source_credential_id {
+                    detail["copyOf"] = Value::String(source.to_owned());
+                }
+                audit(
+                    &mut tx,
+                    c.issued_at,
+                    actor,
+                    "credential.issue",
+                    Some(c.id),
+                    Some(&detail),
+                )
+                .await?;
+            }
+            stored.push(inserted);
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(stored)
     }
 
     /// A stored credential document by id.
@@ -733,17 +764,17 @@ impl Store for SqlStore {
         base_url: &str,
         purposes: &[&str],
         size: i64,
-        credential_id: &str,
+        credential_ids: &[&str],
         at: &str,
-    ) -> Result<Vec<Allocation>, Error> {
-        // One transaction for all purposes: one commit per credential, and either every entry or
-        // none. PostgreSQL may end one of two racing transactions (deadlock, when both close a
+    ) -> Result<Vec<Vec<Allocation>>, Error> {
+        // One transaction for all credentials and purposes: one commit per batch, and either
+        // every entry or none. PostgreSQL may end one of two racing transactions (deadlock, when both close a
         // full list at once); that attempt is simply run again.
         let mut attempt = 0;
         loop {
             attempt += 1;
             match self
-                .try_allocate(base_url, purposes, size, credential_id, at)
+                .try_allocate(base_url, purposes, size, credential_ids, at)
                 .await
             {
                 Err(sqlx::Error::Database(e))
@@ -755,7 +786,7 @@ impl Store for SqlStore {
 
     async fn status_entries(&self, credential_id: &str) -> Result<Vec<StatusEntryRow>, Error> {
         let rows = sqlx::query(
-            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = $1 ORDER BY purpose",
+            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = (SELECT COALESCE(MAX(source_credential_id), $1) FROM credentials WHERE id = $1) ORDER BY purpose",
         )
         .bind(credential_id)
         .fetch_all(&self.pool)
@@ -773,7 +804,7 @@ impl Store for SqlStore {
     ) -> Result<StatusChange, Error> {
         let mut tx = self.write_tx().await?;
         let rows = sqlx::query(
-            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = $1",
+            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = (SELECT COALESCE(MAX(source_credential_id), $1) FROM credentials WHERE id = $1)",
         )
         .bind(credential_id)
         .fetch_all(&mut *tx)
@@ -839,7 +870,11 @@ impl Store for SqlStore {
                 if changed_lists.is_empty() {
                     return Err(Error::CredentialHasNoStatus(credential_id.to_owned()));
                 }
-                sqlx::query("UPDATE credentials SET status = $1 WHERE id = $2")
+                // A wallet copy shares its source's entries: the source and every copy change.
+                sqlx::query(
+                    "UPDATE credentials SET status = $1 WHERE id IN ($2, (SELECT source_credential_id FROM credentials WHERE id = $2)) \
+                     OR source_credential_id IN ($2, (SELECT source_credential_id FROM credentials WHERE id = $2))",
+                )
                     .bind(after.name())
                     .bind(credential_id)
                     .execute(&mut *tx)
@@ -868,6 +903,200 @@ impl Store for SqlStore {
             state: after,
             changed_lists,
         })
+    }
+
+    async fn credential_meta(&self, id: &str) -> Result<Option<CredentialMeta>, Error> {
+        let row = sqlx::query(
+            "SELECT achievement_id, recipient_lookup, source_credential_id FROM credentials WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(CredentialMeta {
+                achievement_id: r.try_get("achievement_id")?,
+                recipient_lookup: r.try_get("recipient_lookup")?,
+                source_credential_id: r.try_get("source_credential_id")?,
+            })
+        })
+        .transpose()
+        .map_err(|e: sqlx::Error| Error::from(e))
+    }
+
+    async fn insert_claim_session(
+        &self,
+        c: &NewClaimSession<'_>,
+        actor: &Actor,
+    ) -> Result<(), Error> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO claim_sessions (id, credential_id, offer_hash, pre_authorized_code_hash, exchange_hash, tx_code_hash, challenge, created_at, expires_at, state, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'offered', $10)",
+        )
+        .bind(c.id)
+        .bind(c.credential_id)
+        .bind(c.offer_hash)
+        .bind(c.pre_authorized_code_hash)
+        .bind(c.exchange_hash)
+        .bind(c.tx_code_hash)
+        .bind(c.challenge)
+        .bind(c.created_at)
+        .bind(c.expires_at)
+        .bind(&actor.0)
+        .execute(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({
+            "credential": c.credential_id,
+            "txCode": c.tx_code_hash.is_some(),
+            "expiresAt": c.expires_at,
+        });
+        audit(
+            &mut tx,
+            c.created_at,
+            actor,
+            "claim.offer",
+            Some(c.id),
+            Some(&detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_session(&self, by: ClaimLookup<'_>) -> Result<Option<ClaimSession>, Error> {
+        let (column, value) = match by {
+            ClaimLookup::Id(v) => ("id", v),
+            ClaimLookup::Offer(v) => ("offer_hash", v),
+            ClaimLookup::PreAuthorizedCode(v) => ("pre_authorized_code_hash", v),
+            ClaimLookup::AccessToken(v) => ("access_token_hash", v),
+            ClaimLookup::Exchange(v) => ("exchange_hash", v),
+            ClaimLookup::Notification(v) => ("notification_id", v),
+        };
+        // `column` is one of the fixed names above, never input.
+        let row = sqlx::query(&format!(
+            "SELECT id, credential_id, tx_code_hash, tx_code_failures, access_token_expires_at, challenge, created_at, expires_at, state, claimed_at, holder_did, issued_credential_id, notification_event \
+             FROM claim_sessions WHERE {column} = $1"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ClaimSession {
+                id: r.try_get("id")?,
+                credential_id: r.try_get("credential_id")?,
+                has_tx_code: r.try_get::<Option<String>, _>("tx_code_hash")?.is_some(),
+                tx_code_failures: r.try_get("tx_code_failures")?,
+                access_token_expires_at: r.try_get("access_token_expires_at")?,
+                challenge: r.try_get("challenge")?,
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                state: r.try_get("state")?,
+                claimed_at: r.try_get("claimed_at")?,
+                holder_did: r.try_get("holder_did")?,
+                issued_credential_id: r.try_get("issued_credential_id")?,
+                notification_event: r.try_get("notification_event")?,
+            })
+        })
+        .transpose()
+        .map_err(|e: sqlx::Error| Error::from(e))
+    }
+
+    async fn claim_tx_code_matches(&self, id: &str, tx_code_hash: &str) -> Result<bool, Error> {
+        let row = sqlx::query("SELECT tx_code_hash FROM claim_sessions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let stored: Option<String> = match row {
+            Some(r) => r.try_get("tx_code_hash")?,
+            None => None,
+        };
+        Ok(stored.is_some_and(|s| {
+            use subtle::ConstantTimeEq;
+            bool::from(s.as_bytes().ct_eq(tx_code_hash.as_bytes()))
+        }))
+    }
+
+    async fn update_claim_session(
+        &self,
+        id: &str,
+        u: &ClaimUpdate<'_>,
+        action: &str,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<bool, Error> {
+        let mut tx = self.write_tx().await?;
+        let from = |i: usize| u.from.get(i).or(u.from.first()).copied().unwrap_or("");
+        let changed = sqlx::query(
+            "UPDATE claim_sessions SET state = COALESCE($1, state), \
+             access_token_hash = COALESCE($2, access_token_hash), \
+             access_token_expires_at = COALESCE($3, access_token_expires_at), \
+             holder_did = COALESCE($4, holder_did), \
+             issued_credential_id = COALESCE($5, issued_credential_id), \
+             notification_id = COALESCE($6, notification_id), \
+             notification_event = COALESCE($7, notification_event), \
+             claimed_at = COALESCE($8, claimed_at), \
+             tx_code_failures = tx_code_failures + $9 \
+             WHERE id = $10 AND state IN ($11, $12, $13) AND (CAST($14 AS TEXT) IS NULL OR expires_at > $14)",
+        )
+        .bind(u.state)
+        .bind(u.access_token_hash)
+        .bind(u.access_token_expires_at)
+        .bind(u.holder_did)
+        .bind(u.issued_credential_id)
+        .bind(u.notification_id)
+        .bind(u.notification_event)
+        .bind(u.claimed_at)
+        .bind(i64::from(u.tx_code_failure))
+        .bind(id)
+        .bind(from(0))
+        .bind(from(1))
+        .bind(from(2))
+        .bind(u.unexpired_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            let detail = serde_json::json!({
+                "state": u.state,
+                "holder": u.holder_did,
+                "credential": u.issued_credential_id,
+                "event": u.notification_event,
+            });
+            audit(&mut tx, at, actor, action, Some(id), Some(&detail)).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn insert_nonce(
+        &self,
+        nonce_hash: &str,
+        expires_at: &str,
+        at: &str,
+    ) -> Result<(), Error> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM claim_nonces WHERE expires_at <= $1")
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO claim_nonces (nonce_hash, expires_at) VALUES ($1, $2)")
+            .bind(nonce_hash)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn consume_nonce(&self, nonce_hash: &str, at: &str) -> Result<bool, Error> {
+        let deleted =
+            sqlx::query("DELETE FROM claim_nonces WHERE nonce_hash = $1 AND expires_at > $2")
+                .bind(nonce_hash)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+        Ok(deleted.rows_affected() == 1)
     }
 
     async fn status_list(&self, id: &str) -> Result<Option<StoredStatusList>, Error> {
