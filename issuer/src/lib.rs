@@ -48,10 +48,10 @@ pub use sharing::{
 };
 pub use status::PublishedList;
 pub use store::{
-    Actor, Allocation, Backend, ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter,
-    CredentialMeta, CredentialState, CredentialSummary, Idempotency, NewClaimSession,
-    NewCredential, SqlStore, StatusAction, StatusChange, StatusEntryRow, Store, StoredAchievement,
-    StoredKey, StoredStatusList, StoredToken,
+    Actor, Allocation, Backend, ClaimLink, ClaimLookup, ClaimSession, ClaimUpdate,
+    CredentialFilter, CredentialMeta, CredentialState, CredentialSummary, Idempotency,
+    NewClaimSession, NewCredential, SqlStore, StatusAction, StatusChange, StatusEntryRow, Store,
+    StoredAchievement, StoredKey, StoredStatusList, StoredToken,
 };
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
 
@@ -705,12 +705,7 @@ impl Issuer {
     /// `urn:cairn:subject:` + the first 128 bits of sha256(secret ‖ email): stable for one issuer
     /// and one address, and not computable by anyone without the issuer's secret.
     fn derived_subject_id(&self, normalized_email: &str) -> Result<String, Error> {
-        let path = self.config.key_dir().join(SUBJECT_SECRET_FILE);
-        if !path.exists() {
-            let secret = hex::encode(rand::random::<[u8; 32]>());
-            keys::write_secret_file(&path, secret.as_bytes())?;
-        }
-        let secret = keys::read_secret_file(&path)?;
+        let secret = self.issuer_secret()?;
         use sha2::Digest;
         let mut h = sha2::Sha256::new();
         h.update(&secret[..]);
@@ -718,6 +713,17 @@ impl Issuer {
         h.update(normalized_email.as_bytes());
         let digest = h.finalize();
         Ok(format!("urn:cairn:subject:{}", hex::encode(&digest[..16])))
+    }
+
+    /// The issuer's secret (`keys/subject-id.secret`, 0600, made on first use): behind derived
+    /// subject ids and the MAC of OpenID4VCI nonces. Instances sharing the key folder share it.
+    pub(crate) fn issuer_secret(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        let path = self.config.key_dir().join(SUBJECT_SECRET_FILE);
+        if !path.exists() {
+            let secret = hex::encode(rand::random::<[u8; 32]>());
+            keys::write_secret_file(&path, secret.as_bytes())?;
+        }
+        keys::read_secret_file(&path)
     }
 
     /// Wraps `credential` in a compact JWS signed with `alg` (OB 3.0 §8.2); nothing is stored.

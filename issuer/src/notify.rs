@@ -62,6 +62,10 @@ pub struct Notice {
     pub issuer: String,
     pub page_url: String,
     pub linkedin_url: Option<String>,
+    /// A one-time link that sends the credential to the recipient's wallet.
+    pub wallet_url: Option<String>,
+    /// Only the wallet link, which the recipient asked for on the credential's page.
+    pub wallet_only: bool,
 }
 
 /// Sends notices; each send is a background task the issuer can wait for.
@@ -195,6 +199,51 @@ impl Notifier {
     }
 }
 
+/// How long the wallet link in an email works, in days (wallet::CLAIM_LINK_HOURS / 24).
+const WALLET_LINK_DAYS: i64 = crate::wallet::CLAIM_LINK_HOURS / 24;
+
+/// The email with only the wallet link the recipient asked for.
+fn compose_wallet_link(
+    from: Mailbox,
+    to: Mailbox,
+    notice: &Notice,
+    greeting: &str,
+    wallet: &str,
+) -> Result<Message, String> {
+    let text = format!(
+        "{greeting}\n\nSomeone (we hope you) asked to send the micro-credential \"{achievement}\" from {issuer} to a digital wallet.\n\nOpen this link to get the wallet codes (it works once, for {WALLET_LINK_DAYS} days): {wallet}\n\nIf you did not ask, ignore this email: nothing happens without the link.\n",
+        achievement = notice.achievement,
+        issuer = notice.issuer,
+    );
+    let html = maud::html! {
+        p { (greeting) }
+        p { "Someone (we hope you) asked to send the micro-credential " strong { (notice.achievement) } " from " (notice.issuer) " to a digital wallet." }
+        p { a href=(wallet) { "Get the wallet codes" } " (this link works once, for " (WALLET_LINK_DAYS) " days)" }
+        p { "If you did not ask, ignore this email: nothing happens without the link." }
+    };
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(format!(
+            "Send your micro-credential to your wallet: {}",
+            notice.achievement
+        ))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html.into_string()),
+                ),
+        )
+        .map_err(|e| e.to_string())
+}
+
 /// The email: plain text and HTML alternatives, every credential-supplied string escaped in the
 /// HTML.
 pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, String> {
@@ -202,6 +251,9 @@ pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, S
         Some(n) => format!("Dear {n},"),
         None => "Hello,".to_owned(),
     };
+    if let (true, Some(wallet)) = (notice.wallet_only, &notice.wallet_url) {
+        return compose_wallet_link(from, to, notice, &greeting, wallet);
+    }
     let downloads = [
         (
             "Credential (JSON)",
@@ -229,12 +281,18 @@ pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, S
     for (label, url) in &downloads {
         text.push_str(&format!("- {label}: {url}\n"));
     }
+    if let Some(w) = &notice.wallet_url {
+        text.push_str(&format!(
+            "Send it to your digital wallet (works once, for {WALLET_LINK_DAYS} days): {w}\n"
+        ));
+    }
     text.push_str("\nThe credential is signed; any Open Badges 3.0 verifier can check it.\n");
     let html = maud::html! {
         p { (greeting) }
         p { (notice.issuer) " has awarded you the micro-credential " strong { (notice.achievement) } "." }
         p { a href=(notice.page_url) { "View, verify and share it" } }
         @if let Some(l) = &notice.linkedin_url { p { a href=(l) { "Add it to your LinkedIn profile" } } }
+        @if let Some(w) = &notice.wallet_url { p { a href=(w) { "Send it to your digital wallet" } " (this link works once, for " (WALLET_LINK_DAYS) " days)" } }
         p { "Downloads:" }
         ul { @for (label, url) in &downloads { li { a href=(url) { (label) } } } }
         p { "The credential is signed; any Open Badges 3.0 verifier can check it." }

@@ -303,6 +303,11 @@ impl Issuer {
                 .unwrap_or_default()
                 .to_owned()
         };
+        // With wallet hand-off available, the award email carries a one-time claim link.
+        let wallet_url = match self.wallet_base() {
+            Ok(_) => Some(self.new_claim_link(&id, false, chrono::Utc::now()).await?),
+            Err(_) => None,
+        };
         let notice = crate::notify::Notice {
             credential_id: id,
             to: request.recipient_email.clone(),
@@ -311,9 +316,51 @@ impl Issuer {
             issuer: name("/issuer/name"),
             linkedin_url: self.linkedin_link(credential, &page_url, &code),
             page_url,
+            wallet_url,
+            wallet_only: false,
         };
         notifier.send(notice, self.store.clone());
         Ok(())
+    }
+
+    /// Whether recipients can be emailed (`[smtp]` is configured).
+    pub fn can_email(&self) -> bool {
+        self.notifier.is_some()
+    }
+
+    /// Mails the recipient only a wallet link (the credential page's "Email me a wallet link").
+    pub(crate) fn send_wallet_link(
+        &self,
+        to: &str,
+        credential: &Value,
+        wallet_url: String,
+    ) -> bool {
+        let Some(notifier) = &self.notifier else {
+            return false;
+        };
+        let name = |p: &str| {
+            credential
+                .pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let notice = crate::notify::Notice {
+            credential_id: name("/id"),
+            to: to.to_owned(),
+            recipient_name: credential
+                .as_object()
+                .and_then(cairn_verifier::identity::recipient_name)
+                .map(str::to_owned),
+            achievement: name("/credentialSubject/achievement/name"),
+            issuer: name("/issuer/name"),
+            page_url: String::new(),
+            linkedin_url: None,
+            wallet_url: Some(wallet_url),
+            wallet_only: true,
+        };
+        notifier.send(notice, self.store.clone());
+        true
     }
 
     /// Waits for every queued notification email (the CLI calls this before it exits).

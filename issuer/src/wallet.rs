@@ -38,6 +38,10 @@ const NONCE_SECONDS: i64 = 300;
 const MAX_TX_CODE_FAILURES: i64 = 5;
 /// Digits of a transaction code.
 const TX_CODE_DIGITS: usize = 6;
+/// How long a mailed claim link works.
+pub(crate) const CLAIM_LINK_HOURS: i64 = 72;
+/// The least time between two claim links mailed on request for one credential.
+const CLAIM_LINK_INTERVAL_MINUTES: i64 = 5;
 
 /// What "Send to wallet" hands the holder: links (and QR codes of them) for both flows. The
 /// transaction code, when there is one, must reach the holder another way than the QR code.
@@ -273,6 +277,137 @@ impl Issuer {
         })
     }
 
+    /// A new one-time claim link (`/claim/{token}`) for a credential. It is how a recipient
+    /// proves who they are: it is mailed only to the address the credential was awarded to.
+    pub(crate) async fn new_claim_link(
+        &self,
+        credential_id: &str,
+        requested: bool,
+        now: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        let base = self.wallet_base()?;
+        let token = random_secret();
+        self.store
+            .insert_claim_link(
+                &digest(&token),
+                credential_id,
+                &rfc3339(now),
+                &rfc3339(now + Duration::hours(CLAIM_LINK_HOURS)),
+                requested,
+            )
+            .await?;
+        Ok(format!("{base}/claim/{token}"))
+    }
+
+    /// The credential page's "Email me a wallet link": when `email` is the address the
+    /// credential was awarded to (compared by its lookup hash), a claim link is mailed to it, at
+    /// most one per [`CLAIM_LINK_INTERVAL_MINUTES`]. The caller learns nothing either way.
+    pub async fn request_claim_link(
+        &self,
+        credential_id: &str,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        self.wallet_base()?;
+        let Some(meta) = self.store.credential_meta(credential_id).await? else {
+            return Ok(());
+        };
+        let matches = {
+            use subtle::ConstantTimeEq;
+            let given = crate::recipient_lookup(email);
+            bool::from(given.as_bytes().ct_eq(meta.recipient_lookup.as_bytes()))
+        };
+        let actor = Actor("recipient:email-link".into());
+        if !matches {
+            return self
+                .store
+                .record_event(
+                    "claim.link_refused",
+                    Some(credential_id),
+                    &rfc3339(now),
+                    &actor,
+                )
+                .await;
+        }
+        let recent = self
+            .store
+            .latest_claim_link(credential_id)
+            .await?
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .is_some_and(|t| t > now - Duration::minutes(CLAIM_LINK_INTERVAL_MINUTES));
+        if recent {
+            return self
+                .store
+                .record_event(
+                    "claim.link_throttled",
+                    Some(credential_id),
+                    &rfc3339(now),
+                    &actor,
+                )
+                .await;
+        }
+        let Some(document) = self.store.credential(credential_id).await? else {
+            return Ok(());
+        };
+        let link = self.new_claim_link(credential_id, true, now).await?;
+        if self.send_wallet_link(email, &document, link) {
+            self.store
+                .record_event(
+                    "claim.link_mailed",
+                    Some(credential_id),
+                    &rfc3339(now),
+                    &actor,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The credential a claim link names while it works (`claim_link_invalid` otherwise).
+    pub async fn claim_link_credential(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, Error> {
+        self.store
+            .claim_link(&digest(token))
+            .await?
+            .filter(|l| l.used_at.is_none() && !expired(&l.expires_at, now))
+            .map(|l| l.credential_id)
+            .ok_or_else(|| {
+                Error::wallet(
+                    "claim_link_invalid",
+                    "this link was used or has expired; ask for a new one on the credential's page",
+                )
+            })
+    }
+
+    /// Uses a claim link up and opens a claim session for its credential.
+    pub async fn redeem_claim_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ClaimOffer, Error> {
+        let credential_id = self.claim_link_credential(token, now).await?;
+        if !self
+            .store
+            .use_claim_link(&digest(token), &rfc3339(now))
+            .await?
+        {
+            return Err(Error::wallet(
+                "claim_link_invalid",
+                "this link was used or has expired; ask for a new one on the credential's page",
+            ));
+        }
+        self.create_claim(
+            &credential_id,
+            false,
+            now,
+            &Actor("recipient:email-link".into()),
+        )
+        .await
+    }
+
     /// OpenID4VCI 1.0 §4.1.1: the credential offer for a session's master secret.
     fn offer_document(&self, master: &str, tx_code: bool) -> Result<Value, Error> {
         let mut grant = json!({ "pre-authorized_code": pre_authorized_code(master) });
@@ -466,17 +601,56 @@ impl Issuer {
         }))
     }
 
-    /// OpenID4VCI 1.0 §7: a fresh, unpredictable c_nonce, accepted once.
+    /// OpenID4VCI 1.0 §7: a fresh, unpredictable c_nonce, accepted once. It is
+    /// base64url(expiry ‖ 128 random bits ‖ MAC): nothing is stored until it is used, so asking
+    /// for nonces costs the database nothing.
     pub async fn oid4vci_nonce(&self, now: DateTime<Utc>) -> Result<String, Error> {
-        let nonce = random_secret();
+        let expires = (now + Duration::seconds(NONCE_SECONDS)).timestamp();
+        let mut nonce = expires.to_be_bytes().to_vec();
+        nonce.extend(rand::random::<[u8; 16]>());
+        let mac = self.nonce_mac(&nonce)?;
+        nonce.extend(mac);
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(nonce))
+    }
+
+    /// HMAC-SHA-256 (first 128 bits) of a nonce's expiry and random part.
+    fn nonce_mac(&self, payload: &[u8]) -> Result<[u8; 16], Error> {
+        use hmac::Mac;
+        let secret = self.issuer_secret()?;
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&secret)
+            .map_err(|e| Error::Signing(e.to_string()))?;
+        mac.update(b"cairn oid4vci c_nonce\0");
+        mac.update(payload);
+        let full = mac.finalize().into_bytes();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        Ok(out)
+    }
+
+    /// Uses a c_nonce up: true when it is one of ours, unexpired and not used before.
+    async fn use_nonce(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool, Error> {
+        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(nonce) else {
+            return Ok(false);
+        };
+        if bytes.len() != 40 {
+            return Ok(false);
+        }
+        let (payload, mac) = bytes.split_at(24);
+        let genuine = {
+            use subtle::ConstantTimeEq;
+            bool::from(self.nonce_mac(payload)?.ct_eq(mac))
+        };
+        let mut expiry = [0u8; 8];
+        expiry.copy_from_slice(&payload[..8]);
+        let Some(expires) = DateTime::from_timestamp(i64::from_be_bytes(expiry), 0) else {
+            return Ok(false);
+        };
+        if !genuine || expires <= now {
+            return Ok(false);
+        }
         self.store
-            .insert_nonce(
-                &digest(&nonce),
-                &rfc3339(now + Duration::seconds(NONCE_SECONDS)),
-                &rfc3339(now),
-            )
-            .await?;
-        Ok(nonce)
+            .use_nonce(&digest(nonce), &rfc3339(expires), &rfc3339(now))
+            .await
     }
 
     /// The session an access token opens, while the token is valid (RFC 6750 §3.1
@@ -580,11 +754,7 @@ impl Issuer {
                 "the key proof must carry a c_nonce from the nonce endpoint",
             )
         })?;
-        if !self
-            .store
-            .consume_nonce(&digest(nonce), &rfc3339(now))
-            .await?
-        {
+        if !self.use_nonce(nonce, now).await? {
             return Err(Error::wallet(
                 "invalid_nonce",
                 "the c_nonce is unknown, used or expired; get a new one from the nonce endpoint",
@@ -713,6 +883,18 @@ impl Issuer {
                 "the presentation is not a JSON object",
             )
         })?;
+        // DIDAuthentication asks for no credentials: verifying embedded ones would only be work.
+        let carries = match vp.get("verifiableCredential") {
+            None => false,
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(_) => true,
+        };
+        if carries {
+            return Err(Error::wallet(
+                "invalid_presentation",
+                "a DIDAuthentication presentation carries no credentials",
+            ));
+        }
         let asked = cairn_verifier::PresentationOptions {
             challenge: Some(session.challenge.clone()),
             domain: Some(base.clone()),

@@ -308,3 +308,153 @@ async fn starttls_with_the_districts_ca() {
             .any(|(_, _, a, s)| a == action && s.as_deref() == issued["id"].as_str()));
     }
 }
+
+/// The first `https://…/claim/TOKEN` link in a message body.
+fn claim_link(body: &str) -> String {
+    let start = body.find("/claim/").expect("a claim link");
+    let token: String = body[start + 7..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("/claim/{token}")
+}
+
+async fn page(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    form: Option<&str>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder().method(method).uri(uri);
+    if form.is_some() {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+    }
+    let req = req
+        .body(axum::body::Body::from(form.unwrap_or("").to_owned()))
+        .expect("request");
+    let res = router.clone().oneshot(req).await.expect("response");
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// The recipient's way into a wallet: a one-time claim link in the award email (and on request
+/// from the credential's page, only to the address it was awarded to). Opening the link shows a
+/// button (a mail scanner's GET uses nothing up); pressing it shows the wallet codes, once.
+#[tokio::test]
+async fn the_recipient_gets_wallet_codes_through_a_mailed_one_time_link() {
+    let (port, inbox) = smtp_listener(false, None).await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let issuer = Arc::new(issuer_with_smtp(&tmp.path().join("i"), port).await);
+    let router = cairn_issuer::server::router(issuer.clone());
+    let issued = issuer
+        .issue(
+            &request("edna@springfield.example"),
+            chrono::Utc::now(),
+            &Actor("test".into()),
+        )
+        .await
+        .expect("issue");
+    issuer.flush_notifications().await;
+    let body = unfold(&inbox.lock().unwrap()[0].1);
+    assert!(body.contains("Send it to your digital wallet"), "{body}");
+    let link = claim_link(&body);
+
+    for _ in 0..2 {
+        let (status, headers, html) = page(&router, "GET", &link, None).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("Show the wallet codes"));
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    let (status, headers, html) = page(&router, "POST", &link, Some("")).await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("default-src 'none'"));
+    assert!(
+        html.contains("href=\"https://lcw.app/request.html?request="),
+        "{html}"
+    );
+    assert!(html.contains("data-link=\"vcapi\""));
+    assert!(html.contains("href=\"openid-credential-offer://?credential_offer_uri="));
+    assert_eq!(html.matches("<svg").count(), 2, "two QR codes");
+    assert!(!html.contains("<?xml"));
+    let (status, _, html) = page(&router, "POST", &link, Some("")).await;
+    assert_eq!(status, 410, "used once: {html}");
+    assert!(html.contains("used or has expired"));
+    assert_eq!(page(&router, "GET", "/claim/forged", None).await.0, 410);
+
+    // The page offers it again, mailing only the recipient's own address.
+    let key = issued["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, _, html) = page(&router, "GET", &format!("/credentials/{key}"), None).await;
+    assert!(
+        html.contains(&format!("action=\"/credentials/{key}/wallet\"")),
+        "{html}"
+    );
+    let ask = |email: &str| {
+        format!(
+            "email={}",
+            url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
+        )
+    };
+    let before = inbox.lock().unwrap().len();
+    let (status, _, wrong) = page(
+        &router,
+        "POST",
+        &format!("/credentials/{key}/wallet"),
+        Some(&ask("mallory@evil.example")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _, right) = page(
+        &router,
+        "POST",
+        &format!("/credentials/{key}/wallet"),
+        Some(&ask(" Edna@Springfield.example ")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(wrong, right, "the answer says nothing about the address");
+    // Asked again at once: throttled.
+    page(
+        &router,
+        "POST",
+        &format!("/credentials/{key}/wallet"),
+        Some(&ask("edna@springfield.example")),
+    )
+    .await;
+    issuer.flush_notifications().await;
+    let sent: Vec<(String, String)> = inbox.lock().unwrap()[before..].to_vec();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "<Edna@Springfield.example>");
+    let body = unfold(&sent[0].1);
+    assert!(
+        body.contains("Subject: Send your micro-credential to your wallet"),
+        "{body}"
+    );
+    let (status, _, html) = page(&router, "POST", &claim_link(&body), Some("")).await;
+    assert_eq!(status, 200, "{html}");
+    let log = issuer.store().audit_log().await.expect("log");
+    for action in [
+        "claim.link_refused",
+        "claim.link_mailed",
+        "claim.link_throttled",
+        "claim.offer",
+    ] {
+        assert!(log.iter().any(|(_, _, a, _)| a == action), "{action}");
+    }
+}

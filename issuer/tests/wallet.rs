@@ -722,6 +722,24 @@ async fn the_credential_endpoint_refuses_bad_proofs_tokens_and_nonces() {
         request(key_proof(&holder, "made-up")),
         "invalid_nonce",
     ));
+    let old = app
+        .issuer
+        .oid4vci_nonce(Utc::now() - Duration::minutes(10))
+        .await
+        .unwrap();
+    cases.push((
+        "expired nonce",
+        request(key_proof(&holder, &old)),
+        "invalid_nonce",
+    ));
+    let mut forged = fresh_nonce(&app).await.into_bytes();
+    forged[2] = if forged[2] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    cases.push((
+        "forged nonce",
+        request(key_proof(&holder, &forged)),
+        "invalid_nonce",
+    ));
     cases.push((
         "no proof",
         json!({"credential_configuration_id": cairn_issuer::CONFIG_LDP_VC}),
@@ -915,7 +933,10 @@ async fn vc_api_exchange_with_both_presentation_suites() {
         tampered["holder"] = json!(HolderKey::ed25519(99).did_key());
         let mut unsigned = did_auth(&holder, suite, challenge, BASE);
         unsigned.as_object_mut().unwrap().remove("proof");
+        let mut carrying = did_auth(&holder, suite, challenge, BASE);
+        carrying["verifiableCredential"] = json!([{"type": ["VerifiableCredential"]}]);
         for (what, vp) in [
+            ("carries credentials", carrying),
             ("wrong challenge", wrong_challenge),
             ("wrong domain", wrong_domain),
             ("tampered", tampered),

@@ -26,19 +26,23 @@ CREATE TABLE claim_sessions (
 );
 CREATE INDEX claim_sessions_credential ON claim_sessions(credential_id);
 
--- OpenID4VCI §7: c_nonce values, each accepted once before it expires.
+-- OpenID4VCI §7: c_nonce values are MACed by the issuer and need no row until used; a used one
+-- is kept here until it expires, so it is accepted once.
 CREATE TABLE claim_nonces (
     nonce_hash TEXT PRIMARY KEY,
     expires_at TEXT NOT NULL
 );
 
--- One-time claim links mailed to a recipient who asked on the public credential page.
+-- One-time claim links mailed to a credential's recipient: in the award email, or asked for on
+-- the public credential page.
 CREATE TABLE claim_links (
     token_hash TEXT PRIMARY KEY,
     credential_id TEXT NOT NULL REFERENCES credentials(id),
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
-    used_at TEXT
+    used_at TEXT,
+    -- 1: asked for on the credential's page (these are rate-limited); 0: in the award email.
+    requested INTEGER NOT NULL DEFAULT 0
 );
 
 -- A credential a holder claimed into a wallet is a copy bound to the holder's DID; it shares

@@ -195,6 +195,8 @@ async fn render(
         .then(|| issuer.linkedin_link(credential, &page, &code))
         .flatten();
     let summary = format!("{achievement_name}, issued by {issuer_name}");
+    // Wallet hand-off from the page needs an https issuer and email (the recipient's proof).
+    let wallet = status == LiveStatus::Valid && issuer.wallet_base().is_ok() && issuer.can_email();
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
@@ -248,11 +250,31 @@ async fn render(
                         li { "Link to this page: " a href=(page) { (page) } }
                     }
                     img class="qr" src={ (base) "/qr.svg" } width="160" height="160" alt={ "QR code linking to this page: " (page) };
+                    @if wallet {
+                        h2 id="wallet" { "Send to your wallet" }
+                        p { "Keep this credential in a digital wallet you control: the Learner Credential Wallet, or any wallet that speaks OpenID4VCI. To show it is yours, enter the email address it was awarded to; a one-time link goes to that address." }
+                        form method="post" action={ (base) "/wallet" } class="wallet" {
+                            label for="wallet-email" { "Your email address" }
+                            input id="wallet-email" type="email" name="email" required autocomplete="email";
+                            button type="submit" { "Email me a wallet link" }
+                        }
+                    }
                 }
                 footer { p { "Issued with Cairn. Anyone can check this credential with any Open Badges 3.0 verifier." } }
             }
         }
     };
+    let mut response = html_response(markup);
+    // The live status changes; a cache must ask again.
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+/// An HTML page with the security headers every page carries (and no caching unless the
+/// caller says otherwise).
+fn html_response(markup: Markup) -> Response {
     let mut response = markup.into_string().into_response();
     let h = response.headers_mut();
     h.insert(
@@ -272,10 +294,159 @@ async fn render(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    // The live status changes; a cache must ask again.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(header::VARY, HeaderValue::from_static("Accept"));
-    Ok(response)
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A short page: a title, paragraphs, and a link back.
+fn message_page(title: &str, paragraphs: &[&str], back: Option<(&str, &str)>) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/assets/credential.css";
+            }
+            body {
+                main {
+                    h1 { (title) }
+                    @for p in paragraphs { p { (p) } }
+                    @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /credentials/{key}/wallet` (form field `email`): mails a claim link when the address
+/// is the recipient's; the answer is the same either way.
+async fn wallet_request(issuer: &Issuer, key: &str, body: &[u8]) -> Result<Response, Problem> {
+    let (id, _) = issuer.public_credential(key).await?;
+    let email = url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == "email")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|e| !e.is_empty() && e.len() <= 254)
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                "enter the email address the credential was awarded to",
+            )
+        })?;
+    issuer
+        .request_claim_link(&id, &email, Utc::now())
+        .await
+        .map_err(|e| match e {
+            crate::Error::Wallet { code, message } => {
+                Problem::new(StatusCode::NOT_FOUND, code, message)
+            }
+            other => other.into(),
+        })?;
+    let back = format!("/credentials/{key}");
+    Ok(html_response(message_page(
+        "Check your email",
+        &[
+            "If that is the address this credential was awarded to, a one-time link to send it to your wallet is on its way.",
+            "The link works once. If nothing arrives in a few minutes, check your spam folder or ask again.",
+        ],
+        Some((&back, "Back to the credential")),
+    )))
+}
+
+/// `GET /claim/{token}`: the page a mailed claim link opens. It only offers a button, so that
+/// a mail scanner following the link does not use it up.
+pub(crate) async fn claim_link_page(
+    State(issuer): State<Shared>,
+    Path(token): Path<String>,
+) -> Response {
+    match issuer.claim_link_credential(&token, Utc::now()).await {
+        Ok(_) => html_response(html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { "Send your credential to your wallet" }
+                    link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
+                    link rel="stylesheet" href="/assets/credential.css";
+                }
+                body {
+                    main {
+                        h1 { "Send your credential to your wallet" }
+                        p { "Have your wallet app ready. The codes work for 10 minutes, once." }
+                        form method="post" {
+                            button type="submit" { "Show the wallet codes" }
+                        }
+                    }
+                }
+            }
+        }),
+        Err(e) => claim_link_refused(e),
+    }
+}
+
+fn claim_link_refused(e: crate::Error) -> Response {
+    let (status, text) = match &e {
+        crate::Error::Wallet { message, .. } => (StatusCode::GONE, message.clone()),
+        _ => {
+            tracing::error!(code = e.code(), error = %e, "claim link failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server could not complete the request".to_owned(),
+            )
+        }
+    };
+    let mut response = html_response(message_page("This link does not work", &[&text], None));
+    *response.status_mut() = status;
+    response
+}
+
+/// `POST /claim/{token}`: uses the link up and shows the QR codes and links of both flows.
+pub(crate) async fn claim_link_redeem(
+    State(issuer): State<Shared>,
+    Path(token): Path<String>,
+) -> Response {
+    let offer = match issuer.redeem_claim_link(&token, Utc::now()).await {
+        Ok(o) => o,
+        Err(e) => return claim_link_refused(e),
+    };
+    let qr = |link: &str| {
+        crate::sharing::qr_svg(link)
+            .map(|svg| {
+                svg.find("<svg")
+                    .map(|i| svg[i..].to_owned())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    };
+    html_response(html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Your wallet codes" }
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/assets/credential.css";
+            }
+            body {
+                main {
+                    h1 { "Your wallet codes" }
+                    p { "Scan one code with your wallet app, or open the link on the phone that has the wallet. They work once, until " (offer.expires_at) "." }
+                    h2 { "Learner Credential Wallet" }
+                    // Our own QR SVG of our own link: nothing from the request.
+                    div class="qr" role="img" aria-label="QR code for the Learner Credential Wallet" data-flow="vcapi" { (maud::PreEscaped(qr(&offer.lcw_link))) }
+                    p { a href=(offer.lcw_link) data-link="vcapi" { "Open in the Learner Credential Wallet" } }
+                    h2 { "Other wallets (OpenID4VCI)" }
+                    div class="qr" role="img" aria-label="QR code for OpenID4VCI wallets" data-flow="oid4vci" { (maud::PreEscaped(qr(&offer.oid4vci_link))) }
+                    p { a href=(offer.oid4vci_link) data-link="oid4vci" { "Open in your wallet app" } }
+                }
+            }
+        }
+    })
 }
 
 fn status_banner(status: LiveStatus, issuer_name: &str) -> Markup {
@@ -396,14 +567,16 @@ pub(crate) struct FileQuery {
     pub(crate) format: Option<String>,
 }
 
-/// `POST /credentials/{key}/verify`.
-#[utoipa::path(post, path = "/credentials/{key}/{action}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("action" = String, Path, description = "verify")), responses((status = 200, description = "The page with the verifier's report"), (status = 404, body = super::openapi::ProblemDoc)))]
+/// `POST /credentials/{key}/verify` and `POST /credentials/{key}/wallet`.
+#[utoipa::path(post, path = "/credentials/{key}/{action}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("action" = String, Path, description = "verify, or wallet (form field email: mails the recipient a one-time claim link)")), responses((status = 200, description = "The page with the verifier's report, or the \"check your email\" page"), (status = 404, body = super::openapi::ProblemDoc)))]
 pub(crate) async fn verify_route(
     State(issuer): State<Shared>,
     Path((key, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
 ) -> Result<Response, Problem> {
-    if action != "verify" {
-        return Err(Problem::not_found("no such resource"));
+    match action.as_str() {
+        "verify" => verify_now(&issuer, &key).await,
+        "wallet" => wallet_request(&issuer, &key, &body).await,
+        _ => Err(Problem::not_found("no such resource")),
     }
-    verify_now(&issuer, &key).await
 }

@@ -40,6 +40,10 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/oid4vci/notification", post(notification))
         .route("/exchanges/{id}", post(exchange))
         .route("/workflows/claim/exchanges/{id}", post(exchange))
+        .route(
+            "/claim/{token}",
+            get(super::page::claim_link_page).post(super::page::claim_link_redeem),
+        )
         .route("/api/v1/claims", post(create_claim))
         .route("/api/v1/claims/{id}", get(claim_state))
 }

@@ -94,6 +94,14 @@ pub struct NewClaimSession<'a> {
     pub expires_at: &'a str,
 }
 
+/// A one-time claim link mailed to a credential's recipient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimLink {
+    pub credential_id: String,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+}
+
 /// How a claim session is found: by its public id or by the hash of one of its secrets.
 #[derive(Debug, Clone, Copy)]
 pub enum ClaimLookup<'a> {
@@ -434,11 +442,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: &str,
         actor: &Actor,
     ) -> Result<bool, Error>;
-    /// Stores a nonce (its hash) until `expires_at`; expired ones are removed.
-    async fn insert_nonce(&self, nonce_hash: &str, expires_at: &str, at: &str)
-        -> Result<(), Error>;
-    /// Uses a nonce up: true when it existed and had not expired at `at`.
-    async fn consume_nonce(&self, nonce_hash: &str, at: &str) -> Result<bool, Error>;
+    /// Records a claim link (its token's hash) for a credential; `requested`: asked for on the
+    /// credential's page rather than sent with the award.
+    async fn insert_claim_link(
+        &self,
+        token_hash: &str,
+        credential_id: &str,
+        created_at: &str,
+        expires_at: &str,
+        requested: bool,
+    ) -> Result<(), Error>;
+    /// A claim link by its token's hash.
+    async fn claim_link(&self, token_hash: &str) -> Result<Option<ClaimLink>, Error>;
+    /// When the newest claim link asked for on a credential's page was made.
+    async fn latest_claim_link(&self, credential_id: &str) -> Result<Option<String>, Error>;
+    /// Uses a claim link up: true when it was unused and unexpired at `at`.
+    async fn use_claim_link(&self, token_hash: &str, at: &str) -> Result<bool, Error>;
+    /// Records the use of a nonce (its hash) valid until `expires_at`: true the first time,
+    /// false when it was used before. Records of expired nonces are removed.
+    async fn use_nonce(&self, nonce_hash: &str, expires_at: &str, at: &str) -> Result<bool, Error>;
     /// Stores a signed list made from `version`; ignored (false) when a newer version was
     /// published meanwhile.
     async fn store_published_list(

@@ -12,10 +12,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 use super::{
-    Actor, Allocation, ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta,
-    CredentialState, CredentialSummary, Idempotency, NewClaimSession, NewCredential, StatusAction,
-    StatusChange, StatusEntryRow, Store, StoredAchievement, StoredKey, StoredStatusList,
-    StoredToken,
+    Actor, Allocation, ClaimLink, ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter,
+    CredentialMeta, CredentialState, CredentialSummary, Idempotency, NewClaimSession,
+    NewCredential, StatusAction, StatusChange, StatusEntryRow, Store, StoredAchievement, StoredKey,
+    StoredStatusList, StoredToken,
 };
 use crate::error::Error;
 
@@ -1069,34 +1069,83 @@ impl Store for SqlStore {
         Ok(changed)
     }
 
-    async fn insert_nonce(
+    async fn insert_claim_link(
         &self,
-        nonce_hash: &str,
+        token_hash: &str,
+        credential_id: &str,
+        created_at: &str,
         expires_at: &str,
-        at: &str,
+        requested: bool,
     ) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO claim_links (token_hash, credential_id, created_at, expires_at, requested) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(credential_id)
+        .bind(created_at)
+        .bind(expires_at)
+        .bind(i64::from(requested))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn claim_link(&self, token_hash: &str) -> Result<Option<ClaimLink>, Error> {
+        let row = sqlx::query(
+            "SELECT credential_id, expires_at, used_at FROM claim_links WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ClaimLink {
+                credential_id: r.try_get("credential_id")?,
+                expires_at: r.try_get("expires_at")?,
+                used_at: r.try_get("used_at")?,
+            })
+        })
+        .transpose()
+        .map_err(|e: sqlx::Error| Error::from(e))
+    }
+
+    async fn latest_claim_link(&self, credential_id: &str) -> Result<Option<String>, Error> {
+        let row = sqlx::query(
+            "SELECT MAX(created_at) AS latest FROM claim_links WHERE credential_id = $1 AND requested = 1",
+        )
+        .bind(credential_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("latest")?)
+    }
+
+    async fn use_claim_link(&self, token_hash: &str, at: &str) -> Result<bool, Error> {
+        let used = sqlx::query(
+            "UPDATE claim_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(used.rows_affected() == 1)
+    }
+
+    async fn use_nonce(&self, nonce_hash: &str, expires_at: &str, at: &str) -> Result<bool, Error> {
         let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM claim_nonces WHERE expires_at <= $1")
             .bind(at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO claim_nonces (nonce_hash, expires_at) VALUES ($1, $2)")
-            .bind(nonce_hash)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
+        let first = sqlx::query(
+            "INSERT INTO claim_nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(nonce_hash)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
         tx.commit().await?;
-        Ok(())
-    }
-
-    async fn consume_nonce(&self, nonce_hash: &str, at: &str) -> Result<bool, Error> {
-        let deleted =
-            sqlx::query("DELETE FROM claim_nonces WHERE nonce_hash = $1 AND expires_at > $2")
-                .bind(nonce_hash)
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-        Ok(deleted.rows_affected() == 1)
+        Ok(first)
     }
 
     async fn status_list(&self, id: &str) -> Result<Option<StoredStatusList>, Error> {
