@@ -705,3 +705,75 @@ fn bake_then_verify_the_image() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[invalid_input]"));
 }
+
+#[test]
+fn send_to_wallet_from_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("cap");
+    let config = setup(
+        &dir,
+        "Capital City Schools",
+        &["--url", "https://credentials.capital.example"],
+        "classroom-discourse.json",
+    );
+    let file = tmp.path().join("c.json");
+    ok(&cairn(&[
+        "issue",
+        "--config",
+        &config,
+        "--achievement",
+        "classroom-discourse",
+        "--recipient-email",
+        "t@capital.example",
+        "--out",
+        file.to_str().expect("utf8"),
+    ]));
+    let cred: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    let id = cred["id"].as_str().expect("id");
+
+    // Printed for people: both QR codes, both links, the transaction code apart.
+    let qr_dir = tmp.path().join("qr");
+    let text = ok(&cairn(&[
+        "offer",
+        "--config",
+        &config,
+        id,
+        "--tx-code",
+        "--qr-dir",
+        qr_dir.to_str().expect("utf8"),
+    ]));
+    assert!(text.contains("openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fcredentials.capital.example%2Foid4vci%2Foffers%2F"), "{text}");
+    assert!(text.contains("https://lcw.app/request.html?request="));
+    assert!(
+        text.matches('█').count() > 100,
+        "QR codes drawn in the terminal"
+    );
+    let code_line = text
+        .lines()
+        .find(|l| l.starts_with("Transaction code"))
+        .expect("tx code line");
+    assert!(code_line.trim_end().rsplit(' ').next().unwrap().len() == 6);
+    for svg in ["oid4vci.svg", "lcw.svg"] {
+        let body = std::fs::read_to_string(qr_dir.join(svg)).expect("svg");
+        assert!(body.contains("<svg"));
+    }
+
+    // As JSON, and its state through claim-status.
+    let json: Value =
+        serde_json::from_str(&ok(&cairn(&["offer", "--config", &config, id, "--json"])))
+            .expect("json");
+    assert!(json.get("txCode").is_none());
+    let session = json["sessionId"].as_str().expect("session");
+    let state: Value =
+        serde_json::from_str(&ok(&cairn(&["claim-status", "--config", &config, session])))
+            .expect("state");
+    assert_eq!(state["state"], "waiting");
+    assert_eq!(state["credentialId"], id);
+
+    // Unknown credentials and sessions are clear errors.
+    let out = cairn(&["offer", "--config", &config, "urn:uuid:none"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[credential_not_found]"));
+    let out = cairn(&["claim-status", "--config", &config, "claim-none"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[claim_not_found]"));
+}

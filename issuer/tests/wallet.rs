@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 
+mod common;
+
 const BASE: &str = "https://credentials.wallet.example";
 
 struct App {
@@ -30,6 +32,11 @@ struct App {
 }
 
 async fn app() -> App {
+    app_on(None).await
+}
+
+/// The service on the embedded SQLite database, or on `database_url`.
+async fn app_on(database_url: Option<String>) -> App {
     let dir = tempfile::tempdir().expect("tmp");
     let actor = Actor("test".into());
     let issuer = Issuer::init(
@@ -39,7 +46,7 @@ async fn app() -> App {
             url: Some(BASE.into()),
             identity: IdentityKind::DidKey,
             key: None,
-            database_url: None,
+            database_url,
         },
         &actor,
     )
@@ -445,6 +452,59 @@ async fn oid4vci_pre_authorized_flow_in_both_formats_binds_the_holder() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(problem["code"], "credential_revoked");
+}
+
+/// The same flows on PostgreSQL (the claim queries are shared by both databases).
+#[tokio::test]
+async fn both_flows_on_postgresql() {
+    let Some((url, schema)) = common::postgres_url().await else {
+        return;
+    };
+    let app = app_on(Some(url)).await;
+    let holder = HolderKey::ed25519(21);
+    let ldp = oid4vci_flow(&app, &holder, cairn_issuer::CONFIG_LDP_VC).await;
+    assert_eq!(verify_received(&app, &ldp).await.0, Verdict::Valid);
+    let claim = open_claim(&app, true).await;
+    let code = pre_authorized_code(&fetch_offer(&app, &claim).await);
+    assert_eq!(
+        redeem(&app, &code, Some("x")).await.1["error"],
+        "invalid_grant"
+    );
+    let tx = claim["txCode"].as_str().unwrap();
+    assert_eq!(redeem(&app, &code, Some(tx)).await.0, StatusCode::OK);
+    let path = exchange_path(&open_claim(&app, false).await);
+    let (_, _, request) = post_json(&app, &path, None, &json!({})).await;
+    let challenge = request["verifiablePresentationRequest"]["challenge"]
+        .as_str()
+        .unwrap();
+    let vp = did_auth(&holder, "eddsa-rdfc-2022", challenge, BASE);
+    let (status, _, answer) =
+        post_json(&app, &path, None, &json!({"verifiablePresentation": vp})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    // Suspending a wallet copy suspends the award: the original and every copy.
+    let copy = ldp["id"].as_str().unwrap();
+    let change = app
+        .issuer
+        .change_status(
+            copy,
+            cairn_issuer::StatusAction::Suspend,
+            None,
+            &Actor("t".into()),
+        )
+        .await
+        .expect("suspend");
+    assert_eq!(change.state, cairn_issuer::CredentialState::Suspended);
+    assert_eq!(verify_received(&app, &ldp).await.0, Verdict::Invalid);
+    let original = app
+        .issuer
+        .store()
+        .credential(&app.credential_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(verify_received(&app, &original).await.0, Verdict::Invalid);
+    drop(app);
+    common::drop_schema(&schema).await;
 }
 
 #[tokio::test]
