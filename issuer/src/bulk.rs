@@ -170,12 +170,16 @@ pub async fn issue_requests(
     requests: &[&IssueRequest],
     actor: &Actor,
 ) -> Result<Vec<RowStatus>, Error> {
+    let keys: Vec<&str> = requests
+        .iter()
+        .map(|r| r.row_key.as_deref().unwrap_or_default())
+        .collect();
+    let issued_before = issuer.store().credentials_for_rows(&keys).await?;
     let mut statuses: Vec<Option<RowStatus>> = Vec::with_capacity(requests.len());
     let mut fresh = Vec::new();
-    for request in requests {
-        let key = request.row_key.as_deref().unwrap_or_default();
-        match issuer.store().credential_for_row(key).await? {
-            Some(id) => statuses.push(Some(RowStatus::AlreadyIssued(id))),
+    for (request, key) in requests.iter().zip(&keys) {
+        match issued_before.get(*key) {
+            Some(id) => statuses.push(Some(RowStatus::AlreadyIssued(id.clone()))),
             None => {
                 statuses.push(None);
                 fresh.push(*request);

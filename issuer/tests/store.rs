@@ -224,6 +224,62 @@ async fn suite(dir: &Path, url: Option<String>, label: &str) {
         None
     );
 
+    // Several credentials in one call: a row key repeated in the same call, or issued before,
+    // stores nothing for that credential and does not undo the others.
+    let doc = serde_json::json!({"id": "x"});
+    let new = |id: &'static str, key: Option<&'static str>| cairn_issuer::NewCredential {
+        id,
+        achievement_id: &a.id,
+        recipient_lookup: "lookup",
+        recipient_did: None,
+        document: &doc,
+        valid_from: "2026-12-01T00:00:00Z",
+        valid_until: None,
+        issued_at: "2026-12-01T00:00:00Z",
+        compact_jws: None,
+        row_key: key,
+        source_credential_id: None,
+    };
+    let stored = store
+        .insert_credentials(
+            &[
+                new("urn:m:1", Some("k1")),
+                new("urn:m:2", Some("k1")),
+                new("urn:m:3", None),
+                new("urn:m:4", None),
+            ],
+            &actor,
+        )
+        .await
+        .expect("insert many");
+    assert_eq!(stored, [true, false, true, true], "{label}");
+    let again = store
+        .insert_credentials(
+            &[new("urn:m:5", Some("k1")), new("urn:m:6", Some("k2"))],
+            &actor,
+        )
+        .await
+        .expect("insert again");
+    assert_eq!(again, [false, true], "{label}");
+    let found = store
+        .credentials_for_rows(&["k1", "k2", "k3"])
+        .await
+        .expect("rows");
+    assert_eq!(found.len(), 2, "{label}");
+    assert_eq!(found["k1"], "urn:m:1");
+    assert!(store.credential("urn:m:2").await.expect("get").is_none());
+    let audited = store
+        .audit_log()
+        .await
+        .expect("log")
+        .iter()
+        .filter(|(_, _, action, subject)| {
+            action == "credential.issue"
+                && subject.as_deref().is_some_and(|s| s.starts_with("urn:m:"))
+        })
+        .count();
+    assert_eq!(audited, 4, "{label}: one audit entry per stored credential");
+
     // Reopening finds everything.
     drop(issuer);
     let reopened = Issuer::open(&dir.join("cairn.toml")).await.expect("reopen");
@@ -312,6 +368,33 @@ async fn status_suite(dir: &Path, url: Option<String>, label: &str) {
     assert!(
         lists.contains(&format!("{base}/rollover-test/5")),
         "{label}: {lists:?}"
+    );
+
+    // A whole batch in one call (as bulk issuance allocates): two purposes, every credential
+    // its own slot, lists closed and opened within the batch.
+    let ids: Vec<String> = (0..300).map(|i| format!("urn:batch:{i}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let batch = store
+        .allocate_status_indexes(base, &["batch-a", "batch-b"], 64, &refs, at)
+        .await
+        .expect("allocate a batch");
+    assert_eq!(batch.len(), 300, "{label}");
+    let mut taken = std::collections::HashSet::new();
+    for slots in &batch {
+        assert_eq!(slots.len(), 2, "{label}: one slot per purpose");
+        assert!(slots[0].list_id.starts_with(&format!("{base}/batch-a/")));
+        assert!(slots[1].list_id.starts_with(&format!("{base}/batch-b/")));
+        for slot in slots {
+            assert!((0..64).contains(&slot.index));
+            assert!(
+                taken.insert((slot.list_id.clone(), slot.index)),
+                "{label}: slot reused"
+            );
+        }
+    }
+    assert!(
+        taken.iter().any(|(l, _)| l.ends_with("/batch-a/5")),
+        "{label}: 300 credentials need at least five 64-entry lists"
     );
 
     // Through the issuer: revoke, suspend, reinstate, as a verifier sees them.

@@ -332,6 +332,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<bool>, Error>;
     /// The id of the credential issued for a roster row key, if any.
     async fn credential_for_row(&self, row_key: &str) -> Result<Option<String>, Error>;
+    /// The credentials issued for any of `row_keys`, as row key → credential id.
+    async fn credentials_for_rows(
+        &self,
+        row_keys: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, Error>;
     /// Credentials matching `filter`, oldest first, at most `filter.limit`.
     async fn search_credentials(
         &self,

@@ -73,7 +73,8 @@ impl SqlStore {
         self.backend
     }
 
-    /// sqlx's SQLite defaults are WAL journaling, foreign keys on and a 5 s busy timeout.
+    /// sqlx's SQLite defaults are WAL journaling, foreign keys on and a 5 s busy timeout;
+    /// `synchronous` stays FULL.
     async fn sqlite_pool(url: &str, create: bool) -> Result<AnyPool, Error> {
         let mode = if create { "rwc" } else { "rw" };
         let sep = if url.contains('?') { '&' } else { '?' };
@@ -82,9 +83,33 @@ impl SqlStore {
         let max = if url.contains(":memory:") { 1 } else { 4 };
         Ok(AnyPoolOptions::new()
             .max_connections(max)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // A 32 MiB page cache per connection (SQLite's default is 2 MiB): the
+                    // indexes of a large issuer (random ids, row keys and status indexes) stay
+                    // in memory, so a bulk run does not slow down as the file grows.
+                    sqlx::query("PRAGMA cache_size = -32768")
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?)
     }
+}
+
+/// Rows per multi-row statement: one round trip for many rows, while the parameters stay few
+/// (sqlx's SQLite binding looks each parameter up by name, which grows with the square of their
+/// number; both databases' limits are far above 64 × 11).
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// `$first, $first+1, …` (`count` placeholders).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Random draws for a free index before a list counts as full: at a fill ratio f all of them
@@ -105,7 +130,10 @@ impl SqlStore {
         }
     }
 
-    /// One attempt of [`Store::allocate_status_indexes`].
+    /// One attempt of [`Store::allocate_status_indexes`]: for each purpose, every credential
+    /// still without an entry draws a random index, all of them in one statement per round
+    /// (`ON CONFLICT DO NOTHING RETURNING` says who got theirs); after [`INDEX_DRAWS`] rounds
+    /// with someone still waiting, the list counts as full and the next one opens.
     async fn try_allocate(
         &self,
         base_url: &str,
@@ -114,85 +142,104 @@ impl SqlStore {
         credential_ids: &[&str],
         at: &str,
     ) -> Result<Vec<Vec<Allocation>>, sqlx::Error> {
+        use rand::Rng;
         let mut tx = self.write_tx().await?;
-        let mut out = Vec::with_capacity(credential_ids.len());
-        for credential_id in credential_ids {
-            out.push(allocate_one(&mut tx, base_url, purposes, size, credential_id, at).await?);
+        let mut out: Vec<Vec<Allocation>> = vec![Vec::new(); credential_ids.len()];
+        let position: std::collections::HashMap<&str, usize> = credential_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        for purpose in purposes {
+            let (mut list_id, mut list_size) =
+                open_list(&mut tx, base_url, purpose, size, at).await?;
+            let mut waiting: Vec<usize> = (0..credential_ids.len()).collect();
+            let mut rounds = 0;
+            while !waiting.is_empty() {
+                if rounds == INDEX_DRAWS {
+                    sqlx::query("UPDATE status_lists SET is_full = 1 WHERE id = $1")
+                        .bind(&list_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    (list_id, list_size) = open_list(&mut tx, base_url, purpose, size, at).await?;
+                    rounds = 0;
+                }
+                rounds += 1;
+                let mut placed = std::collections::HashSet::new();
+                for chunk in waiting.chunks(ROWS_PER_STATEMENT) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("($1, ${}, ${}, $2, 0)", 3 + 2 * i, 4 + 2 * i))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO status_entries (list_id, idx, credential_id, purpose, is_set) VALUES {} \
+                         ON CONFLICT (list_id, idx) DO NOTHING RETURNING idx, credential_id",
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(&list_id).bind(*purpose);
+                    for &i in chunk {
+                        // BSL v1.0 §6.1 (herd privacy): the index is drawn at random, not in order.
+                        let index = rand::thread_rng().gen_range(0..list_size.max(1));
+                        query = query.bind(index).bind(credential_ids[i]);
+                    }
+                    for row in query.fetch_all(&mut *tx).await? {
+                        let id: String = row.try_get("credential_id")?;
+                        let index: i64 = row.try_get("idx")?;
+                        if let Some(&i) = position.get(id.as_str()) {
+                            if placed.insert(i) {
+                                out[i].push(Allocation {
+                                    list_id: list_id.clone(),
+                                    index,
+                                });
+                            }
+                        }
+                    }
+                }
+                waiting.retain(|i| !placed.contains(i));
+            }
         }
         tx.commit().await?;
         Ok(out)
     }
 }
 
-/// One credential's entries (one per purpose), inside the caller's transaction.
-async fn allocate_one(
+/// The open list of `purpose` (id, size), opening the next one when none has room; when two
+/// instances race, the (purpose, seq) key lets one win and both then use it.
+async fn open_list(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     base_url: &str,
-    purposes: &[&str],
+    purpose: &str,
     size: i64,
-    credential_id: &str,
     at: &str,
-) -> Result<Vec<Allocation>, sqlx::Error> {
-    use rand::Rng;
-    let mut out = Vec::new();
-    for purpose in purposes {
-        'lists: loop {
-            let open = sqlx::query(
-                    "SELECT id, size FROM status_lists WHERE purpose = $1 AND is_full = 0 ORDER BY seq LIMIT 1",
-                )
-                .bind(purpose)
-                .fetch_optional(&mut **tx)
-                .await?;
-            let Some(open) = open else {
-                // Open the next list; when two instances race, the (purpose, seq) key lets
-                // one win and both then use it.
-                let row = sqlx::query(
-                    "SELECT COALESCE(MAX(seq), 0) AS last FROM status_lists WHERE purpose = $1",
-                )
-                .bind(purpose)
-                .fetch_one(&mut **tx)
-                .await?;
-                let seq: i64 = row.try_get::<i64, _>("last")? + 1;
-                sqlx::query(
-                        "INSERT INTO status_lists (id, purpose, seq, size, is_full, version, created_at) \
-                         VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(format!("{base_url}/{purpose}/{seq}"))
-                    .bind(purpose)
-                    .bind(seq)
-                    .bind(size)
-                    .bind(at)
-                    .execute(&mut **tx)
-                    .await?;
-                continue;
-            };
-            let list_id: String = open.try_get("id")?;
-            let list_size: i64 = open.try_get("size")?;
-            for _ in 0..INDEX_DRAWS {
-                // BSL v1.0 §6.1 (herd privacy): the index is drawn at random, not in order.
-                let index = rand::thread_rng().gen_range(0..list_size.max(1));
-                let inserted = sqlx::query(
-                    "INSERT INTO status_entries (list_id, idx, credential_id, purpose, is_set) \
-                         VALUES ($1, $2, $3, $4, 0) ON CONFLICT (list_id, idx) DO NOTHING",
-                )
-                .bind(&list_id)
-                .bind(index)
-                .bind(credential_id)
-                .bind(purpose)
-                .execute(&mut **tx)
-                .await?;
-                if inserted.rows_affected() == 1 {
-                    out.push(Allocation { list_id, index });
-                    break 'lists;
-                }
-            }
-            sqlx::query("UPDATE status_lists SET is_full = 1 WHERE id = $1")
-                .bind(&list_id)
-                .execute(&mut **tx)
-                .await?;
+) -> Result<(String, i64), sqlx::Error> {
+    loop {
+        let row = sqlx::query(
+            "SELECT id, size FROM status_lists WHERE purpose = $1 AND is_full = 0 ORDER BY seq LIMIT 1",
+        )
+        .bind(purpose)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(row) = row {
+            return Ok((row.try_get("id")?, row.try_get("size")?));
         }
+        let row = sqlx::query(
+            "SELECT COALESCE(MAX(seq), 0) AS last FROM status_lists WHERE purpose = $1",
+        )
+        .bind(purpose)
+        .fetch_one(&mut **tx)
+        .await?;
+        let seq: i64 = row.try_get::<i64, _>("last")? + 1;
+        sqlx::query(
+            "INSERT INTO status_lists (id, purpose, seq, size, is_full, version, created_at) \
+             VALUES ($1, $2, $3, $4, 0, 0, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(format!("{base_url}/{purpose}/{seq}"))
+        .bind(purpose)
+        .bind(seq)
+        .bind(size)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
     }
-    Ok(out)
 }
 
 /// A database URL without its password, for messages.
@@ -346,49 +393,73 @@ impl Store for SqlStore {
     ) -> Result<Vec<bool>, Error> {
         let mut tx = self.write_tx().await?;
         let mut stored = Vec::with_capacity(credentials.len());
-        for c in credentials {
-            // A row key issued before inserts nothing (and does not end the transaction).
-            let inserted = sqlx::query(
+        for chunk in credentials.chunks(ROWS_PER_STATEMENT) {
+            // One statement per chunk; a row key issued before (or earlier in the chunk) inserts
+            // nothing and does not end the transaction.
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = i * 11;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, 'active', ${}, ${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6,
+                        n + 7,
+                        n + 8,
+                        n + 9,
+                        n + 10,
+                        n + 11
+                    )
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws, row_key, source_credential_id) \
-                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $11) ON CONFLICT (row_key) DO NOTHING",
-            )
-            .bind(c.id)
-            .bind(c.achievement_id)
-            .bind(c.recipient_lookup)
-            .bind(c.recipient_did)
-            .bind(c.document.to_string())
-            .bind(c.valid_from)
-            .bind(c.valid_until)
-            .bind(c.issued_at)
-            .bind(c.compact_jws)
-            .bind(c.row_key)
-            .bind(c.source_credential_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if inserted {
-                let format = if c.compact_jws.is_some() {
-                    "jwt"
-                } else {
-                    "json"
-                };
-                let mut detail =
-                    serde_json::json!({"achievement": c.achievement_id, "format": format});
-                if let Some(source) = c.source_credential_id {
-                    detail["copyOf"] = Value::String(source.to_owned());
-                }
-                audit(
-                    &mut tx,
-                    c.issued_at,
-                    actor,
-                    "credential.issue",
-                    Some(c.id),
-                    Some(&detail),
-                )
-                .await?;
+                 VALUES {} ON CONFLICT (row_key) DO NOTHING RETURNING id",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for c in chunk {
+                query = query
+                    .bind(c.id)
+                    .bind(c.achievement_id)
+                    .bind(c.recipient_lookup)
+                    .bind(c.recipient_did)
+                    .bind(c.document.to_string())
+                    .bind(c.valid_from)
+                    .bind(c.valid_until)
+                    .bind(c.issued_at)
+                    .bind(c.compact_jws)
+                    .bind(c.row_key)
+                    .bind(c.source_credential_id);
             }
-            stored.push(inserted);
+            let inserted: std::collections::HashSet<String> = query
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("id"))
+                .collect::<Result<_, _>>()?;
+            let mut entries = Vec::new();
+            for c in chunk {
+                let is_new = inserted.contains(c.id);
+                stored.push(is_new);
+                if is_new {
+                    let format = if c.compact_jws.is_some() {
+                        "jwt"
+                    } else {
+                        "json"
+                    };
+                    let mut detail =
+                        serde_json::json!({"achievement": c.achievement_id, "format": format});
+                    if let Some(source) = c.source_credential_id {
+                        detail["copyOf"] = Value::String(source.to_owned());
+                    }
+                    entries.push((c.issued_at, "credential.issue", c.id, detail));
+                }
+            }
+            audit_many(&mut tx, actor, &entries).await?;
         }
         tx.commit().await?;
         Ok(stored)
@@ -457,6 +528,27 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
+    async fn credentials_for_rows(
+        &self,
+        row_keys: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, Error> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in row_keys.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT row_key, id FROM credentials WHERE row_key IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.insert(row.try_get("row_key")?, row.try_get("id")?);
+            }
+        }
+        Ok(found)
     }
 
     async fn credential(&self, id: &str) -> Result<Option<Value>, Error> {
@@ -1267,6 +1359,45 @@ fn achievement_from_row(r: &AnyRow) -> Result<StoredAchievement, Error> {
         archived: archived != 0,
         created_at: r.try_get("created_at")?,
     })
+}
+
+/// Several audit entries by one actor, (at, action, subject, detail) each, in one statement.
+async fn audit_many(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor,
+    entries: &[(&str, &str, &str, Value)],
+) -> Result<(), Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..entries.len())
+        .map(|i| {
+            let n = i * 5;
+            format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (at, actor, action, subject, detail_json) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for (at, action, subject, detail) in entries {
+        query = query
+            .bind(*at)
+            .bind(&actor.0)
+            .bind(*action)
+            .bind(*subject)
+            .bind(detail.to_string());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 async fn audit(
