@@ -3,6 +3,7 @@
 //! database, so a run killed halfway resumes where it stopped).
 
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -160,7 +161,7 @@ pub fn parse_roster(roster: impl Read) -> Result<RosterRequests, Error> {
 
 /// Rows `cairn issue-bulk` issues together by default: one transaction allocates their status
 /// entries, one stores them, and their report lines are written after that commit.
-pub const BATCH_ROWS: usize = 256;
+pub const BATCH_ROWS: usize = 1024;
 
 /// Issues requests of a roster (each with its `row_key` set) together, in order: a row whose key
 /// was issued before is skipped. Errors that concern a row are its outcome; a failing database
@@ -170,12 +171,25 @@ pub async fn issue_requests(
     requests: &[&IssueRequest],
     actor: &Actor,
 ) -> Result<Vec<RowStatus>, Error> {
+    let (statuses, fresh) = skip_issued(issuer, requests).await?;
+    let outcomes = issuer
+        .issue_many(&fresh, crate::Format::Json, Utc::now(), actor)
+        .await?;
+    row_statuses(issuer, statuses, outcomes).await
+}
+
+/// Each request's status when its row key was issued before (`None` for the others), and the
+/// others.
+async fn skip_issued<'a>(
+    issuer: &Issuer,
+    requests: &[&'a IssueRequest],
+) -> Result<(Vec<Option<RowStatus>>, Vec<&'a IssueRequest>), Error> {
     let keys: Vec<&str> = requests
         .iter()
         .map(|r| r.row_key.as_deref().unwrap_or_default())
         .collect();
     let issued_before = issuer.store().credentials_for_rows(&keys).await?;
-    let mut statuses: Vec<Option<RowStatus>> = Vec::with_capacity(requests.len());
+    let mut statuses = Vec::with_capacity(requests.len());
     let mut fresh = Vec::new();
     for (request, key) in requests.iter().zip(&keys) {
         match issued_before.get(*key) {
@@ -186,11 +200,17 @@ pub async fn issue_requests(
             }
         }
     }
-    let mut outcomes = issuer
-        .issue_many(&fresh, crate::Format::Json, Utc::now(), actor)
-        .await?
-        .into_iter();
-    let mut out = Vec::with_capacity(requests.len());
+    Ok((statuses, fresh))
+}
+
+/// The rows' statuses: those known before, and the outcomes of the others in order.
+async fn row_statuses(
+    issuer: &Issuer,
+    statuses: Vec<Option<RowStatus>>,
+    outcomes: Vec<Result<crate::Issued, Error>>,
+) -> Result<Vec<RowStatus>, Error> {
+    let mut outcomes = outcomes.into_iter();
+    let mut out = Vec::with_capacity(statuses.len());
     for status in statuses {
         if let Some(status) = status {
             out.push(status);
@@ -206,7 +226,7 @@ pub async fn issue_requests(
                 };
                 RowStatus::Issued(credential["id"].as_str().unwrap_or_default().to_owned())
             }
-            // The same key earlier in this batch, or a concurrent run.
+            // The same key earlier in this batch or the one before, or a concurrent run.
             Err(Error::RowAlreadyIssued(key)) => {
                 let id = issuer
                     .store()
@@ -225,11 +245,63 @@ pub async fn issue_requests(
     Ok(out)
 }
 
+/// Roster requests, each with its line number.
+type Batch<'a> = &'a [(usize, Result<IssueRequest, Error>)];
+
+/// A roster batch whose drafts are made and status entries allocated.
+struct Ready<'a> {
+    rows: Batch<'a>,
+    statuses: Vec<Option<RowStatus>>,
+    fresh: Vec<&'a IssueRequest>,
+    now: chrono::DateTime<Utc>,
+}
+
+/// The first stage of a roster batch: rows issued before skipped, the rest prepared.
+async fn prepare<'a>(
+    issuer: &Issuer,
+    rows: Batch<'a>,
+) -> Result<(Ready<'a>, crate::Prepared), Error> {
+    let usable: Vec<&IssueRequest> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+    let (statuses, fresh) = skip_issued(issuer, &usable).await?;
+    let now = Utc::now();
+    let prepared = issuer
+        .prepare_batch(&fresh, crate::Format::Json, now)
+        .await?;
+    Ok((
+        Ready {
+            rows,
+            statuses,
+            fresh,
+            now,
+        },
+        prepared,
+    ))
+}
+
+/// The last stage of a roster batch: its signed credentials stored; every row's status.
+async fn store_ready<'a>(
+    issuer: &Issuer,
+    ready: Ready<'a>,
+    sealed: Vec<Result<crate::Sealed, Error>>,
+    actor: &Actor,
+) -> Result<(Batch<'a>, Vec<RowStatus>), Error> {
+    let Ready {
+        rows,
+        statuses,
+        fresh,
+        now,
+    } = ready;
+    let outcomes = issuer.store_batch(&fresh, sealed, now, actor).await?;
+    Ok((rows, row_statuses(issuer, statuses, outcomes).await?))
+}
+
 /// Issues every row of `roster` in batches of `batch_rows` (e.g. [`BATCH_ROWS`]), writing one
 /// report line per row to `report` once its batch is stored
 /// (`line,row_key,status,credential_id,code,message`) and calling `progress(done, total)`.
+/// The batches overlap: while one is signed on the other threads, the one before is stored and
+/// the one after is prepared.
 pub async fn issue_roster(
-    issuer: &Issuer,
+    issuer: &Arc<Issuer>,
     roster: impl Read,
     report: &mut dyn Write,
     progress: &mut dyn FnMut(usize, usize, &RowStatus),
@@ -255,11 +327,9 @@ pub async fn issue_roster(
         ..Summary::default()
     };
     let mut done = 0;
-    for batch in requests.chunks(batch_rows.max(1)) {
-        let usable: Vec<&IssueRequest> =
-            batch.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
-        let mut issued = issue_requests(issuer, &usable, actor).await?.into_iter();
-        for (line, request) in batch {
+    let mut write = |rows: Batch<'_>, statuses: Vec<RowStatus>| -> Result<(), Error> {
+        let mut statuses = statuses.into_iter();
+        for (line, request) in rows {
             let (key, status) = match request {
                 Err(e) => (
                     String::new(),
@@ -270,7 +340,7 @@ pub async fn issue_roster(
                 ),
                 Ok(r) => (
                     r.row_key.clone().unwrap_or_default(),
-                    issued
+                    statuses
                         .next()
                         .ok_or_else(|| Error::Database("an issued row went missing".into()))?,
                 ),
@@ -294,7 +364,37 @@ pub async fn issue_roster(
         }
         // Written batch by batch, after the batch's commit, so a run that is killed leaves a
         // true partial report.
-        out.flush().map_err(io)?;
+        out.flush().map_err(io)
+    };
+    let batches: Vec<_> = requests.chunks(batch_rows.max(1)).collect();
+    let mut next = match batches.first() {
+        Some(rows) => Some(prepare(issuer, rows).await?),
+        None => None,
+    };
+    let mut sealed_before: Option<(Ready<'_>, Vec<Result<crate::Sealed, Error>>)> = None;
+    let mut i = 0;
+    while let Some((ready, prepared)) = next.take() {
+        let signer = Arc::clone(issuer);
+        let now = ready.now;
+        let signing = tokio::task::spawn_blocking(move || {
+            signer.seal_batch(prepared, crate::Format::Json, now)
+        });
+        if let Some((before, sealed)) = sealed_before.take() {
+            let (rows, statuses) = store_ready(issuer, before, sealed, actor).await?;
+            write(rows, statuses)?;
+        }
+        i += 1;
+        if let Some(rows) = batches.get(i) {
+            next = Some(prepare(issuer, rows).await?);
+        }
+        let sealed = signing
+            .await
+            .map_err(|e| Error::Signing(format!("a signing worker stopped: {e}")))?;
+        sealed_before = Some((ready, sealed));
+    }
+    if let Some((before, sealed)) = sealed_before.take() {
+        let (rows, statuses) = store_ready(issuer, before, sealed, actor).await?;
+        write(rows, statuses)?;
     }
     Ok(summary)
 }

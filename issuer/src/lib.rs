@@ -537,6 +537,30 @@ impl Issuer {
         now: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Vec<Result<Issued, Error>>, Error> {
+        let prepared = self.prepare_batch(requests, format, now).await?;
+        let sealed = if prepared.drafts.len() == 1 {
+            let Prepared {
+                mut drafts,
+                resolver,
+            } = prepared;
+            vec![
+                self.seal_one(drafts.remove(0), format, now, &resolver)
+                    .await,
+            ]
+        } else {
+            self.seal_batch(prepared, format, now)
+        };
+        self.store_batch(requests, sealed, now, actor).await
+    }
+
+    /// The first stage of issuing a batch: drafts (achievements looked up once), status entries
+    /// allocated in one transaction, and the issuer's documents for the self-check.
+    pub(crate) async fn prepare_batch(
+        &self,
+        requests: &[&IssueRequest],
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Result<Prepared, Error> {
         let mut drafts = Vec::with_capacity(requests.len());
         let mut achievements = std::collections::HashMap::new();
         for request in requests {
@@ -560,17 +584,50 @@ impl Issuer {
             }
         }
         let resolver = self.own_documents(&status_lists).await?;
-        let seal = |draft: Result<Draft, Error>| async {
-            let draft = draft?;
-            let (signed, jws) = self.seal(draft.unsigned, format, now)?;
-            self.self_check(&signed, jws.as_deref(), &resolver, now)
-                .await?;
-            Ok((draft.id, draft.achievement_id, signed, jws))
-        };
-        let sealed = match drafts.len() {
-            1 => vec![seal(drafts.remove(0)).await],
-            _ => on_every_core(drafts, seal),
-        };
+        Ok(Prepared { drafts, resolver })
+    }
+
+    /// Signs one draft and checks it against the issuer's documents.
+    async fn seal_one(
+        &self,
+        draft: Result<Draft, Error>,
+        format: Format,
+        now: DateTime<Utc>,
+        resolver: &OfflineResolver,
+    ) -> Result<Sealed, Error> {
+        let draft = draft?;
+        let (signed, jws) = self.seal(draft.unsigned, format, now)?;
+        self.self_check(&signed, jws.as_deref(), resolver, now)
+            .await?;
+        Ok(Sealed {
+            id: draft.id,
+            achievement_id: draft.achievement_id,
+            signed,
+            jws,
+        })
+    }
+
+    /// The second stage: every draft signed and self-checked, on every core. It blocks the
+    /// calling thread (no I/O: the documents are in `prepared`).
+    pub(crate) fn seal_batch(
+        &self,
+        prepared: Prepared,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Vec<Result<Sealed, Error>> {
+        let Prepared { drafts, resolver } = prepared;
+        on_every_core(drafts, |draft| self.seal_one(draft, format, now, &resolver))
+    }
+
+    /// The last stage: the sealed credentials stored in one transaction, then each recipient
+    /// notified; one outcome per request, in order.
+    pub(crate) async fn store_batch(
+        &self,
+        requests: &[&IssueRequest],
+        sealed: Vec<Result<Sealed, Error>>,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Vec<Result<Issued, Error>>, Error> {
         let (valid_from, issued_at) = (rfc3339(now), rfc3339(now));
         let valid_until: Vec<Option<String>> = requests
             .iter()
@@ -584,16 +641,16 @@ impl Issuer {
             .iter()
             .enumerate()
             .filter_map(|(i, s)| s.as_ref().ok().map(|s| (i, s)))
-            .map(|(i, (id, achievement_id, signed, jws))| NewCredential {
-                id,
-                achievement_id,
+            .map(|(i, s)| NewCredential {
+                id: &s.id,
+                achievement_id: &s.achievement_id,
                 recipient_lookup: &lookups[i],
                 recipient_did: requests[i].recipient_did.as_deref(),
-                document: signed,
+                document: &s.signed,
                 valid_from: &valid_from,
                 valid_until: valid_until[i].as_deref(),
                 issued_at: &issued_at,
-                compact_jws: jws.as_deref(),
+                compact_jws: s.jws.as_deref(),
                 row_key: requests[i].row_key.as_deref(),
                 source_credential_id: None,
             })
@@ -606,7 +663,7 @@ impl Issuer {
         drop(new);
         let mut out = Vec::with_capacity(requests.len());
         for (request, sealed) in requests.iter().zip(sealed) {
-            let (_, _, signed, jws) = match sealed {
+            let Sealed { signed, jws, .. } = match sealed {
                 Ok(s) => s,
                 Err(e) => {
                     out.push(Err(e));
@@ -1062,10 +1119,24 @@ pub enum Issued {
 }
 
 /// A credential being issued: its id, its achievement's row id and the unsigned document.
-struct Draft {
+pub(crate) struct Draft {
     id: String,
     achievement_id: String,
     unsigned: Value,
+}
+
+/// A batch ready to be signed: its drafts and the issuer's documents for the self-check.
+pub(crate) struct Prepared {
+    drafts: Vec<Result<Draft, Error>>,
+    resolver: OfflineResolver,
+}
+
+/// A signed and self-checked credential, not stored yet.
+pub(crate) struct Sealed {
+    id: String,
+    achievement_id: String,
+    signed: Value,
+    jws: Option<String>,
 }
 
 /// Runs `work` on each item on every core (scoped threads, each driving the futures with its own

@@ -711,7 +711,7 @@ async fn offer(args: OfferArgs) -> Result<(), Error> {
 
 async fn issue_bulk(args: BulkArgs) -> Result<(), Error> {
     use std::io::IsTerminal;
-    let issuer = Issuer::open(&args.config).await?;
+    let issuer = std::sync::Arc::new(Issuer::open(&args.config).await?);
     let roster = std::fs::File::open(&args.roster)
         .map_err(|e| Error::Io(args.roster.clone(), e.to_string()))?;
     let report_path = args

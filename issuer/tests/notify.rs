@@ -204,8 +204,9 @@ async fn issuing_emails_the_recipient() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let roster = std::fs::File::open(root.join("examples/roster.csv")).expect("roster");
     let mut report = Vec::new();
+    let shared = Arc::new(issuer);
     let summary = cairn_issuer::bulk::issue_roster(
-        &issuer,
+        &shared,
         roster,
         &mut report,
         &mut |_, _, _| {},
@@ -214,7 +215,7 @@ async fn issuing_emails_the_recipient() {
     )
     .await
     .expect("bulk");
-    issuer.flush_notifications().await;
+    shared.flush_notifications().await;
     let recipients: Vec<String> = inbox
         .lock()
         .unwrap()
