@@ -221,27 +221,16 @@ fn compose_wallet_link(
         p { a href=(wallet) { "Get the wallet codes" } " (this link works once, for " (WALLET_LINK_DAYS) " days)" }
         p { "If you did not ask, ignore this email: nothing happens without the link." }
     };
-    Message::builder()
-        .from(from)
-        .to(to)
-        .subject(format!(
+    plain_and_html(
+        from,
+        to,
+        format!(
             "Send your micro-credential to your wallet: {}",
             notice.achievement
-        ))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(text),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(html.into_string()),
-                ),
-        )
-        .map_err(|e| e.to_string())
+        ),
+        text,
+        html.into_string(),
+    )
 }
 
 /// The email: plain text and HTML alternatives, every credential-supplied string escaped in the
@@ -297,10 +286,27 @@ pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, S
         ul { @for (label, url) in &downloads { li { a href=(url) { (label) } } } }
         p { "The credential is signed; any Open Badges 3.0 verifier can check it." }
     };
+    plain_and_html(
+        from,
+        to,
+        format!("Your micro-credential: {}", notice.achievement),
+        text,
+        html.into_string(),
+    )
+}
+
+/// A message with plain-text and HTML alternatives.
+fn plain_and_html(
+    from: Mailbox,
+    to: Mailbox,
+    subject: String,
+    text: String,
+    html: String,
+) -> Result<Message, String> {
     Message::builder()
         .from(from)
         .to(to)
-        .subject(format!("Your micro-credential: {}", notice.achievement))
+        .subject(subject)
         .multipart(
             MultiPart::alternative()
                 .singlepart(
@@ -311,7 +317,7 @@ pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, S
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(html.into_string()),
+                        .body(html),
                 ),
         )
         .map_err(|e| e.to_string())

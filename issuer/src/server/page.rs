@@ -298,8 +298,8 @@ fn html_response(markup: Markup) -> Response {
     response
 }
 
-/// A short page: a title, paragraphs, and a link back.
-fn message_page(title: &str, paragraphs: &[&str], back: Option<(&str, &str)>) -> Markup {
+/// A page of its own (not a credential's): the title as heading, then `body`.
+fn simple_page(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -310,15 +310,20 @@ fn message_page(title: &str, paragraphs: &[&str], back: Option<(&str, &str)>) ->
                 link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/credential.css";
             }
-            body {
-                main {
-                    h1 { (title) }
-                    @for p in paragraphs { p { (p) } }
-                    @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
-                }
-            }
+            body { main { h1 { (title) } (body) } }
         }
     }
+}
+
+/// A short page: a title, paragraphs, and a link back.
+fn message_page(title: &str, paragraphs: &[&str], back: Option<(&str, &str)>) -> Markup {
+    simple_page(
+        title,
+        html! {
+            @for p in paragraphs { p { (p) } }
+            @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
+        },
+    )
 }
 
 /// `POST /credentials/{key}/wallet` (form field `email`): mails a claim link when the address
@@ -363,27 +368,15 @@ pub(crate) async fn claim_link_page(
     Path(token): Path<String>,
 ) -> Response {
     match issuer.claim_link_credential(&token, Utc::now()).await {
-        Ok(_) => html_response(html! {
-            (DOCTYPE)
-            html lang="en" {
-                head {
-                    meta charset="utf-8";
-                    meta name="viewport" content="width=device-width, initial-scale=1";
-                    title { "Send your credential to your wallet" }
-                    link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
-                    link rel="stylesheet" href="/assets/credential.css";
+        Ok(_) => html_response(simple_page(
+            "Send your credential to your wallet",
+            html! {
+                p { "Have your wallet app ready. The codes work for 10 minutes, once." }
+                form method="post" {
+                    button type="submit" { "Show the wallet codes" }
                 }
-                body {
-                    main {
-                        h1 { "Send your credential to your wallet" }
-                        p { "Have your wallet app ready. The codes work for 10 minutes, once." }
-                        form method="post" {
-                            button type="submit" { "Show the wallet codes" }
-                        }
-                    }
-                }
-            }
-        }),
+            },
+        )),
         Err(e) => claim_link_refused(e),
     }
 }
@@ -422,31 +415,19 @@ pub(crate) async fn claim_link_redeem(
             })
             .unwrap_or_default()
     };
-    html_response(html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Your wallet codes" }
-                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
-                link rel="stylesheet" href="/assets/credential.css";
-            }
-            body {
-                main {
-                    h1 { "Your wallet codes" }
-                    p { "Scan one code with your wallet app, or open the link on the phone that has the wallet. They work once, until " (offer.expires_at) "." }
-                    h2 { "Learner Credential Wallet" }
-                    // Our own QR SVG of our own link: nothing from the request.
-                    div class="qr" role="img" aria-label="QR code for the Learner Credential Wallet" data-flow="vcapi" { (maud::PreEscaped(qr(&offer.lcw_link))) }
-                    p { a href=(offer.lcw_link) data-link="vcapi" { "Open in the Learner Credential Wallet" } }
-                    h2 { "Other wallets (OpenID4VCI)" }
-                    div class="qr" role="img" aria-label="QR code for OpenID4VCI wallets" data-flow="oid4vci" { (maud::PreEscaped(qr(&offer.oid4vci_link))) }
-                    p { a href=(offer.oid4vci_link) data-link="oid4vci" { "Open in your wallet app" } }
-                }
-            }
-        }
-    })
+    html_response(simple_page(
+        "Your wallet codes",
+        html! {
+            p { "Scan one code with your wallet app, or open the link on the phone that has the wallet. They work once, until " (offer.expires_at) "." }
+            h2 { "Learner Credential Wallet" }
+            // Our own QR SVG of our own link: nothing from the request.
+            div class="qr" role="img" aria-label="QR code for the Learner Credential Wallet" data-flow="vcapi" { (maud::PreEscaped(qr(&offer.lcw_link))) }
+            p { a href=(offer.lcw_link) data-link="vcapi" { "Open in the Learner Credential Wallet" } }
+            h2 { "Other wallets (OpenID4VCI)" }
+            div class="qr" role="img" aria-label="QR code for OpenID4VCI wallets" data-flow="oid4vci" { (maud::PreEscaped(qr(&offer.oid4vci_link))) }
+            p { a href=(offer.oid4vci_link) data-link="oid4vci" { "Open in your wallet app" } }
+        },
+    ))
 }
 
 fn status_banner(status: LiveStatus, issuer_name: &str) -> Markup {
