@@ -61,8 +61,15 @@ impl Principal {
 
 const PREFIX: &str = "cairn_";
 
-fn hash_secret(secret: &str) -> String {
+/// SHA-256 (hex) of a secret, as every secret the issuer hands out (API tokens, wallet claim
+/// secrets) is stored.
+pub(crate) fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// 256 random bits, base64url: a secret to hand out.
+pub(crate) fn random_secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
 /// A new token: the row to store and the text to show once (`cairn_<id>_<secret>`).
@@ -78,8 +85,7 @@ pub(crate) fn new_token(
         return Err(Error::input("scope", "a token needs at least one scope"));
     }
     let id = hex::encode(rand::random::<[u8; 8]>());
-    let secret =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let secret = random_secret();
     let mut names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
     names.sort_unstable();
     names.dedup();

@@ -220,12 +220,12 @@ async fn row_statuses(
             return Err(Error::Database("an issued row went missing".into()));
         };
         out.push(match outcome {
-            Ok(issued) => {
-                let credential = match &issued {
-                    crate::Issued::Json(c) | crate::Issued::Jwt { credential: c, .. } => c,
-                };
-                RowStatus::Issued(credential["id"].as_str().unwrap_or_default().to_owned())
-            }
+            Ok(issued) => RowStatus::Issued(
+                issued.credential()["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             // The same key earlier in this batch or the one before, or a concurrent run.
             Err(Error::RowAlreadyIssued(key)) => {
                 let id = issuer
@@ -366,13 +366,12 @@ pub async fn issue_roster(
         // true partial report.
         out.flush().map_err(io)
     };
-    let batches: Vec<_> = requests.chunks(batch_rows.max(1)).collect();
-    let mut next = match batches.first() {
+    let mut batches = requests.chunks(batch_rows.max(1));
+    let mut next = match batches.next() {
         Some(rows) => Some(prepare(issuer, rows).await?),
         None => None,
     };
     let mut sealed_before: Option<(Ready<'_>, Vec<Result<crate::Sealed, Error>>)> = None;
-    let mut i = 0;
     while let Some((ready, prepared)) = next.take() {
         let signer = Arc::clone(issuer);
         let now = ready.now;
@@ -383,8 +382,7 @@ pub async fn issue_roster(
             let (rows, statuses) = store_ready(issuer, before, sealed, actor).await?;
             write(rows, statuses)?;
         }
-        i += 1;
-        if let Some(rows) = batches.get(i) {
+        if let Some(rows) = batches.next() {
             next = Some(prepare(issuer, rows).await?);
         }
         let sealed = signing

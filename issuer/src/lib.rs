@@ -98,6 +98,18 @@ pub struct Issuer {
     notifier: Option<Arc<notify::Notifier>>,
     /// Achievement images fetched for baked badges.
     images: sharing::ImageSource,
+    /// The issuer secret, read from its file once.
+    secret: SecretCache,
+}
+
+/// The issuer secret once read; `Debug` never shows it.
+#[derive(Default)]
+struct SecretCache(std::sync::OnceLock<zeroize::Zeroizing<Vec<u8>>>);
+
+impl std::fmt::Debug for SecretCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretCache(..)")
+    }
 }
 
 impl Issuer {
@@ -169,6 +181,7 @@ impl Issuer {
             status_cache: Arc::new(StatusListCache::default()),
             notifier: None,
             images: sharing::ImageSource::new(&config::SharingSection::default())?,
+            secret: SecretCache::default(),
         };
         let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
@@ -234,6 +247,7 @@ impl Issuer {
             status_cache: Arc::new(StatusListCache::default()),
             notifier,
             images,
+            secret: SecretCache::default(),
         })
     }
 
@@ -505,10 +519,10 @@ impl Issuer {
         now: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Value, Error> {
-        match self.issue_as(request, Format::Json, now, actor).await? {
-            Issued::Json(v) => Ok(v),
-            Issued::Jwt { credential, .. } => Ok(credential),
-        }
+        Ok(self
+            .issue_as(request, Format::Json, now, actor)
+            .await?
+            .into_credential())
     }
 
     /// Issues one credential in `format`; see [`Issued`].
@@ -676,15 +690,22 @@ impl Issuer {
                 continue;
             }
             self.notify(request, &signed).await?;
-            out.push(Ok(match jws {
-                None => Issued::Json(signed),
-                Some(jws) => Issued::Jwt {
-                    jws,
-                    credential: signed,
-                },
-            }));
+            out.push(Ok(Issued::new(signed, jws)));
         }
         Ok(out)
+    }
+
+    /// A new credential's id: under `{issuer.url}/credentials/` (where its public page is), or a
+    /// `urn:uuid:` without a URL.
+    pub(crate) fn new_credential_id(&self) -> String {
+        match &self.config.config.issuer.url {
+            Some(url) => format!(
+                "{}/credentials/{}",
+                url.trim_end_matches('/'),
+                uuid::Uuid::new_v4()
+            ),
+            None => format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        }
     }
 
     /// One request's unsigned credential, without status entries yet.
@@ -710,10 +731,7 @@ impl Issuer {
         if achievement.archived {
             return Err(Error::AchievementArchived(achievement.slug));
         }
-        let credential_id = match &self.config.config.issuer.url {
-            Some(url) => format!("{url}/credentials/{}", uuid::Uuid::new_v4()),
-            None => format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-        };
+        let credential_id = self.new_credential_id();
         let derived_subject =
             if matches!(format, Format::Jwt { .. }) && request.recipient_did.is_none() {
                 // OB 3.0 §8.2.2: a VC-JWT needs sub = credentialSubject.id; derive a stable one.
@@ -765,22 +783,27 @@ impl Issuer {
         let secret = self.issuer_secret()?;
         use sha2::Digest;
         let mut h = sha2::Sha256::new();
-        h.update(&secret[..]);
+        h.update(secret);
         h.update(b":");
         h.update(normalized_email.as_bytes());
         let digest = h.finalize();
         Ok(format!("urn:cairn:subject:{}", hex::encode(&digest[..16])))
     }
 
-    /// The issuer's secret (`keys/subject-id.secret`, 0600, made on first use): behind derived
-    /// subject ids and the MAC of OpenID4VCI nonces. Instances sharing the key folder share it.
-    pub(crate) fn issuer_secret(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+    /// The issuer's secret (`keys/subject-id.secret`, 0600, made on first use, read once): behind
+    /// derived subject ids and the MAC of OpenID4VCI nonces. Instances sharing the key folder
+    /// share it.
+    pub(crate) fn issuer_secret(&self) -> Result<&[u8], Error> {
+        if let Some(secret) = self.secret.0.get() {
+            return Ok(secret);
+        }
         let path = self.config.key_dir().join(SUBJECT_SECRET_FILE);
         if !path.exists() {
             let secret = hex::encode(rand::random::<[u8; 32]>());
             keys::write_secret_file(&path, secret.as_bytes())?;
         }
-        keys::read_secret_file(&path)
+        let read = keys::read_secret_file(&path)?;
+        Ok(self.secret.0.get_or_init(|| read))
     }
 
     /// Wraps `credential` in a compact JWS signed with `alg` (OB 3.0 §8.2); nothing is stored.
@@ -970,16 +993,9 @@ impl Issuer {
             .await?
             .ok_or_else(|| Error::CredentialNotFound(credential_id.to_owned()))?;
         let mut lists = Vec::new();
-        let entries = match credential.get("credentialStatus") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(v) => vec![v.clone()],
-            None => Vec::new(),
-        };
-        for entry in entries {
-            if let Some(url) = entry.get("statusListCredential").and_then(Value::as_str) {
-                if let Ok(list) = self.current_status_list(url, now).await {
-                    lists.push((url.to_owned(), list.json));
-                }
+        for url in status::list_urls(&credential) {
+            if let Ok(list) = self.current_status_list(url, now).await {
+                lists.push((url.to_owned(), list.json));
             }
         }
         let resolver = self.own_documents(&lists).await?;
@@ -1116,6 +1132,30 @@ pub enum Issued {
     Json(Value),
     /// The compact JWS, and the credential it carries.
     Jwt { jws: String, credential: Value },
+}
+
+impl Issued {
+    /// The signed credential and, for a VC-JWT, its compact JWS.
+    fn new(credential: Value, jws: Option<String>) -> Self {
+        match jws {
+            None => Issued::Json(credential),
+            Some(jws) => Issued::Jwt { jws, credential },
+        }
+    }
+
+    /// The credential document (inside the JWS, for a VC-JWT).
+    pub fn credential(&self) -> &Value {
+        match self {
+            Issued::Json(c) | Issued::Jwt { credential: c, .. } => c,
+        }
+    }
+
+    /// The credential document, without the JWS.
+    pub fn into_credential(self) -> Value {
+        match self {
+            Issued::Json(c) | Issued::Jwt { credential: c, .. } => c,
+        }
+    }
 }
 
 /// A credential being issued: its id, its achievement's row id and the unsigned document.

@@ -296,13 +296,6 @@ impl Issuer {
         let key = id.rsplit(['/', ':']).next().unwrap_or_default().to_owned();
         let page_url = self.public_url(&format!("/credentials/{key}"));
         let code = self.share_code(&id).await?;
-        let name = |p: &str| {
-            credential
-                .pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
         // With wallet hand-off available, the award email carries a one-time claim link.
         let wallet_url = match self.wallet_base() {
             Ok(_) => Some(self.new_claim_link(&id, false, chrono::Utc::now()).await?),
@@ -312,8 +305,8 @@ impl Issuer {
             credential_id: id,
             to: request.recipient_email.clone(),
             recipient_name: request.recipient_name.clone(),
-            achievement: name("/credentialSubject/achievement/name"),
-            issuer: name("/issuer/name"),
+            achievement: text_at(credential, "/credentialSubject/achievement/name"),
+            issuer: text_at(credential, "/issuer/name"),
             linkedin_url: self.linkedin_link(credential, &page_url, &code),
             page_url,
             wallet_url,
@@ -338,22 +331,15 @@ impl Issuer {
         let Some(notifier) = &self.notifier else {
             return false;
         };
-        let name = |p: &str| {
-            credential
-                .pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
         let notice = crate::notify::Notice {
-            credential_id: name("/id"),
+            credential_id: text_at(credential, "/id"),
             to: to.to_owned(),
             recipient_name: credential
                 .as_object()
                 .and_then(cairn_verifier::identity::recipient_name)
                 .map(str::to_owned),
-            achievement: name("/credentialSubject/achievement/name"),
-            issuer: name("/issuer/name"),
+            achievement: text_at(credential, "/credentialSubject/achievement/name"),
+            issuer: text_at(credential, "/issuer/name"),
             page_url: String::new(),
             linkedin_url: None,
             wallet_url: Some(wallet_url),
@@ -592,6 +578,15 @@ pub fn qr_svg(link: &str) -> Result<String, Error> {
         .min_dimensions(200, 200)
         .quiet_zone(true)
         .build())
+}
+
+/// The string at `pointer` in a credential, or an empty one.
+fn text_at(credential: &Value, pointer: &str) -> String {
+    credential
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A QR code of `link` for a terminal (two rows of modules per line of text).

@@ -20,6 +20,19 @@ pub(crate) struct Allocated {
     pub(crate) lists: Vec<(String, String)>,
 }
 
+/// The status list URLs a credential's `credentialStatus` names (one entry or several).
+pub(crate) fn list_urls(credential: &Value) -> Vec<&str> {
+    let entries: Vec<&Value> = match credential.get("credentialStatus") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v) => vec![v],
+        None => Vec::new(),
+    };
+    entries
+        .into_iter()
+        .filter_map(|e| e.get("statusListCredential").and_then(Value::as_str))
+        .collect()
+}
+
 /// A list as served: the signed document, its ETag and how long it may be cached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishedList {

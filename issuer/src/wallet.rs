@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::auth::{hash_secret, random_secret};
 use crate::credential::rfc3339;
 use crate::error::Error;
 use crate::holder_proof::verify_proof_jwt;
@@ -83,16 +84,6 @@ pub struct ClaimState {
     pub wallet_event: Option<String>,
 }
 
-/// SHA-256 (hex) of a secret, as stored.
-fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// 256 random bits, base64url.
-fn random_secret() -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-}
-
 /// A secret derived from a session's master secret (which is never stored).
 fn derive(label: &str, master: &str) -> String {
     let mut h = Sha256::new();
@@ -111,7 +102,7 @@ fn exchange_id(master: &str) -> String {
 }
 
 fn tx_code_digest(session_id: &str, tx_code: &str) -> String {
-    digest(&format!("{session_id}:{tx_code}"))
+    hash_secret(&format!("{session_id}:{tx_code}"))
 }
 
 fn url_encode(s: &str) -> String {
@@ -238,9 +229,9 @@ impl Issuer {
                 &NewClaimSession {
                     id: &session_id,
                     credential_id,
-                    offer_hash: &digest(&master),
-                    pre_authorized_code_hash: &digest(&pre_authorized_code(&master)),
-                    exchange_hash: &digest(&exchange_id(&master)),
+                    offer_hash: &hash_secret(&master),
+                    pre_authorized_code_hash: &hash_secret(&pre_authorized_code(&master)),
+                    exchange_hash: &hash_secret(&exchange_id(&master)),
                     tx_code_hash: tx_hash.as_deref(),
                     challenge: &uuid::Uuid::new_v4().to_string(),
                     created_at: &rfc3339(now),
@@ -289,7 +280,7 @@ impl Issuer {
         let token = random_secret();
         self.store
             .insert_claim_link(
-                &digest(&token),
+                &hash_secret(&token),
                 credential_id,
                 &rfc3339(now),
                 &rfc3339(now + Duration::hours(CLAIM_LINK_HOURS)),
@@ -370,7 +361,7 @@ impl Issuer {
         now: DateTime<Utc>,
     ) -> Result<String, Error> {
         self.store
-            .claim_link(&digest(token))
+            .claim_link(&hash_secret(token))
             .await?
             .filter(|l| l.used_at.is_none() && !expired(&l.expires_at, now))
             .map(|l| l.credential_id)
@@ -391,7 +382,7 @@ impl Issuer {
         let credential_id = self.claim_link_credential(token, now).await?;
         if !self
             .store
-            .use_claim_link(&digest(token), &rfc3339(now))
+            .use_claim_link(&hash_secret(token), &rfc3339(now))
             .await?
         {
             return Err(Error::wallet(
@@ -430,7 +421,7 @@ impl Issuer {
     pub async fn credential_offer(&self, master: &str, now: DateTime<Utc>) -> Result<Value, Error> {
         let session = self
             .store
-            .claim_session(ClaimLookup::Offer(&digest(master)))
+            .claim_session(ClaimLookup::Offer(&hash_secret(master)))
             .await?
             .filter(|s| s.state == "offered" && !expired(&s.expires_at, now))
             .ok_or_else(|| {
@@ -500,7 +491,7 @@ impl Issuer {
             .ok_or_else(|| Error::wallet("invalid_request", "pre-authorized_code is missing"))?;
         let session = self
             .store
-            .claim_session(ClaimLookup::PreAuthorizedCode(&digest(code)))
+            .claim_session(ClaimLookup::PreAuthorizedCode(&hash_secret(code)))
             .await?
             .ok_or_else(|| {
                 Error::wallet("invalid_grant", "the pre-authorized code is not valid")
@@ -575,7 +566,7 @@ impl Issuer {
                     from: &["offered"],
                     unexpired_at: Some(&rfc3339(now)),
                     state: Some("token_issued"),
-                    access_token_hash: Some(&digest(&token)),
+                    access_token_hash: Some(&hash_secret(&token)),
                     access_token_expires_at: Some(&rfc3339(now + Duration::seconds(TOKEN_SECONDS))),
                     ..ClaimUpdate::default()
                 },
@@ -617,7 +608,7 @@ impl Issuer {
     fn nonce_mac(&self, payload: &[u8]) -> Result<[u8; 16], Error> {
         use hmac::Mac;
         let secret = self.issuer_secret()?;
-        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&secret)
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret)
             .map_err(|e| Error::Signing(e.to_string()))?;
         mac.update(b"cairn oid4vci c_nonce\0");
         mac.update(payload);
@@ -649,7 +640,7 @@ impl Issuer {
             return Ok(false);
         }
         self.store
-            .use_nonce(&digest(nonce), &rfc3339(expires), &rfc3339(now))
+            .use_nonce(&hash_secret(nonce), &rfc3339(expires), &rfc3339(now))
             .await
     }
 
@@ -661,7 +652,7 @@ impl Issuer {
         now: DateTime<Utc>,
     ) -> Result<ClaimSession, Error> {
         self.store
-            .claim_session(ClaimLookup::AccessToken(&digest(bearer)))
+            .claim_session(ClaimLookup::AccessToken(&hash_secret(bearer)))
             .await?
             .filter(|s| {
                 !s.access_token_expires_at
@@ -700,8 +691,8 @@ impl Issuer {
                 .and_then(Value::as_str),
             request.get("format").and_then(Value::as_str),
         ) {
-            (Some(CONFIG_LDP_VC), _) => Format::Json,
-            (Some(CONFIG_JWT_VC), _) => Format::Jwt {
+            (Some(CONFIG_LDP_VC), _) | (None, Some("ldp_vc")) => Format::Json,
+            (Some(CONFIG_JWT_VC), _) | (None, Some("jwt_vc_json")) => Format::Jwt {
                 alg: JwtAlg::EdDsa,
                 embed_proof: false,
             },
@@ -711,11 +702,6 @@ impl Issuer {
                     format!("no credential configuration {other:?}"),
                 ))
             }
-            (None, Some("ldp_vc")) => Format::Json,
-            (None, Some("jwt_vc_json")) => Format::Jwt {
-                alg: JwtAlg::EdDsa,
-                embed_proof: false,
-            },
             (None, Some(other)) => {
                 return Err(Error::wallet(
                     "unsupported_credential_format",
@@ -843,7 +829,7 @@ impl Issuer {
         let base = self.wallet_base()?;
         let session = self
             .store
-            .claim_session(ClaimLookup::Exchange(&digest(exchange)))
+            .claim_session(ClaimLookup::Exchange(&hash_secret(exchange)))
             .await?
             .filter(|s| s.state != "failed")
             .ok_or_else(|| Error::wallet("exchange_not_found", "no such exchange"))?;
@@ -1015,15 +1001,14 @@ impl Issuer {
                 });
             }
         };
-        let (credential, wallet_id) = match issued {
-            Issued::Json(c) => {
-                let id = c["id"].as_str().unwrap_or_default().to_owned();
-                (c, id)
-            }
-            Issued::Jwt { jws, credential } => {
-                let id = credential["id"].as_str().unwrap_or_default().to_owned();
-                (Value::String(jws), id)
-            }
+        let wallet_id = issued.credential()["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        // What the format delivers: the credential itself, or the compact JWS.
+        let credential = match issued {
+            Issued::Json(c) => c,
+            Issued::Jwt { jws, .. } => Value::String(jws),
         };
         let notification_id = random_secret();
         self.store
@@ -1074,14 +1059,7 @@ impl Issuer {
             .cloned()
             .ok_or_else(|| Error::Database("stored credential is not an object".into()))?;
         unsigned.remove("proof");
-        let copy_id = match &self.config.config.issuer.url {
-            Some(url) => format!(
-                "{}/credentials/{}",
-                url.trim_end_matches('/'),
-                uuid::Uuid::new_v4()
-            ),
-            None => format!("urn:uuid:{}", uuid::Uuid::new_v4()),
-        };
+        let copy_id = self.new_credential_id();
         unsigned.insert("id".into(), Value::String(copy_id.clone()));
         match unsigned.get_mut("credentialSubject") {
             Some(Value::Object(subject)) => {
@@ -1095,18 +1073,11 @@ impl Issuer {
         }
         let unsigned = Value::Object(unsigned);
         let mut lists = Vec::new();
-        let entries = match unsigned.get("credentialStatus") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(v) => vec![v.clone()],
-            None => Vec::new(),
-        };
-        for entry in entries {
-            if let Some(url) = entry.get("statusListCredential").and_then(Value::as_str) {
-                lists.push((
-                    url.to_owned(),
-                    self.current_status_list(url, now).await?.json,
-                ));
-            }
+        for url in crate::status::list_urls(&unsigned) {
+            lists.push((
+                url.to_owned(),
+                self.current_status_list(url, now).await?.json,
+            ));
         }
         let (signed, jws) = self.seal(unsigned, format, now)?;
         let resolver = self.own_documents(&lists).await?;
@@ -1139,12 +1110,6 @@ impl Issuer {
         if stored.first() != Some(&true) {
             return Err(Error::Database("the wallet copy was not stored".into()));
         }
-        Ok(match jws {
-            None => Issued::Json(signed),
-            Some(jws) => Issued::Jwt {
-                jws,
-                credential: signed,
-            },
-        })
+        Ok(Issued::new(signed, jws))
     }
 }

@@ -112,6 +112,22 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// `($1, …, $width), ($width+1, …), …`: `rows` rows of `width` parameters.
+fn value_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// SQL for the credential whose status entries the credential `param` names uses: the source
+/// of a wallet copy (copies always name the original), otherwise itself.
+fn status_owner(param: &str) -> String {
+    format!(
+        "(SELECT COALESCE(MAX(source_credential_id), {param}) FROM credentials WHERE id = {param})"
+    )
+}
+
 /// Random draws for a free index before a list counts as full: at a fill ratio f all of them
 /// collide with probability f^64, so a list fills to about 95 % before the next one opens.
 const INDEX_DRAWS: usize = 64;
@@ -396,29 +412,10 @@ impl Store for SqlStore {
         for chunk in credentials.chunks(ROWS_PER_STATEMENT) {
             // One statement per chunk; a row key issued before (or earlier in the chunk) inserts
             // nothing and does not end the transaction.
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let n = i * 11;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, 'active', ${}, ${}, ${}, ${}, ${}, ${})",
-                        n + 1,
-                        n + 2,
-                        n + 3,
-                        n + 4,
-                        n + 5,
-                        n + 6,
-                        n + 7,
-                        n + 8,
-                        n + 9,
-                        n + 10,
-                        n + 11
-                    )
-                })
-                .collect();
             let sql = format!(
-                "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, status, valid_from, valid_until, issued_at, compact_jws, row_key, source_credential_id) \
+                "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, valid_from, valid_until, issued_at, compact_jws, row_key, source_credential_id) \
                  VALUES {} ON CONFLICT (row_key) DO NOTHING RETURNING id",
-                rows.join(", ")
+                value_rows(chunk.len(), 11)
             );
             let mut query = sqlx::query(&sql);
             for c in chunk {
@@ -877,9 +874,10 @@ impl Store for SqlStore {
     }
 
     async fn status_entries(&self, credential_id: &str) -> Result<Vec<StatusEntryRow>, Error> {
-        let rows = sqlx::query(
-            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = (SELECT COALESCE(MAX(source_credential_id), $1) FROM credentials WHERE id = $1) ORDER BY purpose",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = {} ORDER BY purpose",
+            status_owner("$1")
+        ))
         .bind(credential_id)
         .fetch_all(&self.pool)
         .await?;
@@ -895,9 +893,10 @@ impl Store for SqlStore {
         actor: &Actor,
     ) -> Result<StatusChange, Error> {
         let mut tx = self.write_tx().await?;
-        let rows = sqlx::query(
-            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = (SELECT COALESCE(MAX(source_credential_id), $1) FROM credentials WHERE id = $1)",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT list_id, idx, purpose, is_set FROM status_entries WHERE credential_id = {}",
+            status_owner("$1")
+        ))
         .bind(credential_id)
         .fetch_all(&mut *tx)
         .await?;
@@ -963,11 +962,11 @@ impl Store for SqlStore {
                     return Err(Error::CredentialHasNoStatus(credential_id.to_owned()));
                 }
                 // A wallet copy shares its source's entries: the source and every copy change.
-                sqlx::query(
-                    "UPDATE credentials SET status = $1 WHERE id IN ($2, (SELECT source_credential_id FROM credentials WHERE id = $2)) \
-                     OR source_credential_id IN ($2, (SELECT source_credential_id FROM credentials WHERE id = $2))",
-                )
-                    .bind(after.name())
+                let owner = status_owner("$2");
+                sqlx::query(&format!(
+                    "UPDATE credentials SET status = $1 WHERE id = {owner} OR source_credential_id = {owner}"
+                ))
+                .bind(after.name())
                     .bind(credential_id)
                     .execute(&mut *tx)
                     .await?;
@@ -1370,22 +1369,9 @@ async fn audit_many(
     if entries.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (0..entries.len())
-        .map(|i| {
-            let n = i * 5;
-            format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5
-            )
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO audit_log (at, actor, action, subject, detail_json) VALUES {}",
-        rows.join(", ")
+        value_rows(entries.len(), 5)
     );
     let mut query = sqlx::query(&sql);
     for (at, action, subject, detail) in entries {
