@@ -21,6 +21,7 @@
 mod baked;
 mod canon;
 mod contexts;
+mod ed25519;
 mod error;
 mod fast;
 pub mod identity;
@@ -39,6 +40,8 @@ mod verify;
 
 pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
+#[doc(hidden)]
+pub use ed25519::{accepts_each, accepts_one};
 pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
 pub use error::Error;
 pub use fast::{FastCanonicalizer, Unsupported};
@@ -58,4 +61,4 @@ pub use trust::{
     AchievementRule, Publisher, Recognition, RegistryEntry, SignedRegistry, TrustPolicy,
     TrustRegistry, TrustReport, TrustStatus, TRUST_REGISTRY_CREDENTIAL_TYPE, TRUST_REGISTRY_TYPE,
 };
-pub use verify::{verify, verify_credential, VerifyOptions};
+pub use verify::{verify, verify_batch, verify_credential, VerifyOptions};

@@ -2,10 +2,13 @@
 //! holder's `authentication` proof bound to the verifier's challenge and domain, then every
 //! embedded credential through the credential pipeline.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::contexts::{VC_V1, VC_V2};
+use crate::ed25519::{settle, Deferred};
 use crate::proof::{verify_proof_as, Expected, AUTHENTICATION};
 use crate::report::{Check, Checks, Report, Verdict};
 use crate::resolver::Resolver;
@@ -34,7 +37,27 @@ pub struct PresentationOptions {
 /// Verifies a presentation: a proof, when present or when a challenge was asked for, must be an
 /// `authentication` proof by the holder's key over the presentation, carrying the challenge and
 /// domain; every embedded credential must verify.
+///
+/// The Ed25519 signatures of the presentation and of its credentials are checked together in
+/// one batch equation; when it fails, the presentation is verified again with each signature
+/// checked alone, so the report is the same either way.
 pub async fn verify_presentation(
+    vp: &Map<String, Value>,
+    asked: &PresentationOptions,
+    options: &VerifyOptions,
+    resolver: &dyn Resolver,
+) -> PresentationReport {
+    let ledger = Arc::new(Deferred::default());
+    let deferring = options.deferring_to(ledger.clone());
+    let report = presentation_report(vp, asked, &deferring, resolver).await;
+    if settle(&[&ledger]) == [true] {
+        report
+    } else {
+        presentation_report(vp, asked, options, resolver).await
+    }
+}
+
+async fn presentation_report(
     vp: &Map<String, Value>,
     asked: &PresentationOptions,
     options: &VerifyOptions,
@@ -241,6 +264,7 @@ async fn check_presentation_proofs(
             proof,
             expect,
             resolver,
+            options.checking(),
         )
         .await
         {

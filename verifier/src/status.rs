@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::input::parse_json_object;
+use crate::ed25519::Checking;
 use crate::proof::verify_proof;
 use crate::report::Checks;
 use crate::resolver::Resolver;
@@ -550,6 +551,8 @@ async fn verify_list(
             proof,
             issuer_id,
             resolver,
+            // A list is cached once verified, so its signature is never left to a batch.
+            Checking::Now,
         )
         .await
         .map_err(|f| unavailable(f.code(), format!("does not verify: {}", f.message())))?;

@@ -149,6 +149,7 @@ impl TrustRegistry {
         // The registry's own signature and dates, judged without any registry.
         let mut plain = options.clone();
         plain.registries.clear();
+        plain.deferred = None;
         let report = crate::verify::verify(bytes, &plain, resolver).await?;
         if report.verdict != crate::Verdict::Valid {
             let why = report

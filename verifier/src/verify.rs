@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::canon::Canonicalizer;
 use crate::contexts::{VC_V1, VC_V2};
+use crate::ed25519::{settle, Checking, Deferred};
 use crate::error::Error;
 use crate::fast::FastCanonicalizer;
 use crate::input::{parse_json_object, Limits};
@@ -58,6 +59,9 @@ pub struct VerifyOptions {
     pub registries: Vec<Arc<TrustRegistry>>,
     /// Whether an unknown issuer or unrecognised achievement is a warning or a failure.
     pub trust_policy: TrustPolicy,
+    /// Where signatures are left for one batch check ([`verify_batch`], presentations); none:
+    /// each is checked when met.
+    pub(crate) deferred: Option<Arc<Deferred>>,
 }
 
 impl std::fmt::Debug for VerifyOptions {
@@ -82,6 +86,23 @@ impl VerifyOptions {
             status_cache: None,
             registries: Vec::new(),
             trust_policy: TrustPolicy::Standard,
+            deferred: None,
+        }
+    }
+
+    /// Where this verification checks a signature's group equation.
+    pub(crate) fn checking(&self) -> Checking<'_> {
+        match &self.deferred {
+            Some(d) => Checking::Deferred(d),
+            None => Checking::Now,
+        }
+    }
+
+    /// These options with every signature left to `deferred`.
+    pub(crate) fn deferring_to(&self, deferred: Arc<Deferred>) -> Self {
+        VerifyOptions {
+            deferred: Some(deferred),
+            ..self.clone()
         }
     }
 }
@@ -126,6 +147,30 @@ pub async fn verify(
     }
     let doc = parse_json_object(input, &options.limits)?;
     Ok(verify_credential(&doc, options, resolver).await)
+}
+
+/// Verifies several credentials given as bytes, as [`verify`] would one by one, with their
+/// Ed25519 signatures checked together in one batch equation. The reports are those [`verify`]
+/// gives: when the batch fails, each signature is checked alone and the credentials with a
+/// failing one are verified again with every signature checked when met.
+pub async fn verify_batch(
+    inputs: &[&[u8]],
+    options: &VerifyOptions,
+    resolver: &dyn Resolver,
+) -> Vec<Result<Report, Error>> {
+    let ledgers: Vec<Arc<Deferred>> = inputs.iter().map(|_| Arc::default()).collect();
+    let mut reports = Vec::with_capacity(inputs.len());
+    for (input, ledger) in inputs.iter().zip(&ledgers) {
+        let deferring = options.deferring_to(ledger.clone());
+        reports.push(verify(input, &deferring, resolver).await);
+    }
+    let units: Vec<&Deferred> = ledgers.iter().map(Arc::as_ref).collect();
+    for (i, held) in settle(&units).into_iter().enumerate() {
+        if !held {
+            reports[i] = verify(inputs[i], options, resolver).await;
+        }
+    }
+    reports
 }
 
 fn kind_of(doc: &Map<String, Value>) -> Kind {
@@ -217,7 +262,7 @@ fn verify_document<'a>(
         .await;
         if let Some(env) = envelope {
             if let Some(form) = env
-                .verify(issuer_id.as_deref(), resolver, &mut checks)
+                .verify(issuer_id.as_deref(), resolver, options.checking(), &mut checks)
                 .await
             {
                 proof_forms.push(form);
@@ -635,6 +680,7 @@ async fn check_proofs(
             proof,
             issuer_id,
             resolver,
+            options.checking(),
         )
         .await;
         match result {

@@ -193,10 +193,8 @@ fn refused_images_have_their_codes() {
         let err = extract(&image, &limits).expect_err(case);
         assert_eq!(err.code(), code, "{case}: {err}");
         // The verifier refuses the same image with the same code.
-        let options = VerifyOptions {
-            limits,
-            ..VerifyOptions::new("2026-06-01T12:00:00Z".parse().expect("now"))
-        };
+        let mut options = VerifyOptions::new("2026-06-01T12:00:00Z".parse().expect("now"));
+        options.limits = limits;
         let err = pollster::block_on(cairn_verifier::verify(
             &image,
             &options,

@@ -56,12 +56,10 @@ fn check(path: &Path) -> Result<(), String> {
         }
     }
     let input = std::fs::read(path).map_err(|e| e.to_string())?;
-    let report = pollster::block_on(cairn_verifier::verify(
-        &input,
-        &VerifyOptions::new(now),
-        &resolver,
-    ))
-    .map_err(|e| format!("could not evaluate: {e}"))?;
+    let options = VerifyOptions::new(now);
+    let report = pollster::block_on(cairn_verifier::verify(&input, &options, &resolver))
+        .map_err(|e| format!("could not evaluate: {e}"))?;
+    same_in_a_batch(&input, &report, &options, &resolver)?;
     let verdict = serde_json::to_value(report.verdict).map_err(|e| e.to_string())?;
     let mut want: Vec<String> = expect["codes"]
         .as_array()
@@ -96,6 +94,34 @@ fn check(path: &Path) -> Result<(), String> {
             got,
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ));
+    }
+    Ok(())
+}
+
+/// The vector verified among two other credentials by `verify_batch` (one batch equation for
+/// all their signatures) gets the report it gets alone, and so do the others.
+fn same_in_a_batch(
+    input: &[u8],
+    alone: &Report,
+    options: &VerifyOptions,
+    resolver: &OfflineResolver,
+) -> Result<(), String> {
+    let other = std::fs::read(vectors_dir().join("valid/did-key.json")).map_err(|e| e.to_string())?;
+    let other_alone = pollster::block_on(cairn_verifier::verify(&other, options, resolver))
+        .map_err(|e| e.to_string())?;
+    let batch = pollster::block_on(cairn_verifier::verify_batch(
+        &[&other, input, &other],
+        options,
+        resolver,
+    ));
+    let json = |r: &Report| serde_json::to_value(r).unwrap_or_default();
+    let got: Vec<Value> = batch
+        .iter()
+        .map(|r| r.as_ref().map(json).unwrap_or_else(|e| Value::from(e.code())))
+        .collect();
+    let want = vec![json(&other_alone), json(alone), json(&other_alone)];
+    if got != want {
+        return Err(format!("verify_batch gave other reports:\n{got:#?}"));
     }
     Ok(())
 }
