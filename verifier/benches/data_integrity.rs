@@ -76,6 +76,14 @@ fn bench(c: &mut Criterion) {
             continue;
         }
         let bytes = serde_json::to_vec(&signed).expect("json");
+        // The same from bytes (parsing included), one at a time, to compare with the batch.
+        group.bench_function(format!("{name}_verify_bytes"), |b| {
+            b.iter(|| {
+                let report =
+                    pollster::block_on(cairn_verifier::verify(&bytes, &options, &resolver));
+                assert_eq!(report.expect("readable").verdict, Verdict::Valid);
+            })
+        });
         let inputs: Vec<&[u8]> = vec![&bytes; BATCH];
         group.bench_function(format!("{name}_verify_batch{BATCH}"), |b| {
             b.iter(|| {

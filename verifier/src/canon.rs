@@ -4,7 +4,7 @@
 //! and canonicalises with ssi's URDNA2015/RDFC-1.0. A later fast path implements the same trait
 //! and must produce byte-identical N-Quads.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use ssi::json_ld::RdfQuads;
 use ssi::json_ld::{CompactJsonLd, Expandable, JsonLdError};
 
@@ -41,6 +41,14 @@ impl CanonError {
 /// Turns a JSON-LD document into canonical N-Quads (one string, lines sorted, each ending `\n`).
 pub trait Canonicalizer: Send + Sync {
     fn canonicalize(&self, document: &Value) -> Result<String, CanonError>;
+
+    /// VC-DATA-INTEGRITY §4.4 step 3: the canonical form of the unsecured document, `secured`
+    /// without its `proof` entry. The default copies the document without it.
+    fn canonicalize_unsecured(&self, secured: &Map<String, Value>) -> Result<String, CanonError> {
+        let mut unsecured = secured.clone();
+        unsecured.remove("proof");
+        self.canonicalize(&Value::Object(unsecured))
+    }
 }
 
 /// The general path: full JSON-LD 1.1 expansion and RDFC-1.0 via ssi.

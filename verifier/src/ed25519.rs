@@ -283,8 +283,7 @@ mod tests {
                     // L = 2^252 + 27742317777372353535851937790883648493, little-endian.
                     const L: [u8; 32] = [
                         0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2,
-                        0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        0x10,
+                        0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
                     ];
                     let mut sig = valid;
                     let mut carry = 0u16;
@@ -371,12 +370,25 @@ mod tests {
         for case in &cases {
             let key = key_of(case);
             let one = (key, case.message.as_slice(), case.signature);
-            assert_eq!(accepts(&key, &case.message, &case.signature), case.cairn, "{}", case.name);
+            assert_eq!(
+                accepts(&key, &case.message, &case.signature),
+                case.cairn,
+                "{}",
+                case.name
+            );
             let strict = key
-                .verify_strict(&case.message, &ed25519_dalek::Signature::from_bytes(&case.signature))
+                .verify_strict(
+                    &case.message,
+                    &ed25519_dalek::Signature::from_bytes(&case.signature),
+                )
                 .is_ok();
             assert_eq!(strict, case.strict, "verify_strict: {}", case.name);
-            assert_eq!(accepts_each(&[one]), [case.cairn], "batch of one: {}", case.name);
+            assert_eq!(
+                accepts_each(&[one]),
+                [case.cairn],
+                "batch of one: {}",
+                case.name
+            );
             let good = (key_of(valid), valid.message.as_slice(), valid.signature);
             assert_eq!(
                 accepts_each(&[good, one, good]),
@@ -417,14 +429,21 @@ mod tests {
     fn settle_names_the_failing_unit() {
         let cases = cases();
         let units: Vec<Deferred> = (0..4).map(|_| Deferred::default()).collect();
-        for (unit, case) in units.iter().zip([&cases[0], &cases[3], &cases[1], &cases[0]]) {
+        for (unit, case) in units
+            .iter()
+            .zip([&cases[0], &cases[3], &cases[1], &cases[0]])
+        {
             // The encodings of these cases pass; the equation decides.
             assert!(unit.defer(&key_of(case), &case.message, &case.signature));
             assert!(unit.defer(&key_of(&cases[0]), &cases[0].message, &cases[0].signature));
         }
         let refs: Vec<&Deferred> = units.iter().collect();
         assert_eq!(settle(&refs), [true, true, false, true]);
-        assert_eq!(settle(&refs), [true; 4], "settled signatures are not checked twice");
+        assert_eq!(
+            settle(&refs),
+            [true; 4],
+            "settled signatures are not checked twice"
+        );
     }
 
     /// The table lookup agrees with decompressing the point and multiplying by the cofactor.
@@ -441,7 +460,8 @@ mod tests {
             })
             .collect();
         encodings.extend((1u8..40).map(|i| (scalar(i) * B).compress().to_bytes()));
-        encodings.extend((1u8..40).map(|i| (scalar(i) * B + EIGHT_TORSION[3]).compress().to_bytes()));
+        encodings
+            .extend((1u8..40).map(|i| (scalar(i) * B + EIGHT_TORSION[3]).compress().to_bytes()));
         for bytes in encodings {
             let by_point = CompressedEdwardsY(bytes)
                 .decompress()

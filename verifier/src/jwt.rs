@@ -265,25 +265,27 @@ impl Envelope {
             .check_header(checks)
             .and_then(|alg| Some((alg, issuer_id?)));
         let verified = match form {
-            Some((alg, issuer)) => match self.check_signature(alg, issuer, resolver, checking).await {
-                Ok(()) => {
-                    let form = format!("VC-JWT/{}", alg.name());
-                    checks.pass(
-                        "proof",
-                        "signature_valid",
-                        format!("{form} signature by the issuer's key is valid"),
-                    );
-                    Some(form)
+            Some((alg, issuer)) => {
+                match self.check_signature(alg, issuer, resolver, checking).await {
+                    Ok(()) => {
+                        let form = format!("VC-JWT/{}", alg.name());
+                        checks.pass(
+                            "proof",
+                            "signature_valid",
+                            format!("{form} signature by the issuer's key is valid"),
+                        );
+                        Some(form)
+                    }
+                    Err(JwtFailure::Key(e @ KeyError::Unresolved(_))) => {
+                        checks.error_because("proof", e.code(), e.reason(), e.message());
+                        None
+                    }
+                    Err(f) => {
+                        checks.fail("proof", f.code(), f.message());
+                        None
+                    }
                 }
-                Err(JwtFailure::Key(e @ KeyError::Unresolved(_))) => {
-                    checks.error_because("proof", e.code(), e.reason(), e.message());
-                    None
-                }
-                Err(f) => {
-                    checks.fail("proof", f.code(), f.message());
-                    None
-                }
-            },
+            }
             None => {
                 checks.fail(
                     "proof",
@@ -473,7 +475,7 @@ pub fn verify_jws_signature(token: &str, public_jwk: &Map<String, Value>) -> Res
         &env.signature,
         Checking::Now,
     )
-        .map_err(|e| e.message())
+    .map_err(|e| e.message())
 }
 
 #[derive(Debug)]

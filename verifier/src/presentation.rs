@@ -12,7 +12,7 @@ use crate::ed25519::{settle, Deferred};
 use crate::proof::{verify_proof_as, Expected, AUTHENTICATION};
 use crate::report::{Check, Checks, Report, Verdict};
 use crate::resolver::Resolver;
-use crate::verify::{take_proofs, types_of, verify_credential, VerifyOptions};
+use crate::verify::{proofs_of, types_of, verify_credential, VerifyOptions};
 
 /// Most credentials one presentation may carry.
 const MAX_CREDENTIALS: usize = 50;
@@ -98,11 +98,10 @@ async fn presentation_report(
         _ => None,
     };
 
-    let mut unsecured = vp.clone();
-    let proofs = take_proofs(&mut unsecured);
+    let proofs = proofs_of(vp);
     check_presentation_proofs(
         &proofs,
-        &unsecured,
+        vp,
         holder.as_deref(),
         asked,
         options,
@@ -188,8 +187,8 @@ async fn presentation_report(
 /// VC-DATA-INTEGRITY §4.2 (verify proof) with the authentication purpose: challenge and domain
 /// must be the ones asked for; the key must be the holder's when a holder is named.
 async fn check_presentation_proofs(
-    proofs: &[Value],
-    unsecured: &Map<String, Value>,
+    proofs: &[&Value],
+    vp: &Map<String, Value>,
     holder: Option<&str>,
     asked: &PresentationOptions,
     options: &VerifyOptions,
@@ -213,17 +212,14 @@ async fn check_presentation_proofs(
         }
         return;
     }
-    let canonical = match options
-        .canonicalizer
-        .canonicalize(&Value::Object(unsecured.clone()))
-    {
+    let canonical = match options.canonicalizer.canonicalize_unsecured(vp) {
         Ok(c) => c,
         Err(e) => {
             checks.fail("json_ld", e.code(), e.to_string());
             return;
         }
     };
-    for proof in proofs {
+    for proof in proofs.iter().copied() {
         let Value::Object(proof) = proof else {
             checks.fail(CHECK, "malformed_proof", "the proof is not an object");
             continue;
@@ -260,7 +256,7 @@ async fn check_presentation_proofs(
         match verify_proof_as(
             options.canonicalizer.as_ref(),
             &canonical,
-            unsecured,
+            vp,
             proof,
             expect,
             resolver,

@@ -117,16 +117,17 @@ pub(crate) fn suite_of(proof: &Map<String, Value>) -> Result<Suite, ProofFailure
 }
 
 /// VC-DI-EDDSA §3.3.4 (hashing): SHA-256(canonical proof configuration) ‖ SHA-256(canonical
-/// document). The proof configuration takes the document's `@context` (§3.3.5).
+/// document). The proof configuration takes the document's `@context` (§3.3.5); `document` is
+/// the secured or the unsecured document (their `@context` is the same).
 pub(crate) fn hash_data(
     canon: &dyn Canonicalizer,
     canonical_document: &str,
-    unsecured: &Map<String, Value>,
+    document: &Map<String, Value>,
     proof_config: &Map<String, Value>,
 ) -> Result<[u8; 64], CanonError> {
     let mut config = proof_config.clone();
     config.remove("proofValue");
-    match unsecured.get("@context") {
+    match document.get("@context") {
         Some(ctx) => config.insert("@context".to_owned(), ctx.clone()),
         None => config.remove("@context"),
     };
@@ -155,13 +156,13 @@ pub fn encode_proof_value(signature: &[u8; 64]) -> String {
     format!("z{}", bs58::encode(signature).into_string())
 }
 
-/// Verifies one embedded proof of `unsecured` (whose canonical form is `canonical_document`)
+/// Verifies one embedded proof of `document` (whose unsecured canonical form is `canonical_document`)
 /// against the issuer `issuer_id`.
 #[allow(clippy::too_many_arguments)] // The proof's inputs, each a different thing.
 pub(crate) async fn verify_proof(
     canon: &dyn Canonicalizer,
     canonical_document: &str,
-    unsecured: &Map<String, Value>,
+    document: &Map<String, Value>,
     proof: &Map<String, Value>,
     issuer_id: &str,
     resolver: &dyn Resolver,
@@ -174,7 +175,7 @@ pub(crate) async fn verify_proof(
     verify_proof_as(
         canon,
         canonical_document,
-        unsecured,
+        document,
         proof,
         expect,
         resolver,
@@ -194,7 +195,7 @@ pub(crate) struct Expected<'a> {
 pub(crate) async fn verify_proof_as(
     canon: &dyn Canonicalizer,
     canonical_document: &str,
-    unsecured: &Map<String, Value>,
+    document: &Map<String, Value>,
     proof: &Map<String, Value>,
     expect: Expected<'_>,
     resolver: &dyn Resolver,
@@ -247,7 +248,7 @@ pub(crate) async fn verify_proof_as(
             resolved.key.kind()
         ))));
     };
-    let hash = hash_data(canon, canonical_document, unsecured, proof)
+    let hash = hash_data(canon, canonical_document, document, proof)
         .map_err(ProofFailure::Canonicalization)?;
     // Signature failures are opaque: one code, no detail of what differed. The rule is
     // Cairn's one Ed25519 rule (crate::ed25519), checked now or in a batch.

@@ -14,13 +14,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::input::parse_json_object;
 use crate::ed25519::Checking;
+use crate::input::parse_json_object;
 use crate::proof::verify_proof;
 use crate::report::Checks;
 use crate::resolver::Resolver;
 use crate::verify::{
-    date_fields_of, fmt_date, read_date, take_proofs, types_of, window, VerifyOptions, Window,
+    date_fields_of, fmt_date, proofs_of, read_date, types_of, window, VerifyOptions, Window,
 };
 
 /// BSL v1.0 §2.1 (and StatusList2021 §2.1): a list holds at least 131,072 entries (16 KiB), so
@@ -528,16 +528,15 @@ async fn verify_list(
         .ok_or_else(|| invalid("has no encodedList"))?;
 
     // BSL v1.0 §3.2: the list credential itself must verify (its proof, by the issuer's key).
-    let mut unsecured = doc.clone();
-    let proofs = take_proofs(&mut unsecured);
+    let proofs = proofs_of(&doc);
     if proofs.is_empty() {
         return Err(unavailable("status_list_unsigned", "carries no proof"));
     }
     let canonical = options
         .canonicalizer
-        .canonicalize(&Value::Object(unsecured.clone()))
+        .canonicalize_unsecured(&doc)
         .map_err(|e| unavailable(e.code(), format!("is not valid JSON-LD ({e})")))?;
-    for proof in &proofs {
+    for proof in proofs {
         let Value::Object(proof) = proof else {
             return Err(unavailable(
                 "malformed_proof",
@@ -547,7 +546,7 @@ async fn verify_list(
         verify_proof(
             options.canonicalizer.as_ref(),
             &canonical,
-            &unsecured,
+            &doc,
             proof,
             issuer_id,
             resolver,

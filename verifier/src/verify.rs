@@ -227,12 +227,8 @@ fn verify_document<'a>(
         let issuer_id = check_required(doc, kind, vc_version, &mut checks);
         check_subject(doc, kind, &mut checks);
 
-        let mut unsecured = doc.clone();
-        let proofs = take_proofs(&mut unsecured);
-        let canonical = match options
-            .canonicalizer
-            .canonicalize(&Value::Object(unsecured.clone()))
-        {
+        let proofs = proofs_of(doc);
+        let canonical = match options.canonicalizer.canonicalize_unsecured(doc) {
             Ok(c) => {
                 checks.pass(
                     "json_ld",
@@ -251,7 +247,7 @@ fn verify_document<'a>(
         check_proofs(
             &proofs,
             canonical.as_deref(),
-            &unsecured,
+            doc,
             issuer_id.as_deref(),
             options,
             resolver,
@@ -262,7 +258,12 @@ fn verify_document<'a>(
         .await;
         if let Some(env) = envelope {
             if let Some(form) = env
-                .verify(issuer_id.as_deref(), resolver, options.checking(), &mut checks)
+                .verify(
+                    issuer_id.as_deref(),
+                    resolver,
+                    options.checking(),
+                    &mut checks,
+                )
                 .await
             {
                 proof_forms.push(form);
@@ -616,9 +617,10 @@ fn check_subject(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
     }
 }
 
-pub(crate) fn take_proofs(unsecured: &mut Map<String, Value>) -> Vec<Value> {
-    match unsecured.remove("proof") {
-        Some(Value::Array(a)) => a,
+/// VC-DATA-INTEGRITY §2.1: `proof` is one proof or a set of them.
+pub(crate) fn proofs_of(secured: &Map<String, Value>) -> Vec<&Value> {
+    match secured.get("proof") {
+        Some(Value::Array(a)) => a.iter().collect(),
         Some(v) => vec![v],
         None => Vec::new(),
     }
@@ -626,9 +628,9 @@ pub(crate) fn take_proofs(unsecured: &mut Map<String, Value>) -> Vec<Value> {
 
 #[allow(clippy::too_many_arguments)]
 async fn check_proofs(
-    proofs: &[Value],
+    proofs: &[&Value],
     canonical: Option<&str>,
-    unsecured: &Map<String, Value>,
+    secured: &Map<String, Value>,
     issuer_id: Option<&str>,
     options: &VerifyOptions,
     resolver: &dyn Resolver,
@@ -659,7 +661,7 @@ async fn check_proofs(
         return;
     };
     let many = proofs.len() > 1;
-    for (i, proof) in proofs.iter().enumerate() {
+    for (i, proof) in proofs.iter().copied().enumerate() {
         let label = if many {
             format!("proof {}: ", i + 1)
         } else {
@@ -676,7 +678,7 @@ async fn check_proofs(
         let result = verify_proof(
             options.canonicalizer.as_ref(),
             canonical,
-            unsecured,
+            secured,
             proof,
             issuer_id,
             resolver,

@@ -106,7 +106,8 @@ fn same_in_a_batch(
     options: &VerifyOptions,
     resolver: &OfflineResolver,
 ) -> Result<(), String> {
-    let other = std::fs::read(vectors_dir().join("valid/did-key.json")).map_err(|e| e.to_string())?;
+    let other =
+        std::fs::read(vectors_dir().join("valid/did-key.json")).map_err(|e| e.to_string())?;
     let other_alone = pollster::block_on(cairn_verifier::verify(&other, options, resolver))
         .map_err(|e| e.to_string())?;
     let batch = pollster::block_on(cairn_verifier::verify_batch(
@@ -117,7 +118,11 @@ fn same_in_a_batch(
     let json = |r: &Report| serde_json::to_value(r).unwrap_or_default();
     let got: Vec<Value> = batch
         .iter()
-        .map(|r| r.as_ref().map(json).unwrap_or_else(|e| Value::from(e.code())))
+        .map(|r| {
+            r.as_ref()
+                .map(json)
+                .unwrap_or_else(|e| Value::from(e.code()))
+        })
         .collect();
     let want = vec![json(&other_alone), json(alone), json(&other_alone)];
     if got != want {

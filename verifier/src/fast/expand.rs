@@ -42,8 +42,18 @@ impl<'a> Expander<'a> {
         let Value::Object(map) = document else {
             return Err(Unsupported("top-level value is not an object"));
         };
+        self.document_without(map, None)
+    }
+
+    /// The top-level node object with the entry `skip` left out, as if it were not there
+    /// (VC-DATA-INTEGRITY §4.4: the unsecured document is the secured one without `proof`).
+    pub(crate) fn document_without(
+        &mut self,
+        map: &Map<String, Value>,
+        skip: Option<&str>,
+    ) -> Fast<()> {
         let initial = self.cache.initial().clone();
-        self.node(&initial, map, None, None).map(|_| ())
+        self.node(&initial, map, None, None, skip).map(|_| ())
     }
 
     fn blank(&mut self) -> Node {
@@ -58,15 +68,17 @@ impl<'a> Expander<'a> {
         map: &Map<String, Value>,
         property: Option<&Term>,
         graph: Option<&Node>,
+        skip: Option<&str>,
     ) -> Fast<Node> {
         let mut active = passed.clone();
+        let entries = || map.iter().filter(|(k, _)| Some(k.as_str()) != skip);
         // Step 7: a type-scoped context does not reach into a new node object (one that is not a
         // value object and not a lone @id reference).
         if let Some(previous) = &passed.previous {
             let expands_to =
                 |k: &str, kw: &str| expand_iri(passed, k, true).is_ok_and(|e| e.as_ref() == kw);
-            let lone_id = map.len() == 1 && map.keys().all(|k| expands_to(k, "@id"));
-            let value = map.keys().any(|k| expands_to(k, "@value"));
+            let lone_id = entries().count() == 1 && entries().all(|(k, _)| expands_to(k, "@id"));
+            let value = entries().any(|(k, _)| expands_to(k, "@value"));
             if !lone_id && !value {
                 active = previous.clone();
             }
@@ -83,7 +95,7 @@ impl<'a> Expander<'a> {
         // looked up in the context before any of them.
         let type_scoped = active.clone();
         let mut type_key = None;
-        for key in map.keys() {
+        for (key, _) in entries() {
             // A key that does not expand here is not the type entry; it is judged in step 13.
             if key != "@context"
                 && expand_iri(&type_scoped, key, true).is_ok_and(|e| e.as_ref() == "@type")
@@ -111,7 +123,7 @@ impl<'a> Expander<'a> {
             }
         }
         let mut id_key = None;
-        for key in map.keys() {
+        for (key, _) in entries() {
             if key != "@context"
                 && Some(key) != type_key
                 && expand_iri(&active, key, true)?.as_ref() == "@id"
@@ -138,7 +150,7 @@ impl<'a> Expander<'a> {
             });
         }
         // Step 13: every other entry is a property.
-        for (key, value) in map {
+        for (key, value) in entries() {
             if key == "@context" || Some(key) == type_key || Some(key) == id_key {
                 continue;
             }
@@ -230,10 +242,10 @@ impl<'a> Expander<'a> {
             // A graph container holds each value in a graph named by a new blank node.
             Value::Object(map) if container == Container::Graph => {
                 let name = self.blank();
-                self.node(active, map, term, Some(&name))?;
+                self.node(active, map, term, Some(&name), None)?;
                 Object::Node(name)
             }
-            Value::Object(map) => Object::Node(self.node(active, map, term, graph)?),
+            Value::Object(map) => Object::Node(self.node(active, map, term, graph, None)?),
             _ if container == Container::Graph => {
                 return Err(Unsupported("scalar in a graph container"))
             }

@@ -15,7 +15,7 @@ mod rdfc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub use context::Unsupported;
 
@@ -66,6 +66,34 @@ impl FastCanonicalizer {
         rdfc::canonicalize(expander.quads, expander.blanks)
     }
 
+    /// The fast path alone for a secured document without its `proof` entry.
+    pub fn canonicalize_unsecured_fast(
+        &self,
+        secured: &Map<String, Value>,
+    ) -> Result<String, Unsupported> {
+        let mut expander = expand::Expander::new(&self.cache);
+        expander.document_without(secured, Some("proof"))?;
+        rdfc::canonicalize(expander.quads, expander.blanks)
+    }
+
+    /// Counts the fast path's answer, or hands the document to the general path.
+    fn answer(
+        &self,
+        fast: Result<String, Unsupported>,
+        general: impl FnOnce() -> Result<String, CanonError>,
+    ) -> Result<String, CanonError> {
+        match fast {
+            Ok(nquads) => {
+                self.fast.fetch_add(1, Ordering::Relaxed);
+                Ok(nquads)
+            }
+            Err(_) => {
+                self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                general()
+            }
+        }
+    }
+
     /// How many documents the fast path answered, and how many went to the general path.
     pub fn counts(&self) -> (u64, u64) {
         (
@@ -77,15 +105,14 @@ impl FastCanonicalizer {
 
 impl Canonicalizer for FastCanonicalizer {
     fn canonicalize(&self, document: &Value) -> Result<String, CanonError> {
-        match self.canonicalize_fast(document) {
-            Ok(nquads) => {
-                self.fast.fetch_add(1, Ordering::Relaxed);
-                Ok(nquads)
-            }
-            Err(_) => {
-                self.fallbacks.fetch_add(1, Ordering::Relaxed);
-                self.general.canonicalize(document)
-            }
-        }
+        self.answer(self.canonicalize_fast(document), || {
+            self.general.canonicalize(document)
+        })
+    }
+
+    fn canonicalize_unsecured(&self, secured: &Map<String, Value>) -> Result<String, CanonError> {
+        self.answer(self.canonicalize_unsecured_fast(secured), || {
+            self.general.canonicalize_unsecured(secured)
+        })
     }
 }
