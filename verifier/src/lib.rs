@@ -6,7 +6,8 @@
 //!
 //! The public interface is:
 //! - [`verify`] / [`verify_credential`] with [`VerifyOptions`] and a [`Resolver`]
-//!   ([`OfflineResolver`] serves documents from memory);
+//!   ([`OfflineResolver`] serves documents from memory), and [`verify_batch`] for several
+//!   credentials whose Ed25519 signatures are checked in one batch equation;
 //! - the [`Report`], its [`Check`]s and the [`Verdict`];
 //! - the OB 3.0 data model in [`model`];
 //! - baked badge images ([`extract`], [`bake`]: PNG and SVG, OB 3.0 §5.3);
