@@ -77,8 +77,8 @@ impl Pending {
     }
 }
 
-/// The rule for one signature.
-pub(crate) fn accepts(key: &VerifyingKey, message: &[u8], signature: &[u8; 64]) -> bool {
+/// The rule for one signature (exported, hidden, as `accepts_one` for benchmarks).
+pub fn accepts(key: &VerifyingKey, message: &[u8], signature: &[u8; 64]) -> bool {
     Pending::new(key, message, signature).is_some_and(Pending::holds)
 }
 
@@ -164,12 +164,6 @@ pub fn accepts_each(items: &[(VerifyingKey, &[u8], [u8; 64])]) -> Vec<bool> {
         .zip(encodings)
         .map(|(equation, encoding)| equation && encoding)
         .collect()
-}
-
-/// The rule for one signature, for benchmarks and tests.
-#[doc(hidden)]
-pub fn accepts_one(key: &VerifyingKey, message: &[u8], signature: &[u8; 64]) -> bool {
-    accepts(key, message, signature)
 }
 
 #[cfg(test)]

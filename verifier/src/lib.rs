@@ -43,7 +43,7 @@ pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
 pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
 #[doc(hidden)]
-pub use ed25519::{accepts_each, accepts_one};
+pub use ed25519::{accepts as accepts_one, accepts_each};
 pub use error::Error;
 pub use fast::{FastCanonicalizer, Unsupported};
 pub use input::{

@@ -266,16 +266,16 @@ pub fn verify_signature_only(
     secured: &Value,
     key: &ed25519_dalek::VerifyingKey,
 ) -> Result<(), String> {
-    let mut unsecured = secured.as_object().cloned().ok_or("not an object")?;
-    let proof = match unsecured.remove("proof") {
+    let secured = secured.as_object().ok_or("not an object")?;
+    let proof = match secured.get("proof") {
         Some(Value::Object(p)) => p,
-        Some(Value::Array(mut a)) if a.len() == 1 => match a.remove(0) {
+        Some(Value::Array(a)) if a.len() == 1 => match &a[0] {
             Value::Object(p) => p,
             _ => return Err("proof is not an object".into()),
         },
         _ => return Err("expected exactly one proof".into()),
     };
-    suite_of(&proof).map_err(|e| e.message())?;
+    suite_of(proof).map_err(|e| e.message())?;
     let sig = decode_proof_value(
         proof
             .get("proofValue")
@@ -284,9 +284,9 @@ pub fn verify_signature_only(
     )
     .map_err(|e| e.message())?;
     let doc = canon
-        .canonicalize(&Value::Object(unsecured.clone()))
+        .canonicalize_unsecured(secured)
         .map_err(|e| e.to_string())?;
-    let hash = hash_data(canon, &doc, &unsecured, &proof).map_err(|e| e.to_string())?;
+    let hash = hash_data(canon, &doc, secured, proof).map_err(|e| e.to_string())?;
     if crate::ed25519::accepts(key, &hash, &sig) {
         Ok(())
     } else {

@@ -12,9 +12,13 @@ use serde_json::Value;
 static FAST: LazyLock<FastCanonicalizer> = LazyLock::new(FastCanonicalizer::default);
 static GENERAL: LazyLock<GeneralCanonicalizer> = LazyLock::new(GeneralCanonicalizer::default);
 
-fn same(fast: Result<String, cairn_verifier::Unsupported>, general: &Value) {
+/// Whatever the fast path answers, the general path answers the same.
+fn same(
+    fast: Result<String, cairn_verifier::Unsupported>,
+    general: impl FnOnce() -> Result<String, cairn_verifier::CanonError>,
+) {
     if let Ok(fast) = fast {
-        match GENERAL.canonicalize(general) {
+        match general() {
             Ok(general) => assert_eq!(fast, general, "fast and general paths differ"),
             Err(e) => panic!("the general path refuses ({e}) what the fast path answers"),
         }
@@ -25,14 +29,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(document) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    same(FAST.canonicalize_fast(&document), &document);
+    same(FAST.canonicalize_fast(&document), || {
+        GENERAL.canonicalize(&document)
+    });
     if let Value::Object(secured) = &document {
-        let mut unsecured = secured.clone();
-        if unsecured.remove("proof").is_some() {
-            same(
-                FAST.canonicalize_unsecured_fast(secured),
-                &Value::Object(unsecured),
-            );
+        if secured.contains_key("proof") {
+            same(FAST.canonicalize_unsecured_fast(secured), || {
+                GENERAL.canonicalize_unsecured(secured)
+            });
         }
     }
 });
