@@ -10,6 +10,7 @@ const shared = join(here, '..', '..', '..', 'shared', 'spec');
 
 const contexts = {
   'https://www.w3.org/ns/credentials/v2': 'contexts/credentials-v2.jsonld',
+  'https://www.w3.org/ns/credentials/examples/v2': 'contexts/credentials-examples-v2.jsonld',
   'https://www.w3.org/2018/credentials/v1': 'contexts/credentials-v1.jsonld',
   'https://w3id.org/security/data-integrity/v2': 'contexts/data-integrity-v2.jsonld',
   'https://w3id.org/security/multikey/v1': 'contexts/multikey-v1.jsonld',

@@ -24,7 +24,13 @@ async function verify(file) {
   });
 }
 
-const valid = ['valid/did-key.json', 'valid/vc11-era.json', 'valid/with-endorsement.json'];
+const valid = [
+  'valid/did-key.json', 'valid/vc11-era.json', 'valid/with-endorsement.json',
+  // Text with every character canonical N-Quads escapes: Cairn's signature, and the reference's own.
+  'valid/control-characters.json', 'valid/reference-signed-control-characters.json',
+  // A plain VC 2.0 credential carries its one proof as an object.
+  'valid/generic-vc2.json',
+];
 const invalid = readdirSync(join(vectors, 'invalid'))
   .filter(f => /^tampered-|^signed-by-another-key/.test(f) && !f.includes('.expect.'))
   .map(f => `invalid/${f}`);

@@ -64,6 +64,11 @@ pub enum Error {
     /// for the VC-API exchange `exchange_not_found`, `invalid_presentation`, …).
     #[error("{message}")]
     Wallet { code: &'static str, message: String },
+    /// A credential that breaks a structural MUST of the VC Data Model; `code` is the verifier's
+    /// (`id_not_url`, `evidence_type_missing`, `related_resource_invalid`, …), so a refusal at
+    /// issue and a failure at verify name the same rule.
+    #[error("the credential breaks the VC data model: {message}")]
+    DataModel { code: &'static str, message: String },
 }
 
 impl Error {
@@ -92,7 +97,9 @@ impl Error {
             Error::CredentialRevoked(_) => "credential_revoked",
             Error::StatusListNotFound(_) => "status_list_not_found",
             Error::StatusNeedsUrl => "status_needs_url",
-            Error::Image { code, .. } | Error::Wallet { code, .. } => code,
+            Error::Image { code, .. }
+            | Error::Wallet { code, .. }
+            | Error::DataModel { code, .. } => code,
         }
     }
 
@@ -257,6 +264,14 @@ mod tests {
                 "image: m",
             ),
             (Error::wallet("invalid_grant", "m"), "invalid_grant", "m"),
+            (
+                Error::DataModel {
+                    code: "id_not_url",
+                    message: "m".into(),
+                },
+                "id_not_url",
+                "the credential breaks the VC data model: m",
+            ),
         ];
         for (err, code, message) in all {
             assert_eq!(err.code(), code);

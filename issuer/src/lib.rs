@@ -15,6 +15,7 @@ mod holder_proof;
 mod jwt;
 mod keys;
 mod notify;
+mod resign;
 pub mod server;
 mod sharing;
 mod status;
@@ -43,6 +44,7 @@ pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
+pub use resign::ResignReport;
 pub use sharing::{
     bake, default_badge_png, default_badge_svg, qr_svg, qr_text, ImageFormat, LiveStatus,
 };
@@ -843,6 +845,7 @@ impl Issuer {
         actor: &Actor,
     ) -> Result<Value, Error> {
         check_vc_shape(&credential, self.id())?;
+        add_data_integrity_context(&mut credential);
         if let Some(Value::Object(issuer)) = credential.get_mut("issuer") {
             issuer
                 .entry("id")
@@ -1039,6 +1042,24 @@ impl Issuer {
     }
 }
 
+/// VC-DATA-INTEGRITY §2.1: a VC 1.1 credential does not define `DataIntegrityProof`, so the
+/// Data Integrity context is added to its contexts before it is signed (as the reference
+/// implementation does). VC 2.0's base context defines it already.
+fn add_data_integrity_context(credential: &mut Value) {
+    const DATA_INTEGRITY_V2: &str = "https://w3id.org/security/data-integrity/v2";
+    let Some(Value::Array(contexts)) = credential.get_mut("@context") else {
+        return;
+    };
+    let is_v1 = contexts.first().and_then(Value::as_str) == Some(cairn_verifier::VC_V1);
+    if is_v1
+        && !contexts
+            .iter()
+            .any(|c| c.as_str() == Some(DATA_INTEGRITY_V2))
+    {
+        contexts.push(Value::String(DATA_INTEGRITY_V2.to_owned()));
+    }
+}
+
 /// VC Data Model 2.0 §4 (and 1.1): the shape a credential must have before it is signed.
 fn check_vc_shape(credential: &Value, issuer_id: &str) -> Result<(), Error> {
     let bad = |m: &str| Err(Error::input("credential", m.to_owned()));
@@ -1091,6 +1112,12 @@ fn check_vc_shape(credential: &Value, issuer_id: &str) -> Result<(), Error> {
     }
     if c.contains_key("proof") {
         return bad("the credential already has a proof");
+    }
+    if let Some(p) = cairn_verifier::data_model_problems(c).into_iter().next() {
+        return Err(Error::DataModel {
+            code: p.code,
+            message: p.message,
+        });
     }
     // VC 2.0 §4.10: each credentialStatus entry is an object with a type.
     let entries_ok = match c.get("credentialStatus") {

@@ -56,6 +56,9 @@ enum Command {
     Reinstate(StatusArgs),
     /// Print a signed status list as published (re-signed when stale), or list them all.
     StatusList(StatusListArgs),
+    /// Re-sign stored credentials whose text has a control character (a TAB, say) and whose
+    /// proof was made before Cairn wrote canonical N-Quads for it; ids and content stay the same.
+    ResignControlCharacters(ResignArgs),
     /// Bake a credential (JSON or compact JWS) into a PNG or SVG badge image (OB 3.0 §5.3).
     Bake(BakeArgs),
     /// Sign a trust registry this issuer publishes, as a TrustRegistryCredential.
@@ -76,6 +79,16 @@ struct ConfigArg {
     /// Path to the issuer's cairn.toml.
     #[arg(long)]
     config: PathBuf,
+}
+
+#[derive(Args)]
+struct ResignArgs {
+    /// Path to the issuer's cairn.toml.
+    #[arg(long)]
+    config: PathBuf,
+    /// Only list the credentials that would be re-signed.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Args)]
@@ -448,6 +461,30 @@ async fn run(command: Command) -> Result<(), Error> {
                     println!("{:<28} {}{}  {}", a.slug, name, flag, a.id);
                 }
             }
+            Ok(())
+        }
+        Command::ResignControlCharacters(args) => {
+            let issuer = Issuer::open(&args.config).await?;
+            let report = issuer
+                .resign_control_characters(args.dry_run, Utc::now(), &actor())
+                .await?;
+            let verb = if args.dry_run {
+                "would re-sign"
+            } else {
+                "re-signed"
+            };
+            for id in &report.resigned {
+                println!("{verb} {id}");
+            }
+            for id in &report.jwt_needs_reissue {
+                println!("re-issue {id} (VC-JWT with an embedded proof that no longer verifies)");
+            }
+            eprintln!(
+                "{} credential(s) read, {} {verb}, {} to re-issue",
+                report.scanned,
+                report.resigned.len(),
+                report.jwt_needs_reissue.len()
+            );
             Ok(())
         }
         Command::Revoke(args) => change_status(args, StatusAction::Revoke).await,

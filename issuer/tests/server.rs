@@ -654,7 +654,10 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let vc = &body["verifiableCredential"];
-    let proof = &vc["proof"][0];
+    // A plain VC 2.0 credential carries its one proof as an object (an OpenBadgeCredential, as
+    // its JSON Schema says, as an array).
+    let proof = &vc["proof"];
+    assert!(proof.is_object(), "{vc}");
     assert_eq!(
         (proof["type"].as_str(), proof["cryptosuite"].as_str()),
         (Some("DataIntegrityProof"), Some("eddsa-rdfc-2022"))
@@ -694,6 +697,69 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
         body["verifiableCredential"]["issuer"]["id"],
         issuer_id.as_str()
     );
+    // VC 1.1 input without the Data Integrity context (what the W3C Data Integrity issuer tests
+    // send): the context the proof needs is added before signing, and the result verifies.
+    let mut v1 = credential(json!(issuer_id));
+    v1["@context"] = json!([
+        "https://www.w3.org/2018/credentials/v1",
+        "https://www.w3.org/ns/credentials/examples/v2"
+    ]);
+    let v1 = v1.as_object_mut().expect("object");
+    v1.remove("validFrom");
+    v1.insert("issuanceDate".into(), json!("2026-01-01T00:00:00Z"));
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/credentials/issue",
+        Some(&app.issue),
+        Some(json!({"credential": v1})),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let signed = &body["verifiableCredential"];
+    assert_eq!(
+        signed["@context"][2],
+        "https://w3id.org/security/data-integrity/v2"
+    );
+    cairn_verifier::verify_signature_only(&canon, signed, &key).expect("VC 1.1 signature");
+
+    // The VC Data Model's MUSTs are refused at issue, each with its own code.
+    for (property, value, code) in [
+        ("id", json!("not a url"), "id_not_url"),
+        (
+            "evidence",
+            json!([{"id": "https://e.example/1"}]),
+            "evidence_type_missing",
+        ),
+        (
+            "credentialStatus",
+            json!({"id": "not a url", "type": "X"}),
+            "credential_status_id_not_url",
+        ),
+        (
+            "relatedResource",
+            json!([{"id": "https://e.example/r"}]),
+            "related_resource_invalid",
+        ),
+    ] {
+        let mut bad = credential(json!(issuer_id));
+        bad[property] = value;
+        let (s, _, body) = call(
+            &app,
+            "POST",
+            "/credentials/issue",
+            Some(&app.issue),
+            Some(json!({"credential": bad})),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
+            "{body}"
+        );
+    }
 
     let mut no_subject = credential(json!(issuer_id));
     no_subject["credentialSubject"] = json!({});

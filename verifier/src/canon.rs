@@ -1,8 +1,9 @@
 //! RDF Dataset Canonicalization (RDFC-1.0) of JSON-LD documents, behind one interface.
 //!
-//! The general path expands with ssi's JSON-LD processor (strict: undefined terms are errors)
-//! and canonicalises with ssi's URDNA2015/RDFC-1.0. A later fast path implements the same trait
-//! and must produce byte-identical N-Quads.
+//! The general path expands with ssi's JSON-LD processor (strict: undefined terms are errors),
+//! turns the expanded document into RDF with the json-ld crate, and canonicalises the quads with
+//! `rdf-canon` (RDFC-1.0 over oxrdf, whose N-Quads are the canonical form RDFC-1.0 §4.3 requires).
+//! The fast path implements the same trait and must produce byte-identical N-Quads.
 
 use serde_json::{Map, Value};
 use ssi::json_ld::RdfQuads;
@@ -25,6 +26,10 @@ pub enum CanonError {
     /// Any other JSON-LD expansion or RDF conversion failure.
     #[error("json-ld processing failed: {0}")]
     Invalid(String),
+    /// The blank nodes are arranged so that labelling them would cost more N-degree hashes
+    /// (RDFC-1.0 §4.8) than one document may: a guard against crafted datasets.
+    #[error("canonicalising this document needs more work than allowed ({0} N-degree hashes)")]
+    BudgetExceeded(usize),
 }
 
 impl CanonError {
@@ -34,6 +39,7 @@ impl CanonError {
             CanonError::UnknownContext(_) => "unknown_context",
             CanonError::UndefinedTerm(_) | CanonError::UndefinedType => "undefined_term",
             CanonError::Invalid(_) => "json_ld_invalid",
+            CanonError::BudgetExceeded(_) => "canonicalization_budget_exceeded",
         }
     }
 }
@@ -49,6 +55,10 @@ pub trait Canonicalizer: Send + Sync {
         unsecured.remove("proof");
         self.canonicalize(&Value::Object(unsecured))
     }
+
+    /// RDFC-1.0 with SHA-384 as its hash function (RDFC-1.0 §4.1 lets a specification choose
+    /// another): VC-DI-ECDSA §3.3.3 canonicalises with it for P-384 keys.
+    fn canonicalize_sha384(&self, document: &Value) -> Result<String, CanonError>;
 }
 
 /// The general path: full JSON-LD 1.1 expansion and RDFC-1.0 via ssi.
@@ -65,11 +75,24 @@ impl GeneralCanonicalizer {
 
 impl Canonicalizer for GeneralCanonicalizer {
     fn canonicalize(&self, document: &Value) -> Result<String, CanonError> {
+        self.canonicalize_guarded::<sha2::Sha256>(document)
+    }
+
+    fn canonicalize_sha384(&self, document: &Value) -> Result<String, CanonError> {
+        self.canonicalize_guarded::<sha2::Sha384>(document)
+    }
+}
+
+impl GeneralCanonicalizer {
+    fn canonicalize_guarded<D: sha2::Digest>(
+        &self,
+        document: &Value,
+    ) -> Result<String, CanonError> {
         // The JSON-LD stack panics on some inputs (found by fuzzing: pct-str unwraps the UTF-8
         // decoding of a percent-escape such as `%9E` in an IRI). A panic there is a refusal of
         // the document, not the end of the process or of a server's worker.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.canonicalize_unguarded(document)
+            self.canonicalize_unguarded::<D>(document)
         }))
         .unwrap_or_else(|_| {
             Err(CanonError::Invalid(
@@ -77,10 +100,11 @@ impl Canonicalizer for GeneralCanonicalizer {
             ))
         })
     }
-}
 
-impl GeneralCanonicalizer {
-    fn canonicalize_unguarded(&self, document: &Value) -> Result<String, CanonError> {
+    fn canonicalize_unguarded<D: sha2::Digest>(
+        &self,
+        document: &Value,
+    ) -> Result<String, CanonError> {
         // DESIGN invariant 2: refuse unknown context URLs before expansion, so the error names
         // the URL and nothing ever tries to load it.
         check_context_urls(document, &self.contexts)?;
@@ -101,19 +125,28 @@ impl GeneralCanonicalizer {
             .generate_node_map_with(&mut (), &mut generator)
             .map_err(|e| CanonError::Invalid(format!("conflicting indexes: {e:?}")))?;
         merge_node_types(&expanded, &mut node_map);
-        let quads: Vec<rdf_types::LexicalQuad> = node_map
+        let dataset: oxrdf::Dataset = node_map
             .rdf_quads_full(&mut (), &mut generator, None, false)
             .cloned()
-            .filter_map(lexical_quad)
+            .filter_map(oxrdf_quad)
             .collect();
-        let normalized =
-            ssi::rdf::urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref()));
-        let mut lines = normalized.into_nquads_lines();
-        lines.sort();
-        lines.dedup();
-        Ok(lines.concat())
+        // RDFC-1.0 §4.4 with rdf-canon; its serialisation is canonical N-Quads (sorted lines,
+        // each dataset quad once, literals escaped as RDF 1.2 N-Quads §5 says).
+        let options = rdf_canon::CanonicalizationOptions {
+            hndq_call_limit: Some(N_DEGREE_CALL_LIMIT),
+        };
+        rdf_canon::canonicalize_with::<D>(&dataset, &options).map_err(|e| match e {
+            rdf_canon::CanonicalizationError::HndqCallLimitExceeded(n) => {
+                CanonError::BudgetExceeded(n)
+            }
+            other => CanonError::Invalid(other.to_string()),
+        })
     }
 }
+
+/// How many Hash N-Degree Quads calls (RDFC-1.0 §4.8) one document may cost on the general path.
+/// Documents Cairn meets need a handful; the limit guards against datasets crafted to explode.
+const N_DEGREE_CALL_LIMIT: usize = 20_000;
 
 /// JSON-LD 1.1 §7.2 (node map generation) step 6.2: a node met more than once has the union of
 /// its types. json-ld 0.21 keeps only the types of the last occurrence, so the union is put back
@@ -164,16 +197,56 @@ fn merge_node_types(
     }
 }
 
-/// A quad with an IRI predicate as ssi's RDFC-1.0 takes it (blank-node predicates are not RDF
-/// and are never produced without the generalized-RDF option).
-fn lexical_quad(
+/// A quad of the json-ld crate as oxrdf holds it. Quads with a blank-node predicate are not RDF
+/// and are never produced without the generalized-RDF option; they are dropped.
+fn oxrdf_quad(
     q: rdf_types::Quad<rdf_types::Id, rdf_types::Id, rdf_types::Object, rdf_types::Id>,
-) -> Option<rdf_types::LexicalQuad> {
+) -> Option<oxrdf::Quad> {
     let rdf_types::Quad(s, p, o, g) = q;
-    match p {
-        rdf_types::Id::Iri(p) => Some(rdf_types::Quad(s, p, o, g)),
-        rdf_types::Id::Blank(_) => None,
-    }
+    let rdf_types::Id::Iri(p) = p else {
+        return None;
+    };
+    let subject: oxrdf::Subject = match s {
+        rdf_types::Id::Iri(i) => oxrdf::NamedNode::new_unchecked(i.as_str().to_owned()).into(),
+        rdf_types::Id::Blank(b) => blank_node(&b).into(),
+    };
+    let object: oxrdf::Term = match o {
+        rdf_types::Term::Id(rdf_types::Id::Iri(i)) => {
+            oxrdf::NamedNode::new_unchecked(i.as_str().to_owned()).into()
+        }
+        rdf_types::Term::Id(rdf_types::Id::Blank(b)) => blank_node(&b).into(),
+        rdf_types::Term::Literal(l) => match l.type_ {
+            rdf_types::LiteralType::Any(dt) => oxrdf::Literal::new_typed_literal(
+                l.value,
+                oxrdf::NamedNode::new_unchecked(dt.as_str().to_owned()),
+            ),
+            rdf_types::LiteralType::LangString(tag) => {
+                oxrdf::Literal::new_language_tagged_literal_unchecked(
+                    l.value,
+                    tag.as_str().to_owned(),
+                )
+            }
+        }
+        .into(),
+    };
+    let graph = match g {
+        None => oxrdf::GraphName::DefaultGraph,
+        Some(rdf_types::Id::Iri(i)) => {
+            oxrdf::NamedNode::new_unchecked(i.as_str().to_owned()).into()
+        }
+        Some(rdf_types::Id::Blank(b)) => blank_node(&b).into(),
+    };
+    Some(oxrdf::Quad::new(
+        subject,
+        oxrdf::NamedNode::new_unchecked(p.as_str().to_owned()),
+        object,
+        graph,
+    ))
+}
+
+/// A blank node of the json-ld crate (`_:b0`) as oxrdf holds it (`b0`).
+fn blank_node(b: &rdf_types::BlankId) -> oxrdf::BlankNode {
+    oxrdf::BlankNode::new_unchecked(b.suffix())
 }
 
 /// JSON-LD 1.1 §8.6 (object to RDF) treats a number by its value: one with no fractional part

@@ -44,6 +44,12 @@ const COMPILED_IN: &[(&str, &str)] = &[
         OB_V3P0_3_0_3,
         include_str!("../../schemas/contexts/ob-v3p0-context-3.0.3.json"),
     ),
+    // OB 3.0's extensions context: the types of 1EdTech's status, refresh and schema methods
+    // (1EdTechRevocationList, 1EdTechCredentialRefresh, 1EdTechJsonSchemaValidator2019).
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        include_str!("../../schemas/contexts/ob-v3p0-extensions.json"),
+    ),
     (
         "https://w3id.org/security/data-integrity/v1",
         ssi_contexts::W3ID_DATA_INTEGRITY_V1,

@@ -42,7 +42,7 @@ impl Alg {
 /// Three dot-separated parts of printable ASCII: a compact JWS, or an attempt at one. OB 3.0 §8.2
 /// CompactJws is `^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]*\.[a-zA-Z0-9_-]+$`; recognising more lets a
 /// malformed token be refused as such (`invalid_base64url`) and an unsigned one as `alg_none`.
-pub(crate) fn looks_like_compact_jws(text: &str) -> bool {
+pub fn looks_like_compact_jws(text: &str) -> bool {
     let parts: Vec<&str> = text.split('.').collect();
     parts.len() == 3
         && !parts[0].is_empty()
@@ -117,7 +117,10 @@ pub(crate) fn decode(text: &str, limits: &Limits) -> Result<Envelope, Error> {
             (c, false)
         }
     };
-    if legacy {
+    // VC-DATA-MODEL 1.1 §6.3.1 maps the registered claims into a VC 1.1 credential. A VC 2.0
+    // credential in a `vc` claim is not mapped: it carries validFrom/validUntil itself, and the
+    // claims are checked against them (OB 3.0 §8.2.4), as for a payload credential.
+    if legacy && is_vc11(&credential) {
         fill_from_claims(&mut credential, &claims);
     }
     Ok(Envelope {
@@ -128,6 +131,15 @@ pub(crate) fn decode(text: &str, limits: &Limits) -> Result<Envelope, Error> {
         credential,
         legacy_vc_claim: legacy,
     })
+}
+
+/// A VC 1.1 credential: its first context is the VC 1.1 base context (VC-DATA-MODEL 1.1 §4.1).
+fn is_vc11(credential: &Map<String, Value>) -> bool {
+    let first = match credential.get("@context") {
+        Some(Value::Array(a)) => a.first(),
+        other => other,
+    };
+    first.and_then(Value::as_str) == Some("https://www.w3.org/2018/credentials/v1")
 }
 
 /// VC Data Model 1.1 §6.3.1 (JWT decoding): properties the `vc` claim leaves out come from the

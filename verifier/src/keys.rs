@@ -14,6 +14,10 @@ use crate::resolver::{ResolveError, Resolver};
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 /// Multicodec prefix of an Ed25519 public key (varint 0xed).
 const ED25519_PUB_MULTICODEC: [u8; 2] = [0xed, 0x01];
+/// Multicodec prefixes of compressed P-256 and P-384 public keys (varints 0x1200 and 0x1201;
+/// VC-DI-ECDSA §2.1.1, `zDn…` and `z82…` Multikeys).
+const P256_PUB_MULTICODEC: [u8; 2] = [0x80, 0x24];
+const P384_PUB_MULTICODEC: [u8; 2] = [0x81, 0x24];
 
 /// A public key Cairn can verify with.
 #[derive(Debug, Clone)]
@@ -21,6 +25,10 @@ pub(crate) enum PublicKey {
     Ed25519(VerifyingKey),
     /// An RSA public JWK (kty RSA, n ≥ 2048 bits, e), for RS256.
     Rsa(Box<josekit::jwk::Jwk>),
+    /// A P-256 key, for ecdsa-rdfc-2019, ecdsa-jcs-2019 and ecdsa-sd-2023.
+    P256(p256::ecdsa::VerifyingKey),
+    /// A P-384 key, for ecdsa-rdfc-2019 and ecdsa-jcs-2019.
+    P384(p384::ecdsa::VerifyingKey),
 }
 
 impl PublicKey {
@@ -28,6 +36,8 @@ impl PublicKey {
         match self {
             PublicKey::Ed25519(_) => "Ed25519",
             PublicKey::Rsa(_) => "RSA",
+            PublicKey::P256(_) => "P-256",
+            PublicKey::P384(_) => "P-384",
         }
     }
 }
@@ -138,9 +148,8 @@ pub(crate) async fn resolve_key(
                 "{vm} is not the verification method of {base}"
             )));
         }
-        let key = decode_multikey(msid)?;
         return Ok(ResolvedKey {
-            key: PublicKey::Ed25519(key),
+            key: decode_any_multikey(msid)?,
             binding: Binding::Controller(base.to_owned()),
         });
     }
@@ -204,7 +213,7 @@ pub(crate) async fn confirm_embedded_key(
     resolver: &dyn Resolver,
 ) -> Result<Binding, KeyError> {
     let published: Vec<PublicKey> = if let Some(msid) = issuer_id.strip_prefix("did:key:") {
-        vec![PublicKey::Ed25519(decode_multikey(msid)?)]
+        vec![decode_any_multikey(msid)?]
     } else if issuer_id.starts_with("did:web:") {
         let doc = fetch_json(resolver, &did_web_url(issuer_id)?).await?;
         assertion_keys(&doc, issuer_id)
@@ -275,6 +284,8 @@ fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
         (PublicKey::Rsa(x), PublicKey::Rsa(y)) => {
             x.parameter("n") == y.parameter("n") && x.parameter("e") == y.parameter("e")
         }
+        (PublicKey::P256(x), PublicKey::P256(y)) => x == y,
+        (PublicKey::P384(x), PublicKey::P384(y)) => x == y,
         _ => false,
     }
 }
@@ -438,7 +449,7 @@ fn key_from_jwks(
 
 fn key_from_method(method: &Map<String, Value>, vm: &str) -> Result<PublicKey, KeyError> {
     if let Some(mb) = method.get("publicKeyMultibase").and_then(Value::as_str) {
-        return decode_multikey(mb).map(PublicKey::Ed25519);
+        return decode_any_multikey(mb);
     }
     if let Some(jwk) = method.get("publicKeyJwk").and_then(Value::as_object) {
         return key_from_jwk(jwk, vm);
@@ -474,6 +485,25 @@ pub(crate) fn key_from_jwk(jwk: &Map<String, Value>, what: &str) -> Result<Publi
         Some("OKP") if jwk.get("crv").and_then(Value::as_str) == Some("Ed25519") => {
             ed25519_key(&b64("x")?, what).map(PublicKey::Ed25519)
         }
+        Some("EC") => {
+            // RFC 7518 §6.2.1: the point's coordinates, as an uncompressed SEC1 point.
+            let mut point = vec![0x04];
+            point.extend(b64("x")?);
+            point.extend(b64("y")?);
+            let invalid = || KeyError::Invalid(format!("{what} is not a valid EC public key"));
+            match jwk.get("crv").and_then(Value::as_str) {
+                Some("P-256") => p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                    .map(PublicKey::P256)
+                    .map_err(|_| invalid()),
+                Some("P-384") => p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                    .map(PublicKey::P384)
+                    .map_err(|_| invalid()),
+                other => Err(KeyError::Unsupported(format!(
+                    "{what} is an EC key on {}; P-256 and P-384 are supported",
+                    other.unwrap_or("no curve")
+                ))),
+            }
+        }
         Some("RSA") => {
             // NIST SP 800-131A: RSA keys under 2048 bits are not acceptable for signatures.
             let n = b64("n")?;
@@ -494,7 +524,7 @@ pub(crate) fn key_from_jwk(jwk: &Map<String, Value>, what: &str) -> Result<Publi
             Ok(PublicKey::Rsa(Box::new(jwk)))
         }
         other => Err(KeyError::Unsupported(format!(
-            "{what} is a {} key; Ed25519 and RSA are supported",
+            "{what} is a {} key; Ed25519, P-256, P-384 and RSA are supported",
             other.unwrap_or("typeless")
         ))),
     }
@@ -511,6 +541,42 @@ pub(crate) fn decode_multikey(mb: &str) -> Result<VerifyingKey, KeyError> {
             "{mb} is not an Ed25519 key (only Ed25519 is supported)"
         ))),
     }
+}
+
+/// Decodes a multibase base58-btc Multikey: Ed25519 (`z6Mk…`), P-256 (`zDn…`) or P-384 (`z82…`),
+/// the curves' points compressed (SEC1 §2.3.3).
+pub(crate) fn decode_any_multikey(mb: &str) -> Result<PublicKey, KeyError> {
+    let invalid = || KeyError::Invalid(format!("{mb:?} is not a base58-btc multikey"));
+    let b58 = mb.strip_prefix('z').ok_or_else(invalid)?;
+    let bytes = bs58::decode(b58).into_vec().map_err(|_| invalid())?;
+    decode_multikey_bytes(&bytes, mb)
+}
+
+/// A Multikey's bytes (multicodec prefix, then the key), as `decode_any_multikey` reads them.
+pub(crate) fn decode_multikey_bytes(bytes: &[u8], what: &str) -> Result<PublicKey, KeyError> {
+    let invalid = |curve: &str| KeyError::Invalid(format!("{what} is not a valid {curve} key"));
+    if let Some(raw) = bytes.strip_prefix(&ED25519_PUB_MULTICODEC) {
+        return ed25519_key(raw, what).map(PublicKey::Ed25519);
+    }
+    if let Some(raw) = bytes.strip_prefix(&P256_PUB_MULTICODEC) {
+        return match raw.len() {
+            33 => p256::ecdsa::VerifyingKey::from_sec1_bytes(raw)
+                .map(PublicKey::P256)
+                .map_err(|_| invalid("P-256")),
+            _ => Err(invalid("P-256")),
+        };
+    }
+    if let Some(raw) = bytes.strip_prefix(&P384_PUB_MULTICODEC) {
+        return match raw.len() {
+            49 => p384::ecdsa::VerifyingKey::from_sec1_bytes(raw)
+                .map(PublicKey::P384)
+                .map_err(|_| invalid("P-384")),
+            _ => Err(invalid("P-384")),
+        };
+    }
+    Err(KeyError::Unsupported(format!(
+        "{what} is not an Ed25519, P-256 or P-384 key"
+    )))
 }
 
 /// did:web §3.2: where the DID document of `did` is published, or None when it is not a valid

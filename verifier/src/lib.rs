@@ -15,6 +15,7 @@
 //! - [`PendingProof`], which builds what an issuer signs for an `eddsa-rdfc-2022` proof;
 //! - status list bitstrings ([`StatusBits`]: encode, decode with a cap) and the
 //!   [`StatusListCache`] of verified lists;
+//! - the VC Data Model's structural rules ([`data_model_problems`]), which issuers check too;
 //! - trust registries ([`TrustRegistry`], [`TrustPolicy`]) and the report's [`TrustReport`];
 //! - the canonicaliser interface ([`Canonicalizer`], [`Contexts`]) and its two implementations:
 //!   [`FastCanonicalizer`] (the default) and the [`GeneralCanonicalizer`] it is proven against.
@@ -34,9 +35,12 @@ mod presentation;
 mod proof;
 mod report;
 mod resolver;
+mod revocation_list;
+mod sd;
 mod sign;
 mod status;
 mod trust;
+mod vcdm;
 mod verify;
 
 pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
@@ -50,16 +54,19 @@ pub use input::{
     parse_json_object, Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_IMAGE_BYTES,
     DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_STATUS_LIST_BYTES,
 };
-pub use jwt::verify_jws_signature;
+pub use jwt::{looks_like_compact_jws, verify_jws_signature};
 pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};
 pub use presentation::{verify_presentation, PresentationOptions, PresentationReport};
-pub use proof::{encode_proof_value, verify_signature_only};
+pub use proof::{encode_proof_value, verify_signature_only, verify_signatures_with};
 pub use report::{check_label, Check, CheckStatus, Report, Verdict};
 pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
+#[doc(hidden)]
+pub use sd::sd_derived_check;
 pub use sign::PendingProof;
 pub use status::{StatusBits, StatusListCache, StatusListDecodeError, MIN_STATUS_LIST_BITS};
 pub use trust::{
     AchievementRule, Publisher, Recognition, RegistryEntry, SignedRegistry, TrustPolicy,
     TrustRegistry, TrustReport, TrustStatus, TRUST_REGISTRY_CREDENTIAL_TYPE, TRUST_REGISTRY_TYPE,
 };
+pub use vcdm::{data_model_problems, DataModelProblem};
 pub use verify::{verify, verify_batch, verify_credential, VerifyOptions};

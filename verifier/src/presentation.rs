@@ -252,6 +252,7 @@ async fn check_presentation_proofs(
         let expect = Expected {
             purpose: AUTHENTICATION,
             controller: holder,
+            others_allowed: false,
         };
         match verify_proof_as(
             options.canonicalizer.as_ref(),
@@ -264,12 +265,12 @@ async fn check_presentation_proofs(
         )
         .await
         {
-            Ok(suite) => checks.pass(
+            Ok(verified) => checks.pass(
                 CHECK,
                 "signature_valid",
                 format!(
                     "{} authentication by the holder's key is valid",
-                    suite.label()
+                    verified.suite.label()
                 ),
             ),
             Err(f) if f.is_unresolved() => {

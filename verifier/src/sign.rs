@@ -109,12 +109,31 @@ impl PendingProof {
     }
 
     /// The secured document: the original with `proof` holding this proof and its signature.
-    /// OB 3.0 §serialization: `proof` is written as an array.
+    /// An Open Badges credential follows the official OB 3.0 JSON Schema, where `proof` is an
+    /// array; any other document (a plain VC, a status list, a presentation) carries its one
+    /// proof as an object, as VC-DATA-INTEGRITY §2.1 writes a single proof.
     pub fn finish(self, signature: &[u8; 64]) -> Value {
         let mut proof = self.config;
         proof.insert("proofValue".into(), encode_proof_value(signature).into());
         let mut document = self.document;
-        document.insert("proof".into(), Value::Array(vec![Value::Object(proof)]));
+        let proof = if is_open_badge(&document) {
+            Value::Array(vec![Value::Object(proof)])
+        } else {
+            Value::Object(proof)
+        };
+        document.insert("proof".into(), proof);
         Value::Object(document)
     }
+}
+
+/// The credential types whose OB 3.0 JSON Schema makes `proof` an array.
+fn is_open_badge(document: &Map<String, Value>) -> bool {
+    const OB_TYPES: [&str; 3] = [
+        "OpenBadgeCredential",
+        "AchievementCredential",
+        "EndorsementCredential",
+    ];
+    crate::verify::types_of(document.get("type"))
+        .iter()
+        .any(|t| OB_TYPES.contains(t))
 }

@@ -19,6 +19,7 @@ use crate::input::parse_json_object;
 use crate::proof::verify_proof;
 use crate::report::Checks;
 use crate::resolver::Resolver;
+use crate::revocation_list;
 use crate::verify::{
     date_fields_of, fmt_date, proofs_of, read_date, types_of, window, VerifyOptions, Window,
 };
@@ -315,6 +316,13 @@ pub(crate) async fn check_status(
         return;
     }
     for raw in entries {
+        if let Some(e) = raw
+            .as_object()
+            .filter(|e| e.get("type").and_then(Value::as_str) == Some(revocation_list::ENTRY_TYPE))
+        {
+            revocation_list::check(e, doc, issuer_id, options, resolver, checks).await;
+            continue;
+        }
         let entry = match parse_entry(raw) {
             Ok(Some(e)) => e,
             Ok(None) => continue,
@@ -394,8 +402,8 @@ fn parse_entry(raw: &Value) -> Result<Option<Entry>, Parsed> {
     let method = match kind {
         "BitstringStatusListEntry" => Method::Bitstring,
         "StatusList2021Entry" => Method::StatusList2021,
-        // OB 3.0 §12 names 1EdTechRevocationList, whose list format is not public; no other
-        // method can be read either.
+        // 1EdTechRevocationList entries are read by crate::revocation_list; no other method
+        // can be read.
         _ => return Err(Parsed::Unsupported(kind.to_owned())),
     };
     let purpose = match e.get("statusPurpose").and_then(Value::as_str) {

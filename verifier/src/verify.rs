@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::fast::FastCanonicalizer;
 use crate::input::{parse_json_object, Limits};
 use crate::jwt::{self, Envelope};
-use crate::proof::verify_proof;
+use crate::proof::{verify_proof_as, Expected};
 use crate::report::{Checks, Report};
 use crate::resolver::Resolver;
 use crate::status::{check_status, StatusListCache};
@@ -491,12 +491,9 @@ fn check_required(
 ) -> Option<String> {
     let mut missing = Vec::new();
     let mut malformed = Vec::new();
-    match doc.get("id") {
-        Some(v) if v.as_str().is_some_and(|s| s.contains(':')) => {}
-        // VC DM 2.0 §4.4: id is optional, but when present it is a URL.
-        None if kind == Kind::Generic => {}
-        None => missing.push("id"),
-        Some(_) => malformed.push("id (must be a URL)"),
+    // VC DM 2.0 §4.4: id is optional, but when present it is a URL (`id_not_url`, below).
+    if doc.get("id").is_none() && kind != Kind::Generic {
+        missing.push("id");
     }
     let issuer_id = match doc.get("issuer") {
         Some(Value::String(s)) => Some(s.clone()),
@@ -552,7 +549,11 @@ fn check_required(
     } else if kind == Kind::Endorsement && doc.get("name").and_then(Value::as_str).is_none() {
         missing.push("name");
     }
-    if missing.is_empty() && malformed.is_empty() {
+    let data_model = crate::vcdm::data_model_problems(doc);
+    for p in &data_model {
+        checks.fail("required_fields", p.code, &p.message);
+    }
+    if missing.is_empty() && malformed.is_empty() && data_model.is_empty() {
         checks.pass(
             "required_fields",
             "fields_present",
@@ -568,7 +569,7 @@ fn check_required(
                 missing.join(", ")
             ),
         );
-    } else {
+    } else if !malformed.is_empty() {
         checks.fail(
             "required_fields",
             "invalid_field",
@@ -660,7 +661,13 @@ async fn check_proofs(
         );
         return;
     };
+    // VC-DATA-INTEGRITY §4.3–4.4: every proof of a set is verified, each link of a chain over
+    // the document with the proofs it names. The credential is the issuer's when at least one
+    // assertion proof is by the issuer's key; a valid proof by anyone else (an endorser, a
+    // witness) is reported with its signer and decides nothing.
     let many = proofs.len() > 1;
+    let mut by_issuer = false;
+    let mut all_verified = true;
     for (i, proof) in proofs.iter().copied().enumerate() {
         let label = if many {
             format!("proof {}: ", i + 1)
@@ -668,6 +675,7 @@ async fn check_proofs(
             String::new()
         };
         let Value::Object(proof) = proof else {
+            all_verified = false;
             checks.fail(
                 CHECK,
                 "malformed_proof",
@@ -675,36 +683,69 @@ async fn check_proofs(
             );
             continue;
         };
-        let result = verify_proof(
+        let expect = Expected {
+            purpose: crate::proof::ASSERTION_METHOD,
+            controller: Some(issuer_id),
+            others_allowed: true,
+        };
+        let result = verify_proof_as(
             options.canonicalizer.as_ref(),
             canonical,
             secured,
             proof,
-            issuer_id,
+            expect,
             resolver,
             options.checking(),
         )
         .await;
         match result {
-            Ok(suite) => {
-                forms.push(suite.label().to_owned());
+            Ok(v) if v.by_expected => {
+                by_issuer = true;
+                forms.push(v.suite.label().to_owned());
                 checks.pass(
                     CHECK,
                     "signature_valid",
                     format!(
                         "{label}{} signature by the issuer's key is valid",
-                        suite.label()
+                        v.suite.label()
                     ),
                 );
             }
-            Err(f) if f.is_unresolved() => checks.error_because(
-                CHECK,
-                f.code(),
-                f.reason(),
-                format!("{label}{}", f.message()),
-            ),
-            Err(f) => checks.fail(CHECK, f.code(), format!("{label}{}", f.message())),
+            Ok(v) => {
+                forms.push(v.suite.label().to_owned());
+                checks.pass(
+                    CHECK,
+                    "signature_valid_other_party",
+                    format!(
+                        "{label}{} signature by {}, another party than the issuer, is valid",
+                        v.suite.label(),
+                        v.signer
+                    ),
+                );
+            }
+            Err(f) if f.is_unresolved() => {
+                all_verified = false;
+                checks.error_because(
+                    CHECK,
+                    f.code(),
+                    f.reason(),
+                    format!("{label}{}", f.message()),
+                )
+            }
+            Err(f) => {
+                all_verified = false;
+                checks.fail(CHECK, f.code(), format!("{label}{}", f.message()))
+            }
         }
+    }
+    // OB 3.0 §10: a credential no proof of which is by its issuer is not the issuer's. (When a
+    // proof could not be checked or failed, that already decides the verdict.)
+    if all_verified && !by_issuer {
+        checks.fail(
+            CHECK,
+            "key_not_issuers",
+            format!("no proof is signed by a key of the issuer {issuer_id}"),
+        );
     }
 }
 

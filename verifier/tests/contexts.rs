@@ -67,6 +67,11 @@ const OTHER_CONTEXTS: &[(&str, &str)] = &[
         "https://www.w3.org/ns/credentials/status/v1",
         "contexts/vc-bitstring-status-list-v1.jsonld",
     ),
+    // The 1EdTech validator's copy of OB 3.0's extensions context.
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        "vectors/1edtech-validator/resources/contexts/ob-v3p0-extensions.json",
+    ),
 ];
 
 /// Compiled in without an official file in `../shared/spec` to compare with: ssi-contexts'

@@ -96,12 +96,13 @@ fn fast_path_equals_general_path_on_every_vector() {
         }
     }
     eprintln!("fast path answered {answered}; declined (general path answered): {declined:#?}");
-    // Only the 1EdTech file whose verification method is a relative IRI needs the general path.
+    // Only the files with a relative IRI need the general path: the 1EdTech file whose
+    // verification method has no scheme, and Cairn's vectors of ids that are not URLs.
     assert!(answered >= 250, "fast path answered only {answered}");
     assert!(
         declined
             .iter()
-            .all(|d| d.contains("simple-err-proof-method-no-scheme")),
+            .all(|d| d.contains("simple-err-proof-method-no-scheme") || d.contains("-not-url")),
         "{declined:#?}"
     );
 }
@@ -120,7 +121,9 @@ fn the_fast_path_covers_cairns_own_documents() {
     for path in files {
         let doc: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
-        if GeneralCanonicalizer::default().canonicalize(&doc).is_err() {
+        // Ids that are not URLs are relative IRIs, which the fast path leaves to the general one.
+        let relative = path.to_string_lossy().contains("-not-url");
+        if relative || GeneralCanonicalizer::default().canonicalize(&doc).is_err() {
             continue;
         }
         for part in signed_parts(&doc) {

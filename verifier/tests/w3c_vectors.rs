@@ -121,10 +121,9 @@ fn w3c_vectors_are_reproduced_exactly() {
             )
             .expect("prepare");
             let sig = signing.sign(pending.signing_input()).to_bytes();
-            let mut resigned = pending.finish(&sig);
-            // Cairn writes proof as an array (OB 3.0 §serialization); the vector has one object.
-            assert_eq!(resigned["proof"][0], signed["proof"], "{}", v.signed);
-            resigned["proof"] = signed["proof"].clone();
+            // A plain VC carries its one proof as an object, as the vector does: the whole
+            // secured document is reproduced.
+            let resigned = pending.finish(&sig);
             assert_eq!(resigned, signed, "{}", v.signed);
         }
     }

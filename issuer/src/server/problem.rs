@@ -47,9 +47,10 @@ impl Problem {
 impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         let status = match &e {
-            Error::InvalidInput { .. } | Error::AchievementInvalid(_) | Error::Image { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Error::InvalidInput { .. }
+            | Error::AchievementInvalid(_)
+            | Error::Image { .. }
+            | Error::DataModel { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::AchievementNotFound(_)
             | Error::TokenNotFound(_)
             | Error::CredentialNotFound(_)

@@ -344,6 +344,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<CredentialSummary>, Error>;
     /// A stored credential document by id.
     async fn credential(&self, id: &str) -> Result<Option<Value>, Error>;
+    /// Up to `limit` stored credentials with an id after `after` (all when `None`), in id order:
+    /// (id, document, whether it was issued as a compact JWS). Pages through the whole table.
+    async fn credential_documents(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, Value, bool)>, Error>;
+    /// Replaces a stored credential's document (same id, a new proof) with its audit entry
+    /// `action` (detail: `detail`) in one transaction. `false` when there is no such credential.
+    async fn replace_credential_document(
+        &self,
+        id: &str,
+        document: &Value,
+        action: &str,
+        detail: &Value,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<bool, Error>;
     /// The credential's share code: the one it has, else `candidate` when no other credential
     /// holds it (`None`: taken, try another).
     async fn share_code(

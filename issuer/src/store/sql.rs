@@ -560,6 +560,53 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn credential_documents(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, Value, bool)>, Error> {
+        let rows = sqlx::query(
+            "SELECT id, document_json, compact_jws FROM credentials WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let text: String = r.try_get("document_json")?;
+                let document =
+                    serde_json::from_str(&text).map_err(|e| Error::Database(e.to_string()))?;
+                let jws: Option<String> = r.try_get("compact_jws")?;
+                Ok((r.try_get("id")?, document, jws.is_some()))
+            })
+            .collect()
+    }
+
+    async fn replace_credential_document(
+        &self,
+        id: &str,
+        document: &Value,
+        action: &str,
+        detail: &Value,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<bool, Error> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query("UPDATE credentials SET document_json = $1 WHERE id = $2")
+            .bind(document.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if done {
+            audit(&mut tx, at, actor, action, Some(id), Some(detail)).await?;
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
     /// A stored credential's compact JWS, if it was issued as VC-JWT.
     async fn share_code(
         &self,

@@ -115,4 +115,9 @@ impl Canonicalizer for FastCanonicalizer {
             self.general.canonicalize_unsecured(secured)
         })
     }
+
+    /// The fast path hashes with SHA-256 only; SHA-384 (P-384 ECDSA proofs) is the general path's.
+    fn canonicalize_sha384(&self, document: &Value) -> Result<String, CanonError> {
+        self.general.canonicalize_sha384(document)
+    }
 }

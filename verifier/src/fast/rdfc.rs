@@ -389,15 +389,23 @@ fn write_node(out: &mut String, node: &Node, labels: Labels<'_>) {
     }
 }
 
-/// N-Quads string escaping as the general path writes it: quote, backslash, LF and CR.
+/// RDFC-1.0 §4.3 writes literals in canonical N-Quads (RDF 1.2 N-Quads §5, canonical form): in a
+/// string, `\b \t \n \f \r \" \\` are ECHARs, every other character in U+0000–U+001F and U+007F is a
+/// UCHAR with four uppercase hex digits, and everything else is itself.
 fn write_literal(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
         match c {
+            '\u{08}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{0C}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
+            '\0'..='\u{1F}' | '\u{7F}' => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
             c => out.push(c),
         }
     }

@@ -199,8 +199,9 @@ async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
         Some(Value::Object(credential)) => {
             cairn_verifier::verify_credential(credential, &options, state.resolver.as_ref()).await
         }
-        // An enveloped credential (a compact JWS as a string).
-        Some(Value::String(token)) => {
+        // An enveloped credential (a compact JWS as a string). Any other string (JSON text of a
+        // credential, say) is not a credential: VC-API §3.3 takes an object or a JWS.
+        Some(Value::String(token)) if cairn_verifier::looks_like_compact_jws(token.trim()) => {
             match cairn_verifier::verify(token.as_bytes(), &options, state.resolver.as_ref()).await
             {
                 Ok(r) => r,
@@ -210,7 +211,7 @@ async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
         _ => {
             return vc_api_refusal(
                 "invalid_request",
-                "the body needs a verifiableCredential object",
+                "the body needs a verifiableCredential object or a compact JWS",
             )
         }
     };
@@ -637,7 +638,12 @@ mod tests {
         )
         .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
-        for bad in ["not json", "{}", r#"{"verifiableCredential": 5}"#] {
+        // A credential sent as JSON text inside a string is not a credential, nor a JWS.
+        let as_text = serde_json::to_string(&json!({
+            "verifiableCredential": read("valid/did-key.json")
+        }))
+        .unwrap_or_default();
+        for bad in ["not json", "{}", r#"{"verifiableCredential": 5}"#, &as_text] {
             let (got, body) =
                 call(&app, "/credentials/verify", "application/json", bad.into()).await;
             assert_eq!(got, StatusCode::BAD_REQUEST, "{bad}");
@@ -659,13 +665,16 @@ mod tests {
             (s, report["verdict"].as_str()),
             (StatusCode::OK, Some("valid"))
         );
+        // A payload credential, and a VC 2.0 credential inside a vc claim (no VC 1.1 mapping).
+        for file in ["valid/jwt-eddsa-did-key.jwt", "valid/jwt-vc-claim-vc2.jwt"] {
+            let (s, report) = call(&app, "/verify", "application/jwt", read(file)).await;
+            assert_eq!(
+                (s, report["verdict"].as_str()),
+                (StatusCode::OK, Some("valid")),
+                "{file}: {report}"
+            );
+        }
         let jwt = read("valid/jwt-eddsa-did-key.jwt");
-        let (s, report) = call(&app, "/verify", "application/jwt", jwt.clone()).await;
-        assert_eq!(
-            (s, report["verdict"].as_str()),
-            (StatusCode::OK, Some("valid")),
-            "{report}"
-        );
         let (s, _, p) = send(
             &app,
             "POST",
