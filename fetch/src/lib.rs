@@ -32,6 +32,9 @@ pub struct FetchPolicy {
     pub max_redirects: usize,
     /// The longest a response is cached, whatever its `Cache-Control` says.
     pub max_cache_ttl: Duration,
+    /// Certificate authorities (PEM) trusted beside the system's: a district's own CA for its
+    /// internal document host, or a test run's self-signed issuer.
+    pub extra_roots_pem: Vec<Vec<u8>>,
 }
 
 impl Default for FetchPolicy {
@@ -48,6 +51,7 @@ impl Default for FetchPolicy {
             max_bytes: 2 * 1024 * 1024,
             max_redirects: 3,
             max_cache_ttl: Duration::from_secs(600),
+            extra_roots_pem: Vec::new(),
         }
     }
 }
@@ -325,6 +329,13 @@ impl Fetcher {
                 .timeout(policy.total_timeout)
                 .no_proxy()
                 .user_agent(concat!("cairn-verify/", env!("CARGO_PKG_VERSION")));
+            for pem in &policy.extra_roots_pem {
+                let cert = reqwest::Certificate::from_pem(pem).map_err(|e| FetchError::Failed {
+                    url: String::new(),
+                    message: format!("a trusted certificate is not PEM: {e}"),
+                })?;
+                builder = builder.add_root_certificate(cert);
+            }
             if !policy.allow_private_network {
                 builder = builder.dns_resolver(Arc::new(CheckingResolver {
                     allow_hosts: policy.allow_hosts.clone(),

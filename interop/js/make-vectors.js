@@ -95,16 +95,23 @@ function badge(did, n) {
   return c;
 }
 const date = '2026-01-15T09:00:00Z';
+// Each signed credential, and a copy whose achievement was renamed afterwards (bad_signature).
+function writeWithTampered(name, signed) {
+  write('valid', name, signed);
+  const tampered = structuredClone(signed);
+  tampered.credentialSubject.achievement.name = 'Summative Assessment in Practice';
+  write('invalid', `${name}-tampered`, tampered, ['bad_signature']);
+}
 for(const [name, curve, n] of [
   ['reference-ecdsa-rdfc-2019-p256', 'P-256', 1], ['reference-ecdsa-rdfc-2019-p384', 'P-384', 2],
 ]) {
   const ecKey = await keyed(await EcdsaMultikey.generate({curve}));
   const ecSuite = new DataIntegrityProof({signer: ecKey.signer(), cryptosuite: ecdsaRdfc2019, date});
-  write('valid', name, await vc.issue({
+  writeWithTampered(name, await vc.issue({
     credential: badge(ecKey.controller, n), suite: ecSuite, documentLoader}));
 }
 const jcsSuite = new DataIntegrityProof({signer: key.signer(), cryptosuite: eddsaJcs2022.createSignCryptosuite(), date});
-write('valid', 'reference-eddsa-jcs-2022', await vc.issue({
+writeWithTampered('reference-eddsa-jcs-2022', await vc.issue({
   credential: badge(did, 3), suite: jcsSuite, documentLoader}));
 
 // ecdsa-sd-2023: the issuer's base proof (mandatory: what an Open Badge needs), then the

@@ -179,6 +179,35 @@ fn issue_fetch_over_https_revoke_and_refuse() {
     let report = verify(&fetch_all(true));
     assert_eq!(report.verdict, Verdict::Valid, "{report:#?}");
 
+    // The real verifier fetches the lists itself over https: trusting the issuer's certificate
+    // with --ca-cert (as a district trusts its own CA), and not otherwise.
+    let vc_file = tmp.path().join("vc.json");
+    std::fs::write(&vc_file, vc.to_string()).expect("write");
+    let online = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            vc_file.to_str().unwrap(),
+            "--allow-host",
+            "127.0.0.1",
+        ];
+        args.extend_from_slice(extra);
+        common::cairn_verify_online(&args, None)
+    };
+    let cert_arg = cert.to_str().unwrap();
+    let trusted = online(&["--ca-cert", cert_arg]);
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&trusted.stdout)
+    );
+    let untrusted = online(&[]);
+    assert_eq!(
+        untrusted.status.code(),
+        Some(2),
+        "an unknown certificate authority"
+    );
+
     let (status, _, body) = curl(
         &cert,
         &[
@@ -197,6 +226,8 @@ fn issue_fetch_over_https_revoke_and_refuse() {
     let report = verify(&fetch_all(false));
     assert_eq!(report.verdict, Verdict::Invalid);
     assert_eq!(report.failed_codes(), ["revoked"]);
+    let revoked = online(&["--ca-cert", cert_arg]);
+    assert_eq!(revoked.status.code(), Some(1), "revoked");
 
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -144,6 +144,53 @@ fn sign_custom(
     out
 }
 
+/// Adds a proof to `secured` (whose `proof` is a list) by `key`: signed over the document with
+/// the proofs `proof` names in `previousProof` (VC Data Integrity 1.0 §4.3–4.4), or, with
+/// `over_previous` false, over the document alone (how a signer that ignores chains signs).
+fn add_proof(
+    canon: &GeneralCanonicalizer,
+    secured: &Value,
+    key: &SigningKey,
+    mut proof: serde_json::Map<String, Value>,
+    over_previous: bool,
+) -> Value {
+    let mut input = secured.clone();
+    let existing = input
+        .as_object_mut()
+        .expect("object")
+        .remove("proof")
+        .and_then(|p| p.as_array().cloned())
+        .unwrap_or_default();
+    let named: Vec<Value> = match proof.get("previousProof") {
+        Some(Value::String(id)) => vec![json!(id)],
+        Some(Value::Array(ids)) => ids.clone(),
+        _ => Vec::new(),
+    };
+    let previous: Vec<Value> = existing
+        .iter()
+        .filter(|p| named.contains(&p["id"]))
+        .cloned()
+        .collect();
+    if over_previous && !previous.is_empty() {
+        input["proof"] = Value::Array(previous);
+    }
+    let mut config = proof.clone();
+    config.insert("@context".into(), secured["@context"].clone());
+    let c_config = canon.canonicalize(&Value::Object(config)).expect("config");
+    let c_doc = canon.canonicalize(&input).expect("doc");
+    let mut hash = Sha256::digest(c_config.as_bytes()).to_vec();
+    hash.extend_from_slice(&Sha256::digest(c_doc.as_bytes()));
+    proof.insert(
+        "proofValue".into(),
+        cairn_verifier::encode_proof_value(&key.sign(&hash).to_bytes()).into(),
+    );
+    let mut out = secured.clone();
+    let mut all = existing;
+    all.push(Value::Object(proof));
+    out["proof"] = Value::Array(all);
+    out
+}
+
 fn proof_fields(
     kind: &str,
     suite: Option<&str>,
@@ -195,6 +242,68 @@ fn main() {
     );
     let good = sign(&canon, &base, &a, &did_key_vm(&a));
     out.case("valid", "did-key", &good, &[], &[]);
+
+    // Proof sets and chains (VC Data Integrity 1.0 §4.3–4.4): the issuer's proof with an
+    // endorser's beside it, and a witness's proof chained to the issuer's.
+    let b_vm = did_key_vm(&b);
+    let with_id = |vm: &str, id: Option<&str>, previous: Option<&str>| {
+        let mut p = proof_fields(
+            "DataIntegrityProof",
+            Some("eddsa-rdfc-2022"),
+            vm,
+            "assertionMethod",
+        );
+        if let Some(id) = id {
+            p.insert("id".into(), id.into());
+        }
+        if let Some(previous) = previous {
+            p.insert("previousProof".into(), previous.into());
+        }
+        p
+    };
+    let mut unsigned_set = base.clone();
+    unsigned_set["id"] = json!("urn:uuid:7f3c1a52-0000-4000-8000-0000000000e1");
+    let first = "urn:uuid:7f3c1a52-0000-4000-8000-0000000000f1";
+    let issuer_proof = add_proof(
+        &canon,
+        &unsigned_set,
+        &a,
+        with_id(&did_key_vm(&a), Some(first), None),
+        true,
+    );
+    let set = add_proof(&canon, &issuer_proof, &b, with_id(&b_vm, None, None), true);
+    out.case("valid", "proof-set-endorser", &set, &[], &[]);
+    let chain = add_proof(
+        &canon,
+        &issuer_proof,
+        &b,
+        with_id(&b_vm, None, Some(first)),
+        true,
+    );
+    out.case("valid", "proof-chain-witness", &chain, &[], &[]);
+    let mut broken = chain.clone();
+    broken["proof"].as_array_mut().expect("proofs").remove(0);
+    out.case(
+        "invalid",
+        "proof-chain-previous-missing",
+        &broken,
+        &["previous_proof_missing"],
+        &[],
+    );
+    let unbound = add_proof(
+        &canon,
+        &issuer_proof,
+        &b,
+        with_id(&b_vm, None, Some(first)),
+        false,
+    );
+    out.case(
+        "invalid",
+        "proof-chain-link-not-over-previous",
+        &unbound,
+        &["bad_signature"],
+        &[],
+    );
 
     // Text with every character canonical N-Quads escapes (RDFC-1.0 §4.3), signed by Cairn; the
     // reference stack verifies it (interop/js) and signs its own (reference-signed-…).

@@ -339,11 +339,16 @@ fn verify_data(
     key: &PublicKey,
 ) -> Result<Vec<u8>, ProofFailure> {
     let previous = previous_proofs(document, proof)?;
-    let mut input = document.clone();
-    input.remove("proof");
-    if !previous.is_empty() {
-        input.insert("proof".into(), Value::Array(previous));
-    }
+    // The document the proof signed, built only when the precomputed canonical form is not it
+    // (a JCS suite, a chain link, SHA-384): most proofs read the secured document in place.
+    let input = || {
+        let mut input = document.clone();
+        input.remove("proof");
+        if !previous.is_empty() {
+            input.insert("proof".into(), Value::Array(previous.clone()));
+        }
+        input
+    };
     let mut config = proof.clone();
     config.remove("proofValue");
     // VC-DI-ECDSA §3.3.4: a P-384 key hashes with SHA-384; every other key with SHA-256.
@@ -357,6 +362,7 @@ fn verify_data(
     let (canonical_config, canonical_doc) = if suite.is_jcs() {
         // VC-DI-EDDSA §3.3.2 (eddsa-jcs-2022 verify proof) step 4: a proof's @context must be a
         // prefix of the document's, and then stands for it.
+        let mut input = input();
         if let Some(ctx) = config.get("@context") {
             let proof_ctx = as_list(ctx);
             let doc_ctx = input.get("@context").map(as_list).unwrap_or_default();
@@ -386,7 +392,7 @@ fn verify_data(
             .map_err(ProofFailure::Canonicalization)
         };
         let doc = if previous_named(proof) || sha384 {
-            rdfc(Value::Object(input))?
+            rdfc(Value::Object(input()))?
         } else {
             canonical_document.to_owned()
         };

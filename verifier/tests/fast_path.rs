@@ -85,6 +85,12 @@ fn fast_path_equals_general_path_on_every_vector() {
                 fast.canonicalize_fast(&part),
                 "part",
             );
+            // RDFC-1.0 with SHA-384 (P-384 ECDSA proofs) labels blank nodes by other hashes.
+            compare(
+                general.canonicalize_sha384(&part),
+                fast.canonicalize_fast_sha384(&part),
+                "part, SHA-384",
+            );
         }
         // The unsecured document read in place, its proof entry skipped, as verification does.
         if let Some(map) = doc.as_object().filter(|m| m.contains_key("proof")) {

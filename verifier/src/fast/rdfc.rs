@@ -44,14 +44,24 @@ enum Labels<'a> {
 /// line per quad, sorted. Blank nodes with distinct first-degree hashes (§4.6) are labelled in
 /// hash order; the rest go through N-degree hashing (§4.8), within a work budget beyond which
 /// the document is declined.
-pub(crate) fn canonicalize(mut quads: Vec<Quad>, blanks: u32) -> Fast<String> {
+pub(crate) fn canonicalize(quads: Vec<Quad>, blanks: u32) -> Fast<String> {
+    canonicalize_with(quads, blanks, sha256_hex)
+}
+
+/// RDFC-1.0 with another hash function (§4.1 lets a specification choose one; VC-DI-ECDSA uses
+/// SHA-384 with P-384 keys): `hash` gives the lowercase hex digest of its input.
+pub(crate) fn canonicalize_with(
+    mut quads: Vec<Quad>,
+    blanks: u32,
+    hash: fn(&[u8]) -> String,
+) -> Fast<String> {
     // A dataset is a set: a quad emitted twice counts once.
     quads.sort_unstable();
     quads.dedup();
     let labels = if blanks == 0 {
         Vec::new()
     } else {
-        Labeller::new(&quads, blanks).labels()?
+        Labeller::new(&quads, blanks, hash).labels()?
     };
     let mut lines: Vec<String> = quads
         .iter()
@@ -111,10 +121,21 @@ struct Labeller<'a> {
     first_degree: Vec<String>,
     canonical: Issuer,
     budget: u32,
+    hash: fn(&[u8]) -> String,
+}
+
+/// The hash RDFC-1.0 uses by default (§4.1): SHA-256, lowercase hex.
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// SHA-384, lowercase hex.
+pub(crate) fn sha384_hex(data: &[u8]) -> String {
+    hex::encode(sha2::Sha384::digest(data))
 }
 
 impl<'a> Labeller<'a> {
-    fn new(quads: &'a [Quad], blanks: u32) -> Self {
+    fn new(quads: &'a [Quad], blanks: u32, hash: fn(&[u8]) -> String) -> Self {
         // §4.4.3 step 2: the quads that mention each blank node.
         let mut mentions: Vec<Vec<usize>> = vec![Vec::new(); blanks as usize];
         for (i, q) in quads.iter().enumerate() {
@@ -131,6 +152,7 @@ impl<'a> Labeller<'a> {
             first_degree: Vec::new(),
             canonical: Issuer::new(blanks),
             budget: N_DEGREE_BUDGET,
+            hash,
         };
         labeller.first_degree = (0..blanks).map(|b| labeller.hash_first_degree(b)).collect();
         labeller
@@ -147,11 +169,7 @@ impl<'a> Labeller<'a> {
             })
             .collect();
         lines.sort_unstable();
-        let mut hasher = Sha256::new();
-        for line in &lines {
-            hasher.update(line.as_bytes());
-        }
-        hex::encode(hasher.finalize())
+        (self.hash)(lines.concat().as_bytes())
     }
 
     /// §4.4.3 steps 3–6: canonical labels for every blank node.
@@ -207,7 +225,7 @@ impl<'a> Labeller<'a> {
             (None, Some(id)) => input.push_str(&format!("_:b{id}")),
             (None, None) => input.push_str(&self.first_degree[related as usize]),
         }
-        hex::encode(Sha256::digest(input.as_bytes()))
+        (self.hash)(input.as_bytes())
     }
 
     /// §4.8, Hash N-Degree Quads.
@@ -298,7 +316,7 @@ impl<'a> Labeller<'a> {
                 issuer = chosen_issuer;
             }
         }
-        Ok((hex::encode(Sha256::digest(data.as_bytes())), issuer))
+        Ok(((self.hash)(data.as_bytes()), issuer))
     }
 
     fn spend(&mut self) -> Fast<()> {

@@ -97,6 +97,10 @@ struct SourceArgs {
     /// Exempt this host from the address rules (e.g. a district's internal document host).
     #[arg(long = "allow-host", value_name = "HOST")]
     allow_hosts: Vec<String>,
+    /// Also trust this certificate authority (PEM) for https fetches, e.g. the district's own CA
+    /// for an internal document host; repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    ca_certs: Vec<PathBuf>,
     /// A trust registry (schemas/trust-registry.schema.json) to judge the issuer against;
     /// repeatable, the first that knows the issuer decides.
     #[arg(long = "registry", value_name = "FILE")]
@@ -274,11 +278,21 @@ fn prepare(args: &SourceArgs) -> Result<(VerifyOptions, CliResolver), (&'static 
         PolicyArg::Standard => TrustPolicy::Standard,
         PolicyArg::Strict => TrustPolicy::Strict,
     };
+    let mut extra_roots_pem = Vec::new();
+    for file in &args.ca_certs {
+        extra_roots_pem.push(std::fs::read(file).map_err(|e| {
+            (
+                "unreadable_input",
+                format!("cannot read {}: {e}", file.display()),
+            )
+        })?);
+    }
     let fetcher = Fetcher::new(FetchPolicy {
         offline: args.offline,
         allow_http: args.allow_http,
         allow_private_network: args.allow_private_network,
         allow_hosts: args.allow_hosts.clone(),
+        extra_roots_pem,
         ..FetchPolicy::default()
     })
     .map_err(|e| (e.code(), e.to_string()))?;
