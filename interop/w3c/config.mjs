@@ -5,10 +5,11 @@ const {ISSUER_ID, ISSUER_URL, VERIFIER_URL} = process.env;
 if(!ISSUER_ID || !ISSUER_URL || !VERIFIER_URL) {
   throw new Error('ISSUER_ID, ISSUER_URL and VERIFIER_URL are required');
 }
-// vc2.0: VC Data Model 2.0; eddsa-rdfc-2022: Data Integrity EdDSA (Cairn's issuer signs with it;
-// its verifier also reads eddsa-jcs-2022, but the issuer does not sign with it, so that tag is
-// not claimed); BitstringStatusList; vc-api: the VC-API issuer and verifier suites.
+// vc2.0: VC Data Model 2.0; eddsa-rdfc-2022: Data Integrity EdDSA; BitstringStatusList; vc-api:
+// the VC-API issuer and verifier suites. The verifier also reads eddsa-jcs-2022, which the
+// issuer does not sign with: that tag is claimed for the verifier only.
 const tags = ['vc2.0', 'eddsa-rdfc-2022', 'BitstringStatusList', 'vc-api'];
+const verifierTags = [...tags, 'eddsa-jcs-2022'];
 const config = {
   settings: {enableInteropTests: false, testAllImplementations: false},
   implementations: [{
@@ -23,7 +24,7 @@ const config = {
     verifiers: [{
       id: 'urn:cairn:verifier',
       endpoint: `${VERIFIER_URL}/credentials/verify`,
-      tags,
+      tags: verifierTags,
       supports: {vc: ['1.1', '2.0']},
     }],
     vpVerifiers: [{

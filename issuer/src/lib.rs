@@ -868,9 +868,29 @@ impl Issuer {
                     .remove(0);
             }
         }
+        let signed = self.sign_data_integrity(&credential, now)?;
+        let id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
+        self.store
+            .record_event(
+                "credential.issue.vc_api",
+                id.as_deref(),
+                &rfc3339(now),
+                actor,
+            )
+            .await?;
+        Ok(signed)
+    }
+
+    /// An eddsa-rdfc-2022 proof by the current key on `document` (which has none), created
+    /// `now`, its signature checked before the document is returned.
+    pub(crate) fn sign_data_integrity(
+        &self,
+        document: &Value,
+        now: DateTime<Utc>,
+    ) -> Result<Value, Error> {
         let pending = PendingProof::new(
             self.canon.as_ref(),
-            &credential,
+            document,
             &self.verification_method(),
             &rfc3339(now),
         )
@@ -883,15 +903,6 @@ impl Issuer {
             &self.key.verifying_key(),
         )
         .map_err(Error::SelfCheckFailed)?;
-        let id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
-        self.store
-            .record_event(
-                "credential.issue.vc_api",
-                id.as_deref(),
-                &rfc3339(now),
-                actor,
-            )
-            .await?;
         Ok(signed)
     }
 

@@ -97,21 +97,7 @@ impl Issuer {
             )));
         };
         let old_proof = map.remove("proof").unwrap_or(Value::Null);
-        let pending = cairn_verifier::PendingProof::new(
-            self.canon.as_ref(),
-            &document,
-            &self.verification_method(),
-            &rfc3339(now),
-        )
-        .map_err(|e| Error::Signing(e.to_string()))?;
-        let signature = self.key.sign(pending.signing_input());
-        let signed = pending.finish(&signature);
-        cairn_verifier::verify_signature_only(
-            self.canon.as_ref(),
-            &signed,
-            &self.key.verifying_key(),
-        )
-        .map_err(Error::SelfCheckFailed)?;
+        let signed = self.sign_data_integrity(&document, now)?;
         let detail = json!({
             "reason": "canonical N-Quads escaping of control characters (RDFC-1.0 §4.3)",
             "previous_proof": old_proof,

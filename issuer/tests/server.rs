@@ -707,15 +707,17 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
     let v1 = v1.as_object_mut().expect("object");
     v1.remove("validFrom");
     v1.insert("issuanceDate".into(), json!("2026-01-01T00:00:00Z"));
-    let (s, _, body) = call(
-        &app,
-        "POST",
-        "/credentials/issue",
-        Some(&app.issue),
-        Some(json!({"credential": v1})),
-        &[],
-    )
-    .await;
+    let issue = |credential: Value| {
+        call(
+            &app,
+            "POST",
+            "/credentials/issue",
+            Some(&app.issue),
+            Some(json!({ "credential": credential })),
+            &[],
+        )
+    };
+    let (s, _, body) = issue(Value::Object(v1.clone())).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let signed = &body["verifiableCredential"];
     assert_eq!(
@@ -745,15 +747,7 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
     ] {
         let mut bad = credential(json!(issuer_id));
         bad[property] = value;
-        let (s, _, body) = call(
-            &app,
-            "POST",
-            "/credentials/issue",
-            Some(&app.issue),
-            Some(json!({"credential": bad})),
-            &[],
-        )
-        .await;
+        let (s, _, body) = issue(bad).await;
         assert_eq!(
             (s, body["code"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
@@ -781,15 +775,7 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
         undefined,
         wrong_context,
     ] {
-        let (s, h, body) = call(
-            &app,
-            "POST",
-            "/credentials/issue",
-            Some(&app.issue),
-            Some(json!({"credential": bad})),
-            &[],
-        )
-        .await;
+        let (s, h, body) = issue(bad).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
     }
