@@ -3,7 +3,7 @@
 // drop a baked badge, use the keyboard, work without JavaScript, and show hostile markup as text.
 // Screenshots go to target/browser/ (CI keeps them as artifacts).
 //
-// Run: cargo build -p cairn-verifier && (cd interop/browser && npm ci && node --test)
+// Run: cargo build -p cairn-verify && (cd interop/browser && npm ci && node --test)
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -1007,7 +1007,7 @@ async fn demo(dir: &Path) -> Result<(), Error> {
         issuer.share_code(id).await?
     );
     println!(
-        "\nNext: cargo run -p cairn-verifier -- verify {} {} ; open {}",
+        "\nNext: cargo run -p cairn-verify -- verify {} {} ; open {}",
         out.display(),
         docs.join(" "),
         dir.join("cairn.toml").display()

@@ -124,14 +124,7 @@ pub fn cairn_verify_online(args: &[&str], stdin: Option<&[u8]>) -> std::process:
     let path = bin("cairn-verify");
     if !path.exists() {
         let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "cairn-verifier",
-                "--bin",
-                "cairn-verify",
-            ])
+            .args(["build", "-q", "-p", "cairn-verify"])
             .status()
             .expect("cargo build");
         assert!(status.success());

@@ -1,5 +1,8 @@
-//! `cairn-verify`: verify an Open Badges 3.0 credential from a file or stdin, fetching what it
-//! needs (DID documents, status lists) safely through `cairn-fetch`, or offline.
+//! `cairn-verify`, the verifier's command line and HTTP service: verify an Open Badges 3.0
+//! credential from a file or stdin, fetching what it needs (DID documents, status lists) safely
+//! through `cairn-fetch`, or offline; or serve the same over HTTP (`serve`). The library
+//! `cairn-verifier` does the verifying; this crate owns the I/O around it. `main` is the whole
+//! program; the binary only calls it.
 //!
 //! Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage error or unreadable input.
 
@@ -158,7 +161,8 @@ fn parse_pair(s: &str) -> Result<(String, PathBuf), String> {
     Ok((url.to_owned(), PathBuf::from(file)))
 }
 
-fn main() -> ExitCode {
+/// The `cairn-verify` program: parses the command line, runs it, and says how it ended.
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
