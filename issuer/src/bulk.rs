@@ -173,7 +173,7 @@ pub async fn issue_requests(
 ) -> Result<Vec<RowStatus>, Error> {
     let (statuses, fresh) = skip_issued(issuer, requests).await?;
     let outcomes = issuer
-        .issue_many(&fresh, crate::Format::Json, Utc::now(), actor)
+        .issue_many(&fresh, crate::Format::Json, issuer.now(), actor)
         .await?;
     row_statuses(issuer, statuses, outcomes).await
 }
@@ -263,7 +263,7 @@ async fn prepare<'a>(
 ) -> Result<(Ready<'a>, crate::Prepared), Error> {
     let usable: Vec<&IssueRequest> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
     let (statuses, fresh) = skip_issued(issuer, &usable).await?;
-    let now = Utc::now();
+    let now = issuer.now();
     let prepared = issuer
         .prepare_batch(&fresh, crate::Format::Json, now)
         .await?;

@@ -205,7 +205,9 @@ mod tests {
 
     #[test]
     fn bad_requests_are_refused() {
-        let now = Utc::now();
+        let now = DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default();
         let base = IssueRequest {
             achievement: "a".into(),
             recipient_email: "t@district.org".into(),

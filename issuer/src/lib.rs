@@ -7,6 +7,7 @@
 mod achievement;
 mod auth;
 pub mod bulk;
+mod clock;
 mod config;
 mod credential;
 mod did;
@@ -15,6 +16,7 @@ mod holder_proof;
 mod jwt;
 mod keys;
 mod notify;
+mod records;
 mod resign;
 pub mod server;
 mod sharing;
@@ -35,6 +37,7 @@ use serde_json::{json, Value};
 pub use achievement::AchievementDefinition;
 pub use auth::{Principal, Scope};
 pub use cairn_verifier::did_web_document_url;
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{
     Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ServerSection,
     StatusSection, ENV_DATABASE_URL,
@@ -44,6 +47,7 @@ pub use did::IdentityKind;
 pub use error::Error;
 pub use jwt::JwtAlg;
 pub use keys::{IssuerKey, RsaIssuerKey};
+pub use records::{CredentialPage, CredentialQuery, MAX_PAGE};
 pub use resign::ResignReport;
 pub use sharing::{
     bake, default_badge_png, default_badge_svg, qr_svg, qr_text, ImageFormat, LiveStatus,
@@ -102,6 +106,8 @@ pub struct Issuer {
     images: sharing::ImageSource,
     /// The issuer secret, read from its file once.
     secret: SecretCache,
+    /// Where every use case reads the current time.
+    clock: Arc<dyn Clock>,
 }
 
 /// The issuer secret once read; `Debug` never shows it.
@@ -184,6 +190,7 @@ impl Issuer {
             notifier: None,
             images: sharing::ImageSource::new(&config::SharingSection::default())?,
             secret: SecretCache::default(),
+            clock: Arc::new(SystemClock),
         };
         let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
@@ -195,7 +202,7 @@ impl Issuer {
         stored.extend(issuer.rsa.as_ref().map(|r| issuer.stored_rsa_key(r)));
         issuer
             .store
-            .insert_issuer(&issuer.profile(), &stored, &rfc3339(Utc::now()), actor)
+            .insert_issuer(&issuer.profile(), &stored, &rfc3339(issuer.now()), actor)
             .await?;
         Ok(issuer)
     }
@@ -250,6 +257,7 @@ impl Issuer {
             notifier,
             images,
             secret: SecretCache::default(),
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -299,7 +307,7 @@ impl Issuer {
         keys::write_secret_file(&path, &pem)?;
         let stored = self.stored_rsa_key(&rsa);
         self.store
-            .insert_public_key(self.id(), &stored, &rfc3339(Utc::now()), actor)
+            .insert_public_key(self.id(), &stored, &rfc3339(self.now()), actor)
             .await?;
         let mut config = self.config.config.clone();
         config.keys.rsa_key = Some(key_id.to_owned());
@@ -316,7 +324,7 @@ impl Issuer {
         scopes: &[Scope],
         actor: &Actor,
     ) -> Result<(String, String), Error> {
-        let (row, text) = auth::new_token(name, scopes, &rfc3339(Utc::now()))?;
+        let (row, text) = auth::new_token(name, scopes, &rfc3339(self.now()))?;
         self.store.insert_token(&row, actor).await?;
         Ok((row.id, text))
     }
@@ -325,7 +333,7 @@ impl Issuer {
     pub async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<(), Error> {
         if self
             .store
-            .revoke_token(id, &rfc3339(Utc::now()), actor)
+            .revoke_token(id, &rfc3339(self.now()), actor)
             .await?
         {
             Ok(())
@@ -361,7 +369,7 @@ impl Issuer {
         };
         let old = self.key.key_id().to_owned();
         self.store
-            .rotate_key(self.id(), &stored, &old, &rfc3339(Utc::now()), actor)
+            .rotate_key(self.id(), &stored, &old, &rfc3339(self.now()), actor)
             .await?;
         let mut config = self.config.config.clone();
         config.keys.signing_key = key_id;
@@ -404,6 +412,18 @@ impl Issuer {
 
     pub fn config(&self) -> &LoadedConfig {
         &self.config
+    }
+
+    /// The same issuer reading the time from `clock` (tests fix it; production uses the
+    /// system clock, the default).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time, as this issuer's clock says.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -463,7 +483,7 @@ impl Issuer {
             id,
             slug: definition.slug.clone(),
             archived: false,
-            created_at: rfc3339(Utc::now()),
+            created_at: rfc3339(self.now()),
         };
         self.store
             .insert_achievement(&stored, &definition.to_value(), actor)
@@ -497,7 +517,7 @@ impl Issuer {
         let mut def = definition.to_value();
         def["slug"] = Value::String(stored.slug.clone());
         self.store
-            .update_achievement(&stored, &def, &rfc3339(Utc::now()), actor)
+            .update_achievement(&stored, &def, &rfc3339(self.now()), actor)
             .await?;
         Ok(stored)
     }
@@ -510,7 +530,7 @@ impl Issuer {
             .await?
             .ok_or_else(|| Error::AchievementNotFound(slug_or_id.to_owned()))?;
         self.store
-            .archive_achievement(&stored.id, &rfc3339(Utc::now()), actor)
+            .archive_achievement(&stored.id, &rfc3339(self.now()), actor)
             .await
     }
 

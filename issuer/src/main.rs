@@ -10,6 +10,8 @@ use cairn_issuer::{
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+mod cli;
+
 /// The bundled TEST-ONLY key (keys.example/); `--example-keys` and `cairn demo` use it.
 const EXAMPLE_KEY_PEM: &str = include_str!("../../keys.example/key-1.ed25519.pem");
 /// The bundled example achievement used by `cairn demo`.
@@ -48,6 +50,9 @@ enum Command {
     /// Manage API tokens for the admin API.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Find issued credentials (list) or show one (show).
+    #[command(subcommand)]
+    Credentials(cli::credentials::CredentialsCommand),
     /// Revoke a credential (final): its bit is set in the issuer's revocation list.
     Revoke(StatusArgs),
     /// Suspend a credential (can be lifted with reinstate).
@@ -265,7 +270,8 @@ struct IssueArgs {
 struct StatusArgs {
     #[arg(long)]
     config: PathBuf,
-    /// The credential's id.
+    /// The credential: its id, its page link or the last part of it, its share code or share
+    /// link.
     credential_id: String,
     /// Why (kept in the audit log; never published).
     #[arg(long)]
@@ -466,7 +472,7 @@ async fn run(command: Command) -> Result<(), Error> {
         Command::ResignControlCharacters(args) => {
             let issuer = Issuer::open(&args.config).await?;
             let report = issuer
-                .resign_control_characters(args.dry_run, Utc::now(), &actor())
+                .resign_control_characters(args.dry_run, issuer.now(), &actor())
                 .await?;
             let verb = if args.dry_run {
                 "would re-sign"
@@ -487,6 +493,7 @@ async fn run(command: Command) -> Result<(), Error> {
             );
             Ok(())
         }
+        Command::Credentials(command) => cli::credentials::run(command).await,
         Command::Revoke(args) => change_status(args, StatusAction::Revoke).await,
         Command::Suspend(args) => change_status(args, StatusAction::Suspend).await,
         Command::Reinstate(args) => change_status(args, StatusAction::Reinstate).await,
@@ -536,7 +543,7 @@ async fn run(command: Command) -> Result<(), Error> {
                     format!("cannot read {}: {e}", args.registry.display()),
                 )
             })?;
-            let now = Utc::now();
+            let now = issuer.now();
             let until = now + chrono::Duration::days(args.valid_days.max(1));
             let signed = issuer
                 .sign_trust_registry(&bytes, Some(until), now, &actor())
@@ -548,7 +555,7 @@ async fn run(command: Command) -> Result<(), Error> {
             let issuer = Issuer::open(&args.config).await?;
             match &args.url {
                 Some(url) => {
-                    let list = issuer.current_status_list(url, Utc::now()).await?;
+                    let list = issuer.current_status_list(url, issuer.now()).await?;
                     let doc: serde_json::Value = serde_json::from_str(&list.json)
                         .map_err(|e| Error::Database(e.to_string()))?;
                     write_or_print(args.out.as_deref(), &pretty(&doc))?;
@@ -607,7 +614,7 @@ async fn run(command: Command) -> Result<(), Error> {
                 }
             };
             let text = match issuer
-                .issue_as(&request, format, Utc::now(), &actor())
+                .issue_as(&request, format, issuer.now(), &actor())
                 .await?
             {
                 Issued::Json(credential) => pretty(&credential),
@@ -692,7 +699,7 @@ async fn run(command: Command) -> Result<(), Error> {
         Command::Offer(args) => offer(args).await,
         Command::ClaimStatus(args) => {
             let issuer = Issuer::open(&args.config).await?;
-            let state = issuer.claim_state(&args.session_id, Utc::now()).await?;
+            let state = issuer.claim_state(&args.session_id, issuer.now()).await?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&state).unwrap_or_default()
@@ -705,7 +712,7 @@ async fn run(command: Command) -> Result<(), Error> {
 async fn offer(args: OfferArgs) -> Result<(), Error> {
     let issuer = Issuer::open(&args.config).await?;
     let offer = issuer
-        .create_claim(&args.credential_id, args.tx_code, Utc::now(), &actor())
+        .create_claim(&args.credential_id, args.tx_code, issuer.now(), &actor())
         .await?;
     if let Some(dir) = &args.qr_dir {
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.clone(), e.to_string()))?;
@@ -859,20 +866,16 @@ fn write_or_print(out: Option<&Path>, text: &str) -> Result<(), Error> {
 /// `cairn revoke|suspend|reinstate`.
 async fn change_status(args: StatusArgs, action: StatusAction) -> Result<(), Error> {
     let issuer = Issuer::open(&args.config).await?;
+    let id = issuer.find_credential(&args.credential_id).await?;
     let change = issuer
-        .change_status(
-            &args.credential_id,
-            action,
-            args.reason.as_deref(),
-            &actor(),
-        )
+        .change_status(&id, action, args.reason.as_deref(), &actor())
         .await?;
     let note = if change.changed_lists.is_empty() {
         " (unchanged)"
     } else {
         ""
     };
-    println!("{} {}{note}", args.credential_id, change.state.name());
+    println!("{id} {}{note}", change.state.name());
     for list in &change.changed_lists {
         eprintln!("re-published {list}");
     }
@@ -902,7 +905,7 @@ async fn demo(dir: &Path) -> Result<(), Error> {
     let def = AchievementDefinition::parse(EXAMPLE_ACHIEVEMENT, Some("toml"))?;
     let stored = issuer.add_achievement(&def, &actor).await?;
     println!("2. achievement defined: {} ({})", def.name(), stored.slug);
-    let now = Utc::now();
+    let now = issuer.now();
     let request = IssueRequest {
         achievement: stored.slug.clone(),
         recipient_email: "teacher@springfield.example".to_owned(),
@@ -924,7 +927,7 @@ async fn demo(dir: &Path) -> Result<(), Error> {
             let mut resolver = OfflineResolver::new();
             let mut docs = Vec::new();
             for list in issuer.store().status_lists().await? {
-                let published = issuer.current_status_list(&list.id, Utc::now()).await?;
+                let published = issuer.current_status_list(&list.id, issuer.now()).await?;
                 let file = dir.join(format!("status-{}-{}{tag}.json", list.purpose, list.seq));
                 std::fs::write(&file, &published.json)
                     .map_err(|e| Error::Io(file.clone(), e.to_string()))?;

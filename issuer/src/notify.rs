@@ -138,13 +138,18 @@ impl Notifier {
     }
 
     /// Queues `notice` for sending in the background.
-    pub(crate) fn send(self: &Arc<Self>, notice: Notice, store: Arc<dyn Store>) {
+    pub(crate) fn send(
+        self: &Arc<Self>,
+        notice: Notice,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn crate::Clock>,
+    ) {
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
             // The semaphore is never closed, so a permit always comes.
             let _slot = me.slots.clone().acquire_owned().await;
             let outcome = me.deliver(&notice).await;
-            let now = crate::rfc3339(chrono::Utc::now());
+            let now = crate::rfc3339(clock.now());
             let actor = Actor("notifier".to_owned());
             let action = match &outcome {
                 Ok(()) => "notification.sent",

@@ -298,7 +298,7 @@ impl Issuer {
         let code = self.share_code(&id).await?;
         // With wallet hand-off available, the award email carries a one-time claim link.
         let wallet_url = match self.wallet_base() {
-            Ok(_) => Some(self.new_claim_link(&id, false, chrono::Utc::now()).await?),
+            Ok(_) => Some(self.new_claim_link(&id, false, self.now()).await?),
             Err(_) => None,
         };
         let notice = crate::notify::Notice {
@@ -312,7 +312,7 @@ impl Issuer {
             wallet_url,
             wallet_only: false,
         };
-        notifier.send(notice, self.store.clone());
+        notifier.send(notice, self.store.clone(), self.clock.clone());
         Ok(())
     }
 
@@ -345,7 +345,7 @@ impl Issuer {
             wallet_url: Some(wallet_url),
             wallet_only: true,
         };
-        notifier.send(notice, self.store.clone());
+        notifier.send(notice, self.store.clone(), self.clock.clone());
         true
     }
 
@@ -360,7 +360,7 @@ impl Issuer {
     /// the issuer, and the same ever after.
     pub async fn share_code(&self, credential_id: &str) -> Result<String, Error> {
         use rand::Rng;
-        let at = crate::rfc3339(chrono::Utc::now());
+        let at = crate::rfc3339(self.now());
         for _ in 0..8 {
             // The generator is not Send: it lives only until the code is drawn.
             let candidate: String = {

@@ -111,7 +111,7 @@ impl Issuer {
         reason: Option<&str>,
         actor: &Actor,
     ) -> Result<StatusChange, Error> {
-        let now = Utc::now();
+        let now = self.now();
         let change = self
             .store
             .change_status(credential_id, action, reason, &rfc3339(now), actor)

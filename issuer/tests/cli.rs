@@ -777,3 +777,92 @@ fn send_to_wallet_from_the_command_line() {
     let out = cairn(&["claim-status", "--config", &config, "claim-none"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[claim_not_found]"));
 }
+
+/// `cairn credentials list|show` and the status commands naming a credential by its page key.
+#[test]
+fn finding_credentials_through_the_command_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("cap");
+    let config = setup(
+        &dir,
+        "Capital City Schools",
+        &["--url", "https://credentials.capital.example"],
+        "classroom-discourse.json",
+    );
+    let config = config.as_str();
+    let mut ids = Vec::new();
+    for email in ["a@capital.example", "b@capital.example"] {
+        let file = tmp.path().join(format!("{email}.json"));
+        ok(&cairn(&[
+            "issue",
+            "--config",
+            config,
+            "--achievement",
+            "classroom-discourse",
+            "--recipient-email",
+            email,
+            "--out",
+            file.to_str().expect("utf8"),
+        ]));
+        let cred: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+        ids.push(cred["id"].as_str().expect("id").to_owned());
+    }
+    let list = |extra: &[&str]| {
+        let mut args = vec!["credentials", "list", "--config", config, "--json"];
+        args.extend_from_slice(extra);
+        ok(&cairn(&args))
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).expect("json line");
+                v["id"].as_str().expect("id").to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    // Oldest first; credentials issued in the same second come in id order.
+    let all = list(&[]);
+    let mut sorted = all.clone();
+    sorted.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(sorted, want);
+    assert_eq!(list(&["--recipient", "B@Capital.example"]), ids[1..]);
+    assert_eq!(list(&["--limit", "1"]), all[..1]);
+    assert_eq!(list(&["--achievement", "classroom-discourse"]), all);
+    let table = ok(&cairn(&["credentials", "list", "--config", config]));
+    assert!(
+        table.contains(&ids[0]) && table.contains("active"),
+        "{table}"
+    );
+
+    // The page key (the last part of the page link) names the credential everywhere.
+    let key = ids[0].rsplit(['/', ':']).next().expect("key").to_owned();
+    let shown = ok(&cairn(&["credentials", "show", "--config", config, &key]));
+    assert!(
+        shown.contains(&format!("id:          {}", ids[0])),
+        "{shown}"
+    );
+    assert!(shown.contains("status:      active"), "{shown}");
+    let revoked = ok(&cairn(&["revoke", "--config", config, &key]));
+    assert_eq!(revoked.trim(), format!("{} revoked", ids[0]));
+    let shown = ok(&cairn(&[
+        "credentials",
+        "show",
+        "--config",
+        config,
+        &ids[0],
+    ]));
+    assert!(shown.contains("status:      revoked"), "{shown}");
+    let document = ok(&cairn(&[
+        "credentials",
+        "show",
+        "--config",
+        config,
+        &key,
+        "--json",
+    ]));
+    let document: Value = serde_json::from_str(&document).expect("json");
+    assert_eq!(document["id"], ids[0].as_str());
+    let missing = cairn(&["credentials", "show", "--config", config, "no-such-key"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("error[credential_not_found]"));
+}

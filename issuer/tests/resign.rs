@@ -5,12 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use cairn_issuer::{AchievementDefinition, Actor, IdentityKind, InitOptions, IssueRequest, Issuer};
+use cairn_issuer::{Actor, IdentityKind, InitOptions, IssueRequest, Issuer};
 use cairn_verifier::{CanonError, Canonicalizer, FastCanonicalizer, Verdict};
 use chrono::{TimeZone, Utc};
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::Signer;
 use serde_json::Value;
+
+mod common;
 
 fn actor() -> Actor {
     Actor("test".into())
@@ -37,11 +39,7 @@ async fn issuer(dir: &Path) -> Issuer {
     )
     .await
     .expect("init");
-    let def = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/achievements/classroom-discourse.json");
-    let def =
-        AchievementDefinition::parse(&std::fs::read_to_string(def).expect("read"), Some("json"))
-            .expect("def");
+    let def = common::example_achievement("classroom-discourse.json");
     issuer.add_achievement(&def, &actor()).await.expect("add");
     issuer
 }

@@ -139,6 +139,44 @@ async fn auth_scopes_and_problem_details() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
+    // RFC 9110 §11.1: the scheme name is case-insensitive; another scheme is not a bearer token.
+    for (value, want) in [
+        (format!("bearer {}", app.read), StatusCode::OK),
+        (format!("BEARER  {}", app.read), StatusCode::OK),
+        (format!("Basic {}", app.read), StatusCode::UNAUTHORIZED),
+        ("Bearer ".to_owned(), StatusCode::UNAUTHORIZED),
+    ] {
+        let (s, _, _) = call(
+            &app,
+            "GET",
+            "/api/v1/achievements",
+            None,
+            None,
+            &[("authorization", value.as_str())],
+        )
+        .await;
+        assert_eq!(s, want, "{value}");
+    }
+    // Content types are matched exactly, parameters aside: application/jsonx is not JSON.
+    for (content_type, want) in [
+        ("application/jsonx", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("text/json+json", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (
+            "Application/JSON; charset=utf-8",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("application/ld+json", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/credentials")
+            .header(header::AUTHORIZATION, format!("Bearer {}", app.issue))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from("{}"))
+            .expect("request");
+        let res = app.router.clone().oneshot(req).await.expect("response");
+        assert_eq!(res.status(), want, "{content_type}");
+    }
 
     // A revoked token stops working.
     let tokens = app.issuer.store().tokens().await.expect("tokens");

@@ -214,18 +214,44 @@ async fn shutdown_signal() {
 }
 
 /// The bearer token's principal, which must hold `scope`.
+/// RFC 6750 §2.1: the token of an `Authorization: Bearer TOKEN` header. The scheme name is
+/// case-insensitive (RFC 9110 §11.1).
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The media type of the request body, lower case, without parameters (RFC 9110 §8.3.1):
+/// `application/json; charset=utf-8` is `application/json`; none is "".
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// JSON by its media type: `application/json`, or a `+json` structured syntax suffix
+/// (RFC 6839 §3.1, e.g. `application/vc+ld+json`); `application/jsonx` is not JSON.
+fn is_json_media_type(media_type: &str) -> bool {
+    media_type == "application/json"
+        || (media_type.starts_with("application/") && media_type.ends_with("+json"))
+}
+
 async fn authorize(
     issuer: &Issuer,
     headers: &HeaderMap,
     scope: Scope,
 ) -> Result<Principal, Problem> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(Problem::unauthorized)?;
+    let token = bearer_token(headers).ok_or_else(Problem::unauthorized)?;
     let principal = issuer
-        .authenticate(token.trim())
+        .authenticate(token)
         .await?
         .ok_or_else(Problem::unauthorized)?;
     if principal.allows(scope) {
@@ -240,11 +266,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<T, Problem> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
-    if !is_json {
+    if !is_json_media_type(&media_type(headers)) {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -483,7 +505,7 @@ async fn issue_credential(
             ));
         }
         let request_hash = hex::encode(Sha256::digest(&body));
-        let now = crate::rfc3339(Utc::now());
+        let now = crate::rfc3339(issuer.now());
         match issuer
             .store()
             .reserve_idempotency(&principal.token_id, key, &request_hash, &now)
@@ -533,7 +555,7 @@ async fn issue_credential(
         without_status: request.status == Some(false),
     };
     let result = issuer
-        .issue_as(&issue, format, Utc::now(), &principal.actor())
+        .issue_as(&issue, format, issuer.now(), &principal.actor())
         .await;
     let issued = match result {
         Ok(i) => i,
@@ -596,48 +618,27 @@ async fn list_credentials(
 ) -> Result<Response, Problem> {
     authorize(&issuer, &headers, Scope::Read).await?;
     let Query(q) = query.map_err(|e| bad_query(e.body_text()))?;
-    let achievement_id = match &q.achievement {
-        None => None,
-        Some(a) => Some(
-            issuer
-                .store()
-                .achievement(a)
-                .await?
-                .ok_or_else(|| Problem::not_found(format!("no achievement {a:?}")))?
-                .id,
-        ),
+    let query = crate::CredentialQuery {
+        recipient_email: q.recipient,
+        achievement: q.achievement,
+        issued_from: q.issued_from,
+        issued_before: q.issued_before,
+        cursor: q.cursor,
+        limit: q.limit.unwrap_or(50),
     };
-    let after = q
-        .cursor
-        .as_deref()
-        .map(|c| {
-            use base64::Engine;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<(String, String)>(&b).ok())
-                .ok_or_else(|| bad_query("the cursor is not one this service gave"))
-        })
-        .transpose()?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(bad_query("limit is 1 to 500"));
-    }
-    let filter = crate::CredentialFilter {
-        recipient_lookup: q.recipient.as_deref().map(crate::recipient_lookup),
-        achievement_id,
-        issued_from: q.issued_from.map(crate::rfc3339),
-        issued_before: q.issued_before.map(crate::rfc3339),
-        after,
-        limit,
-    };
-    let hits = issuer.store().search_credentials(&filter).await?;
-    let next = (hits.len() == limit as usize).then(|| {
-        use base64::Engine;
-        let last = hits.last().map(|h| (h.issued_at.clone(), h.id.clone()));
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json!(last).to_string())
-    });
-    let items: Vec<Value> = hits
+    let page = issuer
+        .search_credentials(&query)
+        .await
+        .map_err(|e| match e {
+            crate::Error::InvalidInput { .. } => bad_query(e.to_string()),
+            crate::Error::AchievementNotFound(a) => {
+                Problem::not_found(format!("no achievement {a:?}"))
+            }
+            other => Problem::from(other),
+        })?;
+    let next = page.next_cursor;
+    let items: Vec<Value> = page
+        .credentials
         .iter()
         .map(|h| json!({"id": h.id, "achievementId": h.achievement_id, "issuedAt": h.issued_at, "status": h.status}))
         .collect();
@@ -694,7 +695,7 @@ async fn vc_api_issue(
         )
     })?;
     let signed = issuer
-        .issue_vc_api(credential, Utc::now(), &actor)
+        .issue_vc_api(credential, issuer.now(), &actor)
         .await
         .map_err(|e| match e {
             crate::Error::InvalidInput { .. } => {
@@ -723,7 +724,7 @@ async fn status_list(
         return Err(not_found());
     }
     let list = match issuer
-        .current_status_list(&format!("{base}/{purpose}/{seq}"), Utc::now())
+        .current_status_list(&format!("{base}/{purpose}/{seq}"), issuer.now())
         .await
     {
         Err(crate::Error::StatusListNotFound(_)) => return Err(not_found()),
@@ -930,14 +931,10 @@ async fn issue_batch(
 ) -> Result<Response, Problem> {
     use crate::bulk::RowStatus;
     let principal = authorize(&issuer, &headers, Scope::Issue).await?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let rows = if content_type.starts_with("text/csv") {
+    let content_type = media_type(&headers);
+    let rows = if content_type == "text/csv" {
         crate::bulk::parse_roster(&body[..])?
-    } else if content_type.starts_with("application/json") {
+    } else if is_json_media_type(&content_type) {
         batch_rows_from_json(&body)?
     } else {
         return Err(Problem::new(

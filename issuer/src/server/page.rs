@@ -74,7 +74,7 @@ pub(crate) async fn credential_page(
 /// `POST /credentials/{key}/verify`: the page with the verifier's report.
 pub(crate) async fn verify_now(issuer: &Issuer, key: &str) -> Result<Response, Problem> {
     let (id, credential) = issuer.public_credential(key).await?;
-    let report = issuer.verify_stored(&id, Utc::now()).await?;
+    let report = issuer.verify_stored(&id, issuer.now()).await?;
     render(issuer, key, &id, &credential, Some(&report)).await
 }
 
@@ -177,7 +177,7 @@ async fn render(
     report: Option<&cairn_verifier::Report>,
 ) -> Result<Response, Problem> {
     let has_jwt = issuer.store().credential_jws(id).await?.is_some();
-    let status = issuer.live_status(id, credential, Utc::now()).await?;
+    let status = issuer.live_status(id, credential, issuer.now()).await?;
     let achievement_name = text(credential, "/credentialSubject/achievement/name")
         .unwrap_or("Credential")
         .to_owned();
@@ -342,7 +342,7 @@ async fn wallet_request(issuer: &Issuer, key: &str, body: &[u8]) -> Result<Respo
             )
         })?;
     issuer
-        .request_claim_link(&id, &email, Utc::now())
+        .request_claim_link(&id, &email, issuer.now())
         .await
         .map_err(|e| match e {
             crate::Error::Wallet { code, message } => {
@@ -367,7 +367,7 @@ pub(crate) async fn claim_link_page(
     State(issuer): State<Shared>,
     Path(token): Path<String>,
 ) -> Response {
-    match issuer.claim_link_credential(&token, Utc::now()).await {
+    match issuer.claim_link_credential(&token, issuer.now()).await {
         Ok(_) => html_response(simple_page(
             "Send your credential to your wallet",
             html! {
@@ -402,7 +402,7 @@ pub(crate) async fn claim_link_redeem(
     State(issuer): State<Shared>,
     Path(token): Path<String>,
 ) -> Response {
-    let offer = match issuer.redeem_claim_link(&token, Utc::now()).await {
+    let offer = match issuer.redeem_claim_link(&token, issuer.now()).await {
         Ok(o) => o,
         Err(e) => return claim_link_refused(e),
     };

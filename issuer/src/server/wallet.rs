@@ -10,7 +10,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -98,17 +97,12 @@ fn no_store(status: StatusCode, body: Value) -> Response {
 }
 
 fn bearer(headers: &HeaderMap) -> Result<&str, OAuthError> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| {
-            OAuthError(Error::wallet(
-                "invalid_token",
-                "a bearer access token is required",
-            ))
-        })
+    super::bearer_token(headers).ok_or_else(|| {
+        OAuthError(Error::wallet(
+            "invalid_token",
+            "a bearer access token is required",
+        ))
+    })
 }
 
 fn json_request(body: &Bytes) -> Result<Value, OAuthError> {
@@ -147,7 +141,7 @@ pub(super) async fn offer(
     State(issuer): State<Shared>,
     Path(secret): Path<String>,
 ) -> Result<Response, OAuthError> {
-    let offer = issuer.credential_offer(&secret, Utc::now()).await?;
+    let offer = issuer.credential_offer(&secret, issuer.now()).await?;
     Ok(no_store(StatusCode::OK, offer))
 }
 
@@ -181,13 +175,13 @@ pub(super) async fn token(
             )));
         }
     }
-    let answer = issuer.oid4vci_token(&form, Utc::now()).await?;
+    let answer = issuer.oid4vci_token(&form, issuer.now()).await?;
     Ok(no_store(StatusCode::OK, answer))
 }
 
 #[utoipa::path(post, path = "/oid4vci/nonce", tag = "wallet", responses((status = 200, description = "{c_nonce}", body = Object)))]
 pub(super) async fn nonce(State(issuer): State<Shared>) -> Result<Response, OAuthError> {
-    let nonce = issuer.oid4vci_nonce(Utc::now()).await?;
+    let nonce = issuer.oid4vci_nonce(issuer.now()).await?;
     Ok(no_store(StatusCode::OK, json!({"c_nonce": nonce})))
 }
 
@@ -200,7 +194,7 @@ pub(super) async fn credential(
     let token = bearer(&headers)?;
     let request = json_request(&body)?;
     let answer = issuer
-        .oid4vci_credential(token, &request, Utc::now())
+        .oid4vci_credential(token, &request, issuer.now())
         .await?;
     Ok(no_store(StatusCode::OK, answer))
 }
@@ -219,7 +213,7 @@ pub(super) async fn notification(
         ))
     })?;
     issuer
-        .oid4vci_notification(token, &request, Utc::now())
+        .oid4vci_notification(token, &request, issuer.now())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -242,7 +236,7 @@ pub(super) async fn exchange(
             )
         })?
     };
-    match issuer.vc_api_exchange(&id, &message, Utc::now()).await {
+    match issuer.vc_api_exchange(&id, &message, issuer.now()).await {
         Ok(answer) => Ok(no_store(StatusCode::OK, answer)),
         Err(Error::Wallet { code, message }) => {
             let status = match code {
@@ -279,7 +273,7 @@ pub(super) async fn create_claim(
         .create_claim(
             &body.credential_id,
             body.tx_code,
-            Utc::now(),
+            issuer.now(),
             &principal.actor(),
         )
         .await
@@ -306,7 +300,7 @@ pub(super) async fn claim_state(
 ) -> Result<Response, Problem> {
     authorize(&issuer, &headers, Scope::Read).await?;
     let state = issuer
-        .claim_state(&id, Utc::now())
+        .claim_state(&id, issuer.now())
         .await
         .map_err(wallet_problem)?;
     Ok(axum::Json(state).into_response())

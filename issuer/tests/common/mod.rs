@@ -193,3 +193,16 @@ pub async fn did_key_issuer(
     .await
     .expect("init")
 }
+
+/// An example achievement definition from `examples/achievements/` (JSON or TOML by extension).
+pub fn example_achievement(file: &str) -> cairn_issuer::AchievementDefinition {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/achievements")
+        .join(file);
+    let format = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
+    cairn_issuer::AchievementDefinition::parse(
+        &std::fs::read_to_string(&path).expect("read the example achievement"),
+        format.as_deref(),
+    )
+    .expect("the example achievement parses")
+}
