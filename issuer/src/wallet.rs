@@ -292,7 +292,7 @@ impl Issuer {
 
     /// The credential page's "Email me a wallet link": when `email` is the address the
     /// credential was awarded to (compared by its lookup hash), a claim link is mailed to it, at
-    /// most one per [`CLAIM_LINK_INTERVAL_MINUTES`]. The caller learns nothing either way.
+    /// most one per `CLAIM_LINK_INTERVAL_MINUTES` minutes. The caller learns nothing either way.
     pub async fn request_claim_link(
         &self,
         credential_id: &str,
