@@ -908,15 +908,11 @@ impl Issuer {
         document: &Value,
         now: DateTime<Utc>,
     ) -> Result<Value, Error> {
-        let pending = PendingProof::new(
-            self.canon.as_ref(),
-            document,
-            &self.verification_method(),
-            &rfc3339(now),
-        )
-        .map_err(|e| Error::input("credential", e.to_string()))?;
-        let signature = self.key.sign(pending.signing_input());
-        let signed = pending.finish(&signature);
+        // A document that cannot be prepared for signing (undefined terms, say) is the caller's.
+        let signed = self.sign(document, now).map_err(|e| match e {
+            Error::Signing(m) => Error::input("credential", m),
+            other => other,
+        })?;
         cairn_verifier::verify_signature_only(
             self.canon.as_ref(),
             &signed,

@@ -206,20 +206,12 @@ fn oxrdf_quad(
     let rdf_types::Id::Iri(p) = p else {
         return None;
     };
-    let subject: oxrdf::Subject = match s {
-        rdf_types::Id::Iri(i) => oxrdf::NamedNode::new_unchecked(i.as_str().to_owned()).into(),
-        rdf_types::Id::Blank(b) => blank_node(&b).into(),
-    };
     let object: oxrdf::Term = match o {
-        rdf_types::Term::Id(rdf_types::Id::Iri(i)) => {
-            oxrdf::NamedNode::new_unchecked(i.as_str().to_owned()).into()
-        }
-        rdf_types::Term::Id(rdf_types::Id::Blank(b)) => blank_node(&b).into(),
+        rdf_types::Term::Id(id) => node(id).into(),
         rdf_types::Term::Literal(l) => match l.type_ {
-            rdf_types::LiteralType::Any(dt) => oxrdf::Literal::new_typed_literal(
-                l.value,
-                oxrdf::NamedNode::new_unchecked(dt.as_str().to_owned()),
-            ),
+            rdf_types::LiteralType::Any(dt) => {
+                oxrdf::Literal::new_typed_literal(l.value, named(&dt))
+            }
             rdf_types::LiteralType::LangString(tag) => {
                 oxrdf::Literal::new_language_tagged_literal_unchecked(
                     l.value,
@@ -229,24 +221,21 @@ fn oxrdf_quad(
         }
         .into(),
     };
-    let graph = match g {
-        None => oxrdf::GraphName::DefaultGraph,
-        Some(rdf_types::Id::Iri(i)) => {
-            oxrdf::NamedNode::new_unchecked(i.as_str().to_owned()).into()
-        }
-        Some(rdf_types::Id::Blank(b)) => blank_node(&b).into(),
-    };
-    Some(oxrdf::Quad::new(
-        subject,
-        oxrdf::NamedNode::new_unchecked(p.as_str().to_owned()),
-        object,
-        graph,
-    ))
+    let graph = g.map_or(oxrdf::GraphName::DefaultGraph, |g| node(g).into());
+    Some(oxrdf::Quad::new(node(s), named(&p), object, graph))
 }
 
-/// A blank node of the json-ld crate (`_:b0`) as oxrdf holds it (`b0`).
-fn blank_node(b: &rdf_types::BlankId) -> oxrdf::BlankNode {
-    oxrdf::BlankNode::new_unchecked(b.suffix())
+fn named(iri: &iref::Iri) -> oxrdf::NamedNode {
+    oxrdf::NamedNode::new_unchecked(iri.as_str().to_owned())
+}
+
+/// An IRI or a blank node of the json-ld crate (`_:b0`) as oxrdf holds it (a blank node's id
+/// without `_:`).
+fn node(id: rdf_types::Id) -> oxrdf::NamedOrBlankNode {
+    match id {
+        rdf_types::Id::Iri(i) => named(&i).into(),
+        rdf_types::Id::Blank(b) => oxrdf::BlankNode::new_unchecked(b.suffix()).into(),
+    }
 }
 
 /// JSON-LD 1.1 §8.6 (object to RDF) treats a number by its value: one with no fractional part

@@ -139,7 +139,7 @@ fn is_vc11(credential: &Map<String, Value>) -> bool {
         Some(Value::Array(a)) => a.first(),
         other => other,
     };
-    first.and_then(Value::as_str) == Some("https://www.w3.org/2018/credentials/v1")
+    first.and_then(Value::as_str) == Some(crate::contexts::VC_V1)
 }
 
 /// VC Data Model 1.1 §6.3.1 (JWT decoding): properties the `vc` claim leaves out come from the

@@ -532,13 +532,11 @@ pub(crate) fn key_from_jwk(jwk: &Map<String, Value>, what: &str) -> Result<Publi
 
 /// Decodes a multibase base58-btc Ed25519 Multikey (`z6Mk…`).
 pub(crate) fn decode_multikey(mb: &str) -> Result<VerifyingKey, KeyError> {
-    let invalid = || KeyError::Invalid(format!("{mb:?} is not a base58-btc Ed25519 multikey"));
-    let b58 = mb.strip_prefix('z').ok_or_else(invalid)?;
-    let bytes = bs58::decode(b58).into_vec().map_err(|_| invalid())?;
-    match bytes.strip_prefix(&ED25519_PUB_MULTICODEC) {
-        Some(raw) => ed25519_key(raw, mb),
-        None => Err(KeyError::Unsupported(format!(
-            "{mb} is not an Ed25519 key (only Ed25519 is supported)"
+    match decode_any_multikey(mb)? {
+        PublicKey::Ed25519(key) => Ok(key),
+        other => Err(KeyError::Unsupported(format!(
+            "{mb} is a {} key, not an Ed25519 key",
+            other.kind()
         ))),
     }
 }

@@ -176,17 +176,26 @@ pub(crate) fn hash_data(
     document: &Map<String, Value>,
     proof_config: &Map<String, Value>,
 ) -> Result<[u8; 64], CanonError> {
-    let mut config = proof_config.clone();
+    let canonical_config = canon.canonicalize(&proof_configuration(document, proof_config))?;
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&Sha256::digest(canonical_config.as_bytes()));
+    out[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
+    Ok(out)
+}
+
+/// VC-DI-EDDSA §3.3.5 / VC-DI-ECDSA §3.3.5 (proof configuration, RDFC suites): the proof without
+/// its proofValue, under the document's `@context`.
+pub(crate) fn proof_configuration(
+    document: &Map<String, Value>,
+    proof: &Map<String, Value>,
+) -> Value {
+    let mut config = proof.clone();
     config.remove("proofValue");
     match document.get("@context") {
         Some(ctx) => config.insert("@context".to_owned(), ctx.clone()),
         None => config.remove("@context"),
     };
-    let canonical_config = canon.canonicalize(&Value::Object(config))?;
-    let mut out = [0u8; 64];
-    out[..32].copy_from_slice(&Sha256::digest(canonical_config.as_bytes()));
-    out[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
-    Ok(out)
+    Value::Object(config)
 }
 
 /// Encodes an Ed25519 signature as a base58-btc multibase proofValue.
@@ -295,27 +304,39 @@ pub(crate) async fn verify_proof_as(
             issuer: expect.controller.unwrap_or_default().to_owned(),
         });
     }
-    if suite == Suite::EcdsaSd2023 {
-        let PublicKey::P256(key) = &resolved.key else {
-            return Err(wrong_key(vm, suite, &resolved.key));
-        };
-        crate::sd::verify_derived(canon, canonical_document, document, proof, value, key)?;
-    } else {
-        let data = verify_data(
-            canon,
-            suite,
-            canonical_document,
-            document,
-            proof,
-            &resolved.key,
-        )?;
-        check_signature(suite, vm, &resolved.key, &data, value, checking)?;
-    }
+    check_proof_value(
+        canon,
+        canonical_document,
+        document,
+        (proof, value),
+        (suite, vm, &resolved.key),
+        checking,
+    )?;
     Ok(Verified {
         suite,
         signer: resolved.binding.describe(),
         by_expected,
     })
+}
+
+/// The proof's value checked against `key`: a derived ecdsa-sd-2023 proof by `crate::sd`, any
+/// other suite by its hash data and one signature.
+fn check_proof_value(
+    canon: &dyn Canonicalizer,
+    canonical_document: &str,
+    document: &Map<String, Value>,
+    (proof, value): (&Map<String, Value>, &str),
+    (suite, vm, key): (Suite, &str, &PublicKey),
+    checking: Checking<'_>,
+) -> Result<(), ProofFailure> {
+    if suite == Suite::EcdsaSd2023 {
+        let PublicKey::P256(key) = key else {
+            return Err(wrong_key(vm, suite, key));
+        };
+        return crate::sd::verify_derived(canon, canonical_document, document, proof, value, key);
+    }
+    let data = verify_data(canon, suite, canonical_document, document, proof, key)?;
+    check_signature(suite, vm, key, &data, value, checking)
 }
 
 fn wrong_key(vm: &str, suite: Suite, key: &PublicKey) -> ProofFailure {
@@ -349,11 +370,11 @@ fn verify_data(
         }
         input
     };
-    let mut config = proof.clone();
-    config.remove("proofValue");
-    // VC-DI-ECDSA §3.3.4: a P-384 key hashes with SHA-384; every other key with SHA-256.
+    // VC-DI-ECDSA §3.3.3–3.3.4: with a P-384 key, the hash data and RDFC-1.0 itself use
+    // SHA-384; every other key SHA-256.
+    let sha384 = matches!(key, PublicKey::P384(_));
     let hash = |bytes: &[u8]| -> Vec<u8> {
-        if matches!(key, PublicKey::P384(_)) {
+        if sha384 {
             sha2::Sha384::digest(bytes).to_vec()
         } else {
             Sha256::digest(bytes).to_vec()
@@ -363,6 +384,8 @@ fn verify_data(
         // VC-DI-EDDSA §3.3.2 (eddsa-jcs-2022 verify proof) step 4: a proof's @context must be a
         // prefix of the document's, and then stands for it.
         let mut input = input();
+        let mut config = proof.clone();
+        config.remove("proofValue");
         if let Some(ctx) = config.get("@context") {
             let proof_ctx = as_list(ctx);
             let doc_ctx = input.get("@context").map(as_list).unwrap_or_default();
@@ -377,12 +400,6 @@ fn verify_data(
         }
         (jcs(&Value::Object(config))?, jcs(&Value::Object(input))?)
     } else {
-        match document.get("@context") {
-            Some(ctx) => config.insert("@context".to_owned(), ctx.clone()),
-            None => config.remove("@context"),
-        };
-        // VC-DI-ECDSA §3.3.3: with a P-384 key, RDFC-1.0 itself hashes with SHA-384.
-        let sha384 = matches!(key, PublicKey::P384(_));
         let rdfc = |v: Value| {
             if sha384 {
                 canon.canonicalize_sha384(&v)
@@ -391,12 +408,12 @@ fn verify_data(
             }
             .map_err(ProofFailure::Canonicalization)
         };
-        let doc = if previous_named(proof) || sha384 {
+        let doc = if !previous.is_empty() || sha384 {
             rdfc(Value::Object(input()))?
         } else {
             canonical_document.to_owned()
         };
-        (rdfc(Value::Object(config))?, doc)
+        (rdfc(proof_configuration(document, proof))?, doc)
     };
     let mut data = hash(canonical_config.as_bytes());
     data.extend(hash(canonical_doc.as_bytes()));
@@ -408,10 +425,6 @@ fn as_list(v: &Value) -> Vec<Value> {
         Value::Array(a) => a.clone(),
         other => vec![other.clone()],
     }
-}
-
-fn previous_named(proof: &Map<String, Value>) -> bool {
-    proof.contains_key("previousProof")
 }
 
 /// VC-DATA-INTEGRITY §4.4 step 5: the proofs a proof names in `previousProof`, found by id among
@@ -533,18 +546,15 @@ pub fn verify_signatures_with(
             .get("proofValue")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if suite == Suite::EcdsaSd2023 {
-            let PublicKey::P256(key) = &key else {
-                return Err("ecdsa-sd-2023 needs a P-256 key".into());
-            };
-            crate::sd::verify_derived(canon, &canonical, secured, proof, value, key)
-                .map_err(|e| e.message())?;
-        } else {
-            let data = verify_data(canon, suite, &canonical, secured, proof, &key)
-                .map_err(|e| e.message())?;
-            check_signature(suite, vm, &key, &data, value, Checking::Now)
-                .map_err(|e| e.message())?;
-        }
+        check_proof_value(
+            canon,
+            &canonical,
+            secured,
+            (proof, value),
+            (suite, vm, &key),
+            Checking::Now,
+        )
+        .map_err(|e| e.message())?;
     }
     Ok(proofs.len())
 }

@@ -39,14 +39,8 @@ pub(crate) fn verify_derived(
     let derived = parse_derived(value)?;
     // §3.6.3 createVerifyData step 3: the proof configuration's hash, under the document's
     // @context, as for ecdsa-rdfc-2019.
-    let mut config = proof.clone();
-    config.remove("proofValue");
-    match document.get("@context") {
-        Some(ctx) => config.insert("@context".into(), ctx.clone()),
-        None => config.remove("@context"),
-    };
     let canonical_config = canon
-        .canonicalize(&Value::Object(config))
+        .canonicalize(&crate::proof::proof_configuration(document, proof))
         .map_err(ProofFailure::Canonicalization)?;
     let proof_hash = Sha256::digest(canonical_config.as_bytes());
     // Steps 4–6: the revealed statements with the issuer's blinded blank node labels, sorted;

@@ -119,13 +119,10 @@ async fn show(args: ShowArgs) -> Result<(), Error> {
         );
         return Ok(());
     }
-    let entries = issuer.store().status_entries(&id).await?;
-    let set = |purpose: &str| entries.iter().any(|e| e.purpose == purpose && e.set);
-    let status = match (entries.is_empty(), set("revocation"), set("suspension")) {
-        (true, _, _) => "issued without a status list (cannot be revoked)",
-        (_, true, _) => "revoked",
-        (_, _, true) => "suspended",
-        _ => "active",
+    // The status the public page shows (status bits, then the validity dates).
+    let status = match issuer.live_status(&id, &document, issuer.now()).await? {
+        cairn_issuer::LiveStatus::Valid => "active",
+        other => other.code(),
     };
     let text = |v: &serde_json::Value| v.as_str().unwrap_or("—").to_owned();
     println!("id:          {id}");

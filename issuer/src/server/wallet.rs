@@ -152,14 +152,7 @@ pub(super) async fn token(
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     // RFC 6749 §4.1.3 / OpenID4VCI §6.1: a form-encoded body.
-    let form_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !form_type {
+    if super::media_type(&headers) != "application/x-www-form-urlencoded" {
         return Err(OAuthError(Error::wallet(
             "invalid_request",
             "the token request must be application/x-www-form-urlencoded",
