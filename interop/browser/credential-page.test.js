@@ -2,7 +2,7 @@
 // their badge and QR images, "Verify now", the LinkedIn link, keyboard use, no console errors
 // under the page's CSP. Screenshots go to target/browser/.
 //
-// Run: cargo build -p cairn-issuer && (cd interop/browser && npm ci && node --test)
+// Run: cargo build -p cairn && (cd interop/browser && npm ci && node --test)
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

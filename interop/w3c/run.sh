@@ -26,7 +26,7 @@ all=(vc-data-model-2.0-test-suite vc-di-eddsa-test-suite vc-bitstring-status-lis
 if [ $# -gt 0 ]; then suites=("$@"); else suites=("${all[@]}"); fi
 
 echo "== building cairn and cairn-verify"
-(cd "$root" && cargo build -q -p cairn-issuer --bin cairn -p cairn-verify)
+(cd "$root" && cargo build -q -p cairn -p cairn-verify)
 cairn="$root/target/debug/cairn"
 verify="$root/target/debug/cairn-verify"
 

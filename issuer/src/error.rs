@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 /// Why an issuer operation failed. Nothing is written when one is returned.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     #[error("cannot read config {0}: {1}")]
     ConfigUnreadable(PathBuf, String),
@@ -69,6 +68,12 @@ pub enum Error {
     /// issue and a failure at verify name the same rule.
     #[error("the credential breaks the VC data model: {message}")]
     DataModel { code: &'static str, message: String },
+    #[error("an Idempotency-Key has 1 to 255 characters")]
+    InvalidIdempotencyKey,
+    #[error("a request with this Idempotency-Key is still being processed")]
+    IdempotencyInProgress,
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
 }
 
 impl Error {
@@ -97,6 +102,9 @@ impl Error {
             Error::CredentialRevoked(_) => "credential_revoked",
             Error::StatusListNotFound(_) => "status_list_not_found",
             Error::StatusNeedsUrl => "status_needs_url",
+            Error::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Error::IdempotencyInProgress => "idempotency_in_progress",
+            Error::IdempotencyKeyReused => "idempotency_key_reused",
             Error::Image { code, .. }
             | Error::Wallet { code, .. }
             | Error::DataModel { code, .. } => code,
@@ -271,6 +279,21 @@ mod tests {
                 },
                 "id_not_url",
                 "the credential breaks the VC data model: m",
+            ),
+            (
+                Error::InvalidIdempotencyKey,
+                "invalid_idempotency_key",
+                "an Idempotency-Key has 1 to 255 characters",
+            ),
+            (
+                Error::IdempotencyInProgress,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still being processed",
+            ),
+            (
+                Error::IdempotencyKeyReused,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
             ),
         ];
         for (err, code, message) in all {

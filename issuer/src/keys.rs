@@ -135,7 +135,7 @@ pub fn rsa_key_path(dir: &Path, key_id: &str) -> PathBuf {
 }
 
 /// Writes PEM text to a new 0600 file; refuses to overwrite.
-pub(crate) fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))

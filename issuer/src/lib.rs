@@ -5,6 +5,7 @@
 //! Every credential is verified with `cairn-verifier` before it is stored.
 
 mod achievement;
+mod admin;
 mod auth;
 pub mod bulk;
 mod clock;
@@ -13,12 +14,13 @@ mod credential;
 mod did;
 mod error;
 mod holder_proof;
+mod idempotency;
 mod jwt;
 mod keys;
 mod notify;
 mod records;
 mod resign;
-pub mod server;
+
 mod sharing;
 mod status;
 mod store;
@@ -35,6 +37,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 pub use achievement::AchievementDefinition;
+pub use admin::{AuditEntry, CredentialRecord};
 pub use auth::{Principal, Scope};
 pub use cairn_verifier::did_web_document_url;
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -45,8 +48,9 @@ pub use config::{
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
 pub use error::Error;
+pub use idempotency::IdempotentStart;
 pub use jwt::JwtAlg;
-pub use keys::{IssuerKey, RsaIssuerKey};
+pub use keys::{write_secret_file, IssuerKey, RsaIssuerKey};
 pub use records::{CredentialPage, CredentialQuery, MAX_PAGE};
 pub use resign::ResignReport;
 pub use sharing::{

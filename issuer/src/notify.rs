@@ -220,12 +220,13 @@ fn compose_wallet_link(
         achievement = notice.achievement,
         issuer = notice.issuer,
     );
-    let html = maud::html! {
-        p { (greeting) }
-        p { "Someone (we hope you) asked to send the micro-credential " strong { (notice.achievement) } " from " (notice.issuer) " to a digital wallet." }
-        p { a href=(wallet) { "Get the wallet codes" } " (this link works once, for " (WALLET_LINK_DAYS) " days)" }
-        p { "If you did not ask, ignore this email: nothing happens without the link." }
-    };
+    let html = format!(
+        "<p>{greeting}</p>\n<p>Someone (we hope you) asked to send the micro-credential <strong>{achievement}</strong> from {issuer} to a digital wallet.</p>\n<p><a href=\"{wallet}\">Get the wallet codes</a> (this link works once, for {WALLET_LINK_DAYS} days)</p>\n<p>If you did not ask, ignore this email: nothing happens without the link.</p>\n",
+        greeting = esc(greeting),
+        achievement = esc(&notice.achievement),
+        issuer = esc(&notice.issuer),
+        wallet = esc(wallet),
+    );
     plain_and_html(
         from,
         to,
@@ -234,7 +235,7 @@ fn compose_wallet_link(
             notice.achievement
         ),
         text,
-        html.into_string(),
+        html,
     )
 }
 
@@ -281,23 +282,45 @@ pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, S
         ));
     }
     text.push_str("\nThe credential is signed; any Open Badges 3.0 verifier can check it.\n");
-    let html = maud::html! {
-        p { (greeting) }
-        p { (notice.issuer) " has awarded you the micro-credential " strong { (notice.achievement) } "." }
-        p { a href=(notice.page_url) { "View, verify and share it" } }
-        @if let Some(l) = &notice.linkedin_url { p { a href=(l) { "Add it to your LinkedIn profile" } } }
-        @if let Some(w) = &notice.wallet_url { p { a href=(w) { "Send it to your digital wallet" } " (this link works once, for " (WALLET_LINK_DAYS) " days)" } }
-        p { "Downloads:" }
-        ul { @for (label, url) in &downloads { li { a href=(url) { (label) } } } }
-        p { "The credential is signed; any Open Badges 3.0 verifier can check it." }
-    };
+    let mut html = format!(
+        "<p>{greeting}</p>\n<p>{issuer} has awarded you the micro-credential <strong>{achievement}</strong>.</p>\n<p><a href=\"{page}\">View, verify and share it</a></p>\n",
+        greeting = esc(&greeting),
+        issuer = esc(&notice.issuer),
+        achievement = esc(&notice.achievement),
+        page = esc(&notice.page_url),
+    );
+    if let Some(l) = &notice.linkedin_url {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">Add it to your LinkedIn profile</a></p>\n",
+            esc(l)
+        ));
+    }
+    if let Some(w) = &notice.wallet_url {
+        html.push_str(&format!(
+            "<p><a href=\"{}\">Send it to your digital wallet</a> (this link works once, for {WALLET_LINK_DAYS} days)</p>\n",
+            esc(w)
+        ));
+    }
+    html.push_str("<p>Downloads:</p>\n<ul>");
+    for (label, url) in &downloads {
+        html.push_str(&format!("<li><a href=\"{}\">{label}</a></li>", esc(url)));
+    }
+    html.push_str(
+        "</ul>\n<p>The credential is signed; any Open Badges 3.0 verifier can check it.</p>\n",
+    );
     plain_and_html(
         from,
         to,
         format!("Your micro-credential: {}", notice.achievement),
         text,
-        html.into_string(),
+        html,
     )
+}
+
+/// Text for HTML content and quoted attribute values: `& < > ' "` escaped (quick-xml's escape,
+/// which covers everything HTML needs in those two places).
+fn esc(text: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(text)
 }
 
 /// A message with plain-text and HTML alternatives.

@@ -466,7 +466,7 @@ impl Issuer {
     }
 
     /// [`Issuer::baked_badge`] for a credential document already read.
-    pub(crate) async fn bake_document(
+    pub async fn bake_document(
         &self,
         credential_id: &str,
         credential: &Value,

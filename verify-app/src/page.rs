@@ -3,7 +3,7 @@
 //! the script only adds drag and drop), every credential-supplied string escaped by maud, and a
 //! Content-Security-Policy that allows nothing but this service's own stylesheet and script.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cairn_verifier::{CheckStatus, Report, TrustReport, TrustStatus, Verdict};
 use maud::{html, Markup, DOCTYPE};
@@ -66,26 +66,8 @@ pub(crate) fn render(outcome: Option<&Outcome>, registries_loaded: usize) -> Res
 /// The security headers every page response carries.
 fn page_response(status: StatusCode, markup: Markup) -> Response {
     let mut response = (status, markup.into_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     // A result names a person; no cache keeps it.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    cairn_http::secure_page_headers(response.headers_mut(), CSP);
     response
 }
 

@@ -7,17 +7,20 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use cairn_verifier::{Resolver, Verdict, VerifyOptions};
 use serde_json::{json, Value};
 
-/// Largest request body: a baked image (8 MiB by default) with room for a multipart envelope; a
-/// batch may carry as much.
-const MAX_BODY_BYTES: usize = 9 * 1024 * 1024;
+/// Every request's limits. The largest body: a baked image (8 MiB by default) with room for a
+/// multipart envelope; a batch may carry as much. An answer within 30 s, else 408.
+const LIMITS: cairn_http::Limits = cairn_http::Limits {
+    max_body_bytes: 9 * 1024 * 1024,
+    timeout: std::time::Duration::from_secs(30),
+};
 /// Most items in one batch.
 const MAX_BATCH_ITEMS: usize = 100;
 
@@ -34,7 +37,7 @@ type Shared = Arc<AppState>;
 
 /// The service's routes, without a socket (tests drive it with `oneshot`).
 pub(crate) fn router(state: Shared) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(page_form).post(page_submit))
         .route(
             "/assets/{name}",
@@ -45,13 +48,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/presentations/verify", post(vc_api_verify_presentation))
         .route("/verify", post(verify_any))
         .route("/verify/batch", post(verify_batch))
-        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not_found", "no such resource") })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            std::time::Duration::from_secs(30),
-        ))
-        .with_state(state)
+        .fallback(|| async { problem(StatusCode::NOT_FOUND, "not_found", "no such resource") });
+    cairn_http::with_limits(routes, LIMITS).with_state(state)
 }
 
 /// Serves until ctrl-c or SIGTERM, over HTTPS when given `(certificate, key)`.
@@ -60,80 +58,18 @@ pub(crate) async fn serve(
     bind: &str,
     tls: Option<(&std::path::Path, &std::path::Path)>,
 ) -> Result<(), (&'static str, String)> {
-    let io = |e: std::io::Error| ("io_error", format!("{bind}: {e}"));
-    let app = router(state);
-    match tls {
-        None => {
-            let listener = tokio::net::TcpListener::bind(bind).await.map_err(io)?;
-            let addr = listener.local_addr().map_err(io)?;
-            eprintln!("cairn-verify serve: listening on http://{addr}");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(io)
-        }
-        Some((cert, key)) => {
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                .await
-                .map_err(io)?;
-            let addr: std::net::SocketAddr = bind
-                .parse()
-                .map_err(|_| ("invalid_bind", format!("{bind:?} is not an address:port")))?;
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
-            });
-            let announcer = handle.clone();
-            tokio::spawn(async move {
-                if let Some(addr) = announcer.listening().await {
-                    eprintln!("cairn-verify serve: listening on https://{addr}");
-                }
-            });
-            axum_server::bind_rustls(addr, config)
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await
-                .map_err(io)
-        }
-    }
+    let tls = tls.map(|(cert, key)| cairn_http::Tls { cert, key });
+    cairn_http::serve(router(state), bind, tls, "cairn-verify serve")
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidInput => ("invalid_bind", e.to_string()),
+            _ => ("io_error", format!("{bind}: {e}")),
+        })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-}
-
-/// RFC 9457 problem details.
+/// RFC 9457 problem details, by the writer both services share.
 fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
-    let body = json!({
-        "type": format!("https://cairn.invalid/problems/{code}"),
-        "title": code,
-        "status": status.as_u16(),
-        "code": code,
-        "detail": detail,
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
+    cairn_http::problem_response(status, code, detail)
 }
 
 /// Options for this request: the shared ones, judged now.
@@ -345,29 +281,21 @@ fn first_uri(body: &[u8]) -> Result<Input, Refusal> {
         })
 }
 
-fn media_type(request: &Request) -> String {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-}
-
 /// The submission in a request to `POST /verify` or `POST /`.
 async fn read_input(request: Request) -> Result<Input, Refusal> {
-    let media = media_type(&request);
+    let media = cairn_http::media_type(request.headers());
     let body = |request: Request| async move {
         Bytes::from_request(request, &())
             .await
             .map(|b| b.to_vec())
-            .map_err(|e| Refusal::new(e.status(), "invalid_body", e.body_text()))
+            .map_err(|e| {
+                let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    "body_too_large"
+                } else {
+                    "invalid_body"
+                };
+                Refusal::new(e.status(), code, e.body_text())
+            })
     };
     match media.as_str() {
         "multipart/form-data" => {
@@ -495,7 +423,7 @@ mod tests {
 
     use super::*;
     use axum::body::Body;
-    use axum::http::Request;
+    use axum::http::{header, Request};
     use cairn_verifier::OfflineResolver;
     use http_body_util::BodyExt;
     use tower::ServiceExt;
@@ -731,6 +659,19 @@ mod tests {
         let many = json!({"items": vec![json!({}); MAX_BATCH_ITEMS + 1]});
         let (s, _) = call(&app, "/verify/batch", "application/json", many.to_string()).await;
         assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+        // A body over the limit is refused before it is read, as problem details, on every route.
+        let huge = " ".repeat(LIMITS.max_body_bytes + 1);
+        for route in [
+            "/credentials/verify",
+            "/presentations/verify",
+            "/verify/batch",
+            "/verify",
+        ] {
+            let (s, body) = call(&app, route, "application/json", huge.clone()).await;
+            assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{route}");
+            assert_eq!(body["code"], "body_too_large", "{route}");
+            assert_eq!(body["title"], "Payload Too Large", "{route}");
+        }
     }
 
     /// One form part: field name, file name (for a file), bytes.

@@ -84,7 +84,7 @@ async fn app_on(database_url: Option<String>) -> App {
         .expect("token");
     let issuer = Arc::new(issuer);
     App {
-        router: cairn_issuer::server::router(issuer.clone()),
+        router: cairn_issuer_http::router(issuer.clone()),
         issuer,
         issue_token,
         read_token,

@@ -51,7 +51,7 @@ async fn app() -> App {
         .expect("token");
     let issuer = Arc::new(issuer);
     App {
-        router: cairn_issuer::server::router(issuer.clone()),
+        router: cairn_issuer_http::router(issuer.clone()),
         issuer,
         admin,
         issue,
@@ -550,6 +550,35 @@ async fn bad_requests_are_refused_and_store_nothing() {
             .await
             .expect("response");
         assert_eq!(res.status(), status);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+    }
+    // The framework's refusals are problem details too: unknown path, wrong method.
+    for (method, uri, status, code) in [
+        ("GET", "/nowhere", StatusCode::NOT_FOUND, "not_found"),
+        (
+            "DELETE",
+            "/api/v1/credentials",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "GET",
+            "/assets/nothing.css",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ] {
+        let (s, h, res) = call(&app, method, uri, Some(&app.issue), None, &[]).await;
+        assert_eq!(
+            (s, res["code"].as_str()),
+            (status, Some(code)),
+            "{method} {uri}"
+        );
+        assert_eq!(h[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(res["title"], status.canonical_reason().expect("reason"));
     }
     let ids = app
         .issuer

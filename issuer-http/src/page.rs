@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::problem::Problem;
 use super::Shared;
-use crate::{Issuer, LiveStatus};
+use cairn_issuer::{Issuer, LiveStatus};
 
 /// No script, no inline style, nothing from elsewhere.
 pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
@@ -87,7 +87,7 @@ pub(crate) fn json_response(credential: &Value) -> Response {
 }
 
 pub(crate) async fn jwt_response(issuer: &Issuer, id: &str) -> Result<Response, Problem> {
-    match issuer.store().credential_jws(id).await? {
+    match issuer.credential_jws(id).await? {
         Some(jws) => Ok(([(header::CONTENT_TYPE, "application/jwt")], jws).into_response()),
         None => Ok(Problem::new(
             StatusCode::NOT_ACCEPTABLE,
@@ -119,7 +119,7 @@ pub(crate) async fn asset(Path(name): Path<String>) -> Response {
 /// `GET /credentials/{key}/qr.svg`: a QR code of the page's public link.
 pub(crate) async fn qr(issuer: &Issuer, key: &str) -> Result<Response, Problem> {
     issuer.public_credential(key).await?;
-    let svg = crate::sharing::qr_svg(&page_url(issuer, key))?;
+    let svg = cairn_issuer::qr_svg(&page_url(issuer, key))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -176,7 +176,7 @@ async fn render(
     credential: &Value,
     report: Option<&cairn_verifier::Report>,
 ) -> Result<Response, Problem> {
-    let has_jwt = issuer.store().credential_jws(id).await?.is_some();
+    let has_jwt = issuer.credential_jws(id).await?.is_some();
     let status = issuer.live_status(id, credential, issuer.now()).await?;
     let achievement_name = text(credential, "/credentialSubject/achievement/name")
         .unwrap_or("Credential")
@@ -276,25 +276,7 @@ async fn render(
 /// caller says otherwise).
 fn html_response(markup: Markup) -> Response {
     let mut response = markup.into_string().into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    cairn_http::secure_page_headers(response.headers_mut(), CSP);
     response
 }
 
@@ -345,7 +327,7 @@ async fn wallet_request(issuer: &Issuer, key: &str, body: &[u8]) -> Result<Respo
         .request_claim_link(&id, &email, issuer.now())
         .await
         .map_err(|e| match e {
-            crate::Error::Wallet { code, message } => {
+            cairn_issuer::Error::Wallet { code, message } => {
                 Problem::new(StatusCode::NOT_FOUND, code, message)
             }
             other => other.into(),
@@ -381,9 +363,9 @@ pub(crate) async fn claim_link_page(
     }
 }
 
-fn claim_link_refused(e: crate::Error) -> Response {
+fn claim_link_refused(e: cairn_issuer::Error) -> Response {
     let (status, text) = match &e {
-        crate::Error::Wallet { message, .. } => (StatusCode::GONE, message.clone()),
+        cairn_issuer::Error::Wallet { message, .. } => (StatusCode::GONE, message.clone()),
         _ => {
             tracing::error!(code = e.code(), error = %e, "claim link failed");
             (
@@ -407,7 +389,7 @@ pub(crate) async fn claim_link_redeem(
         Err(e) => return claim_link_refused(e),
     };
     let qr = |link: &str| {
-        crate::sharing::qr_svg(link)
+        cairn_issuer::qr_svg(link)
             .map(|svg| {
                 svg.find("<svg")
                     .map(|i| svg[i..].to_owned())

@@ -10,7 +10,7 @@ use cairn_issuer::{
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-mod cli;
+mod credentials;
 
 /// The bundled TEST-ONLY key (keys.example/); `--example-keys` and `cairn demo` use it.
 const EXAMPLE_KEY_PEM: &str = include_str!("../../keys.example/key-1.ed25519.pem");
@@ -52,7 +52,7 @@ enum Command {
     Token(TokenCommand),
     /// Find issued credentials (list) or show one (show).
     #[command(subcommand)]
-    Credentials(cli::credentials::CredentialsCommand),
+    Credentials(credentials::CredentialsCommand),
     /// Revoke a credential (final): its bit is set in the issuer's revocation list.
     Revoke(StatusArgs),
     /// Suspend a credential (can be lifted with reinstate).
@@ -416,7 +416,7 @@ async fn run(command: Command) -> Result<(), Error> {
             let issuer = Issuer::init(&args.dir, options, &actor()).await?;
             println!("{}", issuer.id());
             if args.self_signed {
-                let (cert, key) = cairn_issuer::server::write_self_signed(
+                let (cert, key) = cairn_issuer_http::write_self_signed(
                     &args.dir.join("tls"),
                     did_web_host.as_deref(),
                 )?;
@@ -493,7 +493,7 @@ async fn run(command: Command) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Credentials(command) => cli::credentials::run(command).await,
+        Command::Credentials(command) => credentials::run(command).await,
         Command::Revoke(args) => change_status(args, StatusAction::Revoke).await,
         Command::Suspend(args) => change_status(args, StatusAction::Suspend).await,
         Command::Reinstate(args) => change_status(args, StatusAction::Reinstate).await,
@@ -690,9 +690,9 @@ async fn run(command: Command) -> Result<(), Error> {
             let issuer = std::sync::Arc::new(Issuer::open(&args.config).await?);
             match (&args.tls_cert, &args.tls_key) {
                 (Some(cert), Some(key)) => {
-                    cairn_issuer::server::serve_tls(issuer, &args.bind, cert, key).await
+                    cairn_issuer_http::serve_tls(issuer, &args.bind, cert, key).await
                 }
-                _ => cairn_issuer::server::serve(issuer, &args.bind).await,
+                _ => cairn_issuer_http::serve(issuer, &args.bind).await,
             }
         }
         Command::Demo(args) => demo(&args.dir).await,

@@ -15,7 +15,7 @@ type Series = BTreeMap<(String, String, u16), (u64, f64)>;
 
 /// Counters shared by all requests.
 #[derive(Debug, Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     requests: Mutex<Series>,
 }
 
@@ -31,7 +31,7 @@ impl Metrics {
     }
 
     /// The text exposition format (Prometheus 0.0.4).
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::from(
             "# HELP cairn_http_requests_total HTTP requests by method, route and status.\n\
              # TYPE cairn_http_requests_total counter\n",
@@ -60,7 +60,7 @@ impl Metrics {
 }
 
 /// Middleware: times each request and counts it under its matched route.
-pub async fn track(
+pub(crate) async fn track(
     State(metrics): State<std::sync::Arc<Metrics>>,
     request: Request,
     next: Next,

@@ -353,7 +353,7 @@ async fn the_recipient_gets_wallet_codes_through_a_mailed_one_time_link() {
     let (port, inbox) = smtp_listener(false, None).await;
     let tmp = tempfile::tempdir().expect("tmp");
     let issuer = Arc::new(issuer_with_smtp(&tmp.path().join("i"), port).await);
-    let router = cairn_issuer::server::router(issuer.clone());
+    let router = cairn_issuer_http::router(issuer.clone());
     let issued = issuer
         .issue(
             &request("edna@springfield.example"),

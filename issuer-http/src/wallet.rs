@@ -15,9 +15,10 @@ use serde_json::{json, Value};
 
 use super::openapi::ProblemDoc;
 use super::problem::Problem;
-use super::{authorize, json_body, Shared};
-use crate::auth::Scope;
-use crate::error::Error;
+use crate::extract::{authorize, json_body};
+use crate::Shared;
+use cairn_issuer::Error;
+use cairn_issuer::Scope;
 
 /// The wallet routes, merged into the service's router.
 pub(super) fn routes() -> Router<Shared> {
@@ -97,7 +98,7 @@ fn no_store(status: StatusCode, body: Value) -> Response {
 }
 
 fn bearer(headers: &HeaderMap) -> Result<&str, OAuthError> {
-    super::bearer_token(headers).ok_or_else(|| {
+    cairn_http::bearer_token(headers).ok_or_else(|| {
         OAuthError(Error::wallet(
             "invalid_token",
             "a bearer access token is required",
@@ -152,7 +153,7 @@ pub(super) async fn token(
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     // RFC 6749 §4.1.3 / OpenID4VCI §6.1: a form-encoded body.
-    if super::media_type(&headers) != "application/x-www-form-urlencoded" {
+    if cairn_http::media_type(&headers) != "application/x-www-form-urlencoded" {
         return Err(OAuthError(Error::wallet(
             "invalid_request",
             "the token request must be application/x-www-form-urlencoded",
@@ -272,8 +273,8 @@ pub(super) async fn create_claim(
         .await
         .map_err(wallet_problem)?;
     let mut answer = serde_json::to_value(&offer).map_err(|e| Error::Database(e.to_string()))?;
-    answer["oid4vciQrSvg"] = json!(crate::sharing::qr_svg(&offer.oid4vci_link)?);
-    answer["lcwQrSvg"] = json!(crate::sharing::qr_svg(&offer.lcw_link)?);
+    answer["oid4vciQrSvg"] = json!(cairn_issuer::qr_svg(&offer.oid4vci_link)?);
+    answer["lcwQrSvg"] = json!(cairn_issuer::qr_svg(&offer.lcw_link)?);
     Ok((
         StatusCode::CREATED,
         [

@@ -1,0 +1,93 @@
+//! Shared by the command-line and service tests: the issuer core's test helpers
+//! (`issuer/tests/common`), and running the `cairn` and `cairn-verify` binaries.
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)] // Test code.
+
+#[path = "../../../issuer/tests/common/mod.rs"]
+mod core;
+#[allow(unused_imports)] // Some test files use only the binaries.
+pub use core::*;
+
+/// Runs the `cairn` binary, which must succeed; its trimmed stdout.
+pub fn cairn_ok(args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .output()
+        .expect("run cairn");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+pub fn bin(name: &str) -> std::path::PathBuf {
+    // Test binaries live in target/<profile>/deps; the CLIs one level up.
+    let mut p = std::env::current_exe().expect("exe");
+    p.pop();
+    if p.ends_with("deps") {
+        p.pop();
+    }
+    p.join(name)
+}
+
+/// `cairn-verify` (built by the verifier crate; built here if this test runs alone) with
+/// `--offline` added: tests never touch the network.
+pub fn cairn_verify(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+    cairn_verify_online(&[args, &["--offline"]].concat(), stdin)
+}
+
+/// `cairn-verify` as given (it fetches what it needs; tests point it only at loopback).
+pub fn cairn_verify_online(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+    use std::process::Command;
+    let path = bin("cairn-verify");
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", "cairn-verify"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success());
+    }
+    let mut cmd = Command::new(path);
+    cmd.args(args);
+    match stdin {
+        None => cmd.output().expect("run cairn-verify"),
+        Some(bytes) => {
+            use std::io::Write;
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            let mut input = child.stdin.take().expect("stdin");
+            let bytes = bytes.to_vec();
+            let writer = std::thread::spawn(move || {
+                let _ = input.write_all(&bytes);
+            });
+            let out = child.wait_with_output().expect("wait");
+            let _ = writer.join();
+            out
+        }
+    }
+}
+
+/// Starts `cairn serve` (plain http) on `bind`; the child and the address it listens on.
+pub fn serve(config: &str, bind: &str) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(["serve", "--config", config, "--bind", bind])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = loop {
+        let line = lines.next().expect("address").expect("line");
+        if let Some(rest) = line.strip_prefix("cairn serve: listening on http://") {
+            break rest.trim().to_owned();
+        }
+    };
+    // Keep draining the logs so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}

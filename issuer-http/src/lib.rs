@@ -1,0 +1,130 @@
+//! `cairn serve`: the issuer's HTTP service (axum). One route table below; handlers grouped by
+//! resource, each one parsing (extractors in `extract.rs`), calling one use case of the
+//! [`cairn_issuer::Issuer`] and answering; errors are RFC 9457 problem details with one
+//! exhaustive status mapping ([`status_of`]). No database here: handlers never see rows.
+
+#![warn(missing_docs, unreachable_pub)]
+
+mod achievements;
+mod batch;
+mod credentials;
+mod extract;
+mod files;
+mod identity;
+mod metrics;
+mod openapi;
+mod ops;
+mod page;
+mod problem;
+mod status;
+mod tls;
+mod vc_api;
+mod wallet;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderName};
+use axum::routing::{get, post};
+use axum::Router;
+use cairn_issuer::{Error, Issuer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use problem::{status_of, Problem};
+pub use tls::write_self_signed;
+
+/// Every request's limits: bodies up to 1 MiB, an answer within 30 s (else 408).
+const LIMITS: cairn_http::Limits = cairn_http::Limits {
+    max_body_bytes: 1024 * 1024,
+    timeout: Duration::from_secs(30),
+};
+
+type Shared = Arc<Issuer>;
+
+/// The route table: path, methods and handlers, and the scope each needs (the handler's
+/// `Auth<…>` argument enforces it; "public" routes take none).
+#[rustfmt::skip]
+fn routes() -> Router<Shared> {
+    Router::new()
+        // Operations and identity: public.
+        .route("/healthz",                              get(ops::healthz))
+        .route("/readyz",                               get(ops::readyz))
+        .route("/api/v1/openapi.json",                  get(ops::openapi))
+        .route("/.well-known/did.json",                 get(identity::did_json))
+        .route("/.well-known/jwks.json",                get(identity::jwks_json))
+        // Admin API.                                      scope:
+        .route("/api/v1/achievements",                  get(achievements::list)             // read
+                                                        .post(achievements::create))        // admin
+        .route("/api/v1/achievements/{slug}",           get(achievements::get)              // read
+                                                        .put(achievements::update))         // admin
+        .route("/api/v1/achievements/{slug}/archive",   post(achievements::archive))        // admin
+        .route("/api/v1/credentials",                   get(credentials::list)              // read
+                                                        .post(credentials::issue))          // issue
+        .route("/api/v1/credentials/batch",             post(batch::issue_batch))           // issue
+        .route("/api/v1/credentials/revoke",            post(status::revoke))               // revoke
+        .route("/api/v1/credentials/suspend",           post(status::suspend))              // revoke
+        .route("/api/v1/credentials/reinstate",         post(status::reinstate))            // revoke
+        .route("/api/v1/credentials/{*id}",             get(credentials::get))              // read
+        .route("/api/v1/audit",                         get(credentials::audit_log))        // admin
+        // W3C VC-API issuing.                             issue (unless configured open)
+        .route("/credentials/issue",                    post(vc_api::issue))
+        // Public: status lists, credential pages and their files, share links.
+        .route("/status/{purpose}/{seq}",               get(status::status_list))
+        .route("/credentials/{key}",                    get(page::credential_page))
+        .route("/credentials/{key}/{file}",             get(files::credential_file)
+                                                        .post(page::verify_route))
+        .route("/assets/{name}",                        get(page::asset))
+        .route("/s/{code}",                             get(page::share_link))
+        // Wallets: OpenID4VCI and the VC-API exchange (wallet.rs has its own table).
+        .merge(wallet::routes())
+}
+
+/// The service: the route table with metrics, request ids, tracing, the request limits and
+/// problem+json for every refusal; without a socket (tests drive it with `oneshot`).
+pub fn router(issuer: Arc<Issuer>) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let metrics = Arc::new(metrics::Metrics::default());
+    let exposition = metrics.clone();
+    let app = routes()
+        .route(
+            "/metrics",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    exposition.render(),
+                )
+            }),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ));
+    cairn_http::with_limits(app, LIMITS)
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(issuer)
+}
+
+/// Serves plain HTTP until ctrl-c or SIGTERM; requests in flight finish first.
+pub async fn serve(issuer: Arc<Issuer>, bind: &str) -> Result<(), Error> {
+    tracing::info!(issuer = issuer.id(), "starting");
+    cairn_http::serve(router(issuer), bind, None, "cairn serve")
+        .await
+        .map_err(|e| Error::Io(bind.into(), e.to_string()))
+}
+
+/// Serves HTTPS (rustls) with the PEM certificate chain and key until ctrl-c or SIGTERM.
+pub async fn serve_tls(
+    issuer: Arc<Issuer>,
+    bind: &str,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<(), Error> {
+    tracing::info!(issuer = issuer.id(), "starting (TLS)");
+    let tls = cairn_http::Tls { cert, key };
+    cairn_http::serve(router(issuer), bind, Some(tls), "cairn serve")
+        .await
+        .map_err(|e| Error::Io(bind.into(), e.to_string()))
+}

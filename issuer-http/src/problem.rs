@@ -1,0 +1,104 @@
+//! The issuer's errors as RFC 9457 problem details: one exhaustive mapping from
+//! [`cairn_issuer::Error`] to an HTTP status, written by the shared problem+json writer.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use cairn_issuer::Error;
+
+/// An HTTP error answer of the issuer's service (`application/problem+json`).
+#[derive(Debug)]
+pub struct Problem(pub cairn_http::Problem);
+
+impl Problem {
+    /// A problem with this status, stable code and detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Problem(cairn_http::Problem::new(status, code, detail))
+    }
+
+    /// 401: a bearer token is required.
+    pub fn unauthorized() -> Self {
+        Problem(cairn_http::Problem::unauthorized())
+    }
+
+    /// 403: the token lacks `scope`.
+    pub fn forbidden(scope: &str) -> Self {
+        Problem(cairn_http::Problem::forbidden(scope))
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Problem(cairn_http::Problem::not_found(what))
+    }
+
+    /// A body the framework could not read (too large, cut off).
+    pub(crate) fn rejected(status: StatusCode, detail: String) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return Problem::new(status, "body_too_large", detail);
+        }
+        Problem::new(status, "bad_request", detail)
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.0.code
+    }
+}
+
+/// The HTTP status of every issuer error. Exhaustive: a new variant does not compile until it
+/// is given one here.
+pub fn status_of(e: &Error) -> StatusCode {
+    match e {
+        Error::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+        Error::InvalidInput { .. }
+        | Error::AchievementInvalid(_)
+        | Error::Image { .. }
+        | Error::DataModel { .. }
+        | Error::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::AchievementNotFound(_)
+        | Error::TokenNotFound(_)
+        | Error::CredentialNotFound(_)
+        | Error::StatusListNotFound(_) => StatusCode::NOT_FOUND,
+        Error::AchievementExists(_)
+        | Error::AchievementArchived(_)
+        | Error::KeyExists(_)
+        | Error::CredentialHasNoStatus(_)
+        | Error::CredentialRevoked(_)
+        | Error::RowAlreadyIssued(_)
+        | Error::AlreadyInitialised(_)
+        | Error::IdempotencyInProgress => StatusCode::CONFLICT,
+        // A wallet refusal's status is the protocol's (wallet.rs answers those itself); one that
+        // reaches this mapping is a bad request.
+        Error::Wallet { .. } => StatusCode::BAD_REQUEST,
+        Error::Database(_)
+        | Error::ConfigUnreadable(..)
+        | Error::ConfigInvalid(..)
+        | Error::KeyFilePermissions(_)
+        | Error::KeyInvalid(..)
+        | Error::Signing(_)
+        | Error::SelfCheckFailed(_)
+        | Error::Io(..)
+        | Error::StatusNeedsUrl => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(e: Error) -> Self {
+        let status = status_of(&e);
+        if status.is_server_error() {
+            // DESIGN invariant 5 / STYLE 7: a 5xx body carries no internal detail; the log does.
+            tracing::error!(code = e.code(), error = %e, "request failed");
+            return Problem::new(
+                status,
+                e.code(),
+                "the server could not complete the request",
+            );
+        }
+        Problem::new(status, e.code(), e.to_string())
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}

@@ -1,0 +1,51 @@
+//! W3C VC-API `POST /credentials/issue`: `{credential, options}` → 201 `{verifiableCredential}`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cairn_issuer::{Actor, Error, Scope};
+use serde_json::{json, Value};
+
+use crate::extract::{authorize, json_body};
+use crate::openapi::ProblemDoc;
+use crate::problem::Problem;
+use crate::Shared;
+
+/// The caller: a token with the `issue` scope, unless `server.vc_api_requires_token = false`
+/// (the W3C test suites' default).
+#[utoipa::path(post, path = "/credentials/issue", tag = "vc-api", security(("bearer" = ["issue"])), request_body(content = Object, description = "{credential, options}"), responses((status = 201, description = "{verifiableCredential}", body = Object), (status = 400, body = ProblemDoc)))]
+pub(crate) async fn issue(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let actor = if issuer.config().config.server.vc_api_requires_token {
+        authorize(&issuer, &headers, Scope::Issue).await?.actor()
+    } else {
+        Actor("vc-api:unauthenticated".to_owned())
+    };
+    let request: Value = json_body(&headers, &body)?;
+    let credential = request.get("credential").cloned().ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body needs a credential",
+        )
+    })?;
+    let signed = issuer
+        .issue_vc_api(credential, issuer.now(), &actor)
+        .await
+        .map_err(|e| match e {
+            // VC-API: a credential the issuer cannot sign as given is a 400.
+            Error::InvalidInput { .. } => {
+                Problem::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
+            }
+            other => Problem::from(other),
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "verifiableCredential": signed })),
+    )
+        .into_response())
+}
