@@ -59,7 +59,10 @@ fn only_the_clock_reads_the_system_time() {
 fn the_http_layer_calls_use_cases_not_the_store() {
     let files = sources(&["issuer-http/src"], "");
     assert!(files.len() > 10, "only {} files scanned", files.len());
-    let found = hits(&files, &[".store()", "sqlx", "StoredToken", "Idempotency::"]);
+    let found = hits(
+        &files,
+        &[".store()", "sqlx", "StoredToken", "Idempotency::"],
+    );
     assert!(
         found.is_empty(),
         "handlers call the issuer's use cases (issuer/src), never the store:\n{}",
