@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 mod credentials;
+mod exit;
 
 /// The bundled TEST-ONLY key (keys.example/); `--example-keys` and `cairn demo` use it.
 const EXAMPLE_KEY_PEM: &str = include_str!("../../keys.example/key-1.ed25519.pem");
@@ -380,12 +381,22 @@ fn actor() -> Actor {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::Exit::Usage.code()
+            } else {
+                0
+            });
+        }
+    };
     match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code());
-            ExitCode::FAILURE
+            ExitCode::from(exit::exit_of(&e).code())
         }
     }
 }

@@ -866,3 +866,70 @@ fn finding_credentials_through_the_command_line() {
     let missing = cairn(&["credentials", "show", "--config", config, "no-such-key"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("error[credential_not_found]"));
 }
+
+/// `cairn`'s exit codes tell the failures apart (docs/errors.md): 1 input, 2 usage, 3 not found,
+/// 4 conflict, 5 the environment.
+#[test]
+fn exit_codes_tell_the_failures_apart() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("district");
+    let config = setup(&dir, "District", &[], "formative-assessment.toml");
+    let def = examples().join("formative-assessment.toml");
+    let def = def.to_str().expect("utf8");
+    let missing = tmp.path().join("nowhere/cairn.toml");
+    let cases: [(&[&str], i32, &str); 6] = [
+        (
+            &[
+                "issue",
+                "--config",
+                &config,
+                "--achievement",
+                "formative-assessment",
+                "--recipient-email",
+                "not-an-email",
+            ],
+            1,
+            "invalid_input",
+        ),
+        (&["issue", "--no-such-flag"], 2, ""),
+        (
+            &[
+                "revoke",
+                "--config",
+                &config,
+                "https://nowhere.example/credentials/x",
+            ],
+            3,
+            "credential_not_found",
+        ),
+        (
+            &["achievement", "add", "--config", &config, def],
+            4,
+            "achievement_exists",
+        ),
+        (
+            &["init", dir.to_str().expect("utf8"), "--name", "Again"],
+            4,
+            "already_initialised",
+        ),
+        (
+            &[
+                "achievement",
+                "list",
+                "--config",
+                missing.to_str().expect("utf8"),
+            ],
+            5,
+            "config_unreadable",
+        ),
+    ];
+    for (args, exit, code) in cases {
+        let out = cairn(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(exit_code(&out), exit, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("error[{code}]")) || code.is_empty(),
+            "{args:?}: {stderr}"
+        );
+    }
+}
