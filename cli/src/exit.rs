@@ -21,6 +21,7 @@ pub(crate) enum Exit {
 
 impl Exit {
     /// Every exit code but success, for the documentation.
+    #[cfg(test)]
     pub(crate) const ALL: [Exit; 5] = [
         Exit::Input,
         Exit::Usage,
@@ -35,6 +36,7 @@ impl Exit {
     }
 
     /// What it means, in a few words.
+    #[cfg(test)]
     pub(crate) fn meaning(self) -> &'static str {
         match self {
             Exit::Input => "invalid input",

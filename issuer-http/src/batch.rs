@@ -4,7 +4,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cairn_issuer::IssueRequest;
+use cairn_issuer::bulk::{self, RosterRequests, RowStatus};
+use cairn_issuer::{Actor, IssueRequest, Issuer};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -38,7 +39,7 @@ pub(crate) struct BatchRow {
     status: Option<bool>,
 }
 
-fn batch_rows_from_json(body: &Bytes) -> Result<cairn_issuer::bulk::RosterRequests, Problem> {
+fn batch_rows_from_json(body: &Bytes) -> Result<RosterRequests, Problem> {
     let rows: Vec<Value> = serde_json::from_slice(body)
         .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?;
     Ok(rows
@@ -79,10 +80,9 @@ pub(crate) async fn issue_batch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    use cairn_issuer::bulk::RowStatus;
     let content_type = cairn_http::media_type(&headers);
     let rows = if content_type == "text/csv" {
-        cairn_issuer::bulk::parse_roster(&body[..])?
+        bulk::parse_roster(&body[..])?
     } else if cairn_http::is_json_media_type(&content_type) {
         batch_rows_from_json(&body)?
     } else {
@@ -100,61 +100,7 @@ pub(crate) async fn issue_batch(
         ));
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
-    tokio::spawn(async move {
-        let actor = principal.actor();
-        let (mut issued, mut already, mut failed) = (0usize, 0usize, 0usize);
-        // Rows are issued a few at a time (one commit each); each line is sent once its row is
-        // stored.
-        for batch in rows.chunks(SERVER_BATCH_ROWS) {
-            let usable: Vec<&cairn_issuer::IssueRequest> =
-                batch.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
-            let mut statuses =
-                match cairn_issuer::bulk::issue_requests(&issuer, &usable, &actor).await {
-                    Ok(s) => s.into_iter(),
-                    Err(e) => {
-                        // The database failed: say so and stop; re-sending the batch resumes.
-                        tracing::error!(code = e.code(), error = %e, "batch stopped");
-                        let _ = tx
-                            .send(json!({"error": {"code": e.code()}}).to_string() + "\n")
-                            .await;
-                        return;
-                    }
-                };
-            for (line, request) in batch {
-                let key = request.as_ref().ok().and_then(|r| r.row_key.clone());
-                let status = match request {
-                    Err(e) => RowStatus::Failed {
-                        code: e.code().into(),
-                        message: e.to_string(),
-                    },
-                    Ok(_) => statuses.next().unwrap_or(RowStatus::Failed {
-                        code: "database_error".into(),
-                        message: "the row's outcome went missing".into(),
-                    }),
-                };
-                let item = match &status {
-                    RowStatus::Issued(id) => {
-                        issued += 1;
-                        json!({"line": line, "rowKey": key, "status": "issued", "credentialId": id})
-                    }
-                    RowStatus::AlreadyIssued(id) => {
-                        already += 1;
-                        json!({"line": line, "rowKey": key, "status": "already_issued", "credentialId": id})
-                    }
-                    RowStatus::Failed { code, message } => {
-                        failed += 1;
-                        json!({"line": line, "rowKey": key, "status": "failed", "code": code, "message": message})
-                    }
-                };
-                if tx.send(item.to_string() + "\n").await.is_err() {
-                    return;
-                }
-            }
-        }
-        let summary =
-            json!({"summary": {"issued": issued, "alreadyIssued": already, "failed": failed}});
-        let _ = tx.send(summary.to_string() + "\n").await;
-    });
+    tokio::spawn(async move { issue_rows(&issuer, rows, &principal.actor(), tx).await });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
@@ -165,4 +111,78 @@ pub(crate) async fn issue_batch(
         axum::body::Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// Issues `rows` a few at a time (one commit each), sending each row's NDJSON line once it is
+/// stored, then the summary line; stops when the client has gone or the database fails (say so:
+/// re-sending the batch resumes).
+async fn issue_rows(
+    issuer: &Issuer,
+    rows: RosterRequests,
+    actor: &Actor,
+    tx: tokio::sync::mpsc::Sender<String>,
+) {
+    let mut counts = [0usize; 3];
+    for batch in rows.chunks(SERVER_BATCH_ROWS) {
+        let usable: Vec<&IssueRequest> =
+            batch.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
+        let mut statuses = match bulk::issue_requests(issuer, &usable, actor).await {
+            Ok(s) => s.into_iter(),
+            Err(e) => {
+                tracing::error!(code = e.code(), error = %e, "batch stopped");
+                let _ = tx
+                    .send(json!({"error": {"code": e.code()}}).to_string() + "\n")
+                    .await;
+                return;
+            }
+        };
+        for (line, request) in batch {
+            let status = match request {
+                Err(e) => RowStatus::Failed {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                },
+                Ok(_) => statuses.next().unwrap_or(RowStatus::Failed {
+                    code: "database_error".into(),
+                    message: "the row's outcome went missing".into(),
+                }),
+            };
+            let key = request.as_ref().ok().and_then(|r| r.row_key.clone());
+            if tx
+                .send(row_line(*line, key, &status, &mut counts) + "\n")
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+    let [issued, already, failed] = counts;
+    let summary =
+        json!({"summary": {"issued": issued, "alreadyIssued": already, "failed": failed}});
+    let _ = tx.send(summary.to_string() + "\n").await;
+}
+
+/// One row's NDJSON line; `counts` (issued, already issued, failed) counts it.
+fn row_line(
+    line: usize,
+    key: Option<String>,
+    status: &RowStatus,
+    counts: &mut [usize; 3],
+) -> String {
+    let item = match status {
+        RowStatus::Issued(id) => {
+            counts[0] += 1;
+            json!({"line": line, "rowKey": key, "status": "issued", "credentialId": id})
+        }
+        RowStatus::AlreadyIssued(id) => {
+            counts[1] += 1;
+            json!({"line": line, "rowKey": key, "status": "already_issued", "credentialId": id})
+        }
+        RowStatus::Failed { code, message } => {
+            counts[2] += 1;
+            json!({"line": line, "rowKey": key, "status": "failed", "code": code, "message": message})
+        }
+    };
+    item.to_string()
 }

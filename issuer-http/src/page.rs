@@ -200,24 +200,7 @@ async fn render(
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (achievement_name) " — " (issuer_name) }
-                meta name="description" content=(description.unwrap_or(&summary));
-                meta property="og:type" content="website";
-                meta property="og:title" content=(achievement_name);
-                meta property="og:description" content=(summary);
-                meta property="og:url" content=(page);
-                meta property="og:image" content=(image_url);
-                meta property="og:image:alt" content={ "Badge: " (achievement_name) };
-                meta name="twitter:card" content="summary";
-                meta name="twitter:title" content=(achievement_name);
-                meta name="twitter:description" content=(summary);
-                meta name="twitter:image" content=(image_url);
-                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
-                link rel="stylesheet" href="/assets/credential.css";
-            }
+            (page_head(&achievement_name, &issuer_name, description.unwrap_or(&summary), &summary, &page, &image_url))
             body {
                 main {
                     (status_banner(status, &issuer_name))
@@ -234,31 +217,7 @@ async fn render(
                         button type="submit" { "Verify now" }
                         span class="hint" { " Runs the full check — signature, issuer key, revocation and suspension lists, dates — and shows every result." }
                     }
-                    h2 { "Download" }
-                    ul class="downloads" {
-                        li { a href={ (base) "/credential.json" } download { "Credential (JSON)" } }
-                        @if has_jwt { li { a href={ (base) "/credential.jwt" } download { "Credential (JWT)" } } }
-                        li { a href={ (base) "/badge.png" } download { "Badge image with the credential (PNG)" } }
-                        li { a href={ (base) "/badge.svg" } download { "Badge image with the credential (SVG)" } }
-                    }
-                    h2 { "Share" }
-                    ul class="share" {
-                        @if let Some(link) = &linkedin {
-                            li { a href=(link) rel="noopener noreferrer" target="_blank" { "Add to LinkedIn profile" } }
-                        }
-                        li { "Short link for emails: " a href=(short) { (short) } }
-                        li { "Link to this page: " a href=(page) { (page) } }
-                    }
-                    img class="qr" src={ (base) "/qr.svg" } width="160" height="160" alt={ "QR code linking to this page: " (page) };
-                    @if wallet {
-                        h2 id="wallet" { "Send to your wallet" }
-                        p { "Keep this credential in a digital wallet you control: the Learner Credential Wallet, or any wallet that speaks OpenID4VCI. To show it is yours, enter the email address it was awarded to; a one-time link goes to that address." }
-                        form method="post" action={ (base) "/wallet" } class="wallet" {
-                            label for="wallet-email" { "Your email address" }
-                            input id="wallet-email" type="email" name="email" required autocomplete="email";
-                            button type="submit" { "Email me a wallet link" }
-                        }
-                    }
+                    (downloads_and_sharing(&base, has_jwt, linkedin.as_deref(), &short, &page, wallet))
                 }
                 footer { p { "Issued with Cairn. Anyone can check this credential with any Open Badges 3.0 verifier." } }
             }
@@ -270,6 +229,76 @@ async fn render(
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert(header::VARY, HeaderValue::from_static("Accept"));
     Ok(response)
+}
+
+/// The page's `<head>`: title, description, Open Graph and Twitter card tags (so a shared link
+/// previews with the badge), icon and stylesheet.
+fn page_head(
+    achievement_name: &str,
+    issuer_name: &str,
+    description: &str,
+    summary: &str,
+    page: &str,
+    image_url: &str,
+) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (achievement_name) " — " (issuer_name) }
+            meta name="description" content=(description);
+            meta property="og:type" content="website";
+            meta property="og:title" content=(achievement_name);
+            meta property="og:description" content=(summary);
+            meta property="og:url" content=(page);
+            meta property="og:image" content=(image_url);
+            meta property="og:image:alt" content={ "Badge: " (achievement_name) };
+            meta name="twitter:card" content="summary";
+            meta name="twitter:title" content=(achievement_name);
+            meta name="twitter:description" content=(summary);
+            meta name="twitter:image" content=(image_url);
+            link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
+            link rel="stylesheet" href="/assets/credential.css";
+        }
+    }
+}
+
+/// Downloads, sharing (LinkedIn, short link, QR code) and, when offered, the wallet form.
+fn downloads_and_sharing(
+    base: &str,
+    has_jwt: bool,
+    linkedin: Option<&str>,
+    short: &str,
+    page: &str,
+    wallet: bool,
+) -> Markup {
+    html! {
+        h2 { "Download" }
+        ul class="downloads" {
+            li { a href={ (base) "/credential.json" } download { "Credential (JSON)" } }
+            @if has_jwt { li { a href={ (base) "/credential.jwt" } download { "Credential (JWT)" } } }
+            li { a href={ (base) "/badge.png" } download { "Badge image with the credential (PNG)" } }
+            li { a href={ (base) "/badge.svg" } download { "Badge image with the credential (SVG)" } }
+        }
+        h2 { "Share" }
+        ul class="share" {
+            @if let Some(link) = linkedin {
+                li { a href=(link) rel="noopener noreferrer" target="_blank" { "Add to LinkedIn profile" } }
+            }
+            li { "Short link for emails: " a href=(short) { (short) } }
+            li { "Link to this page: " a href=(page) { (page) } }
+        }
+        img class="qr" src={ (base) "/qr.svg" } width="160" height="160" alt={ "QR code linking to this page: " (page) };
+        @if wallet {
+            h2 id="wallet" { "Send to your wallet" }
+            p { "Keep this credential in a digital wallet you control: the Learner Credential Wallet, or any wallet that speaks OpenID4VCI. To show it is yours, enter the email address it was awarded to; a one-time link goes to that address." }
+            form method="post" action={ (base) "/wallet" } class="wallet" {
+                label for="wallet-email" { "Your email address" }
+                input id="wallet-email" type="email" name="email" required autocomplete="email";
+                button type="submit" { "Email me a wallet link" }
+            }
+        }
+    }
 }
 
 /// An HTML page with the security headers every page carries (and no caching unless the
