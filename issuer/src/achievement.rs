@@ -5,7 +5,9 @@ use std::sync::LazyLock;
 
 use serde_json::{json, Map, Value};
 
+use crate::credential::rfc3339;
 use crate::error::Error;
+use crate::store::{Actor, StoredAchievement};
 
 const SCHEMA_TEXT: &str = include_str!("../../schemas/achievement-definition.schema.json");
 
@@ -163,6 +165,74 @@ fn slugify(name: &str) -> Result<String, Error> {
         ));
     }
     Ok(slug)
+}
+
+impl crate::Issuer {
+    /// Adds an achievement; its id is under the issuer's URL when one is configured.
+    pub async fn add_achievement(
+        &self,
+        definition: &AchievementDefinition,
+        actor: &Actor,
+    ) -> Result<StoredAchievement, Error> {
+        let id = match &self.config.config.issuer.url {
+            Some(url) => format!("{url}/achievements/{}", definition.slug),
+            None => format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        };
+        let stored = StoredAchievement {
+            achievement: definition.to_achievement(&id),
+            id,
+            slug: definition.slug.clone(),
+            archived: false,
+            created_at: rfc3339(self.now()),
+        };
+        self.store
+            .insert_achievement(&stored, &definition.to_value(), actor)
+            .await?;
+        Ok(stored)
+    }
+
+    /// Replaces the definition of the achievement `slug_or_id`; its id (and so every credential
+    /// already issued) is unchanged. The definition's slug, if given, must be the same.
+    pub async fn update_achievement(
+        &self,
+        slug_or_id: &str,
+        definition: &AchievementDefinition,
+        actor: &Actor,
+    ) -> Result<StoredAchievement, Error> {
+        let mut stored = self
+            .store
+            .achievement(slug_or_id)
+            .await?
+            .ok_or_else(|| Error::AchievementNotFound(slug_or_id.to_owned()))?;
+        if definition.has_explicit_slug() && definition.slug != stored.slug {
+            return Err(Error::input(
+                "slug",
+                format!(
+                    "the slug {:?} does not match {:?}; a slug cannot change",
+                    definition.slug, stored.slug
+                ),
+            ));
+        }
+        stored.achievement = definition.to_achievement(&stored.id);
+        let mut def = definition.to_value();
+        def["slug"] = Value::String(stored.slug.clone());
+        self.store
+            .update_achievement(&stored, &def, &rfc3339(self.now()), actor)
+            .await?;
+        Ok(stored)
+    }
+
+    /// Archives the achievement `slug_or_id`: it can no longer be issued; issued credentials stay.
+    pub async fn archive_achievement(&self, slug_or_id: &str, actor: &Actor) -> Result<(), Error> {
+        let stored = self
+            .store
+            .achievement(slug_or_id)
+            .await?
+            .ok_or_else(|| Error::AchievementNotFound(slug_or_id.to_owned()))?;
+        self.store
+            .archive_achievement(&stored.id, &rfc3339(self.now()), actor)
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::credential::rfc3339;
 use crate::error::Error;
-use crate::store::{Store, StoredToken};
+use crate::store::{Actor, Store, StoredToken};
 
 /// What a token may do. `admin` may do everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,4 +130,36 @@ pub(crate) async fn authenticate(
         name: row.name,
         scopes,
     }))
+}
+
+impl crate::Issuer {
+    /// Creates an API token; returns its id and the secret text, which is shown only once.
+    pub async fn create_token(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        actor: &Actor,
+    ) -> Result<(String, String), Error> {
+        let (row, text) = new_token(name, scopes, &rfc3339(self.now()))?;
+        self.store.insert_token(&row, actor).await?;
+        Ok((row.id, text))
+    }
+
+    /// Revokes an API token by id.
+    pub async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<(), Error> {
+        if self
+            .store
+            .revoke_token(id, &rfc3339(self.now()), actor)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::TokenNotFound(id.to_owned()))
+        }
+    }
+
+    /// The caller a bearer token stands for, if the token is valid and not revoked.
+    pub async fn authenticate(&self, bearer: &str) -> Result<Option<Principal>, Error> {
+        authenticate(self.store.as_ref(), bearer).await
+    }
 }

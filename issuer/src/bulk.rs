@@ -260,7 +260,7 @@ struct Ready<'a> {
 async fn prepare<'a>(
     issuer: &Issuer,
     rows: Batch<'a>,
-) -> Result<(Ready<'a>, crate::Prepared), Error> {
+) -> Result<(Ready<'a>, crate::issuance::Prepared), Error> {
     let usable: Vec<&IssueRequest> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
     let (statuses, fresh) = skip_issued(issuer, &usable).await?;
     let now = issuer.now();
@@ -282,7 +282,7 @@ async fn prepare<'a>(
 async fn store_ready<'a>(
     issuer: &Issuer,
     ready: Ready<'a>,
-    sealed: Vec<Result<crate::Sealed, Error>>,
+    sealed: Vec<Result<crate::issuance::Sealed, Error>>,
     actor: &Actor,
 ) -> Result<(Batch<'a>, Vec<RowStatus>), Error> {
     let Ready {
@@ -371,7 +371,7 @@ pub async fn issue_roster(
         Some(rows) => Some(prepare(issuer, rows).await?),
         None => None,
     };
-    let mut sealed_before: Option<(Ready<'_>, Vec<Result<crate::Sealed, Error>>)> = None;
+    let mut sealed_before: Option<(Ready<'_>, Vec<Result<crate::issuance::Sealed, Error>>)> = None;
     while let Some((ready, prepared)) = next.take() {
         let signer = Arc::clone(issuer);
         let now = ready.now;
