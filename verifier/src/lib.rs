@@ -22,6 +22,7 @@
 
 mod baked;
 mod canon;
+mod codes;
 mod contexts;
 mod ed25519;
 mod error;
@@ -45,6 +46,7 @@ mod verify;
 
 pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
+pub use codes::{report_code, ReportCode, REPORT_CODES};
 pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
 #[doc(hidden)]
 pub use ed25519::{accepts as accepts_one, accepts_each};

@@ -142,6 +142,11 @@ pub(crate) struct Checks {
 
 impl Checks {
     pub(crate) fn push(&mut self, check: &str, status: CheckStatus, code: &str, message: String) {
+        // Every code is declared once, with its check and spec section (codes.rs).
+        debug_assert!(
+            crate::codes::report_code(code).is_some_and(|c| c.check == check),
+            "report code {code:?} of check {check:?} is not declared in codes.rs"
+        );
         self.list.push(Check {
             check: check.to_owned(),
             status,
