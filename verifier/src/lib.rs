@@ -24,6 +24,7 @@ mod baked;
 mod canon;
 mod codes;
 mod contexts;
+mod document;
 mod ed25519;
 mod error;
 mod fast;
@@ -32,6 +33,7 @@ mod input;
 mod jwt;
 mod keys;
 pub mod model;
+mod options;
 mod presentation;
 mod proof;
 mod report;
@@ -39,6 +41,7 @@ mod resolver;
 mod revocation_list;
 mod sd;
 mod sign;
+mod signed_registry;
 mod status;
 mod trust;
 mod vcdm;
@@ -58,6 +61,7 @@ pub use input::{
 };
 pub use jwt::{looks_like_compact_jws, verify_jws_signature};
 pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};
+pub use options::VerifyOptions;
 pub use presentation::{verify_presentation, PresentationOptions, PresentationReport};
 pub use proof::{encode_proof_value, verify_signature_only, verify_signatures_with};
 pub use report::{check_label, Check, CheckStatus, Report, Verdict};
@@ -71,4 +75,4 @@ pub use trust::{
     TrustRegistry, TrustReport, TrustStatus, TRUST_REGISTRY_CREDENTIAL_TYPE, TRUST_REGISTRY_TYPE,
 };
 pub use vcdm::{data_model_problems, DataModelProblem};
-pub use verify::{verify, verify_batch, verify_credential, VerifyOptions};
+pub use verify::{verify, verify_batch, verify_credential};

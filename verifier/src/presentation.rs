@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::contexts::{VC_V1, VC_V2};
+use crate::document::{proofs_of, types_of};
 use crate::ed25519::{settle, Deferred};
+use crate::options::VerifyOptions;
 use crate::proof::{verify_proof_as, Expected, AUTHENTICATION};
 use crate::report::{Check, Checks, Report, Verdict};
 use crate::resolver::Resolver;
-use crate::verify::{proofs_of, types_of, verify_credential, VerifyOptions};
+use crate::verify::verify_credential;
 
 /// Most credentials one presentation may carry.
 const MAX_CREDENTIALS: usize = 50;

@@ -443,7 +443,7 @@ fn previous_proofs(
             ))
         }
     };
-    let all = crate::verify::proofs_of(document);
+    let all = crate::document::proofs_of(document);
     named
         .into_iter()
         .map(|id| {
@@ -526,7 +526,7 @@ pub fn verify_signatures_with(
     keys: &dyn Fn(&str) -> Option<String>,
 ) -> Result<usize, String> {
     let secured = secured.as_object().ok_or("not an object")?;
-    let proofs = crate::verify::proofs_of(secured);
+    let proofs = crate::document::proofs_of(secured);
     if proofs.is_empty() {
         return Err("no proof".into());
     }

@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::options::VerifyOptions;
 use crate::report::Checks;
 use crate::resolver::Resolver;
-use crate::verify::VerifyOptions;
 
 const CHECK: &str = "status";
 

@@ -133,7 +133,7 @@ fn is_open_badge(document: &Map<String, Value>) -> bool {
         "AchievementCredential",
         "EndorsementCredential",
     ];
-    crate::verify::types_of(document.get("type"))
+    crate::document::types_of(document.get("type"))
         .iter()
         .any(|t| OB_TYPES.contains(t))
 }

@@ -14,15 +14,14 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::document::{date_fields_of, fmt_date, proofs_of, read_date, types_of, window, Window};
 use crate::ed25519::Checking;
 use crate::input::parse_json_object;
+use crate::options::VerifyOptions;
 use crate::proof::verify_proof;
 use crate::report::Checks;
 use crate::resolver::Resolver;
 use crate::revocation_list;
-use crate::verify::{
-    date_fields_of, fmt_date, proofs_of, read_date, types_of, window, VerifyOptions, Window,
-};
 
 /// BSL v1.0 §2.1 (and StatusList2021 §2.1): a list holds at least 131,072 entries (16 KiB), so
 /// that one credential hides among many (herd privacy).

@@ -6,21 +6,24 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::canon::Canonicalizer;
 use crate::contexts::{VC_V1, VC_V2};
-use crate::ed25519::{settle, Checking, Deferred};
+use crate::document::{
+    date_fields, date_fields_of, fmt_date, proofs_of, read_date, types_of, window, VcVersion,
+    Window,
+};
+use crate::ed25519::{settle, Deferred};
 use crate::error::Error;
-use crate::fast::FastCanonicalizer;
-use crate::input::{parse_json_object, Limits};
+use crate::input::parse_json_object;
 use crate::jwt::{self, Envelope};
+use crate::options::VerifyOptions;
 use crate::proof::{verify_proof_as, Expected};
-use crate::report::{Checks, Report};
+use crate::report::{Checks, Report, Verdict};
 use crate::resolver::Resolver;
-use crate::status::{check_status, StatusListCache};
-use crate::trust::{TrustPolicy, TrustRegistry, TrustStatus};
+use crate::status::check_status;
+use crate::trust::{TrustPolicy, TrustReport, TrustStatus};
 
 /// Embedded endorsements are verified to this depth (an endorsement's own endorsements…).
 const MAX_ENDORSEMENT_DEPTH: usize = 2;
@@ -40,71 +43,6 @@ fn is_ob_context(url: &str) -> bool {
         rest = &r[3..];
     }
     rest == ".json"
-}
-
-/// What the caller decides: the clock, tolerances, limits and the canonicaliser.
-#[derive(Clone)]
-pub struct VerifyOptions {
-    /// The instant validity is judged at.
-    pub now: DateTime<Utc>,
-    /// Tolerance for clocks that disagree, applied to validFrom and validUntil.
-    pub clock_skew: Duration,
-    /// Input limits.
-    pub limits: Limits,
-    /// How documents are canonicalised (all contexts it knows are compiled in or vetted).
-    pub canonicalizer: Arc<dyn Canonicalizer>,
-    /// Verified, decoded status lists shared across verifications (none by default).
-    pub status_cache: Option<Arc<StatusListCache>>,
-    /// Trust registries to judge the issuer and achievement against (none by default).
-    pub registries: Vec<Arc<TrustRegistry>>,
-    /// Whether an unknown issuer or unrecognised achievement is a warning or a failure.
-    pub trust_policy: TrustPolicy,
-    /// Where signatures are left for one batch check ([`verify_batch`], presentations); none:
-    /// each is checked when met.
-    pub(crate) deferred: Option<Arc<Deferred>>,
-}
-
-impl std::fmt::Debug for VerifyOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifyOptions")
-            .field("now", &self.now)
-            .field("clock_skew", &self.clock_skew)
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
-
-impl VerifyOptions {
-    /// Defaults: 60 s clock skew, 1 MiB and depth 64 input limits, the shared fast
-    /// canonicaliser over the compiled-in contexts.
-    pub fn new(now: DateTime<Utc>) -> Self {
-        VerifyOptions {
-            now,
-            clock_skew: Duration::seconds(60),
-            limits: Limits::default(),
-            canonicalizer: FastCanonicalizer::shared(),
-            status_cache: None,
-            registries: Vec::new(),
-            trust_policy: TrustPolicy::Standard,
-            deferred: None,
-        }
-    }
-
-    /// Where this verification checks a signature's group equation.
-    pub(crate) fn checking(&self) -> Checking<'_> {
-        match &self.deferred {
-            Some(d) => Checking::Deferred(d),
-            None => Checking::Now,
-        }
-    }
-
-    /// These options with every signature left to `deferred`.
-    pub(crate) fn deferring_to(&self, deferred: Arc<Deferred>) -> Self {
-        VerifyOptions {
-            deferred: Some(deferred),
-            ..self.clone()
-        }
-    }
 }
 
 /// Verifies a credential given as bytes. `Err` only when the input cannot be read at all.
@@ -212,6 +150,8 @@ enum Kind {
 
 type ReportFuture<'a> = Pin<Box<dyn Future<Output = Report> + Send + 'a>>;
 
+/// The pipeline, one stage after another; every stage records its checks, and a failure never
+/// stops the stages after it (the report lists everything).
 fn verify_document<'a>(
     doc: &'a Map<String, Value>,
     kind: Kind,
@@ -226,162 +166,205 @@ fn verify_document<'a>(
         check_type(doc, kind, &mut checks);
         let issuer_id = check_required(doc, kind, vc_version, &mut checks);
         check_subject(doc, kind, &mut checks);
-
-        let proofs = proofs_of(doc);
-        let canonical = match options.canonicalizer.canonicalize_unsecured(doc) {
-            Ok(c) => {
-                checks.pass(
-                    "json_ld",
-                    "json_ld_valid",
-                    "every context is known and every term is defined",
-                );
-                Some(c)
-            }
-            Err(e) => {
-                checks.fail("json_ld", e.code(), e.to_string());
-                None
-            }
-        };
-
-        let mut proof_forms = Vec::new();
-        check_proofs(
-            &proofs,
-            canonical.as_deref(),
+        let canonical = check_json_ld(doc, options, &mut checks);
+        let proof_forms = check_signatures(
             doc,
+            canonical.as_deref(),
             issuer_id.as_deref(),
             options,
             resolver,
-            envelope.is_some(),
+            envelope,
             &mut checks,
-            &mut proof_forms,
         )
         .await;
-        if let Some(env) = envelope {
-            if let Some(form) = env
-                .verify(
-                    issuer_id.as_deref(),
-                    resolver,
-                    options.checking(),
-                    &mut checks,
-                )
-                .await
-            {
-                proof_forms.push(form);
-            }
-        }
-
-        check_validity(
-            doc,
-            vc_version,
-            envelope.and_then(Envelope::exp),
-            options,
-            &mut checks,
-        );
+        let exp = envelope.and_then(Envelope::exp);
+        check_validity(doc, vc_version, exp, options, &mut checks);
         check_status(doc, issuer_id.as_deref(), options, resolver, &mut checks).await;
-
-        let endorsements = collect_endorsements(doc);
-        let mut endorsement_reports = Vec::new();
-        if endorsements.is_empty() {
-            checks.skip(
-                "endorsements",
-                "no_endorsements",
-                "there are no embedded endorsements",
-            );
-        } else if depth >= MAX_ENDORSEMENT_DEPTH {
-            checks.skip(
-                "endorsements",
-                "endorsements_too_deep",
-                "endorsements nested this deep are not verified",
-            );
-        } else {
-            for e in &endorsements {
-                let r =
-                    verify_document(e, Kind::Endorsement, depth + 1, options, resolver, None).await;
-                endorsement_reports.push(r);
-            }
-            let bad = endorsement_reports
-                .iter()
-                .filter(|r| r.verdict != crate::report::Verdict::Valid)
-                .count();
-            if bad == 0 {
-                checks.pass(
-                    "endorsements",
-                    "endorsements_valid",
-                    format!("{} embedded endorsement(s) verified", endorsements.len()),
-                );
-            } else if endorsement_reports
-                .iter()
-                .any(|r| r.verdict == crate::report::Verdict::Invalid)
-            {
-                checks.fail(
-                    "endorsements",
-                    "endorsement_invalid",
-                    format!(
-                        "{bad} of {} embedded endorsement(s) did not verify",
-                        endorsements.len()
-                    ),
-                );
-            } else {
-                checks.error(
-                    "endorsements",
-                    "endorsement_indeterminate",
-                    format!(
-                        "{bad} of {} embedded endorsement(s) could not be checked",
-                        endorsements.len()
-                    ),
-                );
-            }
-        }
-
-        // The district's own policy, after every cryptographic check.
-        let trust = (depth == 0 && kind == Kind::Credential && !options.registries.is_empty())
-            .then(|| {
-                crate::trust::evaluate(&options.registries, doc, issuer_id.as_deref(), options.now)
-            });
-        if let Some(t) = &trust {
-            match (t.status, options.trust_policy) {
-                (TrustStatus::Recognized, _) => checks.pass("trust", t.status.code(), &t.message),
-                (_, TrustPolicy::Strict) => checks.fail("trust", t.status.code(), &t.message),
-                (_, TrustPolicy::Standard) => checks.skip("trust", t.status.code(), &t.message),
-            }
-        }
-
-        let verdict = checks.verdict(&endorsement_reports);
-        let (from_field, until_field) = date_fields_of(doc);
-        let stated = |field: &str| doc.get(field).and_then(Value::as_str).map(str::to_owned);
+        let endorsements = check_endorsements(doc, depth, options, resolver, &mut checks).await;
+        let trust = (depth == 0 && kind == Kind::Credential)
+            .then(|| check_trust(doc, issuer_id.as_deref(), options, &mut checks))
+            .flatten();
+        let verdict = checks.verdict(&endorsements);
         Report {
             verdict,
-            credential_id: doc.get("id").and_then(Value::as_str).map(str::to_owned),
-            issuer_id,
-            issuer_name: doc
-                .get("issuer")
-                .and_then(|i| i.get("name"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            achievement_name: doc
-                .get("credentialSubject")
-                .and_then(|s| s.get("achievement"))
-                .and_then(|a| a.get("name"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            recipient_name: crate::identity::recipient_name(doc).map(str::to_owned),
-            valid_from: stated(from_field),
-            valid_until: stated(until_field),
             proof_forms,
-            checked_at: options
-                .now
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             checks: checks.into_vec(),
-            endorsements: endorsement_reports,
+            endorsements,
             trust,
+            ..describe(doc, issuer_id, options)
         }
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum VcVersion {
-    V1,
-    V2,
+/// VC-DI 1.0 §4.2 step 1 (via the canonicaliser): the document without its proof as canonical
+/// N-Quads, or None when it is not valid JSON-LD (the proofs then cannot be checked).
+fn check_json_ld(
+    doc: &Map<String, Value>,
+    options: &VerifyOptions,
+    checks: &mut Checks,
+) -> Option<String> {
+    match options.canonicalizer.canonicalize_unsecured(doc) {
+        Ok(c) => {
+            checks.pass(
+                "json_ld",
+                "json_ld_valid",
+                "every context is known and every term is defined",
+            );
+            Some(c)
+        }
+        Err(e) => {
+            checks.fail("json_ld", e.code(), e.to_string());
+            None
+        }
+    }
+}
+
+/// The embedded proofs and, for a VC-JWT, the token's own signature; the forms that verified.
+async fn check_signatures(
+    doc: &Map<String, Value>,
+    canonical: Option<&str>,
+    issuer_id: Option<&str>,
+    options: &VerifyOptions,
+    resolver: &dyn Resolver,
+    envelope: Option<&Envelope>,
+    checks: &mut Checks,
+) -> Vec<String> {
+    let proofs = proofs_of(doc);
+    let mut proof_forms = Vec::new();
+    check_proofs(
+        &proofs,
+        canonical,
+        doc,
+        issuer_id,
+        options,
+        resolver,
+        envelope.is_some(),
+        checks,
+        &mut proof_forms,
+    )
+    .await;
+    if let Some(env) = envelope {
+        if let Some(form) = env
+            .verify(issuer_id, resolver, options.checking(), checks)
+            .await
+        {
+            proof_forms.push(form);
+        }
+    }
+    proof_forms
+}
+
+/// OB 3.0 §13 step 6: every embedded endorsement verified as a credential of its own (to
+/// [`MAX_ENDORSEMENT_DEPTH`]); their reports.
+async fn check_endorsements(
+    doc: &Map<String, Value>,
+    depth: usize,
+    options: &VerifyOptions,
+    resolver: &dyn Resolver,
+    checks: &mut Checks,
+) -> Vec<Report> {
+    const CHECK: &str = "endorsements";
+    let endorsements = collect_endorsements(doc);
+    if endorsements.is_empty() {
+        checks.skip(
+            CHECK,
+            "no_endorsements",
+            "there are no embedded endorsements",
+        );
+        return Vec::new();
+    }
+    if depth >= MAX_ENDORSEMENT_DEPTH {
+        checks.skip(
+            CHECK,
+            "endorsements_too_deep",
+            "endorsements nested this deep are not verified",
+        );
+        return Vec::new();
+    }
+    let mut reports = Vec::new();
+    for e in &endorsements {
+        reports
+            .push(verify_document(e, Kind::Endorsement, depth + 1, options, resolver, None).await);
+    }
+    let total = endorsements.len();
+    let bad = reports
+        .iter()
+        .filter(|r| r.verdict != Verdict::Valid)
+        .count();
+    if bad == 0 {
+        checks.pass(
+            CHECK,
+            "endorsements_valid",
+            format!("{total} embedded endorsement(s) verified"),
+        );
+    } else if reports.iter().any(|r| r.verdict == Verdict::Invalid) {
+        checks.fail(
+            CHECK,
+            "endorsement_invalid",
+            format!("{bad} of {total} embedded endorsement(s) did not verify"),
+        );
+    } else {
+        checks.error(
+            CHECK,
+            "endorsement_indeterminate",
+            format!("{bad} of {total} embedded endorsement(s) could not be checked"),
+        );
+    }
+    reports
+}
+
+/// The district's own policy, after every cryptographic check, when it has registries.
+fn check_trust(
+    doc: &Map<String, Value>,
+    issuer_id: Option<&str>,
+    options: &VerifyOptions,
+    checks: &mut Checks,
+) -> Option<TrustReport> {
+    if options.registries.is_empty() {
+        return None;
+    }
+    let t = crate::trust::evaluate(&options.registries, doc, issuer_id, options.now);
+    match (t.status, options.trust_policy) {
+        (TrustStatus::Recognized, _) => checks.pass("trust", t.status.code(), &t.message),
+        (_, TrustPolicy::Strict) => checks.fail("trust", t.status.code(), &t.message),
+        (_, TrustPolicy::Standard) => checks.skip("trust", t.status.code(), &t.message),
+    }
+    Some(t)
+}
+
+/// What the report says about the credential itself (ids, names, stated dates, when checked);
+/// the outcome fields empty.
+fn describe(
+    doc: &Map<String, Value>,
+    issuer_id: Option<String>,
+    options: &VerifyOptions,
+) -> Report {
+    let (from_field, until_field) = date_fields_of(doc);
+    let stated = |field: &str| doc.get(field).and_then(Value::as_str).map(str::to_owned);
+    let name_at = |path: &[&str]| {
+        let (first, rest) = path.split_first()?;
+        rest.iter()
+            .try_fold(doc.get(*first)?, |v, key| v.get(key))?
+            .as_str()
+            .map(str::to_owned)
+    };
+    Report {
+        verdict: Verdict::Indeterminate,
+        credential_id: stated("id"),
+        issuer_id,
+        issuer_name: name_at(&["issuer", "name"]),
+        achievement_name: name_at(&["credentialSubject", "achievement", "name"]),
+        recipient_name: crate::identity::recipient_name(doc).map(str::to_owned),
+        valid_from: stated(from_field),
+        valid_until: stated(until_field),
+        proof_forms: Vec::new(),
+        checked_at: options
+            .now
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        checks: Vec::new(),
+        endorsements: Vec::new(),
+        trust: None,
+    }
 }
 
 /// OB 3.0 §1 / VC 2.0 §4.3: `@context` is an ordered array, VC context first, OB context second.
@@ -440,14 +423,6 @@ fn check_context(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) -> O
         }
     }
     Some(version)
-}
-
-pub(crate) fn types_of(v: Option<&Value>) -> Vec<&str> {
-    match v {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// OB 3.0 §1: type contains VerifiableCredential and AchievementCredential/OpenBadgeCredential
@@ -618,15 +593,6 @@ fn check_subject(doc: &Map<String, Value>, kind: Kind, checks: &mut Checks) {
     }
 }
 
-/// VC-DATA-INTEGRITY §2.1: `proof` is one proof or a set of them.
-pub(crate) fn proofs_of(secured: &Map<String, Value>) -> Vec<&Value> {
-    match secured.get("proof") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(v) => vec![v],
-        None => Vec::new(),
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn check_proofs(
     proofs: &[&Value],
@@ -749,13 +715,6 @@ async fn check_proofs(
     }
 }
 
-fn date_fields(version: Option<VcVersion>) -> (&'static str, &'static str) {
-    match version {
-        Some(VcVersion::V1) => ("issuanceDate", "expirationDate"),
-        _ => ("validFrom", "validUntil"),
-    }
-}
-
 /// OB 3.0 §13 step 4: not yet valid if now < validFrom, expired if now > validUntil
 /// (VC 1.1: issuanceDate / expirationDate), with the configured clock skew.
 fn check_validity(
@@ -811,54 +770,6 @@ fn check_validity(
         None => "the credential is valid and does not expire".to_owned(),
     };
     checks.pass(CHECK, "within_validity", message);
-}
-
-/// A date-time property: absent, or RFC 3339 with a time zone.
-pub(crate) fn read_date(
-    doc: &Map<String, Value>,
-    name: &str,
-) -> Result<Option<DateTime<Utc>>, String> {
-    match doc.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|d| Some(d.with_timezone(&Utc)))
-            .map_err(|_| format!("{name} {s:?} is not a date-time with a time zone")),
-        Some(_) => Err(format!("{name} is not a string")),
-    }
-}
-
-/// Where `options.now` stands against a validity period, with the clock skew.
-pub(crate) enum Window {
-    NotYetValid(DateTime<Utc>),
-    Expired(DateTime<Utc>),
-    Within,
-}
-
-pub(crate) fn window(
-    from: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
-    options: &VerifyOptions,
-) -> Window {
-    match (from, until) {
-        (Some(f), _) if options.now + options.clock_skew < f => Window::NotYetValid(f),
-        (_, Some(u)) if options.now - options.clock_skew > u => Window::Expired(u),
-        _ => Window::Within,
-    }
-}
-
-/// The validity properties a document uses: VC 1.1 (`issuanceDate`, `expirationDate`) when its
-/// first context is VC 1.1, else VC 2.0 (`validFrom`, `validUntil`).
-pub(crate) fn date_fields_of(doc: &Map<String, Value>) -> (&'static str, &'static str) {
-    let first = match doc.get("@context") {
-        Some(Value::Array(a)) => a.first().and_then(Value::as_str),
-        Some(Value::String(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    date_fields((first == Some(VC_V1)).then_some(VcVersion::V1))
-}
-
-pub(crate) fn fmt_date(d: DateTime<Utc>) -> String {
-    d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// OB 3.0 §13 step 6: embedded EndorsementCredentials on the credential, its issuer and its
