@@ -7,6 +7,8 @@
 //! `code()` is stable. The verifier's `Resolver` adapts it; this crate knows nothing of
 //! credentials.
 
+#![warn(missing_docs, unreachable_pub)]
+
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -24,11 +26,13 @@ pub struct FetchPolicy {
     pub allow_hosts: Vec<String>,
     /// Fetch nothing; only the cache answers.
     pub offline: bool,
+    /// How long to wait for a connection.
     pub connect_timeout: Duration,
     /// The whole exchange, redirects included.
     pub total_timeout: Duration,
     /// Largest response body accepted.
     pub max_bytes: usize,
+    /// Most redirects followed (each hop checked like the first).
     pub max_redirects: usize,
     /// The longest a response is cached, whatever its `Cache-Control` says.
     pub max_cache_ttl: Duration,
@@ -60,28 +64,55 @@ impl Default for FetchPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
+    /// Not an absolute http(s) URL.
     #[error("{0} is not an absolute http(s) URL")]
     InvalidUrl(String),
+    /// Plain http where https is required.
     #[error("{0} is not https (plain http is refused)")]
     HttpsRequired(String),
+    /// The name resolves to an address the policy refuses.
     #[error("{url} resolves to {addr}, a {kind} address, which is refused")]
     ForbiddenAddress {
+        /// The URL asked for.
         url: String,
+        /// The refused address.
         addr: IpAddr,
+        /// Its range.
         kind: AddressKind,
     },
+    /// More redirects than allowed.
     #[error("{0} redirected more than the limit allows")]
     TooManyRedirects(String),
+    /// A body over the limit (cut off while streaming).
     #[error("{url} answered with more than {limit} bytes")]
-    TooLarge { url: String, limit: usize },
+    TooLarge {
+        /// The URL asked for.
+        url: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// No answer in time.
     #[error("{0} did not answer in time")]
     Timeout(String),
+    /// An answer other than 200.
     #[error("{url} answered HTTP {status}")]
-    Status { url: String, status: u16 },
+    Status {
+        /// The URL asked for.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Not cached, and fetching is off.
     #[error("{0} is not in the cache and fetching is off (offline)")]
     Offline(String),
+    /// Anything else (connection, TLS, …).
     #[error("fetching {url} failed: {message}")]
-    Failed { url: String, message: String },
+    Failed {
+        /// The URL asked for.
+        url: String,
+        /// What happened.
+        message: String,
+    },
 }
 
 impl FetchError {
@@ -117,9 +148,13 @@ impl FetchError {
 /// The address ranges that are refused unless private networks are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressKind {
+    /// 127.0.0.0/8, ::1.
     Loopback,
+    /// RFC 1918 ranges and IPv6 unique local addresses.
     Private,
+    /// 169.254.0.0/16, fe80::/10.
     LinkLocal,
+    /// 100.64.0.0/10 (carrier-grade NAT).
     Cgnat,
     /// Cloud instance metadata (169.254.169.254, fd00:ec2::254).
     Metadata,
@@ -128,6 +163,7 @@ pub enum AddressKind {
 }
 
 impl AddressKind {
+    /// The stable code of a refusal for this range.
     pub fn code(self) -> &'static str {
         match self {
             AddressKind::Loopback => "loopback_address",
@@ -353,6 +389,7 @@ impl Fetcher {
         })
     }
 
+    /// The policy this fetcher enforces.
     pub fn policy(&self) -> &FetchPolicy {
         &self.policy
     }

@@ -14,12 +14,12 @@ pub enum IdentityKind {
 }
 
 /// `did:key:z6Mk…` for an Ed25519 key.
-pub fn did_key(key: &ed25519_dalek::VerifyingKey) -> String {
+pub(crate) fn did_key(key: &ed25519_dalek::VerifyingKey) -> String {
     format!("did:key:{}", cairn_verifier::encode_multikey(key))
 }
 
 /// did:web §3.1: `host[:port][/path]` → `did:web:host[%3Aport][:path]`.
-pub fn did_web(host: &str) -> Result<String, Error> {
+pub(crate) fn did_web(host: &str) -> Result<String, Error> {
     let host = host.trim().trim_end_matches('/');
     let host = host.strip_prefix("https://").unwrap_or(host);
     let (authority, path) = match host.split_once('/') {
@@ -61,12 +61,12 @@ pub fn did_web(host: &str) -> Result<String, Error> {
 }
 
 /// The verification method id of an RSA key (did:web issuers only publish several keys).
-pub fn rsa_verification_method(issuer_id: &str, key_id: &str) -> String {
+pub(crate) fn rsa_verification_method(issuer_id: &str, key_id: &str) -> String {
     format!("{issuer_id}#{key_id}")
 }
 
 /// The verification method id an issuer signs with.
-pub fn verification_method(
+pub(crate) fn verification_method(
     issuer_id: &str,
     key_id: &str,
     key: &ed25519_dalek::VerifyingKey,
@@ -100,7 +100,7 @@ pub(crate) fn method(issuer_id: &str, key: &crate::StoredKey) -> Value {
 
 /// The DID document a did:web issuer publishes at its `did.json` URL: every key, current and
 /// retired, usable for assertions.
-pub fn did_document(issuer_id: &str, keys: &[crate::StoredKey]) -> Value {
+pub(crate) fn did_document(issuer_id: &str, keys: &[crate::StoredKey]) -> Value {
     let methods: Vec<Value> = keys.iter().map(|k| method(issuer_id, k)).collect();
     let refs: Vec<Value> = methods.iter().map(|m| m["id"].clone()).collect();
     json!({

@@ -130,7 +130,7 @@ impl RsaIssuerKey {
 }
 
 /// The RSA key file for `key_id` in `dir`.
-pub fn rsa_key_path(dir: &Path, key_id: &str) -> PathBuf {
+pub(crate) fn rsa_key_path(dir: &Path, key_id: &str) -> PathBuf {
     dir.join(format!("{key_id}.rsa.pem"))
 }
 
@@ -163,19 +163,19 @@ pub(crate) fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>
 }
 
 /// Loads the RSA key `key_id` from `dir`.
-pub fn load_rsa_key(dir: &Path, key_id: &str) -> Result<RsaIssuerKey, Error> {
+pub(crate) fn load_rsa_key(dir: &Path, key_id: &str) -> Result<RsaIssuerKey, Error> {
     let path = rsa_key_path(dir, key_id);
     let pem = read_secret_file(&path)?;
     RsaIssuerKey::from_pem(key_id, &pem, &path)
 }
 
 /// The key file for `key_id` in `dir`.
-pub fn key_path(dir: &Path, key_id: &str) -> PathBuf {
+pub(crate) fn key_path(dir: &Path, key_id: &str) -> PathBuf {
     dir.join(format!("{key_id}.ed25519.pem"))
 }
 
 /// Writes `key` to a new file (mode 0600) in `dir`; refuses to overwrite.
-pub fn write_key(dir: &Path, key: &IssuerKey) -> Result<PathBuf, Error> {
+pub(crate) fn write_key(dir: &Path, key: &IssuerKey) -> Result<PathBuf, Error> {
     let path = key_path(dir, &key.key_id);
     let pem = key
         .signing
@@ -186,7 +186,7 @@ pub fn write_key(dir: &Path, key: &IssuerKey) -> Result<PathBuf, Error> {
 }
 
 /// Loads `key_id` from `dir`, refusing a file that group or others can read.
-pub fn load_key(dir: &Path, key_id: &str) -> Result<IssuerKey, Error> {
+pub(crate) fn load_key(dir: &Path, key_id: &str) -> Result<IssuerKey, Error> {
     let path = key_path(dir, key_id);
     let bytes = read_secret_file(&path)?;
     let pem = std::str::from_utf8(&bytes)

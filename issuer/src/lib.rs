@@ -4,6 +4,8 @@
 //! the inputs [`InitOptions`], [`AchievementDefinition`] and [`IssueRequest`], and [`Error`].
 //! Every credential is verified with `cairn-verifier` before it is stored.
 
+#![warn(unreachable_pub)]
+
 mod achievement;
 mod admin;
 mod auth;

@@ -54,7 +54,7 @@ const BACKOFF: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(4)];
 
 /// What an email says.
 #[derive(Debug, Clone)]
-pub struct Notice {
+pub(crate) struct Notice {
     pub credential_id: String,
     pub to: String,
     pub recipient_name: Option<String>,
@@ -241,7 +241,7 @@ fn compose_wallet_link(
 
 /// The email: plain text and HTML alternatives, every credential-supplied string escaped in the
 /// HTML.
-pub fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, String> {
+pub(crate) fn compose(from: Mailbox, to: Mailbox, notice: &Notice) -> Result<Message, String> {
     let greeting = match &notice.recipient_name {
         Some(n) => format!("Dear {n},"),
         None => "Hello,".to_owned(),

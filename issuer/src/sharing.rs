@@ -530,7 +530,7 @@ pub fn bake(image: &[u8], credential: &str, replace: bool) -> Result<Vec<u8>, Er
 
 /// Who LinkedIn shows as the issuing organisation: its LinkedIn company id when the issuer's
 /// config has one, otherwise its name.
-pub enum Organization<'a> {
+pub(crate) enum Organization<'a> {
     Id(&'a str),
     Name(&'a str),
 }
@@ -538,7 +538,7 @@ pub enum Organization<'a> {
 /// LinkedIn's add-to-profile link for a certification: `startTask=CERTIFICATION_NAME`, `name`,
 /// `organizationId` or `organizationName`, `issueYear`/`issueMonth`, `expirationYear`/
 /// `expirationMonth` when the credential expires, `certUrl` (the public page) and `certId`.
-pub fn linkedin_add_url(
+pub(crate) fn linkedin_add_url(
     name: &str,
     organization: Organization<'_>,
     issued: chrono::DateTime<chrono::Utc>,

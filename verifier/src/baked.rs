@@ -26,7 +26,9 @@ const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 /// The image formats a credential can be baked into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageFormat {
+    /// A PNG image (an `iTXt` chunk).
     Png,
+    /// An SVG image (an `openbadges:credential` element).
     Svg,
 }
 

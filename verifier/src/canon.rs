@@ -46,6 +46,7 @@ impl CanonError {
 
 /// Turns a JSON-LD document into canonical N-Quads (one string, lines sorted, each ending `\n`).
 pub trait Canonicalizer: Send + Sync {
+    /// The document as canonical N-Quads.
     fn canonicalize(&self, document: &Value) -> Result<String, CanonError>;
 
     /// VC-DATA-INTEGRITY §4.4 step 3: the canonical form of the unsecured document, `secured`
@@ -68,6 +69,7 @@ pub struct GeneralCanonicalizer {
 }
 
 impl GeneralCanonicalizer {
+    /// The general path over these contexts.
     pub fn new(contexts: Contexts) -> Self {
         GeneralCanonicalizer { contexts }
     }

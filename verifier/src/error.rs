@@ -6,7 +6,12 @@
 pub enum Error {
     /// Input bytes over the configured limit.
     #[error("input is {size} bytes, over the limit of {limit} bytes")]
-    InputTooLarge { size: usize, limit: usize },
+    InputTooLarge {
+        /// The input's size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// Input is not UTF-8.
     #[error("input is not valid UTF-8 (byte {0})")]
     InvalidUtf8(usize),
@@ -39,7 +44,12 @@ pub enum Error {
     InvalidContextDocument(String, String),
     /// A document to sign could not be canonicalised.
     #[error("document cannot be canonicalised ({code}): {message}")]
-    Canonicalization { code: &'static str, message: String },
+    Canonicalization {
+        /// The canonicaliser's code.
+        code: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// A document to sign is not shaped as a credential.
     #[error("document cannot be signed: {0}")]
     NotSignable(String),
@@ -51,11 +61,21 @@ pub enum Error {
     RegistryNotVerified(String),
     /// A signed trust registry signed by someone other than its publisher.
     #[error("trust registry is signed by {signer}, not by its publisher {publisher}")]
-    RegistryPublisherMismatch { signer: String, publisher: String },
+    RegistryPublisherMismatch {
+        /// Who signed it.
+        signer: String,
+        /// Who the registry says publishes it.
+        publisher: String,
+    },
     /// A badge image that cannot be read or baked (OB 3.0 §5.3); `code` names why
     /// (`png_malformed`, `not_baked`, `image_too_many_pixels`, …).
     #[error("image: {message}")]
-    Image { code: &'static str, message: String },
+    Image {
+        /// Why (`png_malformed`, `not_baked`, …).
+        code: &'static str,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

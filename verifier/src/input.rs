@@ -19,7 +19,9 @@ pub const DEFAULT_MAX_IMAGE_PIXELS: u64 = 2048 * 2048;
 /// Limits applied to input before it is parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// The largest input read, in bytes.
     pub max_input_bytes: usize,
+    /// The deepest JSON nesting read.
     pub max_depth: usize,
     /// Largest status list bitstring accepted after decompression (gzip bombs stop here).
     pub max_status_list_bytes: usize,

@@ -20,6 +20,8 @@
 //! - the canonicaliser interface ([`Canonicalizer`], [`Contexts`]) and its two implementations:
 //!   [`FastCanonicalizer`] (the default) and the [`GeneralCanonicalizer`] it is proven against.
 
+#![warn(missing_docs, unreachable_pub)]
+
 mod baked;
 mod canon;
 mod codes;

@@ -22,17 +22,23 @@ const MAX_CREDENTIALS: usize = 50;
 /// The report for a presentation: its own checks and one report per embedded credential.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PresentationReport {
+    /// The presentation's verdict: its own proof and every credential's.
     pub verdict: Verdict,
+    /// The holder the presentation names, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<String>,
+    /// The presentation's own checks.
     pub checks: Vec<Check>,
+    /// One report per embedded credential.
     pub credentials: Vec<Report>,
 }
 
 /// What the verifier asked the holder to sign.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PresentationOptions {
+    /// The challenge the holder's proof must carry.
     pub challenge: Option<String>,
+    /// The domain the holder's proof must carry.
     pub domain: Option<String>,
 }
 

@@ -10,9 +10,11 @@ use crate::keys::{resolve_key, KeyError, PublicKey};
 use crate::resolver::Resolver;
 
 /// The proof purpose an issuer's assertion must carry.
-pub const ASSERTION_METHOD: &str = "assertionMethod";
+/// The proof purpose of an issuer's proof (VC-DI 1.0 §2.1).
+pub(crate) const ASSERTION_METHOD: &str = "assertionMethod";
 /// The proof purpose a holder's presentation carries.
-pub const AUTHENTICATION: &str = "authentication";
+/// The proof purpose of a holder's presentation proof (VC-DI 1.0 §2.1).
+pub(crate) const AUTHENTICATION: &str = "authentication";
 
 /// What went wrong with one proof; each variant maps to one stable code.
 #[derive(Debug, Clone, PartialEq, Eq)]

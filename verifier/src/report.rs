@@ -23,8 +23,11 @@ pub enum CheckStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// Every check passed (or was skipped for a reason that does not matter).
     Valid,
+    /// A check failed: do not accept the credential.
     Invalid,
+    /// A check could not be completed: nothing is known either way.
     Indeterminate,
 }
 
@@ -42,9 +45,13 @@ impl Verdict {
 /// One check: what was checked, its outcome, a stable snake_case code and a plain message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
+    /// Which check (`proof`, `status`, …; see `check_label`).
     pub check: String,
+    /// Its outcome.
     pub status: CheckStatus,
+    /// The stable code (declared in `REPORT_CODES`).
     pub code: String,
+    /// What happened, for a person.
     pub message: String,
     /// A skipped check that leaves the verdict open (e.g. a status list that was not read).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -79,13 +86,18 @@ pub fn check_label(check: &str) -> &str {
 /// The report for one credential (and, nested, for each embedded endorsement).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// Valid, invalid or indeterminate.
     pub verdict: Verdict,
+    /// The credential's `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
+    /// The issuer's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer_id: Option<String>,
+    /// The issuer's name, as the credential states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer_name: Option<String>,
+    /// The achievement's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achievement_name: Option<String>,
     /// The recipient's name when the credential states it unhashed (never the email).
@@ -102,7 +114,9 @@ pub struct Report {
     pub proof_forms: Vec<String>,
     /// The instant the checks were evaluated against (RFC 3339).
     pub checked_at: String,
+    /// Every check, in the order they ran.
     pub checks: Vec<Check>,
+    /// One report per embedded endorsement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endorsements: Vec<Report>,
     /// Whether the loaded trust registries recognise the issuer and achievement, and what the

@@ -35,8 +35,11 @@ pub enum ResolveError {
     /// `private_address`, `response_too_large`, `fetch_timeout`).
     #[error("fetching {url} failed ({code}): {message}")]
     Coded {
+        /// The URL asked for.
         url: String,
+        /// The stable code of the failure (e.g. `https_required`).
         code: &'static str,
+        /// What happened.
         message: String,
     },
 }
@@ -60,6 +63,7 @@ pub struct OfflineResolver {
 }
 
 impl OfflineResolver {
+    /// A resolver that knows no document yet.
     pub fn new() -> Self {
         Self::default()
     }

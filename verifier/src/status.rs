@@ -239,6 +239,7 @@ impl Default for StatusListCache {
 }
 
 impl StatusListCache {
+    /// A cache of at most `max_entries` lists, each kept at most `max_age`.
     pub fn new(max_entries: usize, max_age: Duration) -> Self {
         StatusListCache {
             entries: Mutex::new(HashMap::new()),

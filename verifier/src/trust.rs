@@ -16,13 +16,19 @@ use crate::input::{parse_json_object, Limits};
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TrustRegistry {
+    /// Always `TrustRegistry`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The registry's name, shown with a recognition.
     pub name: String,
+    /// Who publishes the registry.
     pub publisher: Publisher,
+    /// The publisher's version label.
     pub version: String,
+    /// When the publisher last changed it.
     #[serde(default)]
     pub updated: Option<DateTime<Utc>>,
+    /// The issuers it recognises.
     pub entries: Vec<RegistryEntry>,
     /// Set when the registry came as a verified `TrustRegistryCredential`: who signed it and
     /// until when the signed registry is valid.
@@ -43,7 +49,9 @@ pub struct SignedRegistry {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Publisher {
+    /// The publisher's DID or URL (the signer of a signed registry).
     pub id: String,
+    /// The publisher's name.
     pub name: String,
 }
 
@@ -55,14 +63,17 @@ pub struct RegistryEntry {
     pub issuer_ids: Vec<String>,
     /// The issuer's name as the registry publisher names it.
     pub name: String,
+    /// From when the entry counts.
     #[serde(default)]
     pub valid_from: Option<DateTime<Utc>>,
+    /// Until when the entry counts.
     #[serde(default)]
     pub valid_until: Option<DateTime<Utc>>,
     /// The achievements recognised; absent means every achievement of the issuer, with the
     /// entry's own `recognition`.
     #[serde(default)]
     pub achievements: Option<Vec<AchievementRule>>,
+    /// What any recognised achievement of the issuer counts for, unless a rule says otherwise.
     #[serde(default)]
     pub recognition: Option<Recognition>,
 }
@@ -71,10 +82,13 @@ pub struct RegistryEntry {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AchievementRule {
+    /// The achievement's id.
     #[serde(default)]
     pub id: Option<String>,
+    /// Or every achievement of this `achievementType`.
     #[serde(default)]
     pub achievement_type: Option<String>,
+    /// What the achievement counts for here.
     #[serde(default)]
     pub recognition: Option<Recognition>,
 }
@@ -83,12 +97,16 @@ pub struct AchievementRule {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Recognition {
+    /// Continuing-education hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ce_hours: Option<f64>,
+    /// The salary schedule step it earns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salary_step: Option<String>,
+    /// The local pathways it counts toward.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pathways: Vec<String>,
+    /// Anything else the district says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -169,12 +187,16 @@ pub enum TrustPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrustStatus {
+    /// The registry recognises the issuer for this achievement.
     Recognized,
+    /// No registry lists the issuer.
     UnknownIssuer,
+    /// The issuer is listed, but not for this achievement.
     NotRecognizedForThisAchievement,
 }
 
 impl TrustStatus {
+    /// The report code of this outcome.
     pub fn code(self) -> &'static str {
         match self {
             TrustStatus::Recognized => "recognized",
@@ -187,6 +209,7 @@ impl TrustStatus {
 /// The report's `trust` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrustReport {
+    /// The outcome.
     pub status: TrustStatus,
     /// The registry (and its version) that decided, when an entry matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -201,6 +224,7 @@ pub struct TrustReport {
     /// What the credential counts for here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recognition: Option<Recognition>,
+    /// What it means, for a person.
     pub message: String,
 }
 

@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 /// One broken rule of the data model: a stable code and a sentence saying where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataModelProblem {
+    /// The rule's report code.
     pub code: &'static str,
+    /// What breaks it.
     pub message: String,
 }
 

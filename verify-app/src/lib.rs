@@ -6,6 +6,8 @@
 //!
 //! Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage error or unreadable input.
 
+#![warn(missing_docs, unreachable_pub)]
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -498,6 +498,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 }
 
 /// Opens the store for `url` (`sqlite:FILE` or `postgres://…`), creating an SQLite file if asked.
-pub async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, Error> {
+pub(crate) async fn open(url: &str, create: bool) -> Result<Arc<dyn Store>, Error> {
     Ok(Arc::new(SqlStore::open(url, create).await?))
 }

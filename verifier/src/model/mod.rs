@@ -4,6 +4,10 @@
 //! OB 3.0 §serialization: multi-valued properties are read as one value or an array and always
 //! written as arrays; nulls and empty arrays are never written.
 
+// The fields of these types are the OB 3.0 data model's properties (serde names each after its
+// property); each type's documentation names its class in the specification, which defines them.
+#![allow(missing_docs)]
+
 mod achievement;
 mod credential;
 mod one_or_many;
