@@ -338,7 +338,7 @@ mod tests {
         let r_bytes = (r * B).compress().to_bytes();
         let message = (0u8..)
             .map(|i| [m.as_slice(), &[i]].concat())
-            .find(|msg| k_of(r_bytes, mixed, msg).as_bytes()[0] % 8 != 0)
+            .find(|msg| !k_of(r_bytes, mixed, msg).as_bytes()[0].is_multiple_of(8))
             .unwrap();
         out.push(Case {
             name: "key with a torsion component",
