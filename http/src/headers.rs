@@ -1,6 +1,7 @@
 //! Request headers read the same way by both services, and the headers every HTML page carries.
 
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 /// RFC 6750 §2.1: the token of an `Authorization: Bearer TOKEN` header. The scheme name is
 /// case-insensitive (RFC 9110 §11.1).
@@ -55,6 +56,23 @@ pub fn secure_page_headers(headers: &mut HeaderMap, csp: &'static str) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
+/// One of a page's static files (stylesheet, script, icon) by name from `assets` — (name, body,
+/// content type) — cached for an hour; 404 for any other name.
+pub fn static_asset(assets: &[(&str, &'static str, &'static str)], name: &str) -> Response {
+    let Some((_, body, kind)) = assets.iter().find(|(n, _, _)| *n == name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, *kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        *body,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +102,21 @@ mod tests {
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
             assert_eq!(is_json_media_type(&media_type(&h)), json, "{value:?}");
         }
+    }
+
+    #[test]
+    fn static_assets_by_name() {
+        let assets = [("page.css", "body{}", "text/css; charset=utf-8")];
+        let found = static_asset(&assets, "page.css");
+        assert_eq!(found.status(), StatusCode::OK);
+        assert_eq!(
+            found.headers()[header::CONTENT_TYPE],
+            "text/css; charset=utf-8"
+        );
+        assert_eq!(found.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(
+            static_asset(&assets, "../page.css").status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

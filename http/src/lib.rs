@@ -10,7 +10,9 @@ mod limits;
 mod problem;
 mod serve;
 
-pub use headers::{bearer_token, is_json_media_type, media_type, secure_page_headers};
+pub use headers::{
+    bearer_token, is_json_media_type, media_type, secure_page_headers, static_asset,
+};
 pub use limits::{with_limits, Limits};
 pub use problem::{problem_response, Problem};
 pub use serve::{serve, Tls};

@@ -100,20 +100,13 @@ pub(crate) async fn jwt_response(issuer: &Issuer, id: &str) -> Result<Response, 
 
 /// `GET /assets/{name}`: the page's stylesheet and icon.
 pub(crate) async fn asset(Path(name): Path<String>) -> Response {
-    let (body, kind) = match name.as_str() {
-        "credential.css" => (CSS, "text/css; charset=utf-8"),
-        "favicon.svg" => (ICON, "image/svg+xml"),
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    cairn_http::static_asset(
+        &[
+            ("credential.css", CSS, "text/css; charset=utf-8"),
+            ("favicon.svg", ICON, "image/svg+xml"),
         ],
-        body,
+        &name,
     )
-        .into_response()
 }
 
 /// `GET /credentials/{key}/qr.svg`: a QR code of the page's public link.

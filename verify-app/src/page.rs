@@ -3,7 +3,7 @@
 //! the script only adds drag and drop), every credential-supplied string escaped by maud, and a
 //! Content-Security-Policy that allows nothing but this service's own stylesheet and script.
 
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cairn_verifier::{CheckStatus, Report, TrustReport, TrustStatus, Verdict};
 use maud::{html, Markup, DOCTYPE};
@@ -73,21 +73,14 @@ fn page_response(status: StatusCode, markup: Markup) -> Response {
 
 /// The stylesheet, the drag-and-drop script and the icon.
 pub(crate) fn asset(name: &str) -> Response {
-    let (body, kind) = match name {
-        "page.css" => (CSS, "text/css; charset=utf-8"),
-        "page.js" => (JS, "text/javascript; charset=utf-8"),
-        "favicon.svg" => (ICON, "image/svg+xml"),
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    cairn_http::static_asset(
+        &[
+            ("page.css", CSS, "text/css; charset=utf-8"),
+            ("page.js", JS, "text/javascript; charset=utf-8"),
+            ("favicon.svg", ICON, "image/svg+xml"),
         ],
-        body,
+        name,
     )
-        .into_response()
 }
 
 fn form() -> Markup {
