@@ -91,6 +91,8 @@ mod tests {
     use std::fmt::Write;
     use std::path::PathBuf;
 
+    use cairn_issuer::WalletRefusal;
+
     use super::*;
 
     /// A number per variant: exhaustive, so a new variant does not compile until it is listed
@@ -159,7 +161,7 @@ mod tests {
                 code: "not_an_image",
                 message: s("REASON"),
             },
-            Error::wallet("invalid_grant", "REASON"),
+            Error::wallet(WalletRefusal::InvalidGrant, "REASON"),
             Error::DataModel {
                 code: "id_not_url",
                 message: s("REASON"),
@@ -181,25 +183,25 @@ mod tests {
              stand for the details of the case.\n\n\
              | code | HTTP status | exit | message |\n|---|---|---|---|\n",
         );
-        for e in examples() {
+        let mut rows = examples();
+        // One row per wallet refusal, in place of the family's one example.
+        if let Some(i) = rows.iter().position(|e| matches!(e, Error::Wallet { .. })) {
+            rows.splice(
+                i..=i,
+                WalletRefusal::ALL.map(|r| Error::wallet(r, "REASON")),
+            );
+        }
+        for e in rows {
             let status = cairn_issuer_http::status_of(&e);
             let exit = exit_of(&e);
             let code = match &e {
                 Error::Image { .. } => {
-                    "image codes (`not_an_image`, `already_baked`, `png_malformed`, …)"
-                }
-                Error::Wallet { .. } => {
-                    "wallet protocol codes (`invalid_grant`, `invalid_proof`, …)"
+                    "image codes (`not_an_image`, `already_baked`, `png_malformed`, …)".to_owned()
                 }
                 Error::DataModel { .. } => {
-                    "data model codes (`id_not_url`, `evidence_type_missing`, …)"
+                    "data model codes (`id_not_url`, `evidence_type_missing`, …)".to_owned()
                 }
-                other => other.code(),
-            };
-            let code = if code.contains(' ') {
-                code.to_owned()
-            } else {
-                format!("`{code}`")
+                other => format!("`{}`", other.code()),
             };
             writeln!(
                 md,
@@ -212,8 +214,8 @@ mod tests {
             .unwrap();
         }
         md.push_str(
-            "\nWallet protocol refusals reach a wallet as OpenID4VCI `{error, error_description}`\n\
-             with the protocol's own status (wallet routes); the status above applies elsewhere.\n\
+            "\nWallet refusals reach a wallet as OpenID4VCI `{error, error_description}` with the\n\
+             status above (the claims admin API answers `wallet_unavailable` with 409).\n\
              A 5xx answer carries no internal detail: the service's log has it.\n\n\
              ## Exit codes of `cairn`\n\n| exit | meaning |\n|---|---|\n| 0 | done |\n",
         );

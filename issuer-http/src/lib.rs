@@ -31,7 +31,7 @@ use cairn_issuer::{Error, Issuer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use problem::{status_of, Problem};
+pub use problem::{status_of, wallet_status, Problem};
 pub use tls::write_self_signed;
 
 /// Every request's limits: bodies up to 1 MiB, an answer within 30 s (else 408).

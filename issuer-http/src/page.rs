@@ -349,8 +349,8 @@ async fn wallet_request(issuer: &Issuer, key: &str, body: &[u8]) -> Result<Respo
         .request_claim_link(&id, &email, issuer.now())
         .await
         .map_err(|e| match e {
-            cairn_issuer::Error::Wallet { code, message } => {
-                Problem::new(StatusCode::NOT_FOUND, code, message)
+            cairn_issuer::Error::Wallet { refusal, message } => {
+                Problem::new(StatusCode::NOT_FOUND, refusal.code(), message)
             }
             other => other.into(),
         })?;

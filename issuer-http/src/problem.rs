@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cairn_issuer::Error;
+use cairn_issuer::{Error, WalletRefusal};
 
 /// An HTTP error answer of the issuer's service (`application/problem+json`).
 #[derive(Debug)]
@@ -66,9 +66,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | Error::RowAlreadyIssued(_)
         | Error::AlreadyInitialised(_)
         | Error::IdempotencyInProgress => StatusCode::CONFLICT,
-        // A wallet refusal's status is the protocol's (wallet.rs answers those itself); one that
-        // reaches this mapping is a bad request.
-        Error::Wallet { .. } => StatusCode::BAD_REQUEST,
+        Error::Wallet { refusal, .. } => wallet_status(*refusal),
         Error::Database(_)
         | Error::ConfigUnreadable(..)
         | Error::ConfigInvalid(..)
@@ -78,6 +76,35 @@ pub fn status_of(e: &Error) -> StatusCode {
         | Error::SelfCheckFailed(_)
         | Error::Io(..)
         | Error::StatusNeedsUrl => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The HTTP status of every wallet refusal, on the OpenID4VCI, VC-API exchange and claim routes
+/// alike (RFC 6749 §5.2 and OpenID4VCI §8.3.1.2: 400 unless said otherwise; RFC 6750 §3.1: 401
+/// for a bad access token). Exhaustive, like [`status_of`].
+pub fn wallet_status(refusal: WalletRefusal) -> StatusCode {
+    match refusal {
+        WalletRefusal::InvalidToken => StatusCode::UNAUTHORIZED,
+        WalletRefusal::OfferNotFound
+        | WalletRefusal::ExchangeNotFound
+        | WalletRefusal::ClaimNotFound
+        | WalletRefusal::WalletUnavailable => StatusCode::NOT_FOUND,
+        WalletRefusal::ExchangeComplete
+        | WalletRefusal::ExchangeExpired
+        | WalletRefusal::ClaimLinkInvalid => StatusCode::GONE,
+        WalletRefusal::CredentialRequestDenied => StatusCode::CONFLICT,
+        WalletRefusal::InvalidRequest
+        | WalletRefusal::InvalidGrant
+        | WalletRefusal::UnsupportedGrantType
+        | WalletRefusal::InvalidProof
+        | WalletRefusal::InvalidNonce
+        | WalletRefusal::InvalidCredentialRequest
+        | WalletRefusal::UnknownCredentialConfiguration
+        | WalletRefusal::UnknownCredentialIdentifier
+        | WalletRefusal::UnsupportedCredentialFormat
+        | WalletRefusal::InvalidNotificationId
+        | WalletRefusal::InvalidNotificationRequest
+        | WalletRefusal::InvalidPresentation => StatusCode::BAD_REQUEST,
     }
 }
 

@@ -17,7 +17,9 @@ use super::openapi::ProblemDoc;
 use super::problem::Problem;
 use crate::extract::{authorize, json_body};
 use crate::Shared;
-use cairn_issuer::Error;
+use cairn_issuer::{Error, WalletRefusal};
+
+use crate::problem::wallet_status;
 use cairn_issuer::Scope;
 
 /// The wallet routes, merged into the service's router.
@@ -59,20 +61,23 @@ impl From<Error> for OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let Error::Wallet { code, message } = &self.0 else {
+        let Error::Wallet { refusal, message } = &self.0 else {
             tracing::error!(code = self.0.code(), error = %self.0, "wallet request failed");
             return no_store(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({"error": "server_error", "error_description": "the server could not complete the request"}),
             );
         };
-        let status = match *code {
-            "invalid_token" => StatusCode::UNAUTHORIZED,
-            "invalid_client" => StatusCode::UNAUTHORIZED,
-            "offer_not_found" | "wallet_unavailable" => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_REQUEST,
+        let status = match refusal {
+            // OpenID4VCI 1.0 §8.3.1.2: a Credential Error Response is a 400 (the VC-API
+            // exchange answers the same refusal with 409).
+            WalletRefusal::CredentialRequestDenied => StatusCode::BAD_REQUEST,
+            other => wallet_status(*other),
         };
-        let mut response = no_store(status, json!({"error": code, "error_description": message}));
+        let mut response = no_store(
+            status,
+            json!({"error": refusal.code(), "error_description": message}),
+        );
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750 §3.
             response.headers_mut().insert(
@@ -100,7 +105,7 @@ fn no_store(status: StatusCode, body: Value) -> Response {
 fn bearer(headers: &HeaderMap) -> Result<&str, OAuthError> {
     cairn_http::bearer_token(headers).ok_or_else(|| {
         OAuthError(Error::wallet(
-            "invalid_token",
+            WalletRefusal::InvalidToken,
             "a bearer access token is required",
         ))
     })
@@ -109,7 +114,7 @@ fn bearer(headers: &HeaderMap) -> Result<&str, OAuthError> {
 fn json_request(body: &Bytes) -> Result<Value, OAuthError> {
     serde_json::from_slice(body).map_err(|_| {
         OAuthError(Error::wallet(
-            "invalid_credential_request",
+            WalletRefusal::InvalidCredentialRequest,
             "the body must be JSON",
         ))
     })
@@ -155,7 +160,7 @@ pub(super) async fn token(
     // RFC 6749 §4.1.3 / OpenID4VCI §6.1: a form-encoded body.
     if cairn_http::media_type(&headers) != "application/x-www-form-urlencoded" {
         return Err(OAuthError(Error::wallet(
-            "invalid_request",
+            WalletRefusal::InvalidRequest,
             "the token request must be application/x-www-form-urlencoded",
         )));
     }
@@ -164,7 +169,7 @@ pub(super) async fn token(
         // RFC 6749 §3.2: parameters must not repeat.
         if form.insert(k.into_owned(), v.into_owned()).is_some() {
             return Err(OAuthError(Error::wallet(
-                "invalid_request",
+                WalletRefusal::InvalidRequest,
                 "a parameter is repeated",
             )));
         }
@@ -202,7 +207,7 @@ pub(super) async fn notification(
     let token = bearer(&headers)?;
     let request: Value = serde_json::from_slice(&body).map_err(|_| {
         OAuthError(Error::wallet(
-            "invalid_notification_request",
+            WalletRefusal::InvalidNotificationRequest,
             "the body must be JSON",
         ))
     })?;
@@ -232,15 +237,6 @@ pub(super) async fn exchange(
     };
     match issuer.vc_api_exchange(&id, &message, issuer.now()).await {
         Ok(answer) => Ok(no_store(StatusCode::OK, answer)),
-        Err(Error::Wallet { code, message }) => {
-            let status = match code {
-                "exchange_not_found" | "wallet_unavailable" => StatusCode::NOT_FOUND,
-                "exchange_complete" | "exchange_expired" => StatusCode::GONE,
-                "credential_request_denied" => StatusCode::CONFLICT,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            Err(Problem::new(status, code, message))
-        }
         Err(e) => Err(e.into()),
     }
 }
@@ -300,16 +296,19 @@ pub(super) async fn claim_state(
     Ok(axum::Json(state).into_response())
 }
 
-/// Admin API refusals of the wallet module as problem details.
+/// Admin API refusals of the wallet module as problem details: as everywhere, except that an
+/// issuer without an https address is a conflict with its configuration here (the wallet
+/// routes themselves then do not exist: 404).
 fn wallet_problem(e: Error) -> Problem {
     match e {
-        Error::Wallet { code, message } => {
-            let status = match code {
-                "claim_not_found" => StatusCode::NOT_FOUND,
-                _ => StatusCode::CONFLICT,
-            };
-            Problem::new(status, code, message)
-        }
+        Error::Wallet {
+            refusal: WalletRefusal::WalletUnavailable,
+            message,
+        } => Problem::new(
+            StatusCode::CONFLICT,
+            WalletRefusal::WalletUnavailable.code(),
+            message,
+        ),
         other => other.into(),
     }
 }

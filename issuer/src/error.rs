@@ -58,11 +58,13 @@ pub enum Error {
     /// `png_malformed`, `not_an_image`, …).
     #[error("image: {message}")]
     Image { code: &'static str, message: String },
-    /// A wallet hand-off refusal; `code` is the protocol's own error code (OpenID4VCI 1.0 §6.3,
-    /// §8.3.1, §11.3 and RFC 6749 §5.2: `invalid_grant`, `invalid_proof`, `invalid_nonce`, …;
-    /// for the VC-API exchange `exchange_not_found`, `invalid_presentation`, …).
+    /// A wallet hand-off refusal: why ([`WalletRefusal`], whose code is the protocol's own) and
+    /// what the wallet is told.
     #[error("{message}")]
-    Wallet { code: &'static str, message: String },
+    Wallet {
+        refusal: WalletRefusal,
+        message: String,
+    },
     /// A credential that breaks a structural MUST of the VC Data Model; `code` is the verifier's
     /// (`id_not_url`, `evidence_type_missing`, `related_resource_invalid`, …), so a refusal at
     /// issue and a failure at verify name the same rule.
@@ -105,9 +107,8 @@ impl Error {
             Error::InvalidIdempotencyKey => "invalid_idempotency_key",
             Error::IdempotencyInProgress => "idempotency_in_progress",
             Error::IdempotencyKeyReused => "idempotency_key_reused",
-            Error::Image { code, .. }
-            | Error::Wallet { code, .. }
-            | Error::DataModel { code, .. } => code,
+            Error::Image { code, .. } | Error::DataModel { code, .. } => code,
+            Error::Wallet { refusal, .. } => refusal.code(),
         }
     }
 
@@ -121,9 +122,9 @@ impl Error {
     }
 
     /// A wallet hand-off refusal with the protocol's error `code`.
-    pub fn wallet(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn wallet(refusal: WalletRefusal, message: impl Into<String>) -> Self {
         Error::Wallet {
-            code,
+            refusal,
             message: message.into(),
         }
     }
@@ -146,6 +147,109 @@ impl From<sqlx::Error> for Error {
 impl From<sqlx::migrate::MigrateError> for Error {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
         Error::Database(e.to_string())
+    }
+}
+
+/// Why a wallet hand-off was refused. The codes are the protocols' own (OpenID4VCI 1.0 §6.3,
+/// §8.3.1.2, §11.3; RFC 6749 §5.2; RFC 6750 §3.1) or, for the VC-API exchange, offers and claim
+/// links, Cairn's; the HTTP layer decides each one's status in one exhaustive mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalletRefusal {
+    /// The mailed claim link is unknown, used or expired.
+    ClaimLinkInvalid,
+    /// No claim session with this id.
+    ClaimNotFound,
+    /// OpenID4VCI §8.3.1.2: the credential cannot be handed out (revoked).
+    CredentialRequestDenied,
+    /// VC-API exchange: the exchange is already complete.
+    ExchangeComplete,
+    /// VC-API exchange: the exchange has expired.
+    ExchangeExpired,
+    /// VC-API exchange: unknown exchange.
+    ExchangeNotFound,
+    /// OpenID4VCI §8.3.1.2: the credential request is malformed.
+    InvalidCredentialRequest,
+    /// RFC 6749 §5.2: the pre-authorized code (or transaction code) is wrong, used or expired.
+    InvalidGrant,
+    /// OpenID4VCI §8.3.1.2: the key proof carries a nonce that is unknown or used.
+    InvalidNonce,
+    /// OpenID4VCI §11.3: an unknown notification id.
+    InvalidNotificationId,
+    /// OpenID4VCI §11.3: a malformed notification.
+    InvalidNotificationRequest,
+    /// VC-API exchange: the holder's presentation does not verify or does not answer the request.
+    InvalidPresentation,
+    /// OpenID4VCI §8.3.1.2: the key proof is missing or does not verify.
+    InvalidProof,
+    /// OpenID4VCI §6.3 / RFC 6749 §5.2: a malformed request.
+    InvalidRequest,
+    /// RFC 6750 §3.1: the access token is wrong or expired.
+    InvalidToken,
+    /// The credential offer is unknown, used or expired.
+    OfferNotFound,
+    /// OpenID4VCI §8.3.1.2: a configuration this issuer does not offer.
+    UnknownCredentialConfiguration,
+    /// OpenID4VCI §8.3.1.2: a credential identifier this issuer did not give.
+    UnknownCredentialIdentifier,
+    /// OpenID4VCI (draft 13): a format this issuer does not offer.
+    UnsupportedCredentialFormat,
+    /// RFC 6749 §5.2: not the pre-authorized code grant.
+    UnsupportedGrantType,
+    /// Wallet hand-off needs an https `issuer.url`.
+    WalletUnavailable,
+}
+
+impl WalletRefusal {
+    /// Every refusal (for documentation and tests).
+    pub const ALL: [WalletRefusal; 21] = [
+        WalletRefusal::ClaimLinkInvalid,
+        WalletRefusal::ClaimNotFound,
+        WalletRefusal::CredentialRequestDenied,
+        WalletRefusal::ExchangeComplete,
+        WalletRefusal::ExchangeExpired,
+        WalletRefusal::ExchangeNotFound,
+        WalletRefusal::InvalidCredentialRequest,
+        WalletRefusal::InvalidGrant,
+        WalletRefusal::InvalidNonce,
+        WalletRefusal::InvalidNotificationId,
+        WalletRefusal::InvalidNotificationRequest,
+        WalletRefusal::InvalidPresentation,
+        WalletRefusal::InvalidProof,
+        WalletRefusal::InvalidRequest,
+        WalletRefusal::InvalidToken,
+        WalletRefusal::OfferNotFound,
+        WalletRefusal::UnknownCredentialConfiguration,
+        WalletRefusal::UnknownCredentialIdentifier,
+        WalletRefusal::UnsupportedCredentialFormat,
+        WalletRefusal::UnsupportedGrantType,
+        WalletRefusal::WalletUnavailable,
+    ];
+
+    /// The protocol's error code.
+    pub fn code(self) -> &'static str {
+        match self {
+            WalletRefusal::ClaimLinkInvalid => "claim_link_invalid",
+            WalletRefusal::ClaimNotFound => "claim_not_found",
+            WalletRefusal::CredentialRequestDenied => "credential_request_denied",
+            WalletRefusal::ExchangeComplete => "exchange_complete",
+            WalletRefusal::ExchangeExpired => "exchange_expired",
+            WalletRefusal::ExchangeNotFound => "exchange_not_found",
+            WalletRefusal::InvalidCredentialRequest => "invalid_credential_request",
+            WalletRefusal::InvalidGrant => "invalid_grant",
+            WalletRefusal::InvalidNonce => "invalid_nonce",
+            WalletRefusal::InvalidNotificationId => "invalid_notification_id",
+            WalletRefusal::InvalidNotificationRequest => "invalid_notification_request",
+            WalletRefusal::InvalidPresentation => "invalid_presentation",
+            WalletRefusal::InvalidProof => "invalid_proof",
+            WalletRefusal::InvalidRequest => "invalid_request",
+            WalletRefusal::InvalidToken => "invalid_token",
+            WalletRefusal::OfferNotFound => "offer_not_found",
+            WalletRefusal::UnknownCredentialConfiguration => "unknown_credential_configuration",
+            WalletRefusal::UnknownCredentialIdentifier => "unknown_credential_identifier",
+            WalletRefusal::UnsupportedCredentialFormat => "unsupported_credential_format",
+            WalletRefusal::UnsupportedGrantType => "unsupported_grant_type",
+            WalletRefusal::WalletUnavailable => "wallet_unavailable",
+        }
     }
 }
 
@@ -271,7 +375,11 @@ mod tests {
                 "already_baked",
                 "image: m",
             ),
-            (Error::wallet("invalid_grant", "m"), "invalid_grant", "m"),
+            (
+                Error::wallet(WalletRefusal::InvalidGrant, "m"),
+                "invalid_grant",
+                "m",
+            ),
             (
                 Error::DataModel {
                     code: "id_not_url",

@@ -6,7 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::error::Error;
+use crate::error::{Error, WalletRefusal};
 
 /// The largest proof JWT read.
 const MAX_PROOF_BYTES: usize = 8 * 1024;
@@ -33,7 +33,7 @@ enum HolderKey {
 }
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::wallet("invalid_proof", message)
+    Error::wallet(WalletRefusal::InvalidProof, message)
 }
 
 /// OpenID4VCI 1.0 Appendix F.1–F.4: checks a key proof for `audience` (the credential issuer

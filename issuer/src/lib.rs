@@ -48,7 +48,7 @@ pub use config::{
 };
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
-pub use error::Error;
+pub use error::{Error, WalletRefusal};
 pub use idempotency::IdempotentStart;
 pub use issuance::Issued;
 pub use jwt::JwtAlg;

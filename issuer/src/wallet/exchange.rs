@@ -21,15 +21,18 @@ impl Issuer {
             .claim_session(ClaimLookup::Exchange(&hash_secret(exchange)))
             .await?
             .filter(|s| s.state != "failed")
-            .ok_or_else(|| Error::wallet("exchange_not_found", "no such exchange"))?;
+            .ok_or_else(|| Error::wallet(WalletRefusal::ExchangeNotFound, "no such exchange"))?;
         if matches!(session.state.as_str(), "claiming" | "claimed") {
             return Err(Error::wallet(
-                "exchange_complete",
+                WalletRefusal::ExchangeComplete,
                 "this exchange was completed",
             ));
         }
         if expired(&session.expires_at, now) {
-            return Err(Error::wallet("exchange_expired", "this exchange expired"));
+            return Err(Error::wallet(
+                WalletRefusal::ExchangeExpired,
+                "this exchange expired",
+            ));
         }
         let exchange_url = format!("{base}/exchanges/{exchange}");
         let Some(vp) = message.get("verifiablePresentation") else {
@@ -54,7 +57,7 @@ impl Issuer {
         };
         let vp = vp.as_object().ok_or_else(|| {
             Error::wallet(
-                "invalid_presentation",
+                WalletRefusal::InvalidPresentation,
                 "the presentation is not a JSON object",
             )
         })?;
@@ -66,7 +69,7 @@ impl Issuer {
         };
         if carries {
             return Err(Error::wallet(
-                "invalid_presentation",
+                WalletRefusal::InvalidPresentation,
                 "a DIDAuthentication presentation carries no credentials",
             ));
         }
@@ -101,11 +104,11 @@ impl Issuer {
                     &Actor("wallet".into()),
                 )
                 .await?;
-            return Err(Error::wallet("invalid_presentation", reason));
+            return Err(Error::wallet(WalletRefusal::InvalidPresentation, reason));
         }
         if !holder.starts_with("did:key:") {
             return Err(Error::wallet(
-                "invalid_presentation",
+                WalletRefusal::InvalidPresentation,
                 "the holder must be a did:key",
             ));
         }
@@ -158,7 +161,7 @@ impl Issuer {
             .await?;
         if !took {
             return Err(Error::wallet(
-                "credential_request_denied",
+                WalletRefusal::CredentialRequestDenied,
                 "this offer was claimed or expired",
             ));
         }
@@ -183,9 +186,10 @@ impl Issuer {
                     )
                     .await?;
                 return Err(match e {
-                    Error::CredentialRevoked(_) => {
-                        Error::wallet("credential_request_denied", "the credential was revoked")
-                    }
+                    Error::CredentialRevoked(_) => Error::wallet(
+                        WalletRefusal::CredentialRequestDenied,
+                        "the credential was revoked",
+                    ),
                     other => other,
                 });
             }

@@ -103,7 +103,7 @@ impl Issuer {
             .map(|l| l.credential_id)
             .ok_or_else(|| {
                 Error::wallet(
-                    "claim_link_invalid",
+                    WalletRefusal::ClaimLinkInvalid,
                     "this link was used or has expired; ask for a new one on the credential's page",
                 )
             })
@@ -122,7 +122,7 @@ impl Issuer {
             .await?
         {
             return Err(Error::wallet(
-                "claim_link_invalid",
+                WalletRefusal::ClaimLinkInvalid,
                 "this link was used or has expired; ask for a new one on the credential's page",
             ));
         }

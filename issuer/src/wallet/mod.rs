@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{hash_secret, random_secret};
 use crate::credential::rfc3339;
-use crate::error::Error;
+use crate::error::{Error, WalletRefusal};
 use crate::holder_proof::verify_proof_jwt;
 use crate::jwt::JwtAlg;
 use crate::store::{Actor, ClaimLookup, ClaimSession, ClaimUpdate, NewClaimSession, NewCredential};
@@ -123,16 +123,17 @@ impl Issuer {
     pub fn wallet_base(&self) -> Result<String, Error> {
         let url = self.config.config.issuer.url.as_deref().ok_or_else(|| {
             Error::wallet(
-                "wallet_unavailable",
+                WalletRefusal::WalletUnavailable,
                 "wallet hand-off needs the issuer's public https address: set issuer.url in cairn.toml",
             )
         })?;
-        let parsed = url::Url::parse(url)
-            .map_err(|e| Error::wallet("wallet_unavailable", format!("issuer.url: {e}")))?;
+        let parsed = url::Url::parse(url).map_err(|e| {
+            Error::wallet(WalletRefusal::WalletUnavailable, format!("issuer.url: {e}"))
+        })?;
         let loopback = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
         if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
             return Err(Error::wallet(
-                "wallet_unavailable",
+                WalletRefusal::WalletUnavailable,
                 "wallets accept only https issuers: issuer.url must start with https://",
             ));
         }
@@ -299,7 +300,7 @@ impl Issuer {
             .filter(|s| s.state == "offered" && !expired(&s.expires_at, now))
             .ok_or_else(|| {
                 Error::wallet(
-                    "offer_not_found",
+                    WalletRefusal::OfferNotFound,
                     "no such offer, or it expired or was used",
                 )
             })?;
@@ -318,7 +319,7 @@ impl Issuer {
             .await?
             .ok_or_else(|| {
                 Error::wallet(
-                    "claim_not_found",
+                    WalletRefusal::ClaimNotFound,
                     format!("no claim session {session_id:?}"),
                 )
             })?;

@@ -17,21 +17,32 @@ impl Issuer {
             Some(PRE_AUTHORIZED_GRANT) => {}
             Some(_) => {
                 return Err(Error::wallet(
-                    "unsupported_grant_type",
+                    WalletRefusal::UnsupportedGrantType,
                     "only the pre-authorized code grant is supported",
                 ))
             }
-            None => return Err(Error::wallet("invalid_request", "grant_type is missing")),
+            None => {
+                return Err(Error::wallet(
+                    WalletRefusal::InvalidRequest,
+                    "grant_type is missing",
+                ))
+            }
         }
-        let code = form
-            .get("pre-authorized_code")
-            .ok_or_else(|| Error::wallet("invalid_request", "pre-authorized_code is missing"))?;
+        let code = form.get("pre-authorized_code").ok_or_else(|| {
+            Error::wallet(
+                WalletRefusal::InvalidRequest,
+                "pre-authorized_code is missing",
+            )
+        })?;
         let session = self
             .store
             .claim_session(ClaimLookup::PreAuthorizedCode(&hash_secret(code)))
             .await?
             .ok_or_else(|| {
-                Error::wallet("invalid_grant", "the pre-authorized code is not valid")
+                Error::wallet(
+                    WalletRefusal::InvalidGrant,
+                    "the pre-authorized code is not valid",
+                )
             })?;
         if session.state != "offered" {
             self.store
@@ -43,13 +54,13 @@ impl Issuer {
                 )
                 .await?;
             return Err(Error::wallet(
-                "invalid_grant",
+                WalletRefusal::InvalidGrant,
                 "the pre-authorized code was already used",
             ));
         }
         if expired(&session.expires_at, now) {
             return Err(Error::wallet(
-                "invalid_grant",
+                WalletRefusal::InvalidGrant,
                 "the pre-authorized code expired",
             ));
         }
@@ -58,13 +69,13 @@ impl Issuer {
         match (session.has_tx_code, sent) {
             (true, None) => {
                 return Err(Error::wallet(
-                    "invalid_request",
+                    WalletRefusal::InvalidRequest,
                     "this offer needs its tx_code",
                 ))
             }
             (false, Some(_)) => {
                 return Err(Error::wallet(
-                    "invalid_request",
+                    WalletRefusal::InvalidRequest,
                     "this offer has no tx_code",
                 ))
             }
@@ -89,7 +100,10 @@ impl Issuer {
                             &actor,
                         )
                         .await?;
-                    return Err(Error::wallet("invalid_grant", "the tx_code is wrong"));
+                    return Err(Error::wallet(
+                        WalletRefusal::InvalidGrant,
+                        "the tx_code is wrong",
+                    ));
                 }
             }
             (false, None) => {}
@@ -114,7 +128,7 @@ impl Issuer {
             .await?;
         if !redeemed {
             return Err(Error::wallet(
-                "invalid_grant",
+                WalletRefusal::InvalidGrant,
                 "the pre-authorized code was already used",
             ));
         }
@@ -197,7 +211,10 @@ impl Issuer {
                     .is_none_or(|t| expired(t, now))
             })
             .ok_or_else(|| {
-                Error::wallet("invalid_token", "the access token is not valid or expired")
+                Error::wallet(
+                    WalletRefusal::InvalidToken,
+                    "the access token is not valid or expired",
+                )
             })
     }
 
@@ -211,13 +228,13 @@ impl Issuer {
         now: DateTime<Utc>,
     ) -> Result<Value, Error> {
         let session = self.session_for_token(bearer, now).await?;
-        let bad = |m: &str| Error::wallet("invalid_credential_request", m.to_owned());
+        let bad = |m: &str| Error::wallet(WalletRefusal::InvalidCredentialRequest, m.to_owned());
         let request = request
             .as_object()
             .ok_or_else(|| bad("the request is not a JSON object"))?;
         if request.contains_key("credential_identifier") {
             return Err(Error::wallet(
-                "unknown_credential_identifier",
+                WalletRefusal::UnknownCredentialIdentifier,
                 "this issuer hands out no credential identifiers; send credential_configuration_id",
             ));
         }
@@ -235,13 +252,13 @@ impl Issuer {
             },
             (Some(other), _) => {
                 return Err(Error::wallet(
-                    "unknown_credential_configuration",
+                    WalletRefusal::UnknownCredentialConfiguration,
                     format!("no credential configuration {other:?}"),
                 ))
             }
             (None, Some(other)) => {
                 return Err(Error::wallet(
-                    "unsupported_credential_format",
+                    WalletRefusal::UnsupportedCredentialFormat,
                     format!("the format {other:?} is not offered (ldp_vc, jwt_vc_json)"),
                 ))
             }
@@ -255,7 +272,7 @@ impl Issuer {
                 }
                 Some(Value::Array(list)) if list.len() > 1 => {
                     return Err(Error::wallet(
-                        "invalid_proof",
+                        WalletRefusal::InvalidProof,
                         "one credential is issued per offer: send one proof",
                     ))
                 }
@@ -269,17 +286,17 @@ impl Issuer {
             }
             _ => None,
         }
-        .ok_or_else(|| Error::wallet("invalid_proof", "a jwt key proof is required"))?;
+        .ok_or_else(|| Error::wallet(WalletRefusal::InvalidProof, "a jwt key proof is required"))?;
         let holder = verify_proof_jwt(jwt, &self.wallet_base()?, now)?;
         let nonce = holder.nonce.as_deref().ok_or_else(|| {
             Error::wallet(
-                "invalid_proof",
+                WalletRefusal::InvalidProof,
                 "the key proof must carry a c_nonce from the nonce endpoint",
             )
         })?;
         if !self.use_nonce(nonce, now).await? {
             return Err(Error::wallet(
-                "invalid_nonce",
+                WalletRefusal::InvalidNonce,
                 "the c_nonce is unknown, used or expired; get a new one from the nonce endpoint",
             ));
         }
@@ -316,7 +333,10 @@ impl Issuer {
             .get("notification_id")
             .and_then(Value::as_str)
             .ok_or_else(|| {
-                Error::wallet("invalid_notification_request", "notification_id is missing")
+                Error::wallet(
+                    WalletRefusal::InvalidNotificationRequest,
+                    "notification_id is missing",
+                )
             })?;
         let named = self
             .store
@@ -324,7 +344,7 @@ impl Issuer {
             .await?;
         if named.is_none_or(|n| n.id != session.id) {
             return Err(Error::wallet(
-                "invalid_notification_id",
+                WalletRefusal::InvalidNotificationId,
                 "the notification_id is not this token's",
             ));
         }
@@ -332,7 +352,7 @@ impl Issuer {
             Some(e @ ("credential_accepted" | "credential_failure" | "credential_deleted")) => e,
             _ => {
                 return Err(Error::wallet(
-                    "invalid_notification_request",
+                    WalletRefusal::InvalidNotificationRequest,
                     "event must be credential_accepted, credential_failure or credential_deleted",
                 ))
             }
