@@ -5,7 +5,13 @@ use cairn_verifier::{OfflineResolver, PendingProof, Verdict, VerifyOptions};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::*;
+use crate::credential::{recipient_lookup, rfc3339, IssueRequest};
+use crate::error::Error;
+use crate::jwt::JwtAlg;
+use crate::store::{Actor, NewCredential, StoredAchievement};
+use crate::{
+    credential, did, did_web_document_url, jwt, keys, status, Format, Issuer, SUBJECT_SECRET_FILE,
+};
 
 impl Issuer {
     /// Issues, signs, re-verifies and stores one credential; returns the signed document.

@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::*;
+use crate::credential::rfc3339;
+use crate::error::Error;
+use crate::keys::{IssuerKey, RsaIssuerKey};
+use crate::store::{Actor, StoredKey};
+use crate::{decode_stored_key, did, keys, write_config, Issuer};
 
 impl Issuer {
     pub(crate) fn stored_rsa_key(&self, rsa: &RsaIssuerKey) -> StoredKey {

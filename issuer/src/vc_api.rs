@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::*;
+use crate::credential::rfc3339;
+use crate::error::Error;
+use crate::store::Actor;
+use crate::Issuer;
 
 impl Issuer {
     /// W3C VC-API `POST /credentials/issue`: signs a credential someone else built, when its
