@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-use crate::problem::problem_response;
+use crate::problem::Problem;
 
 /// A service's request limits.
 #[derive(Debug, Clone, Copy)]
@@ -58,29 +58,19 @@ async fn as_problem(response: Response, max: usize, timeout: Duration) -> Respon
         .await
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
         .unwrap_or_default();
-    let (code, detail) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such resource".to_owned()),
-        StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
-            "this resource does not answer that method".to_owned(),
-        ),
-        StatusCode::REQUEST_TIMEOUT => (
-            "request_timeout",
+    let problem = match status {
+        StatusCode::NOT_FOUND => Problem::not_found("no such resource"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Problem::for_status(status, "this resource does not answer that method")
+        }
+        StatusCode::REQUEST_TIMEOUT => Problem::for_status(
+            status,
             format!("the request took longer than {} seconds", timeout.as_secs()),
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            "body_too_large",
-            format!("the request body is larger than {max} bytes"),
-        ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", text),
-        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_request", text),
-        s if s.is_server_error() => (
-            "internal_error",
-            "the server could not complete the request".to_owned(),
-        ),
-        _ => ("bad_request", text),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::too_large(max),
+        _ => Problem::for_status(status, text),
     };
-    let mut answer = problem_response(status, code, &detail);
+    let mut answer = problem.into_response();
     if let Some(allow) = allow {
         answer.headers_mut().insert(header::ALLOW, allow);
     }

@@ -67,6 +67,30 @@ impl Problem {
         )
     }
 
+    /// A refusal by its status alone, with the stable code every such refusal carries:
+    /// 404 `not_found`, 405 `method_not_allowed`, 408 `request_timeout`, 413 `body_too_large`,
+    /// 415 `unsupported_media_type`, 422 `invalid_request`, any 5xx `internal_error` (its detail
+    /// replaced: a 5xx says nothing internal), any other 4xx `bad_request`.
+    pub fn for_status(status: StatusCode, detail: impl Into<String>) -> Self {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::REQUEST_TIMEOUT => "request_timeout",
+            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_request",
+            s if s.is_server_error() => {
+                return Problem::new(
+                    status,
+                    "internal_error",
+                    "the server could not complete the request",
+                )
+            }
+            _ => "bad_request",
+        };
+        Problem::new(status, code, detail)
+    }
+
     /// 413 `body_too_large`, naming the limit.
     pub fn too_large(limit_bytes: usize) -> Self {
         Problem::new(

@@ -92,7 +92,7 @@ impl<T: serde::de::DeserializeOwned> FromRequest<Shared> for JsonBody<T> {
         let headers = request.headers().clone();
         let raw = Bytes::from_request(request, state)
             .await
-            .map_err(|e| Problem::rejected(e.status(), e.body_text()))?;
+            .map_err(|e| Problem(cairn_http::Problem::for_status(e.status(), e.body_text())))?;
         let value = json_body(&headers, &raw)?;
         Ok(JsonBody { value, raw })
     }

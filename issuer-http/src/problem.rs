@@ -30,14 +30,6 @@ impl Problem {
         Problem(cairn_http::Problem::not_found(what))
     }
 
-    /// A body the framework could not read (too large, cut off).
-    pub(crate) fn rejected(status: StatusCode, detail: String) -> Self {
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            return Problem::new(status, "body_too_large", detail);
-        }
-        Problem::new(status, "bad_request", detail)
-    }
-
     /// The stable code.
     pub fn code(&self) -> &str {
         &self.0.code
