@@ -60,10 +60,11 @@ pub use sharing::{
 };
 pub use status::PublishedList;
 pub use store::{
-    Actor, Allocation, Backend, ClaimLink, ClaimLookup, ClaimSession, ClaimUpdate,
-    CredentialFilter, CredentialMeta, CredentialState, CredentialSummary, Idempotency,
-    NewClaimSession, NewCredential, SqlStore, StatusAction, StatusChange, StatusEntryRow, Store,
-    StoredAchievement, StoredKey, StoredStatusList, StoredToken,
+    AchievementStore, Actor, Allocation, AuditStore, Backend, ClaimLink, ClaimLookup, ClaimSession,
+    ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState, CredentialStore,
+    CredentialSummary, Idempotency, KeyStore, NewClaimSession, NewCredential, SqlStore,
+    StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
+    StoredStatusList, StoredToken, TokenStore, WalletStore,
 };
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
 

@@ -548,7 +548,7 @@ async fn status_suite(dir: &Path, url: Option<String>, label: &str) {
 /// Two pools (as two instances have) allocating at once from small lists, so that draws collide
 /// and lists fill and roll over under contention: every slot is handed out once.
 async fn concurrent_allocation(url: &str, label: &str) {
-    use cairn_issuer::{SqlStore, Store};
+    use cairn_issuer::{SqlStore, StatusStore};
     let a = SqlStore::open(url, false).await.expect("open a");
     let b = SqlStore::open(url, false).await.expect("open b");
     let base = "https://credentials.race.example/status";

@@ -1,7 +1,10 @@
-//! Storage: the [`Store`] trait the issuer works through, and its SQL implementation.
+//! Storage: one trait per aggregate (keys, achievements, credentials, audit, tokens, status,
+//! wallet claims), [`Store`] for all of them together, and their SQL implementation.
 //!
-//! Every state change and its audit entry are written in one transaction.
+//! Every state change and its audit entry are written in one transaction. Each use case imports
+//! the aggregate traits it works through, so a module's imports say which data it touches.
 
+mod rows;
 mod sql;
 
 use std::sync::Arc;
@@ -11,268 +14,12 @@ use serde_json::Value;
 
 use crate::error::Error;
 
+pub use rows::*;
 pub use sql::{Backend, SqlStore};
 
-/// An achievement as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredAchievement {
-    pub id: String,
-    pub slug: String,
-    pub achievement: Value,
-    pub archived: bool,
-    pub created_at: String,
-}
-
-/// A public key as stored (the private half stays in its key file).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredKey {
-    pub key_id: String,
-    /// `Ed25519` (public key: multibase) or `RS256` (public key: JWK JSON).
-    pub algorithm: String,
-    pub verification_method: String,
-    pub public_key: String,
-    pub status: String,
-}
-
-/// A credential ready to store.
-#[derive(Debug, Clone)]
-pub struct NewCredential<'a> {
-    pub id: &'a str,
-    pub achievement_id: &'a str,
-    pub recipient_lookup: &'a str,
-    pub recipient_did: Option<&'a str>,
-    pub document: &'a Value,
-    pub valid_from: &'a str,
-    pub valid_until: Option<&'a str>,
-    pub issued_at: &'a str,
-    pub compact_jws: Option<&'a str>,
-    /// The roster row this credential was issued for (unique).
-    pub row_key: Option<&'a str>,
-    /// The credential this one is a wallet copy of (it shares that one's status entries).
-    pub source_credential_id: Option<&'a str>,
-}
-
-/// What the database knows of a stored credential besides its document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CredentialMeta {
-    pub achievement_id: String,
-    pub recipient_lookup: String,
-    /// Set for a wallet copy: the credential it copies.
-    pub source_credential_id: Option<String>,
-}
-
-/// A wallet claim session as stored (secrets only as hashes, which are not read back).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClaimSession {
-    pub id: String,
-    pub credential_id: String,
-    pub has_tx_code: bool,
-    pub tx_code_failures: i64,
-    pub access_token_expires_at: Option<String>,
-    pub challenge: String,
-    pub created_at: String,
-    pub expires_at: String,
-    /// `offered`, `token_issued`, `claiming`, `claimed` or `failed`.
-    pub state: String,
-    pub claimed_at: Option<String>,
-    pub holder_did: Option<String>,
-    pub issued_credential_id: Option<String>,
-    pub notification_event: Option<String>,
-}
-
-/// A new claim session: each secret as its SHA-256 (hex).
-#[derive(Debug, Clone)]
-pub struct NewClaimSession<'a> {
-    pub id: &'a str,
-    pub credential_id: &'a str,
-    pub offer_hash: &'a str,
-    pub pre_authorized_code_hash: &'a str,
-    pub exchange_hash: &'a str,
-    pub tx_code_hash: Option<&'a str>,
-    pub challenge: &'a str,
-    pub created_at: &'a str,
-    pub expires_at: &'a str,
-}
-
-/// A one-time claim link mailed to a credential's recipient.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClaimLink {
-    pub credential_id: String,
-    pub expires_at: String,
-    pub used_at: Option<String>,
-}
-
-/// How a claim session is found: by its public id or by the hash of one of its secrets.
-#[derive(Debug, Clone, Copy)]
-pub enum ClaimLookup<'a> {
-    Id(&'a str),
-    Offer(&'a str),
-    PreAuthorizedCode(&'a str),
-    AccessToken(&'a str),
-    Exchange(&'a str),
-    Notification(&'a str),
-}
-
-/// A change to a claim session, made only while it is in one of `from` (and, when
-/// `unexpired_at` is set, not expired then); unset fields are kept.
-#[derive(Debug, Clone, Default)]
-pub struct ClaimUpdate<'a> {
-    pub from: &'a [&'a str],
-    pub unexpired_at: Option<&'a str>,
-    pub state: Option<&'a str>,
-    pub access_token_hash: Option<&'a str>,
-    pub access_token_expires_at: Option<&'a str>,
-    pub holder_did: Option<&'a str>,
-    pub issued_credential_id: Option<&'a str>,
-    pub notification_id: Option<&'a str>,
-    pub notification_event: Option<&'a str>,
-    pub claimed_at: Option<&'a str>,
-    /// Counts one more wrong transaction code.
-    pub tx_code_failure: bool,
-}
-
-/// Who did something, for the audit log.
-#[derive(Debug, Clone)]
-pub struct Actor(pub String);
-
-/// An API token as stored: the secret itself is never kept, only its SHA-256.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredToken {
-    pub id: String,
-    pub name: String,
-    /// Space-separated scopes.
-    pub scopes: String,
-    pub secret_hash: String,
-    pub created_at: String,
-    pub revoked_at: Option<String>,
-}
-
-/// The state of an idempotency key.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Idempotency {
-    /// This request is the first with the key: go ahead, then complete it.
-    Reserved,
-    /// A request with the key finished: its response, and the hash of its request.
-    Done {
-        request_hash: String,
-        response: String,
-    },
-    /// A request with the key is still being processed.
-    InProgress { request_hash: String },
-}
-
-/// What to look for among issued credentials; all given conditions must hold.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CredentialFilter {
-    /// The recipient lookup hash (see `recipient_lookup`).
-    pub recipient_lookup: Option<String>,
-    pub achievement_id: Option<String>,
-    /// Issued at or after (RFC 3339, UTC).
-    pub issued_from: Option<String>,
-    /// Issued before (RFC 3339, UTC).
-    pub issued_before: Option<String>,
-    /// Continue after this (issued_at, id).
-    pub after: Option<(String, String)>,
-    pub limit: u32,
-}
-
-/// One search hit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CredentialSummary {
-    pub id: String,
-    pub achievement_id: String,
-    pub issued_at: String,
-    pub status: String,
-}
-
-/// A status list as stored: its identity, size, change counter and the signed list last published.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredStatusList {
-    /// The list credential's URL.
-    pub id: String,
-    /// `revocation` or `suspension`.
-    pub purpose: String,
-    /// 1, 2, … for each purpose.
-    pub seq: i64,
-    /// Number of entries.
-    pub size: i64,
-    /// Counts changes to the list's bits.
-    pub version: i64,
-    /// The version the published document reflects.
-    pub published_version: Option<i64>,
-    pub published_json: Option<String>,
-    pub etag: Option<String>,
-    pub published_at: Option<String>,
-    pub valid_until: Option<String>,
-}
-
-/// One credential's entry in a status list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatusEntryRow {
-    pub list_id: String,
-    pub index: i64,
-    pub purpose: String,
-    pub set: bool,
-}
-
-/// A status index handed to one credential.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Allocation {
-    pub list_id: String,
-    pub index: i64,
-}
-
-/// A change to a credential's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusAction {
-    /// Final: sets the revocation bit.
-    Revoke,
-    /// Sets the suspension bit; can be lifted.
-    Suspend,
-    /// Clears the suspension bit.
-    Reinstate,
-}
-
-impl StatusAction {
-    pub fn name(self) -> &'static str {
-        match self {
-            StatusAction::Revoke => "revoke",
-            StatusAction::Suspend => "suspend",
-            StatusAction::Reinstate => "reinstate",
-        }
-    }
-}
-
-/// A credential's status as its entries say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialState {
-    Active,
-    Suspended,
-    Revoked,
-}
-
-impl CredentialState {
-    pub fn name(self) -> &'static str {
-        match self {
-            CredentialState::Active => "active",
-            CredentialState::Suspended => "suspended",
-            CredentialState::Revoked => "revoked",
-        }
-    }
-}
-
-/// What a status change did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatusChange {
-    /// The state after the change.
-    pub state: CredentialState,
-    /// The lists whose bits changed (empty when the credential already had that state).
-    pub changed_lists: Vec<String>,
-}
-
-/// What the issuer needs from a database.
+/// The issuer profile and its public keys.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait KeyStore: Send + Sync {
     /// Records the issuer's profile and first keys.
     async fn insert_issuer(
         &self,
@@ -300,6 +47,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), Error>;
     /// Every key of the issuer, oldest first (retired keys stay, so old credentials verify).
     async fn public_keys(&self) -> Result<Vec<StoredKey>, Error>;
+}
+
+/// Achievement definitions.
+#[async_trait]
+pub trait AchievementStore: Send + Sync {
     /// Adds an achievement; its slug must be new.
     async fn insert_achievement(
         &self,
@@ -321,6 +73,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn achievement(&self, slug_or_id: &str) -> Result<Option<StoredAchievement>, Error>;
     /// All achievements, in the order they were added.
     async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error>;
+}
+
+/// Issued credentials, their documents, share codes and recipient lookups.
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
     /// Stores an issued credential.
     /// Stores credentials, each with its audit entry, in one transaction (one commit for a whole
     /// batch). Says for each whether it was stored: `false` when its row key was issued before,
@@ -376,6 +133,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn credential_jws(&self, id: &str) -> Result<Option<String>, Error>;
     /// Ids of credentials whose recipient lookup hash is `lookup`.
     async fn credentials_for_recipient(&self, lookup: &str) -> Result<Vec<String>, Error>;
+    /// A stored credential's achievement, recipient lookup and source.
+    async fn credential_meta(&self, id: &str) -> Result<Option<CredentialMeta>, Error>;
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     /// The audit log, oldest first: (at, actor, action, subject).
     async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error>;
     /// Writes an audit entry for an event that changes no other table.
@@ -386,6 +150,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error>;
+}
+
+/// API tokens and their idempotency records.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
     /// Records a new API token.
     async fn insert_token(&self, token: &StoredToken, actor: &Actor) -> Result<(), Error>;
     /// A token by id.
@@ -411,6 +180,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), Error>;
     /// Releases a reservation whose request failed, so a retry can run again.
     async fn release_idempotency(&self, token_id: &str, key: &str) -> Result<(), Error>;
+}
+
+/// Status lists: entries, changes and published lists.
+#[async_trait]
+pub trait StatusStore: Send + Sync {
     /// Hands each of `credential_ids` an unused index, drawn at random, for each of `purposes`,
     /// in the first list of that purpose under `base_url` that is not full, opening a new list of
     /// `size` entries when none has room; all in one transaction (one commit for a whole batch).
@@ -443,8 +217,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn status_lists(&self) -> Result<Vec<StoredStatusList>, Error>;
     /// The indexes set in a list.
     async fn status_list_set_indexes(&self, id: &str) -> Result<Vec<i64>, Error>;
-    /// A stored credential's achievement, recipient lookup and source.
-    async fn credential_meta(&self, id: &str) -> Result<Option<CredentialMeta>, Error>;
+    /// Stores a signed list made from `version`; ignored (false) when a newer version was
+    /// published meanwhile.
+    async fn store_published_list(
+        &self,
+        id: &str,
+        version: i64,
+        json: &str,
+        etag: &str,
+        published_at: &str,
+        valid_until: &str,
+    ) -> Result<bool, Error>;
+}
+
+/// Wallet claims: claim sessions, claim links and nonces.
+#[async_trait]
+pub trait WalletStore: Send + Sync {
     /// Records a new claim session (and its audit entry).
     async fn insert_claim_session(
         &self,
@@ -484,17 +272,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Records the use of a nonce (its hash) valid until `expires_at`: true the first time,
     /// false when it was used before. Records of expired nonces are removed.
     async fn use_nonce(&self, nonce_hash: &str, expires_at: &str, at: &str) -> Result<bool, Error>;
-    /// Stores a signed list made from `version`; ignored (false) when a newer version was
-    /// published meanwhile.
-    async fn store_published_list(
-        &self,
-        id: &str,
-        version: i64,
-        json: &str,
-        etag: &str,
-        published_at: &str,
-        valid_until: &str,
-    ) -> Result<bool, Error>;
+}
+
+/// What the issuer needs from a database: every aggregate's store.
+pub trait Store:
+    KeyStore
+    + AchievementStore
+    + CredentialStore
+    + AuditStore
+    + TokenStore
+    + StatusStore
+    + WalletStore
+    + std::fmt::Debug
+{
+}
+
+impl<T> Store for T where
+    T: KeyStore
+        + AchievementStore
+        + CredentialStore
+        + AuditStore
+        + TokenStore
+        + StatusStore
+        + WalletStore
+        + std::fmt::Debug
+{
 }
 
 /// Opens the store for `url` (`sqlite:FILE` or `postgres://…`), creating an SQLite file if asked.
