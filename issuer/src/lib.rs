@@ -9,6 +9,7 @@
 mod achievement;
 mod admin;
 mod auth;
+mod badge_image;
 pub mod bulk;
 mod clock;
 mod config;
@@ -40,6 +41,7 @@ use serde_json::{json, Value};
 pub use achievement::AchievementDefinition;
 pub use admin::{AuditEntry, CredentialRecord};
 pub use auth::{Principal, Scope};
+pub use badge_image::{default_badge_png, default_badge_svg};
 pub use cairn_verifier::did_web_document_url;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{
@@ -55,9 +57,7 @@ pub use jwt::JwtAlg;
 pub use keys::{write_secret_file, IssuerKey, RsaIssuerKey};
 pub use records::{CredentialPage, CredentialQuery, MAX_PAGE};
 pub use resign::ResignReport;
-pub use sharing::{
-    bake, default_badge_png, default_badge_svg, qr_svg, qr_text, ImageFormat, LiveStatus,
-};
+pub use sharing::{bake, qr_svg, qr_text, ImageFormat, LiveStatus};
 pub use status::PublishedList;
 pub use store::{
     AchievementStore, Actor, Allocation, AuditStore, Backend, ClaimLink, ClaimLookup, ClaimSession,

@@ -1,6 +1,6 @@
 //! Reading a credential document the same way everywhere: its types, its proofs, its validity
 //! dates (VC 2.0 or VC 1.1 names) and where an instant stands against them. Shared by the
-//! pipeline (`verify.rs`) and the checks it calls, which therefore never import the pipeline.
+//! pipeline (`verify/`) and the checks it calls, which therefore never import the pipeline.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde_json::{Map, Number, Value};
 
 use super::context::{
-    expand_iri, is_absolute_iri, is_keyword, ActiveContext, Container, ContextCache, Fast, Term,
-    TypeMap, Unsupported,
+    expand_iri, ActiveContext, Container, ContextCache, Fast, Term, TypeMap, Unsupported,
 };
+use super::iri::{is_absolute_iri, is_keyword};
 use super::rdfc::{Node, Object, Quad};
 
 pub(crate) const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";

@@ -10,6 +10,7 @@
 
 mod context;
 mod expand;
+mod iri;
 mod rdfc;
 
 use std::sync::atomic::{AtomicU64, Ordering};
