@@ -91,7 +91,7 @@ mod tests {
     use std::fmt::Write;
     use std::path::PathBuf;
 
-    use cairn_issuer::WalletRefusal;
+    use cairn_issuer::{DataModelRule, ImageRefusal, WalletRefusal};
 
     use super::*;
 
@@ -158,12 +158,12 @@ mod tests {
             Error::StatusListNotFound(s("URL")),
             Error::StatusNeedsUrl,
             Error::Image {
-                code: "not_an_image",
+                refusal: ImageRefusal::NotAnImage,
                 message: s("REASON"),
             },
             Error::wallet(WalletRefusal::InvalidGrant, "REASON"),
             Error::DataModel {
-                code: "id_not_url",
+                rule: DataModelRule::IdNotUrl,
                 message: s("REASON"),
             },
             Error::InvalidIdempotencyKey,
@@ -183,26 +183,32 @@ mod tests {
              stand for the details of the case.\n\n\
              | code | HTTP status | exit | message |\n|---|---|---|---|\n",
         );
-        let mut rows = examples();
-        // One row per wallet refusal, in place of the family's one example.
-        if let Some(i) = rows.iter().position(|e| matches!(e, Error::Wallet { .. })) {
-            rows.splice(
-                i..=i,
-                WalletRefusal::ALL.map(|r| Error::wallet(r, "REASON")),
-            );
-        }
+        // One row per wallet refusal, image refusal and data-model rule, in place of each
+        // family's one example.
+        let rows = examples().into_iter().flat_map(|e| -> Vec<Error> {
+            match e {
+                Error::Wallet { .. } => WalletRefusal::ALL
+                    .map(|r| Error::wallet(r, "REASON"))
+                    .into(),
+                Error::Image { .. } => ImageRefusal::ALL
+                    .map(|refusal| Error::Image {
+                        refusal,
+                        message: "REASON".into(),
+                    })
+                    .into(),
+                Error::DataModel { .. } => DataModelRule::ALL
+                    .map(|rule| Error::DataModel {
+                        rule,
+                        message: "REASON".into(),
+                    })
+                    .into(),
+                other => vec![other],
+            }
+        });
         for e in rows {
             let status = cairn_issuer_http::status_of(&e);
             let exit = exit_of(&e);
-            let code = match &e {
-                Error::Image { .. } => {
-                    "image codes (`not_an_image`, `already_baked`, `png_malformed`, …)".to_owned()
-                }
-                Error::DataModel { .. } => {
-                    "data model codes (`id_not_url`, `evidence_type_missing`, …)".to_owned()
-                }
-                other => format!("`{}`", other.code()),
-            };
+            let code = format!("`{}`", e.code());
             writeln!(
                 md,
                 "| {code} | {} {} | {} | {} |",

@@ -19,6 +19,7 @@ static SCHEMA: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|
 /// A checked achievement definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AchievementDefinition {
+    /// The achievement's short name in URLs (given, or made from its name).
     pub slug: String,
     explicit_slug: bool,
     definition: Map<String, Value>,
@@ -90,6 +91,7 @@ impl AchievementDefinition {
         self.explicit_slug
     }
 
+    /// The achievement's name.
     pub fn name(&self) -> &str {
         self.definition
             .get("name")

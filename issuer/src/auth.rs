@@ -11,13 +11,18 @@ use crate::store::{Actor, Store, StoredToken};
 /// What a token may do. `admin` may do everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
+    /// May issue credentials.
     Issue,
+    /// May revoke, suspend and reinstate credentials.
     Revoke,
+    /// May read credentials, achievements and lists.
     Read,
+    /// May do everything, including managing tokens and achievements.
     Admin,
 }
 
 impl Scope {
+    /// The scope's name as tokens and the API spell it.
     pub fn name(self) -> &'static str {
         match self {
             Scope::Issue => "issue",
@@ -27,6 +32,7 @@ impl Scope {
         }
     }
 
+    /// Reads a scope from its name; an unknown name is `invalid_input`.
     pub fn parse(s: &str) -> Result<Self, Error> {
         match s {
             "issue" => Ok(Scope::Issue),
@@ -44,12 +50,16 @@ impl Scope {
 /// The caller a valid token stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The token's public id (the part after `cairn_`).
     pub token_id: String,
+    /// The name the token was created with (who or what uses it).
     pub name: String,
+    /// What the token may do.
     pub scopes: Vec<Scope>,
 }
 
 impl Principal {
+    /// Whether this caller may act in `scope` (`admin` may act in all).
     pub fn allows(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
     }

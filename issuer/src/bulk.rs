@@ -26,17 +26,29 @@ pub const COLUMNS: &[&str] = &[
 /// What happened to one row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowStatus {
+    /// A credential was issued: its id.
     Issued(String),
+    /// The row was issued in an earlier run: the credential's id.
     AlreadyIssued(String),
-    Failed { code: String, message: String },
+    /// The row was refused: why.
+    Failed {
+        /// The error's stable code.
+        code: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// Counts for a whole roster.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Rows read from the roster.
     pub rows: usize,
+    /// Credentials issued in this run.
     pub issued: usize,
+    /// Rows issued in an earlier run, skipped.
     pub already_issued: usize,
+    /// Rows refused (see the report for why).
     pub failed: usize,
 }
 

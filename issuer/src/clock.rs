@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Where the issuer reads the time.
 pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current time.
     fn now(&self) -> DateTime<Utc>;
 }
 
@@ -26,6 +27,7 @@ impl Clock for SystemClock {
 pub struct FixedClock(Mutex<DateTime<Utc>>);
 
 impl FixedClock {
+    /// A clock that says `at` until it is moved.
     pub fn new(at: DateTime<Utc>) -> Self {
         FixedClock(Mutex::new(at))
     }

@@ -13,13 +13,19 @@ pub const ENV_DATABASE_URL: &str = "CAIRN_DATABASE_URL";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// `[issuer]`: the public profile.
     pub issuer: IssuerSection,
+    /// `[keys]`: where the signing keys live.
     pub keys: KeysSection,
+    /// `[database]`: where credentials and status are stored.
     pub database: DatabaseSection,
+    /// `[server]`: how `cairn serve` listens and limits requests.
     #[serde(default, skip_serializing_if = "ServerSection::is_default")]
     pub server: ServerSection,
+    /// `[status]`: status lists (revocation and suspension).
     #[serde(default, skip_serializing_if = "StatusSection::is_default")]
     pub status: StatusSection,
+    /// `[sharing]`: credential pages, share links and badge images.
     #[serde(default, skip_serializing_if = "SharingSection::is_default")]
     pub sharing: SharingSection,
     /// Recipient notification by email; off when absent.
@@ -144,14 +150,18 @@ impl ServerSection {
 pub struct IssuerSection {
     /// The issuer's DID (`did:key:…` or `did:web:…`); it is `issuer.id` in every credential.
     pub id: String,
+    /// The issuer's display name.
     pub name: String,
     /// The district's public web address; also the base of achievement and credential URLs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A contact email shown in the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// A description shown in the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// An image URL for the profile (https).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
 }
@@ -180,8 +190,11 @@ pub struct DatabaseSection {
 /// A config together with the directory its relative paths start from.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
+    /// The parsed file.
     pub config: Config,
+    /// The directory relative paths in the file start from (the file's own).
     pub dir: PathBuf,
+    /// The file's path.
     pub path: PathBuf,
 }
 

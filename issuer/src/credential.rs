@@ -11,12 +11,19 @@ use crate::error::Error;
 pub struct IssueRequest {
     /// Achievement slug or id.
     pub achievement: String,
+    /// The recipient's email; stored only as a hash (`recipient_lookup`), never as text.
     pub recipient_email: String,
+    /// The recipient's DID, when they have one; it becomes `credentialSubject.id`.
     pub recipient_did: Option<String>,
+    /// The recipient's name, shown on the credential.
     pub recipient_name: Option<String>,
+    /// Evidence links (https), each an `Evidence` entry.
     pub evidence_urls: Vec<String>,
+    /// What the recipient did, in words (an `Evidence` narrative).
     pub evidence_narrative: Option<String>,
+    /// Credit hours or units earned (`creditsEarned`).
     pub credits: Option<f64>,
+    /// When the credential stops being valid (`validUntil`); none means it does not expire.
     pub valid_until: Option<DateTime<Utc>>,
     /// A roster row's key: the same key is never issued twice.
     pub row_key: Option<String>,

@@ -2,78 +2,118 @@
 
 use std::path::PathBuf;
 
+use cairn_verifier::{DataModelRule, ImageRefusal};
+
 /// Why an issuer operation failed. Nothing is written when one is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The config file cannot be read.
     #[error("cannot read config {0}: {1}")]
     ConfigUnreadable(PathBuf, String),
+    /// The config file cannot be parsed or breaks a rule.
     #[error("config {0} is invalid: {1}")]
     ConfigInvalid(PathBuf, String),
+    /// `cairn init` found an issuer already there.
     #[error("{0} already holds an issuer (cairn.toml exists)")]
     AlreadyInitialised(PathBuf),
+    /// A key file others can read.
     #[error("key file {0} is readable by group or others; run chmod 600 on it")]
     KeyFilePermissions(PathBuf),
+    /// A key file that cannot be read as a key.
     #[error("key file {0} is invalid: {1}")]
     KeyInvalid(PathBuf, String),
+    /// A roster row that was issued before (exactly once across re-runs).
     #[error("roster row {0:?} was already issued")]
     RowAlreadyIssued(String),
+    /// No API token with this id.
     #[error("no API token {0:?}")]
     TokenNotFound(String),
+    /// A key with this id exists already.
     #[error("the issuer already has the key {0}")]
     KeyExists(String),
+    /// The database failed.
     #[error("database error: {0}")]
     Database(String),
+    /// An achievement definition that breaks the schema or a rule.
     #[error("achievement definition is invalid: {0}")]
     AchievementInvalid(String),
+    /// An achievement with this slug exists already.
     #[error("an achievement with slug {0:?} already exists")]
     AchievementExists(String),
+    /// No achievement with this slug or id.
     #[error("no achievement {0:?}")]
     AchievementNotFound(String),
+    /// An archived achievement, which issues no more credentials.
     #[error("achievement {0:?} is archived")]
     AchievementArchived(String),
+    /// A request field that is invalid.
     #[error("invalid {field}: {message}")]
     InvalidInput {
+        /// Which field.
         field: &'static str,
+        /// Why it is invalid.
         message: String,
     },
+    /// Signing failed.
     #[error("signing failed: {0}")]
     Signing(String),
+    /// The issuer's own verification of a credential it just signed failed; nothing was stored.
     #[error("the signed credential did not verify ({0}); nothing was stored")]
     SelfCheckFailed(String),
+    /// A file could not be read or written.
     #[error("i/o error on {0}: {1}")]
     Io(PathBuf, String),
+    /// No credential with this id, page id or share code.
     #[error("no credential {0:?}")]
     CredentialNotFound(String),
+    /// A credential issued without status entries (status lists were off).
     #[error(
         "credential {0:?} was issued without a status entry, so it cannot be revoked or suspended"
     )]
     CredentialHasNoStatus(String),
+    /// A revoked credential: revocation is final.
     #[error("credential {0:?} is revoked; revocation is final")]
     CredentialRevoked(String),
+    /// No status list with this id.
     #[error("no status list {0:?}")]
     StatusListNotFound(String),
+    /// Status lists were asked for without the issuer's public URL.
     #[error("status lists need the issuer's public base URL: set issuer.url in cairn.toml (or status.enabled = false)")]
     StatusNeedsUrl,
-    /// An image that cannot be baked (OB 3.0 §5.3); `code` is the verifier's (`already_baked`,
-    /// `png_malformed`, `not_an_image`, …).
+    /// An image that cannot be baked (OB 3.0 §5.3): why (the verifier's [`ImageRefusal`], so
+    /// baking and reading name the same rule) and what was found.
     #[error("image: {message}")]
-    Image { code: &'static str, message: String },
+    Image {
+        /// Why.
+        refusal: ImageRefusal,
+        /// What was found.
+        message: String,
+    },
     /// A wallet hand-off refusal: why ([`WalletRefusal`], whose code is the protocol's own) and
     /// what the wallet is told.
     #[error("{message}")]
     Wallet {
+        /// Why, as the protocol names it.
         refusal: WalletRefusal,
+        /// What the wallet is told.
         message: String,
     },
-    /// A credential that breaks a structural MUST of the VC Data Model; `code` is the verifier's
-    /// (`id_not_url`, `evidence_type_missing`, `related_resource_invalid`, …), so a refusal at
-    /// issue and a failure at verify name the same rule.
+    /// A credential that breaks a structural MUST of the VC Data Model: the verifier's
+    /// [`DataModelRule`], so a refusal at issue and a failure at verify name the same rule.
     #[error("the credential breaks the VC data model: {message}")]
-    DataModel { code: &'static str, message: String },
+    DataModel {
+        /// The rule broken.
+        rule: DataModelRule,
+        /// Where it is broken.
+        message: String,
+    },
+    /// An `Idempotency-Key` header that is empty or too long.
     #[error("an Idempotency-Key has 1 to 255 characters")]
     InvalidIdempotencyKey,
+    /// A request with the same key is still running.
     #[error("a request with this Idempotency-Key is still being processed")]
     IdempotencyInProgress,
+    /// The key was used before for a different request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
 }
@@ -107,7 +147,8 @@ impl Error {
             Error::InvalidIdempotencyKey => "invalid_idempotency_key",
             Error::IdempotencyInProgress => "idempotency_in_progress",
             Error::IdempotencyKeyReused => "idempotency_key_reused",
-            Error::Image { code, .. } | Error::DataModel { code, .. } => code,
+            Error::Image { refusal, .. } => refusal.code(),
+            Error::DataModel { rule, .. } => rule.code(),
             Error::Wallet { refusal, .. } => refusal.code(),
         }
     }
@@ -116,7 +157,7 @@ impl Error {
     /// (an oversized credential) is invalid input.
     pub fn from_image(e: cairn_verifier::Error) -> Self {
         match e {
-            cairn_verifier::Error::Image { code, message } => Error::Image { code, message },
+            cairn_verifier::Error::Image { refusal, message } => Error::Image { refusal, message },
             other => Error::input("credential", other.to_string()),
         }
     }
@@ -369,7 +410,7 @@ mod tests {
             ),
             (
                 Error::Image {
-                    code: "already_baked",
+                    refusal: ImageRefusal::AlreadyBaked,
                     message: "m".into(),
                 },
                 "already_baked",
@@ -382,7 +423,7 @@ mod tests {
             ),
             (
                 Error::DataModel {
-                    code: "id_not_url",
+                    rule: DataModelRule::IdNotUrl,
                     message: "m".into(),
                 },
                 "id_not_url",

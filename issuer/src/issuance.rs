@@ -462,7 +462,12 @@ pub enum Issued {
     /// The credential with its embedded proof.
     Json(Value),
     /// The compact JWS, and the credential it carries.
-    Jwt { jws: String, credential: Value },
+    Jwt {
+        /// The compact JWS.
+        jws: String,
+        /// The credential in its payload.
+        credential: Value,
+    },
 }
 
 impl Issued {

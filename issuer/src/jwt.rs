@@ -17,6 +17,7 @@ pub enum JwtAlg {
 }
 
 impl JwtAlg {
+    /// The JOSE `alg` value (RFC 7518).
     pub fn name(self) -> &'static str {
         match self {
             JwtAlg::Rs256 => "RS256",

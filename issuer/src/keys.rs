@@ -50,10 +50,12 @@ impl IssuerKey {
         })
     }
 
+    /// The key's id (the verification method's fragment).
     pub fn key_id(&self) -> &str {
         &self.key_id
     }
 
+    /// The public half.
     pub fn verifying_key(&self) -> VerifyingKey {
         self.signing.verifying_key()
     }
@@ -114,6 +116,7 @@ impl RsaIssuerKey {
         })
     }
 
+    /// The key's id (the verification method's fragment).
     pub fn key_id(&self) -> &str {
         &self.key_id
     }

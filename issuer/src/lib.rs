@@ -4,7 +4,7 @@
 //! the inputs [`InitOptions`], [`AchievementDefinition`] and [`IssueRequest`], and [`Error`].
 //! Every credential is verified with `cairn-verifier` before it is stored.
 
-#![warn(unreachable_pub)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod achievement;
 mod admin;
@@ -42,7 +42,7 @@ pub use achievement::AchievementDefinition;
 pub use admin::{AuditEntry, CredentialRecord};
 pub use auth::{Principal, Scope};
 pub use badge_image::{default_badge_png, default_badge_svg};
-pub use cairn_verifier::did_web_document_url;
+pub use cairn_verifier::{did_web_document_url, DataModelRule, ImageRefusal};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{
     Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ServerSection,
@@ -81,14 +81,22 @@ pub enum Format {
     /// JSON with an embedded eddsa-rdfc-2022 proof.
     Json,
     /// A compact JWS (OB 3.0 §8.2); `embed_proof` also adds the Data Integrity proof inside.
-    Jwt { alg: JwtAlg, embed_proof: bool },
+    Jwt {
+        /// The JWS algorithm (EdDSA or RS256).
+        alg: JwtAlg,
+        /// Also embed the Data Integrity proof in the credential the JWS carries.
+        embed_proof: bool,
+    },
 }
 
 /// What `cairn init` needs.
 #[derive(Debug)]
 pub struct InitOptions {
+    /// The issuer's display name (a district's name).
     pub name: String,
+    /// The district's public web address (https); needed for status lists, pages and did:web.
     pub url: Option<String>,
+    /// Which DID the issuer gets (did:key or did:web).
     pub identity: IdentityKind,
     /// Use this key instead of generating one (the bundled example key, for demos and tests).
     pub key: Option<IssuerKey>,
@@ -268,6 +276,7 @@ impl Issuer {
         })
     }
 
+    /// The configuration this issuer was opened with.
     pub fn config(&self) -> &LoadedConfig {
         &self.config
     }
@@ -284,6 +293,7 @@ impl Issuer {
         self.clock.now()
     }
 
+    /// The store, for tests and tools that read what the issuer wrote (the services never call it).
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
     }

@@ -16,7 +16,9 @@ pub struct CredentialQuery {
     pub recipient_email: Option<String>,
     /// An achievement's slug or id.
     pub achievement: Option<String>,
+    /// Issued at or after this time.
     pub issued_from: Option<DateTime<Utc>>,
+    /// Issued before this time.
     pub issued_before: Option<DateTime<Utc>>,
     /// Where the previous page ended (its `next_cursor`).
     pub cursor: Option<String>,
@@ -27,6 +29,7 @@ pub struct CredentialQuery {
 /// One page of a search, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialPage {
+    /// The credentials found, oldest first.
     pub credentials: Vec<CredentialSummary>,
     /// Pass back as `cursor` for the next page; `None` on the last one.
     pub next_cursor: Option<String>,

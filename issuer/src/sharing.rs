@@ -81,10 +81,15 @@ impl ImageSource {
 /// A credential's status as the issuer knows it now (what its status lists and dates say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveStatus {
+    /// Active and within its validity period.
     Valid,
+    /// Revoked by the issuer (final).
     Revoked,
+    /// Suspended by the issuer (can be lifted).
     Suspended,
+    /// Past its `validUntil`.
     Expired,
+    /// Before its `validFrom`.
     NotYetValid,
 }
 

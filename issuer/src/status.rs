@@ -36,8 +36,11 @@ pub(crate) fn list_urls(credential: &Value) -> Vec<&str> {
 /// A list as served: the signed document, its ETag and how long it may be cached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishedList {
+    /// The signed status list credential (JSON).
     pub json: String,
+    /// Its entity tag, for conditional requests.
     pub etag: String,
+    /// How long it may be cached (`Cache-Control: max-age`).
     pub max_age_seconds: u32,
 }
 

@@ -177,7 +177,7 @@ pub(crate) fn check_vc_shape(credential: &Value, issuer_id: &str) -> Result<(), 
     }
     if let Some(p) = cairn_verifier::data_model_problems(c).into_iter().next() {
         return Err(Error::DataModel {
-            code: p.code,
+            rule: p.rule,
             message: p.message,
         });
     }

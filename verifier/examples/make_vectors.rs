@@ -1642,7 +1642,7 @@ fn generic_vectors(out: &Out, canon: &GeneralCanonicalizer, a: &SigningKey) {
         let mut doc = base.clone();
         doc[property] = value;
         let problems = cairn_verifier::data_model_problems(doc.as_object().expect("object"));
-        let mut codes: Vec<&str> = problems.iter().map(|p| p.code).collect();
+        let mut codes: Vec<&str> = problems.iter().map(|p| p.rule.code()).collect();
         assert_eq!(codes.len(), 1, "{name}: {codes:?}");
         if property == "credentialStatus" {
             // The status check cannot read an entry of no known type either.

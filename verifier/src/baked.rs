@@ -44,9 +44,74 @@ impl ImageFormat {
     }
 }
 
-fn image_error(code: &'static str, message: impl Into<String>) -> Error {
+/// Why a badge image cannot be read or baked (OB 3.0 §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageRefusal {
+    /// The image is over the byte limit.
+    ImageTooLarge,
+    /// The image has more pixels than the limit (checked before decoding).
+    ImageTooManyPixels,
+    /// The bytes are neither a PNG nor an SVG.
+    NotAnImage,
+    /// The image carries no credential (OB 3.0 §5.3).
+    NotBaked,
+    /// The image already carries a credential and replacing was not asked for.
+    AlreadyBaked,
+    /// The image carries more than one credential (OB 3.0 §5.3.1, §5.3.2).
+    BakedCredentialRepeated,
+    /// The baked credential is over the credential size limit.
+    BakedCredentialTooLarge,
+    /// A PNG chunk is malformed (CRC, order, text encoding).
+    PngMalformed,
+    /// The PNG ends before its IEND chunk.
+    PngTruncated,
+    /// The SVG markup is malformed.
+    SvgMalformed,
+    /// The SVG ends before its root element closes.
+    SvgTruncated,
+    /// The SVG has an internal DTD subset, where entity bombs live.
+    SvgDoctypeRefused,
+}
+
+impl ImageRefusal {
+    /// Every refusal.
+    pub const ALL: [ImageRefusal; 12] = [
+        ImageRefusal::ImageTooLarge,
+        ImageRefusal::ImageTooManyPixels,
+        ImageRefusal::NotAnImage,
+        ImageRefusal::NotBaked,
+        ImageRefusal::AlreadyBaked,
+        ImageRefusal::BakedCredentialRepeated,
+        ImageRefusal::BakedCredentialTooLarge,
+        ImageRefusal::PngMalformed,
+        ImageRefusal::PngTruncated,
+        ImageRefusal::SvgMalformed,
+        ImageRefusal::SvgTruncated,
+        ImageRefusal::SvgDoctypeRefused,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ImageRefusal::ImageTooLarge => "image_too_large",
+            ImageRefusal::ImageTooManyPixels => "image_too_many_pixels",
+            ImageRefusal::NotAnImage => "not_an_image",
+            ImageRefusal::NotBaked => "not_baked",
+            ImageRefusal::AlreadyBaked => "already_baked",
+            ImageRefusal::BakedCredentialRepeated => "baked_credential_repeated",
+            ImageRefusal::BakedCredentialTooLarge => "baked_credential_too_large",
+            ImageRefusal::PngMalformed => "png_malformed",
+            ImageRefusal::PngTruncated => "png_truncated",
+            ImageRefusal::SvgMalformed => "svg_malformed",
+            ImageRefusal::SvgTruncated => "svg_truncated",
+            ImageRefusal::SvgDoctypeRefused => "svg_doctype_refused",
+        }
+    }
+}
+
+fn image_error(refusal: ImageRefusal, message: impl Into<String>) -> Error {
     Error::Image {
-        code,
+        refusal,
         message: message.into(),
     }
 }
@@ -54,7 +119,7 @@ fn image_error(code: &'static str, message: impl Into<String>) -> Error {
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), Error> {
     if bytes.len() > limits.max_image_bytes {
         return Err(image_error(
-            "image_too_large",
+            ImageRefusal::ImageTooLarge,
             format!(
                 "the image is {} bytes, over the limit of {} bytes",
                 bytes.len(),
@@ -71,7 +136,7 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<String, Error> {
         Some(ImageFormat::Png) => extract_png(bytes, limits),
         Some(ImageFormat::Svg) => extract_svg(bytes, limits),
         None => Err(image_error(
-            "not_an_image",
+            ImageRefusal::NotAnImage,
             "the input is neither a PNG nor an SVG image",
         )),
     }
@@ -91,7 +156,7 @@ pub fn bake(
             bake_svg(image, credential, replace, limits).map(String::into_bytes)
         }
         None => Err(image_error(
-            "not_an_image",
+            ImageRefusal::NotAnImage,
             "the image is neither a PNG nor an SVG",
         )),
     }
@@ -109,7 +174,7 @@ struct PngLayout {
 /// file), without inflating the image data.
 fn read_png(bytes: &[u8], limits: &Limits) -> Result<PngLayout, Error> {
     check_size(bytes, limits)?;
-    let malformed = |e: png::DecodingError| image_error("png_malformed", e.to_string());
+    let malformed = |e: png::DecodingError| image_error(ImageRefusal::PngMalformed, e.to_string());
     // A CRC failure in any chunk refuses the image (the decoder would skip ancillary ones).
     let mut options = png::DecodeOptions::default();
     options.set_skip_ancillary_crc_failures(false);
@@ -123,7 +188,7 @@ fn read_png(bytes: &[u8], limits: &Limits) -> Result<PngLayout, Error> {
     loop {
         if offset >= bytes.len() {
             return Err(image_error(
-                "png_truncated",
+                ImageRefusal::PngTruncated,
                 "the PNG ends before its IEND chunk",
             ));
         }
@@ -137,7 +202,7 @@ fn read_png(bytes: &[u8], limits: &Limits) -> Result<PngLayout, Error> {
             }
             png::Decoded::BadAncillaryChunk(kind) if kind == png::chunk::iTXt => {
                 return Err(image_error(
-                    "png_malformed",
+                    ImageRefusal::PngMalformed,
                     "an iTXt chunk is corrupt or out of place",
                 ));
             }
@@ -176,7 +241,7 @@ fn check_pixels(decoder: &png::StreamingDecoder, limits: &Limits) -> Result<(), 
     let pixels = u64::from(info.width) * u64::from(info.height);
     if pixels > limits.max_image_pixels {
         return Err(image_error(
-            "image_too_many_pixels",
+            ImageRefusal::ImageTooManyPixels,
             format!(
                 "the image is {}×{} pixels, over the limit of {} pixels",
                 info.width, info.height, limits.max_image_pixels
@@ -201,7 +266,7 @@ fn extract_png(bytes: &[u8], limits: &Limits) -> Result<String, Error> {
     let data = &bytes[first.start + 8..first.end - 4];
     let malformed = || {
         image_error(
-            "png_malformed",
+            ImageRefusal::PngMalformed,
             "the openbadgecredential iTXt chunk is malformed",
         )
     };
@@ -228,7 +293,7 @@ fn extract_png(bytes: &[u8], limits: &Limits) -> Result<String, Error> {
             .map_err(|_| malformed())?;
             if out.len() > limits.max_input_bytes {
                 return Err(image_error(
-                    "baked_credential_too_large",
+                    ImageRefusal::BakedCredentialTooLarge,
                     format!(
                         "the baked credential inflates past {} bytes",
                         limits.max_input_bytes
@@ -239,21 +304,25 @@ fn extract_png(bytes: &[u8], limits: &Limits) -> Result<String, Error> {
         }
         _ => return Err(malformed()),
     };
-    let text = String::from_utf8(text)
-        .map_err(|_| image_error("png_malformed", "the baked credential is not UTF-8"))?;
+    let text = String::from_utf8(text).map_err(|_| {
+        image_error(
+            ImageRefusal::PngMalformed,
+            "the baked credential is not UTF-8",
+        )
+    })?;
     credential_text(text, limits)
 }
 
 fn not_baked(format: &str) -> Error {
     image_error(
-        "not_baked",
+        ImageRefusal::NotBaked,
         format!("the {format} image holds no baked Open Badges 3.0 credential"),
     )
 }
 
 fn repeated(format: &str, what: &str) -> Error {
     image_error(
-        "baked_credential_repeated",
+        ImageRefusal::BakedCredentialRepeated,
         format!("the {format} image holds more than one credential ({what}); OB 3.0 allows one"),
     )
 }
@@ -263,7 +332,7 @@ fn credential_text(text: String, limits: &Limits) -> Result<String, Error> {
     let text = text.trim().to_owned();
     if text.is_empty() {
         return Err(image_error(
-            "not_baked",
+            ImageRefusal::NotBaked,
             "the baked credential element is empty",
         ));
     }
@@ -290,7 +359,7 @@ fn bake_png(
     let mut chunk = Vec::new();
     ITXtChunk::new(PNG_KEYWORD, credential.trim())
         .encode(&mut chunk)
-        .map_err(|e| image_error("png_malformed", e.to_string()))?;
+        .map_err(|e| image_error(ImageRefusal::PngMalformed, e.to_string()))?;
     let mut out = Vec::with_capacity(image.len() + chunk.len());
     out.extend_from_slice(&image[..layout.after_header]);
     out.extend_from_slice(&chunk);
@@ -305,7 +374,7 @@ fn bake_png(
 
 fn already_baked() -> Error {
     image_error(
-        "already_baked",
+        ImageRefusal::AlreadyBaked,
         "the image already holds a baked credential (bake with replace to overwrite it)",
     )
 }
@@ -321,7 +390,7 @@ struct SvgLayout {
 }
 
 fn svg_malformed(message: impl std::fmt::Display) -> Error {
-    image_error("svg_malformed", message.to_string())
+    image_error(ImageRefusal::SvgMalformed, message.to_string())
 }
 
 /// The namespaces an SVG scan tells apart.
@@ -363,7 +432,7 @@ fn read_svg<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(&'a str, SvgLayout)
             // An internal subset can declare entities (billion laughs, external entities).
             Event::DocType(ref doctype) if doctype.xml10_content().contains('[') => {
                 return Err(image_error(
-                    "svg_doctype_refused",
+                    ImageRefusal::SvgDoctypeRefused,
                     "the SVG declares a DTD internal subset; baked badges must not",
                 ));
             }
@@ -441,7 +510,7 @@ fn read_svg<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(&'a str, SvgLayout)
     }
     if depth != 0 || open.is_some() {
         return Err(image_error(
-            "svg_truncated",
+            ImageRefusal::SvgTruncated,
             "the SVG ends inside an element",
         ));
     }

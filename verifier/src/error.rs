@@ -1,5 +1,7 @@
 //! The verifier's error enum: failures to evaluate at all (a verdict is never an error).
 
+use crate::baked::ImageRefusal;
+
 /// Why a verification could not be evaluated, or a library call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -67,12 +69,11 @@ pub enum Error {
         /// Who the registry says publishes it.
         publisher: String,
     },
-    /// A badge image that cannot be read or baked (OB 3.0 §5.3); `code` names why
-    /// (`png_malformed`, `not_baked`, `image_too_many_pixels`, …).
+    /// A badge image that cannot be read or baked (OB 3.0 §5.3).
     #[error("image: {message}")]
     Image {
-        /// Why (`png_malformed`, `not_baked`, …).
-        code: &'static str,
+        /// Why.
+        refusal: ImageRefusal,
         /// What went wrong.
         message: String,
     },
@@ -98,7 +99,7 @@ impl Error {
             Error::InvalidRegistry(_) => "invalid_registry",
             Error::RegistryNotVerified(_) => "registry_not_verified",
             Error::RegistryPublisherMismatch { .. } => "registry_publisher_mismatch",
-            Error::Image { code, .. } => code,
+            Error::Image { refusal, .. } => refusal.code(),
         }
     }
 }
@@ -194,7 +195,7 @@ mod tests {
             ),
             (
                 Error::Image {
-                    code: "not_baked",
+                    refusal: ImageRefusal::NotBaked,
                     message: "m".into(),
                 },
                 "not_baked",

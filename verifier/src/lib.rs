@@ -49,7 +49,7 @@ mod trust;
 mod vcdm;
 mod verify;
 
-pub use baked::{bake, extract, ImageFormat, PNG_KEYWORD, SVG_NAMESPACE};
+pub use baked::{bake, extract, ImageFormat, ImageRefusal, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
 pub use codes::{report_code, ReportCode, REPORT_CODES};
 pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
@@ -76,5 +76,5 @@ pub use trust::{
     AchievementRule, Publisher, Recognition, RegistryEntry, SignedRegistry, TrustPolicy,
     TrustRegistry, TrustReport, TrustStatus, TRUST_REGISTRY_CREDENTIAL_TYPE, TRUST_REGISTRY_TYPE,
 };
-pub use vcdm::{data_model_problems, DataModelProblem};
+pub use vcdm::{data_model_problems, DataModelProblem, DataModelRule};
 pub use verify::{verify, verify_batch, verify_credential};

@@ -4,11 +4,64 @@
 
 use serde_json::{Map, Value};
 
-/// One broken rule of the data model: a stable code and a sentence saying where.
+/// A structural rule of the VC Data Model that a credential can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataModelRule {
+    /// VC DM 2.0 §4.4: `id`, if present, is a single URL.
+    IdNotUrl,
+    /// VC DM 2.0 §4.10: each `credentialStatus` has a type.
+    CredentialStatusTypeMissing,
+    /// VC DM 2.0 §4.11: each `credentialSchema` has a type.
+    CredentialSchemaTypeMissing,
+    /// VC DM 2.0 §5.4: each `refreshService` has a type.
+    RefreshServiceTypeMissing,
+    /// VC DM 2.0 §5.5: each `termsOfUse` has a type.
+    TermsOfUseTypeMissing,
+    /// VC DM 2.0 §5.6: each `evidence` has a type.
+    EvidenceTypeMissing,
+    /// VC DM 2.0 §4.10: a `credentialStatus` id, if present, is a URL.
+    CredentialStatusIdNotUrl,
+    /// VC DM 2.0 §4.11: each `credentialSchema` has an id that is a URL.
+    CredentialSchemaIdNotUrl,
+    /// VC DM 2.0 §5.3: `relatedResource` entries have unique ids and a digest.
+    RelatedResourceInvalid,
+}
+
+impl DataModelRule {
+    /// Every rule, in the order they are checked.
+    pub const ALL: [DataModelRule; 9] = [
+        DataModelRule::IdNotUrl,
+        DataModelRule::CredentialStatusTypeMissing,
+        DataModelRule::CredentialSchemaTypeMissing,
+        DataModelRule::RefreshServiceTypeMissing,
+        DataModelRule::TermsOfUseTypeMissing,
+        DataModelRule::EvidenceTypeMissing,
+        DataModelRule::CredentialStatusIdNotUrl,
+        DataModelRule::CredentialSchemaIdNotUrl,
+        DataModelRule::RelatedResourceInvalid,
+    ];
+
+    /// The rule's report code (declared in the report-code table).
+    pub fn code(self) -> &'static str {
+        match self {
+            DataModelRule::IdNotUrl => "id_not_url",
+            DataModelRule::CredentialStatusTypeMissing => "credential_status_type_missing",
+            DataModelRule::CredentialSchemaTypeMissing => "credential_schema_type_missing",
+            DataModelRule::RefreshServiceTypeMissing => "refresh_service_type_missing",
+            DataModelRule::TermsOfUseTypeMissing => "terms_of_use_type_missing",
+            DataModelRule::EvidenceTypeMissing => "evidence_type_missing",
+            DataModelRule::CredentialStatusIdNotUrl => "credential_status_id_not_url",
+            DataModelRule::CredentialSchemaIdNotUrl => "credential_schema_id_not_url",
+            DataModelRule::RelatedResourceInvalid => "related_resource_invalid",
+        }
+    }
+}
+
+/// One broken rule of the data model: which, and a sentence saying where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataModelProblem {
-    /// The rule's report code.
-    pub code: &'static str,
+    /// The rule broken.
+    pub rule: DataModelRule,
     /// What breaks it.
     pub message: String,
 }
@@ -18,23 +71,32 @@ pub struct DataModelProblem {
 /// for the properties it defines, so they apply to both versions.
 pub fn data_model_problems(credential: &Map<String, Value>) -> Vec<DataModelProblem> {
     let mut problems = Vec::new();
-    let mut problem = |code: &'static str, message: String| {
-        problems.push(DataModelProblem { code, message });
+    let mut problem = |rule: DataModelRule, message: String| {
+        problems.push(DataModelProblem { rule, message });
     };
     // VC-DATA-MODEL-2.0 §4.4: if present, id MUST be a single URL.
     if let Some(id) = credential.get("id") {
         if !id.as_str().is_some_and(is_url) {
-            problem("id_not_url", "the credential's id is not a URL".into());
+            problem(
+                DataModelRule::IdNotUrl,
+                "the credential's id is not a URL".into(),
+            );
         }
     }
     // §4.10 credentialStatus, §4.11 credentialSchema, §5.4 refreshService, §5.5 termsOfUse and
     // §5.6 evidence: each object MUST have a type.
-    for (property, code) in [
-        ("credentialStatus", "credential_status_type_missing"),
-        ("credentialSchema", "credential_schema_type_missing"),
-        ("refreshService", "refresh_service_type_missing"),
-        ("termsOfUse", "terms_of_use_type_missing"),
-        ("evidence", "evidence_type_missing"),
+    for (property, rule) in [
+        (
+            "credentialStatus",
+            DataModelRule::CredentialStatusTypeMissing,
+        ),
+        (
+            "credentialSchema",
+            DataModelRule::CredentialSchemaTypeMissing,
+        ),
+        ("refreshService", DataModelRule::RefreshServiceTypeMissing),
+        ("termsOfUse", DataModelRule::TermsOfUseTypeMissing),
+        ("evidence", DataModelRule::EvidenceTypeMissing),
     ] {
         let Some(value) = credential.get(property) else {
             continue;
@@ -42,7 +104,7 @@ pub fn data_model_problems(credential: &Map<String, Value>) -> Vec<DataModelProb
         let untyped = one_or_many(value).filter(|entry| !has_type(entry)).count();
         if untyped > 0 {
             problem(
-                code,
+                rule,
                 format!("{untyped} {property} entr(y/ies) without a type"),
             );
         }
@@ -58,7 +120,7 @@ pub fn data_model_problems(credential: &Map<String, Value>) -> Vec<DataModelProb
             .count();
         if bad > 0 {
             problem(
-                "credential_status_id_not_url",
+                DataModelRule::CredentialStatusIdNotUrl,
                 format!("{bad} credentialStatus id(s) are not URLs"),
             );
         }
@@ -70,7 +132,7 @@ pub fn data_model_problems(credential: &Map<String, Value>) -> Vec<DataModelProb
             .count();
         if bad > 0 {
             problem(
-                "credential_schema_id_not_url",
+                DataModelRule::CredentialSchemaIdNotUrl,
                 format!("{bad} credentialSchema entr(y/ies) without a URL id"),
             );
         }
@@ -79,7 +141,7 @@ pub fn data_model_problems(credential: &Map<String, Value>) -> Vec<DataModelProb
     // digestSRI or digestMultibase.
     if let Some(related) = credential.get("relatedResource") {
         if let Some(message) = related_resource_problem(related) {
-            problem("related_resource_invalid", message);
+            problem(DataModelRule::RelatedResourceInvalid, message);
         }
     }
     problems
@@ -141,6 +203,18 @@ pub(crate) fn is_url(text: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn every_rule_is_a_declared_report_code_of_the_required_fields_check() {
+        for rule in DataModelRule::ALL {
+            let declared = crate::codes::report_code(rule.code());
+            assert_eq!(
+                declared.map(|c| c.check),
+                Some("required_fields"),
+                "{rule:?}"
+            );
+        }
+    }
 
     /// One table: a credential fragment and the codes it must produce, checked in one loop.
     #[test]
@@ -213,7 +287,7 @@ mod tests {
         for (doc, want) in cases {
             let got: Vec<&str> = data_model_problems(doc.as_object().unwrap_or(&Map::new()))
                 .iter()
-                .map(|p| p.code)
+                .map(|p| p.rule.code())
                 .collect();
             assert_eq!(&got, want, "{doc}");
         }

@@ -5,35 +5,53 @@ use serde_json::Value;
 /// An achievement as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAchievement {
+    /// The achievement's URL id.
     pub id: String,
+    /// Its short name in URLs.
     pub slug: String,
+    /// The achievement as credentials carry it (OB 3.0 `Achievement`).
     pub achievement: Value,
+    /// Archived achievements issue no more credentials.
     pub archived: bool,
+    /// When it was created (RFC 3339).
     pub created_at: String,
 }
 
 /// A public key as stored (the private half stays in its key file).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredKey {
+    /// The key's id (the verification method's fragment).
     pub key_id: String,
     /// `Ed25519` (public key: multibase) or `RS256` (public key: JWK JSON).
     pub algorithm: String,
+    /// The verification method's full id (`did…#key`).
     pub verification_method: String,
+    /// The public key (multibase or JWK JSON).
     pub public_key: String,
+    /// `active` (signs new credentials) or `retired` (still published).
     pub status: String,
 }
 
 /// A credential ready to store.
 #[derive(Debug, Clone)]
 pub struct NewCredential<'a> {
+    /// The credential's id (its URL).
     pub id: &'a str,
+    /// The achievement it is for.
     pub achievement_id: &'a str,
+    /// The recipient's lookup hash (the email is never stored).
     pub recipient_lookup: &'a str,
+    /// The recipient's DID, if given.
     pub recipient_did: Option<&'a str>,
+    /// The signed credential.
     pub document: &'a Value,
+    /// `validFrom` (RFC 3339).
     pub valid_from: &'a str,
+    /// `validUntil`, if any.
     pub valid_until: Option<&'a str>,
+    /// When it was issued (RFC 3339).
     pub issued_at: &'a str,
+    /// The VC-JWT, when issued as one.
     pub compact_jws: Option<&'a str>,
     /// The roster row this credential was issued for (unique).
     pub row_key: Option<&'a str>,
@@ -44,7 +62,9 @@ pub struct NewCredential<'a> {
 /// What the database knows of a stored credential besides its document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialMeta {
+    /// The achievement it is for.
     pub achievement_id: String,
+    /// The recipient's lookup hash.
     pub recipient_lookup: String,
     /// Set for a wallet copy: the credential it copies.
     pub source_credential_id: Option<String>,
@@ -53,52 +73,82 @@ pub struct CredentialMeta {
 /// A wallet claim session as stored (secrets only as hashes, which are not read back).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimSession {
+    /// The session's public id.
     pub id: String,
+    /// The credential offered.
     pub credential_id: String,
+    /// Whether a transaction code protects the offer.
     pub has_tx_code: bool,
+    /// Wrong transaction codes entered so far.
     pub tx_code_failures: i64,
+    /// When the access token expires, once one is issued.
     pub access_token_expires_at: Option<String>,
+    /// The challenge the holder's presentation must answer (VC-API exchange).
     pub challenge: String,
+    /// When the session was created.
     pub created_at: String,
+    /// When the offer expires.
     pub expires_at: String,
     /// `offered`, `token_issued`, `claiming`, `claimed` or `failed`.
     pub state: String,
+    /// When the holder received the credential.
     pub claimed_at: Option<String>,
+    /// The holder's DID.
     pub holder_did: Option<String>,
+    /// The wallet copy issued to the holder.
     pub issued_credential_id: Option<String>,
+    /// The wallet's last notification (`credential_accepted`, …).
     pub notification_event: Option<String>,
 }
 
 /// A new claim session: each secret as its SHA-256 (hex).
 #[derive(Debug, Clone)]
 pub struct NewClaimSession<'a> {
+    /// The session's public id.
     pub id: &'a str,
+    /// The credential offered.
     pub credential_id: &'a str,
+    /// SHA-256 of the offer id.
     pub offer_hash: &'a str,
+    /// SHA-256 of the pre-authorized code.
     pub pre_authorized_code_hash: &'a str,
+    /// SHA-256 of the exchange id.
     pub exchange_hash: &'a str,
+    /// SHA-256 of the transaction code, if there is one.
     pub tx_code_hash: Option<&'a str>,
+    /// The challenge for the VC-API exchange.
     pub challenge: &'a str,
+    /// When the session is created.
     pub created_at: &'a str,
+    /// When the offer expires.
     pub expires_at: &'a str,
 }
 
 /// A one-time claim link mailed to a credential's recipient.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimLink {
+    /// The credential the link claims.
     pub credential_id: String,
+    /// When the link expires.
     pub expires_at: String,
+    /// When it was used; a link works once.
     pub used_at: Option<String>,
 }
 
 /// How a claim session is found: by its public id or by the hash of one of its secrets.
 #[derive(Debug, Clone, Copy)]
 pub enum ClaimLookup<'a> {
+    /// The session's public id.
     Id(&'a str),
+    /// SHA-256 of the offer id.
     Offer(&'a str),
+    /// SHA-256 of the pre-authorized code.
     PreAuthorizedCode(&'a str),
+    /// SHA-256 of the access token.
     AccessToken(&'a str),
+    /// SHA-256 of the exchange id.
     Exchange(&'a str),
+    /// SHA-256 of the notification id.
     Notification(&'a str),
 }
 
@@ -106,15 +156,25 @@ pub enum ClaimLookup<'a> {
 /// `unexpired_at` is set, not expired then); unset fields are kept.
 #[derive(Debug, Clone, Default)]
 pub struct ClaimUpdate<'a> {
+    /// The states the session must be in for the change to apply.
     pub from: &'a [&'a str],
+    /// When set, the session must not have expired at this time.
     pub unexpired_at: Option<&'a str>,
+    /// The new state.
     pub state: Option<&'a str>,
+    /// SHA-256 of a newly issued access token.
     pub access_token_hash: Option<&'a str>,
+    /// When that access token expires.
     pub access_token_expires_at: Option<&'a str>,
+    /// The holder's DID.
     pub holder_did: Option<&'a str>,
+    /// The wallet copy issued.
     pub issued_credential_id: Option<&'a str>,
+    /// SHA-256 of the notification id handed to the wallet.
     pub notification_id: Option<&'a str>,
+    /// The wallet's notification event.
     pub notification_event: Option<&'a str>,
+    /// When the holder received the credential.
     pub claimed_at: Option<&'a str>,
     /// Counts one more wrong transaction code.
     pub tx_code_failure: bool,
@@ -127,12 +187,17 @@ pub struct Actor(pub String);
 /// An API token as stored: the secret itself is never kept, only its SHA-256.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredToken {
+    /// The token's public id.
     pub id: String,
+    /// Who or what uses it.
     pub name: String,
     /// Space-separated scopes.
     pub scopes: String,
+    /// SHA-256 of the secret.
     pub secret_hash: String,
+    /// When it was created.
     pub created_at: String,
+    /// When it was revoked; a revoked token authenticates no one.
     pub revoked_at: Option<String>,
 }
 
@@ -143,11 +208,16 @@ pub enum Idempotency {
     Reserved,
     /// A request with the key finished: its response, and the hash of its request.
     Done {
+        /// SHA-256 of the first request's body.
         request_hash: String,
+        /// The response the first request got, replayed.
         response: String,
     },
     /// A request with the key is still being processed.
-    InProgress { request_hash: String },
+    InProgress {
+        /// SHA-256 of that request's body.
+        request_hash: String,
+    },
 }
 
 /// What to look for among issued credentials; all given conditions must hold.
@@ -155,6 +225,7 @@ pub enum Idempotency {
 pub struct CredentialFilter {
     /// The recipient lookup hash (see `recipient_lookup`).
     pub recipient_lookup: Option<String>,
+    /// The achievement's id.
     pub achievement_id: Option<String>,
     /// Issued at or after (RFC 3339, UTC).
     pub issued_from: Option<String>,
@@ -162,15 +233,20 @@ pub struct CredentialFilter {
     pub issued_before: Option<String>,
     /// Continue after this (issued_at, id).
     pub after: Option<(String, String)>,
+    /// At most this many hits.
     pub limit: u32,
 }
 
 /// One search hit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialSummary {
+    /// The credential's id.
     pub id: String,
+    /// The achievement's id.
     pub achievement_id: String,
+    /// When it was issued.
     pub issued_at: String,
+    /// `active`, `suspended` or `revoked`.
     pub status: String,
 }
 
@@ -189,25 +265,35 @@ pub struct StoredStatusList {
     pub version: i64,
     /// The version the published document reflects.
     pub published_version: Option<i64>,
+    /// The signed list last published (JSON).
     pub published_json: Option<String>,
+    /// Its entity tag.
     pub etag: Option<String>,
+    /// When it was published.
     pub published_at: Option<String>,
+    /// When it stops being valid (`validUntil`); it is re-signed before.
     pub valid_until: Option<String>,
 }
 
 /// One credential's entry in a status list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusEntryRow {
+    /// The list's URL.
     pub list_id: String,
+    /// The credential's index in it.
     pub index: i64,
+    /// `revocation` or `suspension`.
     pub purpose: String,
+    /// Whether the credential's bit is set.
     pub set: bool,
 }
 
 /// A status index handed to one credential.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Allocation {
+    /// The list's URL.
     pub list_id: String,
+    /// The index in it.
     pub index: i64,
 }
 
@@ -223,6 +309,7 @@ pub enum StatusAction {
 }
 
 impl StatusAction {
+    /// The action's name (`revoke`, `suspend`, `reinstate`), as the audit log writes it.
     pub fn name(self) -> &'static str {
         match self {
             StatusAction::Revoke => "revoke",
@@ -235,12 +322,16 @@ impl StatusAction {
 /// A credential's status as its entries say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialState {
+    /// Neither revoked nor suspended.
     Active,
+    /// The suspension bit is set.
     Suspended,
+    /// The revocation bit is set.
     Revoked,
 }
 
 impl CredentialState {
+    /// The state's name (`active`, `suspended`, `revoked`).
     pub fn name(self) -> &'static str {
         match self {
             CredentialState::Active => "active",

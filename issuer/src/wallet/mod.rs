@@ -53,17 +53,21 @@ const CLAIM_LINK_INTERVAL_MINUTES: i64 = 5;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimOffer {
+    /// The claim session's id (for the admin API).
     pub session_id: String,
+    /// When the offer expires.
     pub expires_at: String,
     /// `openid-credential-offer://?credential_offer_uri=…` (for QR codes: short).
     pub oid4vci_link: String,
     /// The same offer by value (`credential_offer=…`), for wallets that want it.
     pub oid4vci_link_by_value: String,
+    /// Where the wallet fetches the offer (OID4VCI §4.1.3).
     pub credential_offer_uri: String,
     /// The VC-API exchange the Learner Credential Wallet posts to.
     pub exchange_url: String,
     /// `https://lcw.app/request.html?request=…`.
     pub lcw_link: String,
+    /// The transaction code the holder types into the wallet, when the offer needs one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_code: Option<String>,
 }
@@ -72,18 +76,26 @@ pub struct ClaimOffer {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClaimState {
+    /// The claim session's id.
     pub session_id: String,
+    /// The credential offered.
     pub credential_id: String,
     /// `waiting` (offered or token issued), `claimed`, `expired` or `failed`.
     pub state: &'static str,
+    /// When the offer was made.
     pub created_at: String,
+    /// When the offer expires.
     pub expires_at: String,
+    /// When the holder received the credential.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_at: Option<String>,
+    /// The holder's DID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holder: Option<String>,
+    /// The wallet copy issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wallet_credential_id: Option<String>,
+    /// The wallet's last notification event.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wallet_event: Option<String>,
 }

@@ -188,7 +188,7 @@ pub(super) fn check_required(
     }
     let data_model = crate::vcdm::data_model_problems(doc);
     for p in &data_model {
-        checks.fail("required_fields", p.code, &p.message);
+        checks.fail("required_fields", p.rule.code(), &p.message);
     }
     if missing.is_empty() && malformed.is_empty() && data_model.is_empty() {
         checks.pass(

@@ -25,7 +25,9 @@ use crate::error::Error;
 /// Which database a [`SqlStore`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// An SQLite file (the embedded default).
     Sqlite,
+    /// A PostgreSQL server (for several instances).
     Postgres,
 }
 
@@ -84,6 +86,7 @@ impl SqlStore {
         Ok(SqlStore { pool, backend })
     }
 
+    /// Which database this store talks to.
     pub fn backend(&self) -> Backend {
         self.backend
     }
