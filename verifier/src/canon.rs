@@ -6,8 +6,8 @@
 //! The fast path implements the same trait and must produce byte-identical N-Quads.
 
 use serde_json::{Map, Value};
-use ssi::json_ld::RdfQuads;
-use ssi::json_ld::{CompactJsonLd, Expandable, JsonLdError};
+use ssi_json_ld::RdfQuads;
+use ssi_json_ld::{CompactJsonLd, Expandable, JsonLdError};
 
 use crate::contexts::Contexts;
 
@@ -112,7 +112,7 @@ impl GeneralCanonicalizer {
         check_context_urls(document, &self.contexts)?;
         let normalized = normalize_numbers(document);
         let doc = CompactJsonLd(
-            ssi::json_ld::syntax::to_value(&normalized)
+            ssi_json_ld::syntax::to_value(&normalized)
                 .map_err(|e| CanonError::Invalid(e.to_string()))?,
         );
         // The loader only reads the in-memory context set, so this future never waits on I/O.
@@ -122,7 +122,7 @@ impl GeneralCanonicalizer {
         // json-ld's own conversion, which keeps a coerced datatype on native booleans and numbers
         // (§8.6, object to RDF); ssi's linked-data interpretation drops it, which the reference
         // implementations do not.
-        let mut generator = ssi::rdf::generator::Blank::new();
+        let mut generator = ssi_rdf::generator::Blank::new();
         let mut node_map = expanded
             .generate_node_map_with(&mut (), &mut generator)
             .map_err(|e| CanonError::Invalid(format!("conflicting indexes: {e:?}")))?;
@@ -155,11 +155,11 @@ const N_DEGREE_CALL_LIMIT: usize = 20_000;
 /// for every node named by an IRI (blank node ids are relabelled by the node map, and an anonymous
 /// node is never met twice).
 fn merge_node_types(
-    expanded: &ssi::json_ld::ExpandedDocument,
-    node_map: &mut ssi::json_ld::flattening::NodeMap<iref::IriBuf, rdf_types::BlankIdBuf>,
+    expanded: &ssi_json_ld::ExpandedDocument,
+    node_map: &mut ssi_json_ld::flattening::NodeMap<iref::IriBuf, rdf_types::BlankIdBuf>,
 ) {
-    use ssi::json_ld::object::FragmentRef;
-    use ssi::json_ld::{Id, ValidId};
+    use ssi_json_ld::object::FragmentRef;
+    use ssi_json_ld::{Id, ValidId};
     let mut types: std::collections::HashMap<Id, Vec<Id>> = std::collections::HashMap::new();
     for fragment in expanded.traverse() {
         let node = match fragment {
@@ -273,7 +273,7 @@ pub(crate) fn integral_value(n: &serde_json::Number) -> Option<i64> {
 }
 
 fn map_expansion_error(e: JsonLdError) -> CanonError {
-    use ssi::json_ld::expansion::Error as E;
+    use ssi_json_ld::expansion::Error as E;
     match e {
         JsonLdError::Expansion(E::KeyExpansionFailed(key)) => CanonError::UndefinedTerm(key),
         JsonLdError::Expansion(E::InvalidTypeValue) => CanonError::UndefinedType,

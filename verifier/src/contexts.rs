@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use iref::{Iri, IriBuf};
-use ssi::json_ld::syntax::Parse;
-use ssi::json_ld::{LoadError, Loader, RemoteDocument};
+use ssi_json_ld::syntax::Parse;
+use ssi_json_ld::{LoadError, Loader, RemoteDocument};
 
 use crate::error::Error;
 
@@ -174,7 +174,7 @@ impl Contexts {
 
 fn parse_context(url: &str, json: &str) -> Result<RemoteDocument, Error> {
     let iri = IriBuf::new(url.to_owned()).map_err(|_| Error::InvalidContextUrl(url.to_owned()))?;
-    let (value, _) = ssi::json_ld::syntax::Value::parse_str(json)
+    let (value, _) = ssi_json_ld::syntax::Value::parse_str(json)
         .map_err(|e| Error::InvalidContextDocument(url.to_owned(), e.to_string()))?;
     Ok(RemoteDocument::new(Some(iri), None, value))
 }
