@@ -109,7 +109,7 @@ fn cairn_verify_fetches_status_lists_and_sees_a_revocation() {
 #[test]
 fn the_verifier_service_answers_on_a_socket() {
     use std::io::{BufRead, BufReader};
-    // Built by the verifier crate; cairn_verify_online builds it when this test runs alone.
+    // Built by the verifier's package (`cargo test --workspace`); found beside `cairn`.
     let _ = cairn_verify_online(&["--version"], None);
     let mut child = Command::new(common::bin("cairn-verify"))
         .args(["serve", "--bind", "127.0.0.1:0", "--offline"])

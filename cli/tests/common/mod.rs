@@ -31,23 +31,25 @@ pub fn bin(name: &str) -> std::path::PathBuf {
     p.join(name)
 }
 
-/// `cairn-verify` (built by the verifier crate; built here if this test runs alone) with
-/// `--offline` added: tests never touch the network.
+/// `cairn-verify` with `--offline` added: tests never touch the network.
 pub fn cairn_verify(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
     cairn_verify_online(&[args, &["--offline"]].concat(), stdin)
 }
 
 /// `cairn-verify` as given (it fetches what it needs; tests point it only at loopback).
+///
+/// Cargo hands a test only its own package's binaries, so this one is found beside `cairn`:
+/// `cargo test --workspace` builds it (the verifier's package has integration tests) before any
+/// test runs. A test never runs cargo itself.
 pub fn cairn_verify_online(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
     use std::process::Command;
     let path = bin("cairn-verify");
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", "cairn-verify"])
-            .status()
-            .expect("cargo build");
-        assert!(status.success());
-    }
+    assert!(
+        path.exists(),
+        "{} is missing: these tests drive both binaries; run them with `cargo test --workspace`, \
+         or `cargo build -p cairn-verify` first",
+        path.display()
+    );
     let mut cmd = Command::new(path);
     cmd.args(args);
     match stdin {
