@@ -63,6 +63,15 @@ impl Out {
         }
         self.write(&format!("{kind}/{name}.expect.json"), &expect);
     }
+
+    /// Adds to a vector's expectation the URLs the verifier may ask its resolver for, in order.
+    fn expect_fetched(&self, kind: &str, name: &str, urls: &[&str]) {
+        let rel = format!("{kind}/{name}.expect.json");
+        let text = std::fs::read_to_string(self.dir.join(&rel)).expect("expectation");
+        let mut expect: Value = serde_json::from_str(&text).expect("json");
+        expect["fetched"] = json!(urls);
+        self.write(&rel, &expect);
+    }
 }
 
 fn multikey(key: &SigningKey) -> String {
@@ -833,6 +842,23 @@ fn jwt_vectors(
         JwtKey::Rsa(&rsa),
     );
     write_jwt(out, "valid", "jwt-rs256-jwk-header", &rs_jwk, &[], &did_doc);
+    // A kid on another domain whose key list does hold the signing key: refused from the names
+    // alone, before that list is fetched (`fetched` pins that nothing was).
+    let elsewhere = "https://keys.elsewhere.example/jwks.json";
+    let rs_elsewhere = jws(
+        &json!({"alg": "RS256", "kid": format!("{elsewhere}#rsa-1")}),
+        &web_payload,
+        JwtKey::Rsa(&rsa),
+    );
+    write_jwt(
+        out,
+        "invalid",
+        "jwt-kid-on-another-domain",
+        &rs_elsewhere,
+        &["key_not_issuers"],
+        &[(elsewhere, "../docs/springfield-jwks.json")],
+    );
+    out.expect_fetched("invalid", "jwt-kid-on-another-domain", &[]);
     write_jwt(
         out,
         "indeterminate",

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 use crate::ed25519::Checking;
 use crate::error::Error;
 use crate::input::{parse_json_object, Limits};
-use crate::keys::{confirm_embedded_key, key_from_jwk, resolve_key, Binding, KeyError, PublicKey};
+use crate::keys::{
+    confirm_embedded_key, could_belong_to, key_from_jwk, resolve_key, Binding, KeyError, PublicKey,
+};
 use crate::report::Checks;
 use crate::resolver::Resolver;
 
@@ -320,6 +322,9 @@ impl Envelope {
     ) -> Result<(), JwtFailure> {
         let (key, binding) = match (self.header.get("kid"), self.header.get("jwk")) {
             (Some(Value::String(kid)), _) => {
+                // OB 3.0 §8.2.4: a kid that cannot be the issuer's is refused before any fetch.
+                could_belong_to(kid, issuer_id)
+                    .map_err(|named| JwtFailure::NotIssuers(named, issuer_id.to_owned()))?;
                 let r = resolve_key(kid, "assertionMethod", resolver)
                     .await
                     .map_err(JwtFailure::Key)?;

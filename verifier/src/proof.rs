@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::canon::{CanonError, Canonicalizer};
 use crate::ed25519::Checking;
-use crate::keys::{resolve_key, KeyError, PublicKey};
+use crate::keys::{could_belong_to, resolve_key, KeyError, PublicKey};
 use crate::resolver::Resolver;
 
 /// The proof purpose an issuer's assertion must carry.
@@ -292,6 +292,15 @@ pub(crate) async fn verify_proof_as(
         .get("verificationMethod")
         .and_then(Value::as_str)
         .ok_or_else(|| ProofFailure::Malformed("the proof has no verificationMethod".into()))?;
+    // OB 3.0 §10: a method that cannot be the expected controller's is refused before any fetch.
+    if let (Some(controller), false) = (expect.controller, expect.others_allowed) {
+        if let Err(named) = could_belong_to(vm, controller) {
+            return Err(ProofFailure::KeyNotIssuers {
+                controller: named.describe(),
+                issuer: controller.to_owned(),
+            });
+        }
+    }
     let resolved = resolve_key(vm, purpose, resolver)
         .await
         .map_err(ProofFailure::Key)?;

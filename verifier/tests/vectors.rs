@@ -3,13 +3,18 @@
 //!
 //! `NAME.expect.json`: `{"verdict", "codes": [failed or could-not-check codes], "reasons"?:
 //! [the reason codes of checks that carry one], "now", "docs"?: {URL: FILE relative to the
-//! vector}}`. Add a case by adding files
+//! vector}, "fetched"?: [the URLs the verifier asks its resolver for, in order]}`. Add a case by
+//! adding files
 //! (`cargo run -p cairn-verifier --example make_vectors` regenerates the signed ones).
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::path::{Path, PathBuf};
 
-use cairn_verifier::{CheckStatus, OfflineResolver, Report, VerifyOptions};
+use std::sync::Mutex;
+
+use cairn_verifier::{
+    CheckStatus, OfflineResolver, Report, ResolveFuture, Resolver, VerifyOptions,
+};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -30,6 +35,21 @@ fn problem_codes(report: &Report) -> Vec<String> {
         .collect();
     codes.sort();
     codes
+}
+
+/// An offline resolver that notes every URL asked for.
+struct Recording<'a> {
+    inner: &'a OfflineResolver,
+    asked: Mutex<Vec<String>>,
+}
+
+impl Resolver for Recording<'_> {
+    fn fetch<'b>(&'b self, url: &'b str) -> ResolveFuture<'b> {
+        if let Ok(mut asked) = self.asked.lock() {
+            asked.push(url.to_owned());
+        }
+        self.inner.fetch(url)
+    }
 }
 
 fn check(path: &Path) -> Result<(), String> {
@@ -57,8 +77,23 @@ fn check(path: &Path) -> Result<(), String> {
     }
     let input = std::fs::read(path).map_err(|e| e.to_string())?;
     let options = VerifyOptions::new(now);
-    let report = pollster::block_on(cairn_verifier::verify(&input, &options, &resolver))
+    let recording = Recording {
+        inner: &resolver,
+        asked: Mutex::new(Vec::new()),
+    };
+    let report = pollster::block_on(cairn_verifier::verify(&input, &options, &recording))
         .map_err(|e| format!("could not evaluate: {e}"))?;
+    if let Some(want) = expect["fetched"].as_array() {
+        let asked = recording
+            .asked
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
+        if asked != want {
+            return Err(format!("fetched {asked:?}, expected {want:?}"));
+        }
+    }
     same_in_a_batch(&input, &report, &options, &resolver)?;
     let verdict = serde_json::to_value(report.verdict).map_err(|e| e.to_string())?;
     let mut want: Vec<String> = expect["codes"]

@@ -65,6 +65,29 @@ impl Binding {
     }
 }
 
+/// Checks, from the names alone, that the verification method `vm` could be a key of `owner`, so
+/// that nothing is fetched for a key that cannot be theirs (OB 3.0 §8.2.4 and §10: the key must
+/// belong to the issuer). A did:key needs no fetch and is judged after decoding; a did:web or
+/// https method must be on the owner's host. `Err` names what the method would bind to.
+pub(crate) fn could_belong_to(vm: &str, owner: &str) -> Result<(), Binding> {
+    let base = vm.split('#').next().unwrap_or(vm);
+    if base == owner || base.starts_with("did:key:") {
+        return Ok(());
+    }
+    let named = || match url_host(base) {
+        Some(host) => Binding::Origin(host),
+        None => Binding::Controller(base.to_owned()),
+    };
+    if base.starts_with("did:web:") || base.starts_with("https://") {
+        return match (issuer_host(base), issuer_host(owner)) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            _ => Err(named()),
+        };
+    }
+    // Other schemes are refused by `resolve_key` without fetching.
+    Ok(())
+}
+
 /// The host an issuer id stands for: did:web's host, or an https URL's host.
 fn issuer_host(issuer_id: &str) -> Option<String> {
     if let Some(msid) = issuer_id.strip_prefix("did:web:") {
@@ -537,6 +560,54 @@ pub fn did_web_document_url(did: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_methods_on_the_owners_host_may_be_fetched() {
+        let owner = "did:web:credentials.springfield.example";
+        let cases: &[(&str, &str, bool)] = &[
+            (owner, "did:web:credentials.springfield.example#key-1", true),
+            (
+                owner,
+                "did:web:credentials.springfield.example:other#k",
+                true,
+            ),
+            (
+                owner,
+                "https://credentials.springfield.example/jwks.json#k",
+                true,
+            ),
+            (
+                owner,
+                "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6Mk",
+                true,
+            ),
+            (owner, "https://keys.elsewhere.example/jwks.json#k", false),
+            (owner, "did:web:elsewhere.example#k", false),
+            (
+                owner,
+                "https://credentials.springfield.example.evil.example/k#k",
+                false,
+            ),
+            (
+                "https://district.example/issuer",
+                "https://district.example/keys#1",
+                true,
+            ),
+            (
+                "https://district.example/issuer",
+                "https://169.254.169.254/keys#1",
+                false,
+            ),
+            (
+                "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2",
+                "https://a.example/k#1",
+                false,
+            ),
+        ];
+        for (owner, vm, ok) in cases {
+            assert_eq!(could_belong_to(vm, owner).is_ok(), *ok, "{vm} for {owner}");
+        }
+    }
 
     #[test]
     fn did_web_urls_follow_the_spec_and_refuse_smuggling() {
