@@ -46,6 +46,7 @@ async fn server() -> (String, Hits) {
                         tokio::time::sleep(Duration::from_secs(5)).await;
                         "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned()
                     }
+                    p if p.starts_with("/many/") => format!("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nCache-Control: max-age=60\r\nConnection: close\r\n\r\n{}", "m".repeat(1000)),
                     _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
                 };
                 let _ = stream.write_all(response.as_bytes()).await;
@@ -161,4 +162,70 @@ async fn the_cache_honours_cache_control_and_offline_uses_only_it() {
     .expect("fetcher");
     assert_eq!(code(&offline, &format!("{base}/doc")).await, "offline");
     assert_eq!(hits.lock().unwrap()["/doc"], 1);
+}
+
+#[tokio::test]
+async fn the_cache_is_bounded_by_bytes_and_entries_and_keeps_the_recently_used() {
+    let (base, hits) = server().await;
+    let fetcher = Fetcher::new(FetchPolicy {
+        max_cache_entries: 10,
+        max_cache_bytes: 5_000,
+        ..local_policy()
+    })
+    .expect("fetcher");
+    for i in 0..50 {
+        fetcher
+            .get(&format!("{base}/many/{i}"))
+            .await
+            .expect("many");
+        let (entries, bytes) = fetcher.cache_usage();
+        assert!(
+            entries <= 10 && bytes <= 5_000,
+            "{entries} entries, {bytes} bytes"
+        );
+    }
+    // Five 1,000-byte bodies fit in 5,000 bytes: the last five are kept.
+    assert_eq!(fetcher.cache_usage(), (5, 5_000));
+    fetcher.get(&format!("{base}/many/49")).await.expect("hit");
+    fetcher.get(&format!("{base}/many/0")).await.expect("miss");
+    let counts = hits.lock().unwrap().clone();
+    assert_eq!(
+        counts["/many/49"], 1,
+        "the most recent is served from the cache"
+    );
+    assert_eq!(counts["/many/0"], 2, "the least recently used was evicted");
+
+    // The entry limit binds when the bodies are small.
+    let by_count = Fetcher::new(FetchPolicy {
+        max_cache_entries: 3,
+        ..local_policy()
+    })
+    .expect("fetcher");
+    for i in 100..110 {
+        by_count
+            .get(&format!("{base}/many/{i}"))
+            .await
+            .expect("many");
+    }
+    assert_eq!(by_count.cache_usage(), (3, 3_000));
+}
+
+#[tokio::test]
+async fn a_body_the_caller_cannot_parse_is_not_cached() {
+    let (base, hits) = server().await;
+    let fetcher = Fetcher::new(local_policy()).expect("fetcher");
+    let is_json = |b: &[u8]| b.starts_with(b"{");
+    for _ in 0..2 {
+        let body = fetcher
+            .get_valid(&format!("{base}/doc"), is_json)
+            .await
+            .expect("doc");
+        assert_eq!(body.as_slice(), b"hello");
+    }
+    assert_eq!(
+        hits.lock().unwrap()["/doc"],
+        2,
+        "\"hello\" is not JSON: never cached"
+    );
+    assert_eq!(fetcher.cache_usage(), (0, 0));
 }

@@ -132,9 +132,13 @@ impl Resolver for CliResolver {
         Box::pin(async move {
             match self.docs.fetch(url).await {
                 Ok(doc) => Ok(doc),
+                // Every document the verifier fetches is JSON: one that does not parse is
+                // passed on (the verifier reports it) but never cached.
                 Err(_) => self
                     .fetcher
-                    .get(url)
+                    .get_valid(url, |body| {
+                        serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+                    })
                     .await
                     .map(|body| body.as_ref().clone())
                     .map_err(|e| ResolveError::Coded {
