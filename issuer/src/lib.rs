@@ -64,7 +64,7 @@ pub use store::{
     ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState, CredentialStore,
     CredentialSummary, Idempotency, KeyStore, NewClaimSession, NewCredential, SqlStore,
     StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
-    StoredStatusList, StoredToken, TokenStore, WalletStore,
+    StoredStatusList, StoredToken, TokenStore, TxCodeCheck, WalletStore,
 };
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
 

@@ -241,8 +241,20 @@ pub trait WalletStore: Send + Sync {
     ) -> Result<(), Error>;
     /// A claim session.
     async fn claim_session(&self, by: ClaimLookup<'_>) -> Result<Option<ClaimSession>, Error>;
-    /// Whether `tx_code_hash` is session `id`'s transaction code (compared in constant time).
-    async fn claim_tx_code_matches(&self, id: &str, tx_code_hash: &str) -> Result<bool, Error>;
+    /// Checks `tx_code_hash` against session `id`'s transaction code (in constant time) as one
+    /// atomic step: the attempt is counted before the comparison, in the same transaction, and
+    /// only while the session is `offered` with fewer than `max_failures` wrong codes, so
+    /// concurrent attempts can never compare more than `max_failures` wrong codes. The attempt
+    /// that reaches `max_failures` fails the session. A wrong code is audited as
+    /// `claim.tx_code_wrong` at `at`.
+    async fn check_tx_code(
+        &self,
+        id: &str,
+        tx_code_hash: &str,
+        max_failures: i64,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<TxCodeCheck, Error>;
     /// Applies `update` to session `id` if it is in one of `update.from`; says whether it was.
     /// A change that happened is audited as `action` at `at`, in the same transaction.
     async fn update_claim_session(

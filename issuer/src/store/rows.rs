@@ -176,8 +176,20 @@ pub struct ClaimUpdate<'a> {
     pub notification_event: Option<&'a str>,
     /// When the holder received the credential.
     pub claimed_at: Option<&'a str>,
-    /// Counts one more wrong transaction code.
-    pub tx_code_failure: bool,
+}
+
+/// What checking a transaction code found (OpenID4VCI 1.0 §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxCodeCheck {
+    /// The code is right.
+    Matches,
+    /// The code is wrong; `closed` when this was the last attempt allowed (the session failed).
+    Wrong {
+        /// The session is now `failed`.
+        closed: bool,
+    },
+    /// No attempt is left, or the session is no longer waiting for its code: nothing was compared.
+    Closed,
 }
 
 /// Who did something, for the audit log.

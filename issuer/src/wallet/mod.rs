@@ -24,7 +24,9 @@ use crate::credential::rfc3339;
 use crate::error::{Error, WalletRefusal};
 use crate::holder_proof::verify_proof_jwt;
 use crate::jwt::JwtAlg;
-use crate::store::{Actor, ClaimLookup, ClaimSession, ClaimUpdate, NewClaimSession, NewCredential};
+use crate::store::{
+    Actor, ClaimLookup, ClaimSession, ClaimUpdate, NewClaimSession, NewCredential, TxCodeCheck,
+};
 use crate::{Format, Issued, Issuer};
 
 /// The credential configuration for the JSON-LD credential with an eddsa-rdfc-2022 proof.

@@ -80,30 +80,31 @@ impl Issuer {
                 ))
             }
             (true, Some(given)) => {
-                let matches = self
+                let digest = tx_code_digest(&session.id, given);
+                let check = self
                     .store
-                    .claim_tx_code_matches(&session.id, &tx_code_digest(&session.id, given))
+                    .check_tx_code(
+                        &session.id,
+                        &digest,
+                        MAX_TX_CODE_FAILURES,
+                        &rfc3339(now),
+                        &actor,
+                    )
                     .await?;
-                if !matches {
-                    let last = session.tx_code_failures + 1 >= MAX_TX_CODE_FAILURES;
-                    self.store
-                        .update_claim_session(
-                            &session.id,
-                            &ClaimUpdate {
-                                from: &["offered"],
-                                tx_code_failure: true,
-                                state: last.then_some("failed"),
-                                ..ClaimUpdate::default()
-                            },
-                            "claim.tx_code_wrong",
-                            &rfc3339(now),
-                            &actor,
-                        )
-                        .await?;
-                    return Err(Error::wallet(
-                        WalletRefusal::InvalidGrant,
-                        "the tx_code is wrong",
-                    ));
+                match check {
+                    TxCodeCheck::Matches => {}
+                    TxCodeCheck::Wrong { .. } => {
+                        return Err(Error::wallet(
+                            WalletRefusal::InvalidGrant,
+                            "the tx_code is wrong",
+                        ))
+                    }
+                    TxCodeCheck::Closed => {
+                        return Err(Error::wallet(
+                            WalletRefusal::InvalidGrant,
+                            "this offer takes no more tx_codes (too many were wrong)",
+                        ))
+                    }
                 }
             }
             (false, None) => {}

@@ -6,7 +6,8 @@ use sqlx::Row;
 use super::{audit, SqlStore};
 use crate::error::Error;
 use crate::store::{
-    Actor, ClaimLink, ClaimLookup, ClaimSession, ClaimUpdate, NewClaimSession, WalletStore,
+    Actor, ClaimLink, ClaimLookup, ClaimSession, ClaimUpdate, NewClaimSession, TxCodeCheck,
+    WalletStore,
 };
 
 #[async_trait]
@@ -89,19 +90,69 @@ impl WalletStore for SqlStore {
         .map_err(|e: sqlx::Error| Error::from(e))
     }
 
-    async fn claim_tx_code_matches(&self, id: &str, tx_code_hash: &str) -> Result<bool, Error> {
-        let row = sqlx::query("SELECT tx_code_hash FROM claim_sessions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        let stored: Option<String> = match row {
-            Some(r) => r.try_get("tx_code_hash")?,
-            None => None,
+    async fn check_tx_code(
+        &self,
+        id: &str,
+        tx_code_hash: &str,
+        max_failures: i64,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<TxCodeCheck, Error> {
+        let mut tx = self.write_tx().await?;
+        // Counting first takes the row's write lock (PostgreSQL) or the database's (SQLite,
+        // BEGIN IMMEDIATE) until commit: concurrent attempts run one after another.
+        let row = sqlx::query(
+            "UPDATE claim_sessions SET tx_code_failures = tx_code_failures + 1 \
+             WHERE id = $1 AND state = 'offered' AND tx_code_failures < $2 \
+             RETURNING tx_code_hash, tx_code_failures",
+        )
+        .bind(id)
+        .bind(max_failures)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.commit().await?;
+            return Ok(TxCodeCheck::Closed);
         };
-        Ok(stored.is_some_and(|s| {
+        let stored: Option<String> = row.try_get("tx_code_hash")?;
+        let failures: i64 = row.try_get("tx_code_failures")?;
+        let matches = stored.is_some_and(|s| {
             use subtle::ConstantTimeEq;
             bool::from(s.as_bytes().ct_eq(tx_code_hash.as_bytes()))
-        }))
+        });
+        if matches {
+            // The right code is not a failure: the attempt is given back.
+            sqlx::query(
+                "UPDATE claim_sessions SET tx_code_failures = tx_code_failures - 1 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(TxCodeCheck::Matches);
+        }
+        let closed = failures >= max_failures;
+        if closed {
+            sqlx::query("UPDATE claim_sessions SET state = 'failed' WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let detail = serde_json::json!({
+            "failures": failures,
+            "state": if closed { "failed" } else { "offered" },
+        });
+        audit(
+            &mut tx,
+            at,
+            actor,
+            "claim.tx_code_wrong",
+            Some(id),
+            Some(&detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(TxCodeCheck::Wrong { closed })
     }
 
     async fn update_claim_session(
@@ -122,9 +173,8 @@ impl WalletStore for SqlStore {
              issued_credential_id = COALESCE($5, issued_credential_id), \
              notification_id = COALESCE($6, notification_id), \
              notification_event = COALESCE($7, notification_event), \
-             claimed_at = COALESCE($8, claimed_at), \
-             tx_code_failures = tx_code_failures + $9 \
-             WHERE id = $10 AND state IN ($11, $12, $13) AND (CAST($14 AS TEXT) IS NULL OR expires_at > $14)",
+             claimed_at = COALESCE($8, claimed_at) \
+             WHERE id = $9 AND state IN ($10, $11, $12) AND (CAST($13 AS TEXT) IS NULL OR expires_at > $13)",
         )
         .bind(u.state)
         .bind(u.access_token_hash)
@@ -134,7 +184,6 @@ impl WalletStore for SqlStore {
         .bind(u.notification_id)
         .bind(u.notification_event)
         .bind(u.claimed_at)
-        .bind(i64::from(u.tx_code_failure))
         .bind(id)
         .bind(from(0))
         .bind(from(1))
