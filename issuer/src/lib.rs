@@ -185,7 +185,13 @@ impl Issuer {
             sharing: config::SharingSection::default(),
             smtp: None,
         };
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
+        // A new issuer folder is the owner's only (0700), like its keys folder and database.
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::Io(dir.to_path_buf(), e.to_string()))?;
         keys::write_key(&dir.join("keys"), &key)?;
         keys::write_secret_file(
             &keys::rsa_key_path(&dir.join("keys"), rsa.key_id()),

@@ -150,3 +150,30 @@ async fn single_status_purpose_matches_the_schema() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// The database, its WAL and shared-memory files and a new issuer folder are the owner's only,
+/// as the keys are; a database left readable by others is tightened when it is opened.
+#[tokio::test]
+async fn the_database_and_a_new_issuer_folder_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("district");
+    let issuer = common::did_key_issuer(&dir, "District", Some("https://d.example")).await;
+    let actor = Actor("test".into());
+    let def = common::example_achievement("classroom-discourse.json");
+    issuer.add_achievement(&def, &actor).await.expect("add");
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .expect("metadata")
+    };
+    assert_eq!(mode(&dir), 0o700);
+    for file in ["cairn.db", "cairn.db-wal", "cairn.db-shm"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    drop(issuer);
+    let db = dir.join("cairn.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let _reopened = Issuer::open(&dir.join("cairn.toml")).await.expect("open");
+    assert_eq!(mode(&db), 0o600, "tightened on open");
+}

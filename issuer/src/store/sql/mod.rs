@@ -13,6 +13,7 @@ mod status;
 mod tokens;
 mod wallet;
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde_json::Value;
@@ -91,9 +92,13 @@ impl SqlStore {
         self.backend
     }
 
-    /// sqlx's SQLite defaults are WAL journaling, foreign keys on and a 5 s busy timeout;
-    /// `synchronous` stays FULL.
+    /// WAL journaling, foreign keys on and a 5 s busy timeout, each set on every connection:
+    /// sqlx's `Any` driver does not apply the SQLite driver's defaults (files made before this
+    /// were left in rollback-journal mode). `synchronous` stays FULL.
     async fn sqlite_pool(url: &str, create: bool) -> Result<AnyPool, Error> {
+        if let Some(file) = sqlite_file(url) {
+            owner_only(&file, create)?;
+        }
         let mode = if create { "rwc" } else { "rw" };
         let sep = if url.contains('?') { '&' } else { '?' };
         let options = AnyConnectOptions::from_str(&format!("{url}{sep}mode={mode}"))?;
@@ -107,14 +112,67 @@ impl SqlStore {
                     // indexes of a large issuer (random ids, row keys and status indexes) stay
                     // in memory, so a bulk run does not slow down as the file grows.
                     sqlx::query("PRAGMA cache_size = -32768")
-                        .execute(conn)
+                        .execute(&mut *conn)
                         .await?;
+                    // Readers never wait for the writer; the mode is kept in the file.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA busy_timeout = 5000",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await?)
     }
+}
+
+/// The file an SQLite URL names (`sqlite:PATH`, `sqlite://PATH?…`), or None in memory.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//").split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// The database and its WAL, shared-memory and journal files readable by the owner only (0600),
+/// as the keys are. A new database file is created 0600 before SQLite opens it (SQLite gives the
+/// `-wal` and `-shm` files the database file's mode) and a new folder for it 0700; files left
+/// readable by others (an older Cairn, a copy) are tightened on open.
+fn owner_only(db: &Path, create: bool) -> Result<(), Error> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    let io = |p: &Path, e: std::io::Error| Error::Io(p.to_path_buf(), e.to_string());
+    if create && !db.exists() {
+        if let Some(dir) = db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| io(dir, e))?;
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(db)
+            .map_err(|e| io(db, e))?;
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let path = PathBuf::from(format!("{}{suffix}", db.display()));
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| io(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Rows per multi-row statement: one round trip for many rows, while the parameters stay few
