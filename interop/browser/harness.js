@@ -21,7 +21,8 @@ export async function startServer(binary, args) {
     let seen = "";
     server.stderr.on("data", (chunk) => {
       seen += chunk;
-      const m = seen.match(/listening on (http:\/\/[0-9.:]+)/);
+      // The whole line: a chunk can end inside the port number.
+      const m = seen.match(/listening on (http:\/\/[0-9.:]+)\r?\n/);
       if (m) resolve(m[1]);
     });
     server.on("exit", (code) => reject(new Error(`${path.basename(binary)} exited (${code}): ${seen}`)));
