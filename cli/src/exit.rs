@@ -60,6 +60,8 @@ pub(crate) fn exit_of(e: &Error) -> Exit {
         | Error::DataModel { .. }
         | Error::Wallet { .. }
         | Error::InvalidIdempotencyKey
+        | Error::SignScopeRequired(_)
+        | Error::NotSignable(_)
         | Error::StatusNeedsUrl => Exit::Input,
         Error::AchievementNotFound(_)
         | Error::TokenNotFound(_)
@@ -127,6 +129,8 @@ mod tests {
             Error::InvalidIdempotencyKey => 25,
             Error::IdempotencyInProgress => 26,
             Error::IdempotencyKeyReused => 27,
+            Error::SignScopeRequired(_) => 28,
+            Error::NotSignable(_) => 29,
         }
     }
 
@@ -169,6 +173,8 @@ mod tests {
             Error::InvalidIdempotencyKey,
             Error::IdempotencyInProgress,
             Error::IdempotencyKeyReused,
+            Error::SignScopeRequired(s("WHAT")),
+            Error::NotSignable(s("WHAT")),
         ]
     }
 
@@ -238,7 +244,7 @@ mod tests {
     #[test]
     fn every_variant_has_an_example_a_status_and_an_exit() {
         let seen: BTreeSet<usize> = examples().iter().map(variant).collect();
-        assert_eq!(seen, (0..28).collect::<BTreeSet<_>>());
+        assert_eq!(seen, (0..30).collect::<BTreeSet<_>>());
         let codes: BTreeSet<u8> = Exit::ALL.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), Exit::ALL.len(), "exit codes are distinct");
     }

@@ -18,6 +18,7 @@ struct App {
     admin: String,
     issue: String,
     read: String,
+    sign: String,
     _dir: tempfile::TempDir,
 }
 
@@ -49,6 +50,10 @@ async fn app() -> App {
         .create_token("HR", &[Scope::Read], &actor)
         .await
         .expect("token");
+    let (_, sign) = issuer
+        .create_token("conformance", &[Scope::Sign], &actor)
+        .await
+        .expect("token");
     let issuer = Arc::new(issuer);
     App {
         router: cairn_issuer_http::router(issuer.clone()),
@@ -56,6 +61,7 @@ async fn app() -> App {
         admin,
         issue,
         read,
+        sign,
         _dir: dir,
     }
 }
@@ -710,11 +716,26 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
         (StatusCode::UNAUTHORIZED, Some("unauthorized"))
     );
 
+    // The issue scope signs only badges of this issuer's own achievements; this type needs sign.
     let (s, _, body) = call(
         &app,
         "POST",
         "/credentials/issue",
         Some(&app.issue),
+        Some(json!({"credential": credential(json!(issuer_id)), "options": {}})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("insufficient_scope")),
+        "{body}"
+    );
+    let (s, _, body) = call(
+        &app,
+        "POST",
+        "/credentials/issue",
+        Some(&app.sign),
         Some(json!({"credential": credential(json!(issuer_id)), "options": {}})),
         &[],
     )
@@ -754,7 +775,7 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
         &app,
         "POST",
         "/credentials/issue",
-        Some(&app.issue),
+        Some(&app.sign),
         Some(json!({"credential": credential(json!({"name": "Us"}))})),
         &[],
     )
@@ -779,7 +800,7 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
             &app,
             "POST",
             "/credentials/issue",
-            Some(&app.issue),
+            Some(&app.sign),
             Some(json!({ "credential": credential })),
             &[],
         )
@@ -850,7 +871,7 @@ async fn vc_api_issue_signs_our_credentials_and_refuses_others() {
         &app,
         "POST",
         "/credentials/issue",
-        Some(&app.issue),
+        Some(&app.sign),
         Some(json!({"options": {}})),
         &[],
     )

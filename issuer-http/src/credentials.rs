@@ -205,7 +205,7 @@ pub(crate) async fn get(
     Ok(axum::Json(json!({ "credential": record.credential, "jws": record.jws })).into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = ["admin"])), responses((status = 200, description = "{entries: [{at, actor, action, subject}]}", body = Object)))]
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = ["admin"])), responses((status = 200, description = "{entries: [{at, actor, action, subject, detail}]}", body = Object)))]
 pub(crate) async fn audit_log(
     State(issuer): State<Shared>,
     _: Auth<Admin>,
@@ -214,7 +214,9 @@ pub(crate) async fn audit_log(
         .audit_entries()
         .await?
         .into_iter()
-        .map(|e| json!({"at": e.at, "actor": e.actor, "action": e.action, "subject": e.subject}))
+        .map(|e| {
+            json!({"at": e.at, "actor": e.actor, "action": e.action, "subject": e.subject, "detail": e.detail})
+        })
         .collect();
     Ok(axum::Json(json!({ "entries": entries })).into_response())
 }

@@ -60,17 +60,25 @@ impl<S: RequiredScope + Send + Sync> FromRequestParts<Shared> for Auth<S> {
     }
 }
 
+/// The caller a valid bearer token stands for, whatever its scopes (401 without one).
+pub(crate) async fn authenticate(
+    issuer: &Issuer,
+    headers: &HeaderMap,
+) -> Result<Principal, Problem> {
+    let token = cairn_http::bearer_token(headers).ok_or_else(Problem::unauthorized)?;
+    issuer
+        .authenticate(token)
+        .await?
+        .ok_or_else(Problem::unauthorized)
+}
+
 /// The bearer token's principal, which must hold `scope`.
 pub(crate) async fn authorize(
     issuer: &Issuer,
     headers: &HeaderMap,
     scope: Scope,
 ) -> Result<Principal, Problem> {
-    let token = cairn_http::bearer_token(headers).ok_or_else(Problem::unauthorized)?;
-    let principal = issuer
-        .authenticate(token)
-        .await?
-        .ok_or_else(Problem::unauthorized)?;
+    let principal = authenticate(issuer, headers).await?;
     if principal.allows(scope) {
         Ok(principal)
     } else {

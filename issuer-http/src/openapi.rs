@@ -32,7 +32,7 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Cairn issuer API", description = "Issue Open Badges 3.0 micro-credentials. Scopes: issue, revoke, read, admin."),
+    info(title = "Cairn issuer API", description = "Issue Open Badges 3.0 micro-credentials. Scopes: issue, revoke, read, sign, admin."),
     paths(
         crate::ops::readyz,
         crate::identity::did_json,

@@ -58,6 +58,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | Error::RowAlreadyIssued(_)
         | Error::AlreadyInitialised(_)
         | Error::IdempotencyInProgress => StatusCode::CONFLICT,
+        Error::SignScopeRequired(_) | Error::NotSignable(_) => StatusCode::FORBIDDEN,
         Error::Wallet { refusal, .. } => wallet_status(*refusal),
         Error::Database(_)
         | Error::ConfigUnreadable(..)

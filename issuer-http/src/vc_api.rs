@@ -4,26 +4,38 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cairn_issuer::{Actor, Error, Scope};
+use cairn_issuer::{Actor, Error, Scope, VcApiGrant};
 use serde_json::{json, Value};
 
-use crate::extract::{authorize, json_body};
+use crate::extract::{authenticate, json_body};
 use crate::openapi::ProblemDoc;
 use crate::problem::Problem;
 use crate::Shared;
 
-/// The caller: a token with the `issue` scope, unless `server.vc_api_requires_token = false`
-/// (the W3C test suites' default).
-#[utoipa::path(post, path = "/credentials/issue", tag = "vc-api", security(("bearer" = ["issue"])), request_body(content = Object, description = "{credential, options}"), responses((status = 201, description = "{verifiableCredential}", body = Object), (status = 400, body = ProblemDoc)))]
+/// The caller: a token with the `sign` scope (any credential type) or the `issue` scope (badges of
+/// this issuer's achievements), unless `server.vc_api_requires_token = false` (local conformance
+/// runs of the W3C suites only).
+#[utoipa::path(post, path = "/credentials/issue", tag = "vc-api", security(("bearer" = ["issue"]), ("bearer" = ["sign"])), request_body(content = Object, description = "{credential, options}"), responses((status = 201, description = "{verifiableCredential}", body = Object), (status = 400, body = ProblemDoc)))]
 pub(crate) async fn issue(
     State(issuer): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let actor = if issuer.config().config.server.vc_api_requires_token {
-        authorize(&issuer, &headers, Scope::Issue).await?.actor()
+    let (grant, actor) = if issuer.config().config.server.vc_api_requires_token {
+        let principal = authenticate(&issuer, &headers).await?;
+        let grant = if principal.allows(Scope::Sign) {
+            VcApiGrant::AnyType
+        } else if principal.allows(Scope::Issue) {
+            VcApiGrant::OwnAchievements
+        } else {
+            return Err(Problem::forbidden(Scope::Issue.name()));
+        };
+        (grant, principal.actor())
     } else {
-        Actor("vc-api:unauthenticated".to_owned())
+        (
+            VcApiGrant::AnyType,
+            Actor("vc-api:unauthenticated".to_owned()),
+        )
     };
     let request: Value = json_body(&headers, &body)?;
     let credential = request.get("credential").cloned().ok_or_else(|| {
@@ -34,7 +46,7 @@ pub(crate) async fn issue(
         )
     })?;
     let signed = issuer
-        .issue_vc_api(credential, issuer.now(), &actor)
+        .issue_vc_api(credential, grant, issuer.now(), &actor)
         .await
         .map_err(|e| match e {
             // VC-API: a credential the issuer cannot sign as given is a 400.

@@ -4,21 +4,8 @@
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::store::StoredAchievement;
+use crate::store::{AuditEntry, StoredAchievement};
 use crate::Issuer;
-
-/// One audit-log entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    /// When (RFC 3339).
-    pub at: String,
-    /// Who: `token:<id>`, `cli:<user>`, …
-    pub actor: String,
-    /// What, e.g. `credential.issue`.
-    pub action: String,
-    /// What it was done to, e.g. a credential id.
-    pub subject: Option<String>,
-}
 
 /// A stored credential as issued: the document and, when it was issued as a VC-JWT, the JWS.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,18 +48,7 @@ impl Issuer {
 
     /// The audit log, oldest first.
     pub async fn audit_entries(&self) -> Result<Vec<AuditEntry>, Error> {
-        Ok(self
-            .store()
-            .audit_log()
-            .await?
-            .into_iter()
-            .map(|(at, actor, action, subject)| AuditEntry {
-                at,
-                actor,
-                action,
-                subject,
-            })
-            .collect())
+        self.store().audit_entries().await
     }
 
     /// Whether the database answers (for a readiness probe).

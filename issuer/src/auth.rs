@@ -17,6 +17,9 @@ pub enum Scope {
     Revoke,
     /// May read credentials, achievements and lists.
     Read,
+    /// May sign, through the VC-API, credentials of any type this issuer vouches for (with
+    /// `issue` alone, the VC-API signs only badges of this issuer's own achievements).
+    Sign,
     /// May do everything, including managing tokens and achievements.
     Admin,
 }
@@ -28,6 +31,7 @@ impl Scope {
             Scope::Issue => "issue",
             Scope::Revoke => "revoke",
             Scope::Read => "read",
+            Scope::Sign => "sign",
             Scope::Admin => "admin",
         }
     }
@@ -38,10 +42,11 @@ impl Scope {
             "issue" => Ok(Scope::Issue),
             "revoke" => Ok(Scope::Revoke),
             "read" => Ok(Scope::Read),
+            "sign" => Ok(Scope::Sign),
             "admin" => Ok(Scope::Admin),
             other => Err(Error::input(
                 "scope",
-                format!("{other:?} is not a scope (issue, revoke, read, admin)"),
+                format!("{other:?} is not a scope (issue, revoke, read, sign, admin)"),
             )),
         }
     }

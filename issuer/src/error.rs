@@ -107,6 +107,14 @@ pub enum Error {
         /// Where it is broken.
         message: String,
     },
+    /// A credential the caller's scope may not have signed: with `issue` alone, the VC-API signs
+    /// only badges of this issuer's own achievements; anything else needs `sign`.
+    #[error("{0}; signing it needs the sign scope")]
+    SignScopeRequired(String),
+    /// A credential that is never signed through the API: trust registries, status lists and
+    /// anything under the issuer's own URLs are signed by the issuer's own commands only.
+    #[error("{0} is never signed through the API")]
+    NotSignable(String),
     /// An `Idempotency-Key` header that is empty or too long.
     #[error("an Idempotency-Key has 1 to 255 characters")]
     InvalidIdempotencyKey,
@@ -144,6 +152,8 @@ impl Error {
             Error::CredentialRevoked(_) => "credential_revoked",
             Error::StatusListNotFound(_) => "status_list_not_found",
             Error::StatusNeedsUrl => "status_needs_url",
+            Error::SignScopeRequired(_) => "insufficient_scope",
+            Error::NotSignable(_) => "not_signable",
             Error::InvalidIdempotencyKey => "invalid_idempotency_key",
             Error::IdempotencyInProgress => "idempotency_in_progress",
             Error::IdempotencyKeyReused => "idempotency_key_reused",
@@ -443,6 +453,16 @@ mod tests {
                 Error::IdempotencyKeyReused,
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for a different request",
+            ),
+            (
+                Error::SignScopeRequired("an ExampleCredential".into()),
+                "insufficient_scope",
+                "an ExampleCredential; signing it needs the sign scope",
+            ),
+            (
+                Error::NotSignable("a status list".into()),
+                "not_signable",
+                "a status list is never signed through the API",
             ),
         ];
         for (err, code, message) in all {

@@ -39,7 +39,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 pub use achievement::AchievementDefinition;
-pub use admin::{AuditEntry, CredentialRecord};
+pub use admin::CredentialRecord;
 pub use auth::{Principal, Scope};
 pub use badge_image::{default_badge_png, default_badge_svg};
 pub use cairn_verifier::{did_web_document_url, DataModelRule, ImageRefusal};
@@ -60,12 +60,13 @@ pub use resign::ResignReport;
 pub use sharing::{bake, qr_svg, qr_text, ImageFormat, LiveStatus};
 pub use status::PublishedList;
 pub use store::{
-    AchievementStore, Actor, Allocation, AuditStore, Backend, ClaimLink, ClaimLookup, ClaimSession,
-    ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState, CredentialStore,
+    AchievementStore, Actor, Allocation, AuditEntry, AuditStore, Backend, ClaimLink, ClaimLookup,
+    ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState, CredentialStore,
     CredentialSummary, Idempotency, KeyStore, NewClaimSession, NewCredential, SqlStore,
     StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
     StoredStatusList, StoredToken, TokenStore, TxCodeCheck, WalletStore,
 };
+pub use vc_api::VcApiGrant;
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
 
 /// The first signing key's id.

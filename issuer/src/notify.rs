@@ -159,7 +159,7 @@ impl Notifier {
                 }
             };
             if let Err(e) = store
-                .record_event(action, Some(&notice.credential_id), &now, &actor)
+                .record_event(action, Some(&notice.credential_id), None, &now, &actor)
                 .await
             {
                 tracing::error!(error = %e, "could not audit a notification");

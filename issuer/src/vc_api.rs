@@ -9,17 +9,52 @@ use crate::error::Error;
 use crate::store::Actor;
 use crate::Issuer;
 
+/// What a VC-API caller may have signed in this issuer's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VcApiGrant {
+    /// Badges of this issuer's own achievements (`OpenBadgeCredential` or `AchievementCredential`
+    /// whose `credentialSubject.achievement.id` is an achievement it holds, not archived): the
+    /// `issue` scope.
+    OwnAchievements,
+    /// Any credential type this issuer vouches for: the `sign` scope.
+    AnyType,
+}
+
+/// Credential types only the issuer's own commands sign: its status lists (BSL v1.0 §2.2,
+/// StatusList2021 §2.2) and its trust registries. Signed through the API, they would let a
+/// token holder revoke or vouch in the district's name.
+const NEVER_SIGNED_TYPES: &[&str] = &[
+    "BitstringStatusListCredential",
+    "StatusList2021Credential",
+    cairn_verifier::TRUST_REGISTRY_CREDENTIAL_TYPE,
+];
+
+/// Subject types that make a credential a status list whatever its own type says.
+const NEVER_SIGNED_SUBJECT_TYPES: &[&str] = &["BitstringStatusList", "StatusList2021"];
+
+/// Values of a JSON-LD `type` (a string or an array of strings).
+fn type_names(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl Issuer {
     /// W3C VC-API `POST /credentials/issue`: signs a credential someone else built, when its
-    /// issuer is this issuer. The shape is checked, the proof added and checked again; the issuance
-    /// is audited (the document is not kept: it is not one of this issuer's achievements).
+    /// issuer is this issuer and `grant` covers it. The shape is checked, the proof added and
+    /// checked again; the issuance is audited with the credential's types and id (the document
+    /// is not kept).
     pub async fn issue_vc_api(
         &self,
         mut credential: Value,
+        grant: VcApiGrant,
         now: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Value, Error> {
         check_vc_shape(&credential, self.id())?;
+        self.check_signable(&credential, grant).await?;
         add_data_integrity_context(&mut credential);
         if let Some(Value::Object(issuer)) = credential.get_mut("issuer") {
             issuer
@@ -45,15 +80,81 @@ impl Issuer {
         }
         let signed = self.sign_data_integrity(&credential, now)?;
         let id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
+        let detail = serde_json::json!({
+            "type": type_names(signed.get("type")),
+            "id": id,
+        });
         self.store
             .record_event(
                 "credential.issue.vc_api",
                 id.as_deref(),
+                Some(&detail),
                 &rfc3339(now),
                 actor,
             )
             .await?;
         Ok(signed)
+    }
+
+    /// Refuses what no API caller may have signed, and what `grant` does not cover.
+    async fn check_signable(&self, credential: &Value, grant: VcApiGrant) -> Result<(), Error> {
+        let types = type_names(credential.get("type"));
+        if let Some(t) = types.iter().find(|t| NEVER_SIGNED_TYPES.contains(t)) {
+            return Err(Error::NotSignable(format!("a {t}")));
+        }
+        let subjects: Vec<&Value> = match credential.get("credentialSubject") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(other) => vec![other],
+            None => Vec::new(),
+        };
+        let subject_types = subjects.iter().flat_map(|s| type_names(s.get("type")));
+        if let Some(t) = subject_types
+            .into_iter()
+            .find(|t| NEVER_SIGNED_SUBJECT_TYPES.contains(t))
+        {
+            return Err(Error::NotSignable(format!(
+                "a credential whose subject is a {t}"
+            )));
+        }
+        // The issuer's own URLs name its credential pages, achievements and status lists.
+        if let (Some(id), Some(url)) = (
+            credential.get("id").and_then(Value::as_str),
+            self.config.config.issuer.url.as_deref(),
+        ) {
+            let own = format!("{}/", url.trim_end_matches('/'));
+            if id.starts_with(&own) {
+                return Err(Error::NotSignable(format!(
+                    "a credential with an id under the issuer's own address ({own})"
+                )));
+            }
+        }
+        if grant == VcApiGrant::AnyType {
+            return Ok(());
+        }
+        let is_badge = types
+            .iter()
+            .any(|t| *t == "OpenBadgeCredential" || *t == "AchievementCredential");
+        let achievement = subjects
+            .first()
+            .and_then(|s| s.get("achievement"))
+            .and_then(|a| a.get("id"))
+            .and_then(Value::as_str);
+        let own_achievement = match (is_badge, achievement) {
+            (true, Some(id)) => self
+                .store
+                .achievement(id)
+                .await?
+                .is_some_and(|a| a.id == id && !a.archived),
+            _ => false,
+        };
+        if own_achievement {
+            Ok(())
+        } else {
+            Err(Error::SignScopeRequired(format!(
+                "a credential of type {} that is not a badge of one of this issuer's achievements",
+                types.join(", ")
+            )))
+        }
     }
 
     /// Signs a trust registry this issuer publishes (schemas/trust-registry.schema.json) as a
@@ -98,7 +199,13 @@ impl Issuer {
         self.self_check(&signed, None, &resolver, now).await?;
         let id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
         self.store
-            .record_event("trust_registry.sign", id.as_deref(), &rfc3339(now), actor)
+            .record_event(
+                "trust_registry.sign",
+                id.as_deref(),
+                None,
+                &rfc3339(now),
+                actor,
+            )
             .await?;
         Ok(signed)
     }
@@ -137,12 +244,7 @@ pub(crate) fn check_vc_shape(credential: &Value, issuer_id: &str) -> Result<(), 
         Some(cairn_verifier::VC_V2) | Some(cairn_verifier::VC_V1) => {}
         _ => return bad("@context must be an array whose first entry is the VC context"),
     }
-    let types = match c.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    if !types.contains(&"VerifiableCredential") {
+    if !type_names(c.get("type")).contains(&"VerifiableCredential") {
         return bad("type must contain VerifiableCredential");
     }
     let issuer = match c.get("issuer") {

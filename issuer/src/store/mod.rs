@@ -140,13 +140,24 @@ pub trait CredentialStore: Send + Sync {
 /// The audit log.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
+    /// The audit log, oldest first, with each entry's detail.
+    async fn audit_entries(&self) -> Result<Vec<AuditEntry>, Error>;
     /// The audit log, oldest first: (at, actor, action, subject).
-    async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error>;
-    /// Writes an audit entry for an event that changes no other table.
+    async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
+        Ok(self
+            .audit_entries()
+            .await?
+            .into_iter()
+            .map(|e| (e.at, e.actor, e.action, e.subject))
+            .collect())
+    }
+    /// Writes an audit entry (with an optional `detail`) for an event that changes no other
+    /// table.
     async fn record_event(
         &self,
         action: &str,
         subject: Option<&str>,
+        detail: Option<&Value>,
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error>;

@@ -192,6 +192,21 @@ pub enum TxCodeCheck {
     Closed,
 }
 
+/// One audit-log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who: `token:<id>`, `cli:<user>`, …
+    pub actor: String,
+    /// What, e.g. `credential.issue`.
+    pub action: String,
+    /// What it was done to, e.g. a credential id.
+    pub subject: Option<String>,
+    /// What else the entry records (e.g. the types of a credential signed through the VC-API).
+    pub detail: Option<Value>,
+}
+
 /// Who did something, for the audit log.
 #[derive(Debug, Clone)]
 pub struct Actor(pub String);

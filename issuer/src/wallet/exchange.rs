@@ -100,6 +100,7 @@ impl Issuer {
                 .record_event(
                     "claim.presentation_refused",
                     Some(&session.id),
+                    None,
                     &rfc3339(now),
                     &Actor("wallet".into()),
                 )

@@ -51,6 +51,7 @@ impl Issuer {
                 .record_event(
                     "claim.link_refused",
                     Some(credential_id),
+                    None,
                     &rfc3339(now),
                     &actor,
                 )
@@ -68,6 +69,7 @@ impl Issuer {
                 .record_event(
                     "claim.link_throttled",
                     Some(credential_id),
+                    None,
                     &rfc3339(now),
                     &actor,
                 )
@@ -82,6 +84,7 @@ impl Issuer {
                 .record_event(
                     "claim.link_mailed",
                     Some(credential_id),
+                    None,
                     &rfc3339(now),
                     &actor,
                 )

@@ -49,6 +49,7 @@ impl Issuer {
                 .record_event(
                     "claim.code_replayed",
                     Some(&session.id),
+                    None,
                     &rfc3339(now),
                     &actor,
                 )

@@ -1,27 +1,31 @@
 //! SQL for the audit log as a store aggregate (reading it, recording events that change nothing else).
 
 use async_trait::async_trait;
+use serde_json::Value;
 use sqlx::Row;
 
 use super::{audit, SqlStore};
 use crate::error::Error;
-use crate::store::{Actor, AuditStore};
+use crate::store::{Actor, AuditEntry, AuditStore};
 
 #[async_trait]
 impl AuditStore for SqlStore {
-    /// The audit log, oldest first: (at, actor, action, subject).
-    async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
-        let rows = sqlx::query("SELECT at, actor, action, subject FROM audit_log ORDER BY seq")
-            .fetch_all(&self.pool)
-            .await?;
+    async fn audit_entries(&self) -> Result<Vec<AuditEntry>, Error> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, subject, detail_json FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    r.try_get("at")?,
-                    r.try_get("actor")?,
-                    r.try_get("action")?,
-                    r.try_get("subject")?,
-                ))
+                let detail: Option<String> = r.try_get("detail_json")?;
+                Ok(AuditEntry {
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
+                })
             })
             .collect()
     }
@@ -30,11 +34,12 @@ impl AuditStore for SqlStore {
         &self,
         action: &str,
         subject: Option<&str>,
+        detail: Option<&Value>,
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error> {
         let mut tx = self.write_tx().await?;
-        audit(&mut tx, at, actor, action, subject, None).await?;
+        audit(&mut tx, at, actor, action, subject, detail).await?;
         tx.commit().await?;
         Ok(())
     }
