@@ -77,6 +77,7 @@ pub(crate) async fn run(args: IssueArgs) -> Result<(), Error> {
         valid_until: args.valid_until,
         row_key: None,
         without_status: args.no_status,
+        lease: None,
     };
     let format = match args.format {
         FormatArg::Json => {

@@ -64,6 +64,7 @@ fn batch_rows_from_json(body: &Bytes) -> Result<RosterRequests, Problem> {
                     valid_until: r.valid_until,
                     row_key: Some(r.row_key.unwrap_or(derived)),
                     without_status: r.status == Some(false),
+                    lease: None,
                 });
             (i + 1, request)
         })

@@ -79,6 +79,7 @@ impl IssueBody {
             valid_until: self.valid_until,
             row_key: None,
             without_status: self.status == Some(false),
+            lease: None,
         }
     }
 }
@@ -102,38 +103,58 @@ pub(crate) async fn issue(
 ) -> Result<Response, Problem> {
     let format = body.value.format(&issuer)?;
     let token = principal.token_id.as_str();
+    let mut request = body.value.into_request();
     if let Some(key) = &key {
-        if let IdempotentStart::Replay(response) =
-            issuer.begin_idempotent(token, key, &body.raw).await?
-        {
-            let mut r = created(response);
-            r.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return Ok(r);
+        match issuer.begin_idempotent(token, key, &body.raw).await? {
+            IdempotentStart::Replay(response) => return Ok(replayed(response)),
+            // The request that stored it died before it answered: answer with what it stored.
+            IdempotentStart::Stored(ids) => {
+                let id = ids.first().map(String::as_str).unwrap_or_default();
+                let record = issuer.credential_record(id).await?;
+                let text = issued_body(record.credential, record.jws);
+                issuer.finish_idempotent(token, key, &text).await?;
+                return Ok(replayed(text));
+            }
+            IdempotentStart::Proceed(lease) => request.lease = Some(lease),
         }
     }
-    let request = body.value.into_request();
     let issued = match issuer
         .issue_as(&request, format, issuer.now(), &principal.actor())
         .await
     {
         Ok(i) => i,
         Err(e) => {
-            if let Some(key) = &key {
-                issuer.abandon_idempotent(token, key).await?;
+            if let Some(lease) = &request.lease {
+                issuer.abandon_idempotent(lease).await?;
             }
             return Err(e.into());
         }
     };
     let text = match issued {
-        Issued::Json(credential) => json!({ "credential": credential }),
-        Issued::Jwt { jws, credential } => json!({ "credential": credential, "jws": jws }),
-    }
-    .to_string();
+        Issued::Json(credential) => issued_body(credential, None),
+        Issued::Jwt { jws, credential } => issued_body(credential, Some(jws)),
+    };
     if let Some(key) = &key {
         issuer.finish_idempotent(token, key, &text).await?;
     }
     Ok(created(text))
+}
+
+/// The answer to an issue request: `{credential, jws?}`.
+fn issued_body(credential: Value, jws: Option<String>) -> String {
+    match jws {
+        None => json!({ "credential": credential }),
+        Some(jws) => json!({ "credential": credential, "jws": jws }),
+    }
+    .to_string()
+}
+
+/// A 201 that repeats the answer to an earlier request with the same `Idempotency-Key`.
+fn replayed(text: String) -> Response {
+    let mut r = created(text);
+    r.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -149,6 +149,7 @@ fn request_for(header: &[String], record: &csv::StringRecord) -> Result<IssueReq
         valid_until,
         row_key: Some(row_key),
         without_status: false,
+        lease: None,
     })
 }
 

@@ -124,6 +124,14 @@ pub struct ServerSection {
     /// Turn off only for local conformance runs.
     #[serde(default = "yes")]
     pub vc_api_requires_token: bool,
+    /// How long a request holds its `Idempotency-Key` (seconds): when it dies without an answer
+    /// (a crash), a retry with the key runs again after this long.
+    #[serde(default = "idempotency_lease_seconds")]
+    pub idempotency_lease_seconds: u32,
+}
+
+fn idempotency_lease_seconds() -> u32 {
+    60
 }
 
 fn yes() -> bool {
@@ -134,6 +142,7 @@ impl Default for ServerSection {
     fn default() -> Self {
         ServerSection {
             vc_api_requires_token: true,
+            idempotency_lease_seconds: idempotency_lease_seconds(),
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct IssueRequest {
     pub valid_until: Option<DateTime<Utc>>,
     /// A roster row's key: the same key is never issued twice.
     pub row_key: Option<String>,
+    /// The `Idempotency-Key` lease this request holds ([`crate::Issuer::begin_idempotent`]):
+    /// the credential is stored only while it holds, and recorded with the key.
+    pub lease: Option<crate::IdempotencyLease>,
     /// Issue without status entries (the credential can then never be revoked publicly).
     pub without_status: bool,
 }

@@ -169,6 +169,7 @@ impl Issuer {
                 compact_jws: s.jws.as_deref(),
                 row_key: requests[i].row_key.as_deref(),
                 source_credential_id: None,
+                lease: requests[i].lease.as_ref(),
             })
             .collect();
         let mut stored = self

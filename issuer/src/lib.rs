@@ -62,9 +62,9 @@ pub use status::PublishedList;
 pub use store::{
     AchievementStore, Actor, Allocation, AuditEntry, AuditStore, Backend, ClaimLink, ClaimLookup,
     ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState, CredentialStore,
-    CredentialSummary, Idempotency, KeyStore, NewClaimSession, NewCredential, SqlStore,
-    StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
-    StoredStatusList, StoredToken, TokenStore, TxCodeCheck, WalletStore,
+    CredentialSummary, Idempotency, IdempotencyLease, KeyStore, NewClaimSession, NewCredential,
+    SqlStore, StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement,
+    StoredKey, StoredStatusList, StoredToken, TokenStore, TxCodeCheck, WalletStore,
 };
 pub use vc_api::VcApiGrant;
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};

@@ -65,6 +65,7 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
                     valid_until: Some(Utc::now() + chrono::Duration::days(365)),
                     row_key: None,
                     without_status: false,
+                    lease: None,
                 },
             ];
             for req in &requests {

@@ -239,6 +239,7 @@ async fn suite(dir: &Path, url: Option<String>, label: &str) {
         compact_jws: None,
         row_key: key,
         source_credential_id: None,
+        lease: None,
     };
     let stored = store
         .insert_credentials(

@@ -174,13 +174,15 @@ pub trait TokenStore: Send + Sync {
     async fn tokens(&self) -> Result<Vec<StoredToken>, Error>;
     /// Revokes a token; false when there is no such token.
     async fn revoke_token(&self, id: &str, at: &str, actor: &Actor) -> Result<bool, Error>;
-    /// Claims `key` for `token_id` (atomically), or reports what an earlier request left.
+    /// Claims `key` for `token_id` (atomically) as `lease`, held until `lease_until`: a new key,
+    /// or one whose earlier request with the same `request_hash` stored nothing and whose lease
+    /// ran out before `at` (that request died). Otherwise reports what the earlier request left.
     async fn reserve_idempotency(
         &self,
-        token_id: &str,
-        key: &str,
+        lease: &IdempotencyLease,
         request_hash: &str,
         at: &str,
+        lease_until: &str,
     ) -> Result<Idempotency, Error>;
     /// Stores the response of a reserved request.
     async fn complete_idempotency(
@@ -189,8 +191,9 @@ pub trait TokenStore: Send + Sync {
         key: &str,
         response: &str,
     ) -> Result<(), Error>;
-    /// Releases a reservation whose request failed, so a retry can run again.
-    async fn release_idempotency(&self, token_id: &str, key: &str) -> Result<(), Error>;
+    /// Releases a reservation whose request failed (while `lease` still holds it and nothing
+    /// was stored), so a retry can run again.
+    async fn release_idempotency(&self, lease: &IdempotencyLease) -> Result<(), Error>;
 }
 
 /// Status lists: entries, changes and published lists.

@@ -57,6 +57,20 @@ pub struct NewCredential<'a> {
     pub row_key: Option<&'a str>,
     /// The credential this one is a wallet copy of (it shares that one's status entries).
     pub source_credential_id: Option<&'a str>,
+    /// The `Idempotency-Key` lease of the request that issues it: the credential is stored only
+    /// while the lease is held, and recorded with the key in the same transaction.
+    pub lease: Option<&'a IdempotencyLease>,
+}
+
+/// A request's hold on an `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyLease {
+    /// The token the key belongs to.
+    pub token_id: String,
+    /// The key.
+    pub key: String,
+    /// This reservation's random id: a later request that takes the key over gets another.
+    pub lease_id: String,
 }
 
 /// What the database knows of a stored credential besides its document.
@@ -240,7 +254,14 @@ pub enum Idempotency {
         /// The response the first request got, replayed.
         response: String,
     },
-    /// A request with the key is still being processed.
+    /// A request with the key stored these credentials but died before it answered.
+    Stored {
+        /// SHA-256 of that request's body.
+        request_hash: String,
+        /// The credentials it stored, in order.
+        credential_ids: Vec<String>,
+    },
+    /// A request with the key is still being processed (its lease has not run out).
     InProgress {
         /// SHA-256 of that request's body.
         request_hash: String,

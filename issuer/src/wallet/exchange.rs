@@ -297,6 +297,7 @@ impl Issuer {
                     compact_jws: jws.as_deref(),
                     row_key: None,
                     source_credential_id: Some(&source),
+                    lease: None,
                 }],
                 actor,
             )

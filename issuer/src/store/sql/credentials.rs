@@ -7,7 +7,8 @@ use sqlx::Row;
 use super::{audit, audit_many, placeholders, value_rows, SqlStore, ROWS_PER_STATEMENT};
 use crate::error::Error;
 use crate::store::{
-    Actor, CredentialFilter, CredentialMeta, CredentialStore, CredentialSummary, NewCredential,
+    Actor, CredentialFilter, CredentialMeta, CredentialStore, CredentialSummary, IdempotencyLease,
+    NewCredential,
 };
 
 #[async_trait]
@@ -67,6 +68,34 @@ impl CredentialStore for SqlStore {
                 }
             }
             audit_many(&mut tx, actor, &entries).await?;
+        }
+        // The credentials a request stored are recorded with its Idempotency-Key, in this
+        // transaction and only while its lease holds: a request whose lease was taken over (it
+        // ran past it) stores nothing, so a key never yields two credentials.
+        let mut by_lease: Vec<(&IdempotencyLease, Vec<&str>)> = Vec::new();
+        for (c, _) in credentials.iter().zip(&stored).filter(|(_, s)| **s) {
+            let Some(lease) = c.lease else { continue };
+            match by_lease.iter_mut().find(|(l, _)| *l == lease) {
+                Some((_, ids)) => ids.push(c.id),
+                None => by_lease.push((lease, vec![c.id])),
+            }
+        }
+        for (lease, ids) in by_lease {
+            let held = sqlx::query(
+                "UPDATE idempotency_keys SET credential_ids = $1 \
+                 WHERE token_id = $2 AND idem_key = $3 AND lease_id = $4 AND response_json IS NULL",
+            )
+            .bind(serde_json::json!(ids).to_string())
+            .bind(&lease.token_id)
+            .bind(&lease.key)
+            .bind(&lease.lease_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if held != 1 {
+                tx.rollback().await?;
+                return Err(Error::IdempotencyInProgress);
+            }
         }
         tx.commit().await?;
         Ok(stored)

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::{audit, SqlStore};
 use crate::error::Error;
-use crate::store::{Actor, Idempotency, StoredToken, TokenStore};
+use crate::store::{Actor, Idempotency, IdempotencyLease, StoredToken, TokenStore};
 
 #[async_trait]
 impl TokenStore for SqlStore {
@@ -78,39 +78,68 @@ impl TokenStore for SqlStore {
 
     async fn reserve_idempotency(
         &self,
-        token_id: &str,
-        key: &str,
+        lease: &IdempotencyLease,
         request_hash: &str,
         at: &str,
+        lease_until: &str,
     ) -> Result<Idempotency, Error> {
         // The primary key makes the first insert win; a later one finds the earlier row.
         let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (token_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (token_id, idem_key) DO NOTHING",
+            "INSERT INTO idempotency_keys (token_id, idem_key, request_hash, created_at, lease_id, lease_until) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (token_id, idem_key) DO NOTHING",
         )
-        .bind(token_id)
-        .bind(key)
+        .bind(&lease.token_id)
+        .bind(&lease.key)
         .bind(request_hash)
         .bind(at)
+        .bind(&lease.lease_id)
+        .bind(lease_until)
         .execute(&self.pool)
         .await?;
         if inserted.rows_affected() == 1 {
             return Ok(Idempotency::Reserved);
         }
-        let row = sqlx::query(
-            "SELECT request_hash, response_json FROM idempotency_keys WHERE token_id = $1 AND idem_key = $2",
+        // A request that died holding the key (its lease ran out; keys reserved before leases
+        // existed have none) stored nothing: the same request may take the key over.
+        let taken = sqlx::query(
+            "UPDATE idempotency_keys SET lease_id = $1, lease_until = $2 \
+             WHERE token_id = $3 AND idem_key = $4 AND request_hash = $5 \
+             AND response_json IS NULL AND credential_ids IS NULL \
+             AND (lease_until IS NULL OR lease_until < $6)",
         )
-        .bind(token_id)
-        .bind(key)
+        .bind(&lease.lease_id)
+        .bind(lease_until)
+        .bind(&lease.token_id)
+        .bind(&lease.key)
+        .bind(request_hash)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        if taken.rows_affected() == 1 {
+            return Ok(Idempotency::Reserved);
+        }
+        let row = sqlx::query(
+            "SELECT request_hash, response_json, credential_ids FROM idempotency_keys WHERE token_id = $1 AND idem_key = $2",
+        )
+        .bind(&lease.token_id)
+        .bind(&lease.key)
         .fetch_one(&self.pool)
         .await?;
         let request_hash: String = row.try_get("request_hash")?;
+        let stored: Option<String> = row.try_get("credential_ids")?;
         Ok(match row.try_get::<Option<String>, _>("response_json")? {
             Some(response) => Idempotency::Done {
                 request_hash,
                 response,
             },
-            None => Idempotency::InProgress { request_hash },
+            None => match stored {
+                Some(ids) => Idempotency::Stored {
+                    request_hash,
+                    credential_ids: serde_json::from_str(&ids)
+                        .map_err(|e| Error::Database(format!("credential_ids: {e}")))?,
+                },
+                None => Idempotency::InProgress { request_hash },
+            },
         })
     }
 
@@ -131,12 +160,14 @@ impl TokenStore for SqlStore {
         Ok(())
     }
 
-    async fn release_idempotency(&self, token_id: &str, key: &str) -> Result<(), Error> {
+    async fn release_idempotency(&self, lease: &IdempotencyLease) -> Result<(), Error> {
         sqlx::query(
-            "DELETE FROM idempotency_keys WHERE token_id = $1 AND idem_key = $2 AND response_json IS NULL",
+            "DELETE FROM idempotency_keys WHERE token_id = $1 AND idem_key = $2 AND lease_id = $3 \
+             AND response_json IS NULL AND credential_ids IS NULL",
         )
-        .bind(token_id)
-        .bind(key)
+        .bind(&lease.token_id)
+        .bind(&lease.key)
+        .bind(&lease.lease_id)
         .execute(&self.pool)
         .await?;
         Ok(())
