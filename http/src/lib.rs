@@ -15,4 +15,4 @@ pub use headers::{
 };
 pub use limits::{with_limits, Limits};
 pub use problem::{problem_response, Problem};
-pub use serve::{serve, Tls};
+pub use serve::{serve, serve_plain, Tls, HEADER_READ_TIMEOUT};
