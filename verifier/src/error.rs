@@ -23,6 +23,9 @@ pub enum Error {
     /// Input is JSON but not an object.
     #[error("input is a JSON {0}, not an object")]
     NotAnObject(&'static str),
+    /// A JSON object names a member twice (RFC 7493 §2.3): which name.
+    #[error("input names the member {0:?} twice in one object")]
+    DuplicateKey(String),
     /// JSON nested deeper than the limit.
     #[error("input nests deeper than {0} levels")]
     TooDeep(usize),
@@ -88,6 +91,7 @@ impl Error {
             Error::InvalidJson(_) => "invalid_json",
             Error::NotAnObject(_) => "not_an_object",
             Error::TooDeep(_) => "too_deep",
+            Error::DuplicateKey(_) => "duplicate_key",
             Error::EmptyInput => "empty_input",
             Error::UnsupportedFormat(_) => "unsupported_format",
             Error::InvalidBase64url(_) => "invalid_base64url",
@@ -135,6 +139,11 @@ mod tests {
                 Error::TooDeep(64),
                 "too_deep",
                 "input nests deeper than 64 levels",
+            ),
+            (
+                Error::DuplicateKey("alg".into()),
+                "duplicate_key",
+                "input names the member \"alg\" twice in one object",
             ),
             (Error::EmptyInput, "empty_input", "input is empty"),
             (

@@ -57,7 +57,7 @@ pub fn parse_json_object(bytes: &[u8], limits: &Limits) -> Result<Map<String, Va
         return Err(Error::EmptyInput);
     }
     check_depth(text, limits.max_depth)?;
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::InvalidJson(e.to_string()))?;
+    let value = parse_unique(text)?;
     match value {
         Value::Object(map) => Ok(map),
         Value::Array(_) => Err(Error::NotAnObject("array")),
@@ -65,6 +65,94 @@ pub fn parse_json_object(bytes: &[u8], limits: &Limits) -> Result<Map<String, Va
         Value::Number(_) => Err(Error::NotAnObject("number")),
         Value::Bool(_) => Err(Error::NotAnObject("boolean")),
         Value::Null => Err(Error::NotAnObject("null")),
+    }
+}
+
+/// Parses JSON whose objects name each member once. RFC 8259 §4 says names SHOULD be unique and
+/// leaves a repeated one to the parser (serde_json keeps the last); I-JSON (RFC 7493 §2.3) says
+/// MUST. A signature checked over one reading and a page showing another is a known attack, so a
+/// repeated name (after unescaping: `"a"` and `"\u0061"` are the same) is refused.
+fn parse_unique(text: &str) -> Result<Value, Error> {
+    use serde::de::DeserializeSeed;
+    let repeated = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = UniqueMembers(&repeated)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    match (parsed, repeated.into_inner()) {
+        (_, Some(name)) => Err(Error::DuplicateKey(name)),
+        (Ok(value), None) => Ok(value),
+        (Err(e), None) => Err(Error::InvalidJson(e.to_string())),
+    }
+}
+
+/// Builds a [`Value`] as serde_json does, noting the first member name an object repeats.
+#[derive(Clone, Copy)]
+struct UniqueMembers<'a>(&'a std::cell::RefCell<Option<String>>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueMembers<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueMembers<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if members.contains_key(&name) {
+                let message = format!("the member name {name:?} is repeated");
+                *self.0.borrow_mut() = Some(name);
+                return Err(serde::de::Error::custom(message));
+            }
+            let value = map.next_value_seed(self)?;
+            members.insert(name, value);
+        }
+        Ok(Value::Object(members))
     }
 }
 
@@ -107,6 +195,19 @@ mod tests {
     }
 
     #[test]
+    fn unique_names_parse_as_serde_json_parses_them() {
+        let text =
+            r#"{"a":[1,-2,3.5,1e300,"x",true,null,{"b":{}}],"c":{"a":1},"d":18446744073709551615}"#;
+        let ours = parse(text.as_bytes())
+            .map(Value::Object)
+            .map_err(|e| e.code());
+        let theirs = serde_json::from_str::<Value>(text).expect("serde_json reads it");
+        assert_eq!(ours, Ok(theirs));
+        // The same name in different objects is no repetition.
+        assert!(parse(br#"{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}"#).is_ok());
+    }
+
+    #[test]
     fn refuses_bad_input_with_its_code() {
         let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
         let cases: Vec<(Vec<u8>, &str)> = vec![
@@ -117,6 +218,11 @@ mod tests {
             (vec![b'{', 0xff, b'}'], "invalid_utf8"),
             (deep.into_bytes(), "too_deep"),
             (vec![b' '; DEFAULT_MAX_INPUT_BYTES + 1], "input_too_large"),
+            (br#"{"a":1,"a":2}"#.to_vec(), "duplicate_key"),
+            (br#"{"x":[{"id":"a","id":"b"}]}"#.to_vec(), "duplicate_key"),
+            // The same name once unescaped.
+            (br#"{"a":1,"\u0061":2}"#.to_vec(), "duplicate_key"),
+            (br#"{"a":1} {"b":2}"#.to_vec(), "invalid_json"),
         ];
         for (input, code) in cases {
             let err = parse(&input).err().map(|e| e.code());

@@ -93,10 +93,11 @@ pub(crate) fn decode(text: &str, limits: &Limits) -> Result<Envelope, Error> {
     if header_bytes.len() > MAX_HEADER_BYTES {
         return Err(Error::InvalidJws("the JOSE header is too large"));
     }
-    let header = match serde_json::from_slice::<Value>(&header_bytes) {
-        Ok(Value::Object(m)) => m,
-        _ => return Err(Error::InvalidJws("the JOSE header is not a JSON object")),
-    };
+    // A repeated header parameter (two `alg`s) is refused, not read one way and checked another.
+    let header = parse_json_object(&header_bytes, limits).map_err(|e| match e {
+        Error::DuplicateKey(name) => Error::DuplicateKey(name),
+        _ => Error::InvalidJws("the JOSE header is not a JSON object"),
+    })?;
     let payload_bytes = b64("payload", p)?;
     let mut claims = parse_json_object(&payload_bytes, limits).map_err(|e| match e {
         Error::NotAnObject(_) | Error::InvalidJson(_) | Error::EmptyInput => {

@@ -29,6 +29,18 @@ fn unreadable_tokens_are_refused_with_their_code() {
         (format!("{header}.{}.c2ln", b64("{not json")), "invalid_jws"),
         (format!("{}.{}.c2ln", b64("[]"), b64("{}")), "invalid_jws"),
         (format!("{header}.e30=.c2ln"), "invalid_base64url"),
+        // Two algs in the header, two issuers in the payload: neither reading is chosen.
+        (
+            format!(
+                "{}.e30.c2ln",
+                b64(r#"{"alg":"none","alg":"EdDSA","kid":"k"}"#)
+            ),
+            "duplicate_key",
+        ),
+        (
+            format!("{header}.{}.c2ln", b64(r#"{"iss":"a","iss":"b"}"#)),
+            "duplicate_key",
+        ),
         (format!("{header}.e30.c2l+"), "invalid_base64url"),
         (
             format!(
