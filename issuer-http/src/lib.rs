@@ -101,7 +101,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             metrics::track,
         ));
     cairn_http::with_limits(app, LIMITS)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(cairn_http::request_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(issuer)
