@@ -61,6 +61,16 @@ impl ImageSource {
             }
         }
         let fetched = match self.fetcher.get(url).await {
+            // An SVG is baked and handed out only once it cannot run or fetch anything.
+            Ok(bytes) if ImageFormat::sniff(&bytes) == Some(ImageFormat::Svg) => {
+                match crate::badge_image::sanitize_svg(&bytes) {
+                    Ok(clean) => Some(clean),
+                    Err(reason) => {
+                        tracing::warn!(url, %reason, "achievement SVG unreadable; using the generated badge");
+                        None
+                    }
+                }
+            }
             Ok(bytes) => Some(bytes.as_ref().clone()),
             Err(e) => {
                 tracing::warn!(
@@ -394,8 +404,19 @@ impl Issuer {
     }
 }
 
-/// Bakes with the verifier's limits; refusals keep their codes (`already_baked`, …).
+/// Bakes with the verifier's limits; refusals keep their codes (`already_baked`, …). An SVG is
+/// sanitized first (no script, event handler or outside reference survives into the baked file).
 pub fn bake(image: &[u8], credential: &str, replace: bool) -> Result<Vec<u8>, Error> {
+    let sanitized;
+    let image = if ImageFormat::sniff(image) == Some(ImageFormat::Svg) {
+        sanitized = crate::badge_image::sanitize_svg(image).map_err(|reason| Error::Image {
+            refusal: cairn_verifier::ImageRefusal::SvgMalformed,
+            message: reason,
+        })?;
+        sanitized.as_slice()
+    } else {
+        image
+    };
     cairn_verifier::bake(
         image,
         credential,
