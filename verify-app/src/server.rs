@@ -126,11 +126,11 @@ fn verdict_status(verdict: Verdict) -> StatusCode {
 
 /// W3C VC-API `POST /credentials/verify`: `{verifiableCredential, options?}`.
 async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
-    let request: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return vc_api_refusal("invalid_json", &e.to_string()),
-    };
     let options = options_now(&state);
+    let request = match request_body(&body, &options.limits) {
+        Ok(v) => v,
+        Err(e) => return vc_api_refusal(e.code(), &e.to_string()),
+    };
     let report = match request.get("verifiableCredential") {
         Some(Value::Object(credential)) => {
             cairn_verifier::verify_credential(credential, &options, state.resolver.as_ref()).await
@@ -157,9 +157,10 @@ async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
 /// W3C VC-API `POST /presentations/verify`: `{verifiablePresentation, options?: {challenge,
 /// domain}}`; the same status codes as for credentials.
 async fn vc_api_verify_presentation(State(state): State<Shared>, body: Bytes) -> Response {
-    let request: Value = match serde_json::from_slice(&body) {
+    let options = options_now(&state);
+    let request = match request_body(&body, &options.limits) {
         Ok(v) => v,
-        Err(e) => return vc_api_refusal("invalid_json", &e.to_string()),
+        Err(e) => return vc_api_refusal(e.code(), &e.to_string()),
     };
     let Some(Value::Object(vp)) = request.get("verifiablePresentation") else {
         return vc_api_refusal(
@@ -178,10 +179,18 @@ async fn vc_api_verify_presentation(State(state): State<Shared>, body: Bytes) ->
         challenge: option("challenge"),
         domain: option("domain"),
     };
-    let options = options_now(&state);
     let report =
         cairn_verifier::verify_presentation(vp, &asked, &options, state.resolver.as_ref()).await;
     vc_api_answer(report.verdict, &report.checks, &report)
+}
+
+/// A JSON request body read under the verifier's input limits (size, depth, repeated member
+/// names), as every credential is.
+fn request_body(
+    body: &[u8],
+    limits: &cairn_verifier::Limits,
+) -> Result<Value, cairn_verifier::Error> {
+    cairn_verifier::parse_json_object(body, limits).map(Value::Object)
 }
 
 fn vc_api_refusal(code: &str, detail: &str) -> Response {
@@ -363,9 +372,16 @@ async fn page_submit(State(state): State<Shared>, request: Request) -> Response 
 /// `POST /verify/batch`: `{"items": [credential object or compact JWS string, …]}` (at most
 /// 100) → 200 `{items: [{index, verdict, report} | {index, code, message}], summary}`.
 async fn verify_batch(State(state): State<Shared>, body: Bytes) -> Response {
-    let request: Value = match serde_json::from_slice(&body) {
+    let options = options_now(&state);
+    // The envelope may hold up to MAX_BATCH_ITEMS credentials; each is held to the input limits
+    // again when it is verified.
+    let envelope = cairn_verifier::Limits {
+        max_input_bytes: LIMITS.max_body_bytes,
+        ..options.limits
+    };
+    let request = match request_body(&body, &envelope) {
         Ok(v) => v,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, "invalid_json", &e.to_string()),
+        Err(e) => return problem(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
     };
     let Some(items) = request.get("items").and_then(Value::as_array) else {
         return problem(
@@ -381,7 +397,6 @@ async fn verify_batch(State(state): State<Shared>, body: Bytes) -> Response {
             &format!("at most {MAX_BATCH_ITEMS} items per request"),
         );
     }
-    let options = options_now(&state);
     let inputs: Vec<Vec<u8>> = items
         .iter()
         .map(|item| match item {

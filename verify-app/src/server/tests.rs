@@ -555,3 +555,45 @@ async fn ssrf_attempts_through_the_service_are_refused_with_their_codes() {
         .collect();
     assert!(reasons.contains(&"loopback_address"), "{report}");
 }
+
+/// The input limits hold on every route, also where the credential arrives inside an envelope:
+/// a body over the credential size limit, nesting past the depth limit and repeated member
+/// names are refused with their codes before anything is verified.
+#[tokio::test]
+async fn every_route_reads_its_body_under_the_input_limits() {
+    let app = app();
+    // (route, the member that carries the credential or presentation)
+    for (route, member) in [
+        ("/credentials/verify", "verifiableCredential"),
+        ("/presentations/verify", "verifiablePresentation"),
+    ] {
+        let big = json!({ member: {"name": "x".repeat(1024 * 1024 + 1)} }).to_string();
+        let deep = format!(r#"{{"{member}":{}{}}}"#, "[".repeat(80), "]".repeat(80));
+        let repeated = format!(r#"{{"{member}":{{"id":"urn:a","id":"urn:b"}}}}"#);
+        for (body, code) in [
+            (big, "input_too_large"),
+            (deep, "too_deep"),
+            (repeated, "duplicate_key"),
+        ] {
+            let (status, answer) = call(&app, route, "application/json", body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{route}: {answer}");
+            assert_eq!(
+                answer["problemDetails"][0]["title"], code,
+                "{route}: {answer}"
+            );
+        }
+    }
+    let repeated = r#"{"items":[],"items":[{"a":1}]}"#.to_owned();
+    let (status, answer) = call(&app, "/verify/batch", "application/json", repeated).await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("duplicate_key")),
+        "{answer}"
+    );
+    // Each item is held to the credential limit on its own.
+    let item = json!({"name": "x".repeat(1024 * 1024 + 1)});
+    let batch = json!({"items": [item]}).to_string();
+    let (status, answer) = call(&app, "/verify/batch", "application/json", batch).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["items"][0]["code"], "input_too_large", "{answer}");
+}
