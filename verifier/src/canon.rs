@@ -26,10 +26,11 @@ pub enum CanonError {
     /// Any other JSON-LD expansion or RDF conversion failure.
     #[error("json-ld processing failed: {0}")]
     Invalid(String),
-    /// The blank nodes are arranged so that labelling them would cost more N-degree hashes
-    /// (RDFC-1.0 §4.8) than one document may: a guard against crafted datasets.
-    #[error("canonicalising this document needs more work than allowed ({0} N-degree hashes)")]
-    BudgetExceeded(usize),
+    /// Labelling the document's blank nodes (RDFC-1.0 §4.4) would cost more work than one
+    /// document may: a guard against crafted datasets ("poison graphs", RDFC-1.0 §4.1). Which
+    /// budget was spent.
+    #[error("canonicalising this document needs more work than allowed ({0})")]
+    BudgetExceeded(&'static str),
 }
 
 impl CanonError {
@@ -110,6 +111,12 @@ impl GeneralCanonicalizer {
         // DESIGN invariant 2: refuse unknown context URLs before expansion, so the error names
         // the URL and nothing ever tries to load it.
         check_context_urls(document, &self.contexts)?;
+        // Expansion and node-map generation slow down with the square of anonymous nodes
+        // (16,000 took seconds), so they are counted first, from the JSON: every blank node but
+        // a list's comes from an object without an IRI id.
+        if anonymous_objects(document) > MAX_BLANK_NODES {
+            return Err(CanonError::BudgetExceeded(BLANK_NODES_SPENT));
+        }
         let normalized = normalize_numbers(document);
         let doc = CompactJsonLd(
             ssi_json_ld::syntax::to_value(&normalized)
@@ -134,12 +141,32 @@ impl GeneralCanonicalizer {
             .collect();
         // RDFC-1.0 §4.4 with rdf-canon; its serialisation is canonical N-Quads (sorted lines,
         // each dataset quad once, literals escaped as RDF 1.2 N-Quads §5 says).
+        // Labelling costs grow with the square of the blank nodes that look alike (rdf-canon
+        // compares each with the others), before any N-degree call is counted: 16,000 identical
+        // evidence objects took seconds and a gigabyte. Documents Cairn meets have dozens.
+        let blank_nodes: std::collections::HashSet<oxrdf::BlankNodeRef<'_>> = dataset
+            .iter()
+            .flat_map(|q| {
+                let subject = match q.subject {
+                    oxrdf::SubjectRef::BlankNode(b) => Some(b),
+                    _ => None,
+                };
+                let object = match q.object {
+                    oxrdf::TermRef::BlankNode(b) => Some(b),
+                    _ => None,
+                };
+                subject.into_iter().chain(object)
+            })
+            .collect();
+        if blank_nodes.len() > MAX_BLANK_NODES {
+            return Err(CanonError::BudgetExceeded(BLANK_NODES_SPENT));
+        }
         let options = rdf_canon::CanonicalizationOptions {
             hndq_call_limit: Some(N_DEGREE_CALL_LIMIT),
         };
         rdf_canon::canonicalize_with::<D>(&dataset, &options).map_err(|e| match e {
-            rdf_canon::CanonicalizationError::HndqCallLimitExceeded(n) => {
-                CanonError::BudgetExceeded(n)
+            rdf_canon::CanonicalizationError::HndqCallLimitExceeded(_) => {
+                CanonError::BudgetExceeded(N_DEGREE_SPENT)
             }
             other => CanonError::Invalid(other.to_string()),
         })
@@ -149,6 +176,31 @@ impl GeneralCanonicalizer {
 /// How many Hash N-Degree Quads calls (RDFC-1.0 §4.8) one document may cost on the general path.
 /// Documents Cairn meets need a handful; the limit guards against datasets crafted to explode.
 const N_DEGREE_CALL_LIMIT: usize = 20_000;
+
+/// The JSON objects in `value` that do not name an IRI by `id` or `@id` (value objects among
+/// them): an upper bound of the blank nodes its nodes become.
+fn anonymous_objects(value: &Value) -> usize {
+    match value {
+        Value::Object(map) => {
+            let named = ["id", "@id"].iter().any(|k| {
+                map.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| !id.starts_with("_:"))
+            });
+            usize::from(!named) + map.values().map(anonymous_objects).sum::<usize>()
+        }
+        Value::Array(items) => items.iter().map(anonymous_objects).sum(),
+        _ => 0,
+    }
+}
+
+/// The most blank nodes one document may have on either path.
+pub(crate) const MAX_BLANK_NODES: usize = 4_096;
+
+/// The budgets a document can spend, as [`CanonError::BudgetExceeded`] names them.
+pub(crate) const N_DEGREE_SPENT: &str = "more than 20,000 N-degree hashes";
+/// See [`N_DEGREE_SPENT`].
+pub(crate) const BLANK_NODES_SPENT: &str = "more than 4,096 blank nodes";
 
 /// JSON-LD 1.1 §7.2 (node map generation) step 6.2: a node met more than once has the union of
 /// its types. json-ld 0.21 keeps only the types of the last occurrence, so the union is put back

@@ -71,6 +71,9 @@ impl FastCanonicalizer {
     pub fn canonicalize_fast_sha384(&self, document: &Value) -> Result<String, Unsupported> {
         let mut expander = expand::Expander::new(&self.cache);
         expander.document(document)?;
+        if expander.blanks as usize > crate::canon::MAX_BLANK_NODES {
+            return Err(rdfc::BUDGET_SPENT);
+        }
         rdfc::canonicalize_with(expander.quads, expander.blanks, rdfc::sha384_hex)
     }
 
@@ -84,7 +87,8 @@ impl FastCanonicalizer {
         rdfc::canonicalize(expander.quads, expander.blanks)
     }
 
-    /// Counts the fast path's answer, or hands the document to the general path.
+    /// Counts the fast path's answer, or hands the document to the general path — except one
+    /// that spent the work budget, which the general path would only spend more on.
     fn answer(
         &self,
         fast: Result<String, Unsupported>,
@@ -95,6 +99,9 @@ impl FastCanonicalizer {
                 self.fast.fetch_add(1, Ordering::Relaxed);
                 Ok(nquads)
             }
+            Err(rdfc::BUDGET_SPENT) => Err(CanonError::BudgetExceeded(
+                "more than the fast path's 20,000 N-degree hashes or 4,096 blank nodes",
+            )),
             Err(_) => {
                 self.fallbacks.fetch_add(1, Ordering::Relaxed);
                 general()

@@ -45,6 +45,9 @@ enum Labels<'a> {
 /// hash order; the rest go through N-degree hashing (§4.8), within a work budget beyond which
 /// the document is declined.
 pub(crate) fn canonicalize(quads: Vec<Quad>, blanks: u32) -> Fast<String> {
+    if blanks as usize > crate::canon::MAX_BLANK_NODES {
+        return Err(BUDGET_SPENT);
+    }
     canonicalize_with(quads, blanks, sha256_hex)
 }
 
@@ -109,6 +112,11 @@ impl Issuer {
 /// How many N-degree hashes (§4.8) and permutations one document may cost before the fast path
 /// declines it: a guard against datasets crafted to make canonicalisation explode.
 const N_DEGREE_BUDGET: u32 = 20_000;
+
+/// The fast path's answer when a document spends [`N_DEGREE_BUDGET`] or has more blank nodes than
+/// `MAX_BLANK_NODES`: not handed to the general path, which would spend more (RDFC-1.0 §4.1).
+pub(crate) const BUDGET_SPENT: Unsupported =
+    Unsupported("blank node canonicalisation budget exceeded");
 
 /// The largest group of related blank nodes whose orderings are tried (8! = 40,320).
 const MAX_PERMUTED: usize = 8;
@@ -320,10 +328,7 @@ impl<'a> Labeller<'a> {
     }
 
     fn spend(&mut self) -> Fast<()> {
-        self.budget = self
-            .budget
-            .checked_sub(1)
-            .ok_or(Unsupported("blank node canonicalisation budget exceeded"))?;
+        self.budget = self.budget.checked_sub(1).ok_or(BUDGET_SPENT)?;
         Ok(())
     }
 }
