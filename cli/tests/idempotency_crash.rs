@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -15,21 +13,11 @@ use common::cairn_ok as cairn;
 
 /// One issue request: (status, credential id or the answer) or None when the connection died.
 fn post(addr: &str, token: &str, key: &str, body: &str) -> Option<(u16, Result<String, String>)> {
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    let req = format!(
-        "POST /api/v1/credentials HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).ok()?;
-    let mut response = String::new();
-    s.read_to_string(&mut response).ok()?;
-    let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b)?;
-    let id = serde_json::from_str::<serde_json::Value>(body)
+    let (status, body) = common::post_credential(addr, token, key, body)?;
+    let id = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v["credential"]["id"].as_str().map(str::to_owned))
-        .ok_or_else(|| body.to_owned());
+        .ok_or(body);
     Some((status, id))
 }
 
@@ -65,18 +53,7 @@ fn a_killed_server_leaves_no_key_stuck_and_no_credential_twice() {
     toml.push_str("\n[server]\nidempotency_lease_seconds = 2\n");
     std::fs::write(&config_path, toml).expect("write config");
     let config = config_path.to_str().unwrap().to_owned();
-    let def = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/achievements/classroom-discourse.json");
-    cairn(&[
-        "achievement",
-        "add",
-        "--config",
-        &config,
-        def.to_str().unwrap(),
-    ]);
-    let token = cairn(&[
-        "token", "create", "--config", &config, "--scope", "issue", "--name", "lms",
-    ]);
+    let token = common::achievement_and_issue_token(&config);
 
     let (child, addr) = common::serve(&config, "127.0.0.1:0");
     let mut server = Server(child);

@@ -5,27 +5,14 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::Command;
 
 use common::cairn_ok as cairn;
 
 fn post(addr: &str, token: &str, key: &str, body: &str) -> u16 {
-    let mut s = std::net::TcpStream::connect(addr).expect("connect");
-    let req = format!(
-        "POST /api/v1/credentials HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).expect("write");
-    let mut response = String::new();
-    s.read_to_string(&mut response).expect("read");
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status")
+    common::post_credential(addr, token, key, body)
+        .expect("an answer")
+        .0
 }
 
 #[test]
@@ -50,18 +37,7 @@ fn two_instances_on_one_postgres_lose_and_duplicate_nothing() {
         &url,
     ]);
     let config = dir.join("cairn.toml").to_str().unwrap().to_owned();
-    let def = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/achievements/classroom-discourse.json");
-    cairn(&[
-        "achievement",
-        "add",
-        "--config",
-        &config,
-        def.to_str().unwrap(),
-    ]);
-    let token = cairn(&[
-        "token", "create", "--config", &config, "--scope", "issue", "--name", "load",
-    ]);
+    let token = common::achievement_and_issue_token(&config);
 
     let (mut a, addr_a) = common::serve(&config, "127.0.0.1:0");
     let (mut b, addr_b) = common::serve(&config, "127.0.0.1:0");

@@ -93,3 +93,38 @@ pub fn serve(config: &str, bind: &str) -> (std::process::Child, String) {
     std::thread::spawn(move || for _ in lines {});
     (child, addr)
 }
+
+/// Adds the example achievement `classroom-discourse` to the issuer at `config` and creates a
+/// token with the issue scope; its secret.
+pub fn achievement_and_issue_token(config: &str) -> String {
+    let def = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/achievements/classroom-discourse.json");
+    cairn_ok(&[
+        "achievement",
+        "add",
+        "--config",
+        config,
+        def.to_str().unwrap(),
+    ]);
+    cairn_ok(&[
+        "token", "create", "--config", config, "--scope", "issue", "--name", "lms",
+    ])
+}
+
+/// `POST /api/v1/credentials` with an `Idempotency-Key` over a plain socket: (status, body), or
+/// None when the connection died.
+pub fn post_credential(addr: &str, token: &str, key: &str, body: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    let req = format!(
+        "POST /api/v1/credentials HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut response = String::new();
+    s.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
