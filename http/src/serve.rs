@@ -85,7 +85,7 @@ pub async fn serve(
 }
 
 /// Plain HTTP on `listener` until `stop` completes; then the connections in flight finish (up to
-/// [`DRAIN`]). Header lines must arrive within `header_timeout`.
+/// 30 s). Header lines must arrive within `header_timeout`.
 pub async fn serve_plain(
     listener: tokio::net::TcpListener,
     app: Router,

@@ -78,7 +78,6 @@ pub trait AchievementStore: Send + Sync {
 /// Issued credentials, their documents, share codes and recipient lookups.
 #[async_trait]
 pub trait CredentialStore: Send + Sync {
-    /// Stores an issued credential.
     /// Stores credentials, each with its audit entry, in one transaction (one commit for a whole
     /// batch). Says for each whether it was stored: `false` when its row key was issued before,
     /// by an earlier run or by an earlier credential of the same batch (nothing is stored for it).

@@ -130,7 +130,6 @@ impl CredentialStore for SqlStore {
         Ok(found)
     }
 
-    /// A stored credential document by id.
     async fn search_credentials(
         &self,
         f: &CredentialFilter,
