@@ -162,3 +162,34 @@ async fn each_scope_signs_what_it_may_and_nothing_signs_lists_or_registries() {
         .map_err(|e| e.code());
     assert_eq!(got, Err("insufficient_scope"));
 }
+
+/// A credential built to make canonicalisation explode (16,000 identical anonymous evidence
+/// objects) is refused at once through the VC-API, as the verifier refuses it: the issuer signs
+/// with the same budgeted canonicaliser.
+#[tokio::test]
+async fn a_blank_node_explosion_is_refused_before_signing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let issuer = common::did_key_issuer(&dir.path().join("i"), "District", None).await;
+    let actor = Actor("test".into());
+    let evidence: Vec<Value> = (0..16_000)
+        .map(|_| json!({"type": ["Evidence"], "name": "x"}))
+        .collect();
+    let credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer.id(),
+        "validFrom": "2026-12-01T09:00:00Z",
+        "credentialSubject": {"id": "did:example:abc"},
+        "evidence": evidence,
+    });
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let refused = issuer
+        .issue_vc_api(credential, VcApiGrant::AnyType, now, &actor)
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), "invalid_input");
+    assert!(
+        refused.to_string().contains("more work than allowed"),
+        "{refused}"
+    );
+}
