@@ -380,7 +380,8 @@ impl Issuer {
             _ => None,
         };
         if let Some(image) = own.filter(|i| ImageFormat::sniff(i) == Some(format)) {
-            match bake(&image, &text, false) {
+            // Sanitized when it was fetched (ImageSource), so not again on every download.
+            match bake_sanitized(&image, &text, false) {
                 Ok(baked) => return Ok(baked),
                 Err(e) => tracing::warn!(
                     code = e.code(),
@@ -400,7 +401,7 @@ impl Issuer {
                 .into_bytes()
             }
         };
-        bake(&image, &text, false)
+        bake_sanitized(&image, &text, false)
     }
 }
 
@@ -417,6 +418,12 @@ pub fn bake(image: &[u8], credential: &str, replace: bool) -> Result<Vec<u8>, Er
     } else {
         image
     };
+    bake_sanitized(image, credential, replace)
+}
+
+/// [`bake`] for an image that needs no sanitizing: an achievement image [`ImageSource`] cleaned
+/// when it fetched it, or a generated badge.
+fn bake_sanitized(image: &[u8], credential: &str, replace: bool) -> Result<Vec<u8>, Error> {
     cairn_verifier::bake(
         image,
         credential,
