@@ -79,6 +79,7 @@ pub(crate) fn exit_of(e: &Error) -> Exit {
         Error::ConfigUnreadable(..)
         | Error::KeyFilePermissions(_)
         | Error::Database(_)
+        | Error::DatabaseUnavailable(_)
         | Error::Signing(_)
         | Error::SelfCheckFailed(_)
         | Error::Io(..) => Exit::Infrastructure,
@@ -131,6 +132,7 @@ mod tests {
             Error::IdempotencyKeyReused => 27,
             Error::SignScopeRequired(_) => 28,
             Error::NotSignable(_) => 29,
+            Error::DatabaseUnavailable(_) => 30,
         }
     }
 
@@ -148,6 +150,7 @@ mod tests {
             Error::TokenNotFound(s("TOKEN")),
             Error::KeyExists(s("KEY")),
             Error::Database(s("REASON")),
+            Error::DatabaseUnavailable(s("REASON")),
             Error::AchievementInvalid(s("REASON")),
             Error::AchievementExists(s("SLUG")),
             Error::AchievementNotFound(s("SLUG")),
@@ -244,7 +247,7 @@ mod tests {
     #[test]
     fn every_variant_has_an_example_a_status_and_an_exit() {
         let seen: BTreeSet<usize> = examples().iter().map(variant).collect();
-        assert_eq!(seen, (0..30).collect::<BTreeSet<_>>());
+        assert_eq!(seen, (0..31).collect::<BTreeSet<_>>());
         let codes: BTreeSet<u8> = Exit::ALL.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), Exit::ALL.len(), "exit codes are distinct");
     }

@@ -8,6 +8,7 @@
 mod headers;
 mod limits;
 mod logging;
+mod openapi;
 mod problem;
 mod serve;
 
@@ -16,5 +17,6 @@ pub use headers::{
 };
 pub use limits::{with_limits, Limits};
 pub use logging::request_span;
-pub use problem::{problem_response, Problem};
+pub use openapi::CommonRefusals;
+pub use problem::{problem_response, Problem, ProblemDoc};
 pub use serve::{serve, serve_plain, Tls, HEADER_READ_TIMEOUT};

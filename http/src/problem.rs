@@ -128,3 +128,22 @@ pub fn problem_response(status: StatusCode, code: &str, detail: &str) -> Respons
     }
     response
 }
+
+/// RFC 9457 problem details as the services' OpenAPI documents describe every error answer (the
+/// shape [`problem_response`] writes).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // Only its schema is used.
+pub struct ProblemDoc {
+    /// A URI naming the problem type.
+    #[schema(example = "https://cairn.invalid/problems/invalid_input")]
+    r#type: String,
+    /// A short summary of the problem type.
+    title: String,
+    /// The HTTP status.
+    status: u16,
+    /// The stable error code.
+    #[schema(example = "invalid_input")]
+    code: String,
+    /// What happened, for people.
+    detail: String,
+}

@@ -131,8 +131,12 @@ async fn issue_rows(
             Ok(s) => s.into_iter(),
             Err(e) => {
                 tracing::error!(code = e.code(), error = %e, "batch stopped");
+                let message = "the batch stopped because the database failed; re-send it to \
+                               resume (rows already issued are not issued again)";
                 let _ = tx
-                    .send(json!({"error": {"code": e.code()}}).to_string() + "\n")
+                    .send(
+                        json!({"error": {"code": e.code(), "message": message}}).to_string() + "\n",
+                    )
                     .await;
                 return;
             }

@@ -1,22 +1,11 @@
 //! The OpenAPI document of the service, generated from the handlers' annotations (utoipa), so it
 //! cannot drift from the code; served at `/api/v1/openapi.json`.
 
+use cairn_http::CommonRefusals;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-/// RFC 9457 problem details, as every error is answered.
-#[derive(Debug, utoipa::ToSchema)]
-#[allow(dead_code)] // Only its schema is used.
-pub(crate) struct ProblemDoc {
-    #[schema(example = "https://cairn.invalid/problems/invalid_input")]
-    r#type: String,
-    title: String,
-    status: u16,
-    /// The stable error code.
-    #[schema(example = "invalid_input")]
-    code: String,
-    detail: String,
-}
+pub(crate) use cairn_http::ProblemDoc;
 
 struct BearerAuth;
 
@@ -67,8 +56,8 @@ impl Modify for BearerAuth {
         crate::status::suspend,
         crate::status::reinstate,
     ),
-    components(schemas(ProblemDoc, crate::credentials::IssueBody, crate::batch::BatchRow, crate::status::StatusBody, crate::wallet::ClaimBody)),
-    modifiers(&BearerAuth)
+    components(schemas(ProblemDoc, crate::credentials::IssueBody, crate::batch::BatchRow, crate::status::StatusBody, crate::wallet::ClaimBody, crate::wallet::TokenForm)),
+    modifiers(&BearerAuth, &CommonRefusals)
 )]
 struct ApiDoc;
 

@@ -553,7 +553,7 @@ pub(crate) struct FileQuery {
 }
 
 /// `POST /credentials/{key}/verify` and `POST /credentials/{key}/wallet`.
-#[utoipa::path(post, path = "/credentials/{key}/{action}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("action" = String, Path, description = "verify, or wallet (form field email: mails the recipient a one-time claim link)")), responses((status = 200, description = "The page with the verifier's report, or the \"check your email\" page"), (status = 404, body = super::openapi::ProblemDoc)))]
+#[utoipa::path(post, path = "/credentials/{key}/{file}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment"), ("file" = String, Path, description = "The action (one path template with the files' GET): verify, or wallet (form field email: mails the recipient a one-time claim link)")), responses((status = 200, description = "The page with the verifier's report, or the \"check your email\" page"), (status = 404, body = super::openapi::ProblemDoc)))]
 pub(crate) async fn verify_route(
     State(issuer): State<Shared>,
     Path((key, action)): Path<(String, String)>,

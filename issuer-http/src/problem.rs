@@ -60,6 +60,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | Error::IdempotencyInProgress => StatusCode::CONFLICT,
         Error::SignScopeRequired(_) | Error::NotSignable(_) => StatusCode::FORBIDDEN,
         Error::Wallet { refusal, .. } => wallet_status(*refusal),
+        Error::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Database(_)
         | Error::ConfigUnreadable(..)
         | Error::ConfigInvalid(..)
@@ -107,11 +108,12 @@ impl From<Error> for Problem {
         if status.is_server_error() {
             // DESIGN invariant 5 / STYLE 7: a 5xx body carries no internal detail; the log does.
             tracing::error!(code = e.code(), error = %e, "request failed");
-            return Problem::new(
-                status,
-                e.code(),
-                "the server could not complete the request",
-            );
+            let detail = if status == StatusCode::SERVICE_UNAVAILABLE {
+                "the database cannot be reached; nothing was changed, try again shortly"
+            } else {
+                "the server could not complete the request"
+            };
+            return Problem::new(status, e.code(), detail);
         }
         Problem::new(status, e.code(), e.to_string())
     }

@@ -45,16 +45,28 @@ pub(crate) async fn issue(
             "the body needs a credential",
         )
     })?;
-    let signed = issuer
-        .issue_vc_api(credential, grant, issuer.now(), &actor)
-        .await
-        .map_err(|e| match e {
-            // VC-API: a credential the issuer cannot sign as given is a 400.
-            Error::InvalidInput { .. } => {
-                Problem::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
-            }
-            other => Problem::from(other),
-        })?;
+    // Canonicalising a caller's document is the costly part (held to the verifier library's work
+    // budget): it runs on a blocking thread so the async workers keep answering other requests.
+    let runtime = tokio::runtime::Handle::current();
+    let signer = std::sync::Arc::clone(&issuer);
+    let signed = tokio::task::spawn_blocking(move || {
+        runtime.block_on(signer.issue_vc_api(credential, grant, signer.now(), &actor))
+    })
+    .await
+    .map_err(|_| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "signing failed unexpectedly",
+        )
+    })?
+    .map_err(|e| match e {
+        // VC-API: a credential the issuer cannot sign as given is a 400.
+        Error::InvalidInput { .. } => {
+            Problem::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
+        }
+        other => Problem::from(other),
+    })?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({ "verifiableCredential": signed })),

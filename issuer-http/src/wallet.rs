@@ -151,7 +151,20 @@ pub(super) async fn offer(
     Ok(no_store(StatusCode::OK, offer))
 }
 
-#[utoipa::path(post, path = "/oid4vci/token", tag = "wallet", request_body(content = String, description = "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code&pre-authorized_code=…[&tx_code=…]", content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "{access_token, token_type, expires_in, c_nonce, c_nonce_expires_in}", body = Object), (status = 400, description = "{error: invalid_request | invalid_grant | unsupported_grant_type}", body = Object)))]
+/// The token request's form (OpenID4VCI 1.0 §6.1, the pre-authorized code grant).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // Only its schema is used.
+pub(crate) struct TokenForm {
+    /// `urn:ietf:params:oauth:grant-type:pre-authorized_code`.
+    grant_type: String,
+    /// The code from the credential offer.
+    #[schema(rename = "pre-authorized_code")]
+    pre_authorized_code: String,
+    /// The transaction code, when the offer asks for one.
+    tx_code: Option<String>,
+}
+
+#[utoipa::path(post, path = "/oid4vci/token", tag = "wallet", request_body(content = TokenForm, description = "grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code&pre-authorized_code=…[&tx_code=…]", content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "{access_token, token_type, expires_in, c_nonce, c_nonce_expires_in}", body = Object), (status = 400, description = "{error: invalid_request | invalid_grant | unsupported_grant_type}", body = Object)))]
 pub(super) async fn token(
     State(issuer): State<Shared>,
     headers: HeaderMap,

@@ -34,6 +34,10 @@ pub enum Error {
     /// The database failed.
     #[error("database error: {0}")]
     Database(String),
+    /// The database cannot be reached (down, restarting, or every connection busy): nothing was
+    /// changed, and the same request can be tried again.
+    #[error("the database cannot be reached; try again shortly ({0})")]
+    DatabaseUnavailable(String),
     /// An achievement definition that breaks the schema or a rule.
     #[error("achievement definition is invalid: {0}")]
     AchievementInvalid(String),
@@ -139,6 +143,7 @@ impl Error {
             Error::TokenNotFound(_) => "token_not_found",
             Error::KeyExists(_) => "key_exists",
             Error::Database(_) => "database_error",
+            Error::DatabaseUnavailable(_) => "database_unavailable",
             Error::AchievementInvalid(_) => "achievement_invalid",
             Error::AchievementExists(_) => "achievement_exists",
             Error::AchievementNotFound(_) => "achievement_not_found",
@@ -191,7 +196,25 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        Error::Database(e.to_string())
+        match e {
+            // The connection, not the statement, failed: the server is down or restarting, or
+            // every connection is busy. A transaction cut off this way is rolled back by the
+            // server, so the request changed nothing and can be retried.
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Error::DatabaseUnavailable(e.to_string()),
+            // PostgreSQL's class 57P (operator intervention: admin_shutdown, crash_shutdown,
+            // cannot_connect_now) and 08 (connection exception).
+            sqlx::Error::Database(ref d)
+                if d.code()
+                    .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) =>
+            {
+                Error::DatabaseUnavailable(e.to_string())
+            }
+            _ => Error::Database(e.to_string()),
+        }
     }
 }
 

@@ -31,6 +31,10 @@ pub enum CanonError {
     /// budget was spent.
     #[error("canonicalising this document needs more work than allowed ({0})")]
     BudgetExceeded(&'static str),
+    /// The caller raised the verification's [`Interrupt`] (its deadline passed, or the client
+    /// went away) before this canonicalisation began.
+    #[error("the verification was stopped before it finished (it ran past its deadline)")]
+    Interrupted,
 }
 
 impl CanonError {
@@ -41,6 +45,7 @@ impl CanonError {
             CanonError::UndefinedTerm(_) | CanonError::UndefinedType => "undefined_term",
             CanonError::Invalid(_) => "json_ld_invalid",
             CanonError::BudgetExceeded(_) => "canonicalization_budget_exceeded",
+            CanonError::Interrupted => "verification_interrupted",
         }
     }
 }
@@ -61,6 +66,61 @@ pub trait Canonicalizer: Send + Sync {
     /// RDFC-1.0 with SHA-384 as its hash function (RDFC-1.0 §4.1 lets a specification choose
     /// another): VC-DI-ECDSA §3.3.3 canonicalises with it for P-384 keys.
     fn canonicalize_sha384(&self, document: &Value) -> Result<String, CanonError>;
+}
+
+/// A flag the caller raises to stop a verification at its next checkpoint: before each
+/// canonicalisation, the one step whose cost grows with the document (each is held to the work
+/// budget, so the work stops at most one budgeted canonicalisation after the flag is raised).
+/// A service raises it when a request's deadline passes or its client goes away.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Interrupt {
+    /// A flag not yet raised.
+    pub fn new() -> Self {
+        Interrupt::default()
+    }
+
+    /// Stops every verification that holds this flag at its next checkpoint.
+    pub fn raise(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the flag has been raised.
+    pub fn is_raised(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn check(&self) -> Result<(), CanonError> {
+        if self.is_raised() {
+            Err(CanonError::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A canonicaliser that refuses to start once its [`Interrupt`] is raised.
+pub(crate) struct Interruptible {
+    pub(crate) inner: std::sync::Arc<dyn Canonicalizer>,
+    pub(crate) interrupt: Interrupt,
+}
+
+impl Canonicalizer for Interruptible {
+    fn canonicalize(&self, document: &Value) -> Result<String, CanonError> {
+        self.interrupt.check()?;
+        self.inner.canonicalize(document)
+    }
+
+    fn canonicalize_unsecured(&self, secured: &Map<String, Value>) -> Result<String, CanonError> {
+        self.interrupt.check()?;
+        self.inner.canonicalize_unsecured(secured)
+    }
+
+    fn canonicalize_sha384(&self, document: &Value) -> Result<String, CanonError> {
+        self.interrupt.check()?;
+        self.inner.canonicalize_sha384(document)
+    }
 }
 
 /// The general path: full JSON-LD 1.1 expansion and RDFC-1.0 via ssi.
@@ -111,6 +171,10 @@ impl GeneralCanonicalizer {
         // DESIGN invariant 2: refuse unknown context URLs before expansion, so the error names
         // the URL and nothing ever tries to load it.
         check_context_urls(document, &self.contexts)?;
+        // RFC 3987 §3.2: an IRI's percent-escapes stand for UTF-8. The JSON-LD stack decodes
+        // them when it compares IRIs and panics on bytes that are not UTF-8 (pct-str, found by
+        // fuzzing); such a document is refused before it gets there.
+        check_percent_escapes(document)?;
         // Expansion and node-map generation slow down with the square of anonymous nodes
         // (16,000 took seconds), so they are counted first, from the JSON: every blank node but
         // a list's comes from an object without an IRI id.
@@ -335,6 +399,54 @@ fn map_expansion_error(e: JsonLdError) -> CanonError {
         }
         other => CanonError::Invalid(other.to_string()),
     }
+}
+
+/// Refuses a document any string (member name or value) of which looks like an IRI (it has a
+/// scheme) and percent-escapes bytes that are not UTF-8.
+fn check_percent_escapes(value: &Value) -> Result<(), CanonError> {
+    let check = |text: &str| {
+        if text.contains('%') && text.contains(':') && !escapes_are_utf8(text) {
+            Err(CanonError::Invalid(
+                "an IRI percent-escapes bytes that are not UTF-8 (RFC 3987 §3.2)".to_owned(),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match value {
+        Value::Object(map) => map.iter().try_for_each(|(key, v)| {
+            check(key)?;
+            check_percent_escapes(v)
+        }),
+        Value::Array(items) => items.iter().try_for_each(check_percent_escapes),
+        Value::String(text) => check(text),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the bytes `text`'s `%XX` escapes stand for, with the text around them, are UTF-8.
+fn escapes_are_utf8(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escape {
+            Some(byte) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
 }
 
 /// Walks every `@context` (and `@import`) in the document and refuses URLs not in `contexts`.

@@ -50,7 +50,7 @@ mod vcdm;
 mod verify;
 
 pub use baked::{bake, extract, ImageFormat, ImageRefusal, PNG_KEYWORD, SVG_NAMESPACE};
-pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer};
+pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer, Interrupt};
 pub use codes::{report_code, ReportCode, REPORT_CODES};
 pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
 #[doc(hidden)]

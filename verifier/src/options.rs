@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::canon::Canonicalizer;
+use crate::canon::{Canonicalizer, Interrupt, Interruptible};
 use crate::ed25519::{Checking, Deferred};
 use crate::fast::FastCanonicalizer;
 use crate::input::Limits;
@@ -66,6 +66,19 @@ impl VerifyOptions {
         match &self.deferred {
             Some(d) => Checking::Deferred(d),
             None => Checking::Now,
+        }
+    }
+
+    /// These options with the canonicaliser stopping once `interrupt` is raised (a deadline, a
+    /// client gone away): the verification then ends with `verification_interrupted`, a check
+    /// that could not be made, at its next canonicalisation.
+    pub fn interruptible(&self, interrupt: &Interrupt) -> Self {
+        VerifyOptions {
+            canonicalizer: Arc::new(Interruptible {
+                inner: self.canonicalizer.clone(),
+                interrupt: interrupt.clone(),
+            }),
+            ..self.clone()
         }
     }
 

@@ -43,7 +43,10 @@ impl ProofFailure {
             ProofFailure::UnsupportedCryptosuite(_) => "unsupported_cryptosuite",
             ProofFailure::WrongPurpose(_) => "wrong_proof_purpose",
             ProofFailure::ProofValueEncoding => "invalid_proof_value_encoding",
-            ProofFailure::Canonicalization(e) => e.code(),
+            // The document's own canonicalisation is the json_ld check's; a proof whose options
+            // cannot be canonicalised (a term no context defines) is malformed.
+            ProofFailure::Canonicalization(CanonError::Interrupted) => "proof_not_checked",
+            ProofFailure::Canonicalization(_) => "malformed_proof",
             ProofFailure::Key(e) => e.code(),
             ProofFailure::KeyNotIssuers { .. } => "key_not_issuers",
             ProofFailure::BadSignature => "bad_signature",
@@ -71,7 +74,10 @@ impl ProofFailure {
                 "the proofValue is not multibase base58-btc ('z…') of a 64-byte signature"
                     .to_owned()
             }
-            ProofFailure::Canonicalization(e) => e.to_string(),
+            ProofFailure::Canonicalization(e @ CanonError::Interrupted) => e.to_string(),
+            ProofFailure::Canonicalization(e) => {
+                format!("the proof's options cannot be canonicalised: {e}")
+            }
             ProofFailure::Key(e) => e.message(),
             ProofFailure::KeyNotIssuers { controller, issuer } => {
                 format!("the signing key belongs to {controller}, not to the issuer {issuer}")
@@ -94,7 +100,9 @@ impl ProofFailure {
     pub(crate) fn is_unresolved(&self) -> bool {
         matches!(
             self,
-            ProofFailure::Key(KeyError::Unresolved(_)) | ProofFailure::UnsupportedCryptosuite(_)
+            ProofFailure::Key(KeyError::Unresolved(_))
+                | ProofFailure::UnsupportedCryptosuite(_)
+                | ProofFailure::Canonicalization(CanonError::Interrupted)
         )
     }
 

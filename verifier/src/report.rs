@@ -171,6 +171,11 @@ impl Checks {
         });
     }
 
+    /// Whether a check with this code has been recorded.
+    pub(crate) fn has(&self, code: &str) -> bool {
+        self.list.iter().any(|c| c.code == code)
+    }
+
     pub(crate) fn pass(&mut self, check: &str, code: &str, message: impl Into<String>) {
         self.push(check, CheckStatus::Passed, code, message.into());
     }

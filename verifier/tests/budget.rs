@@ -2,7 +2,7 @@
 //! credential with 16,000 identical anonymous evidence objects is refused with
 //! `canonicalization_budget_exceeded` by the fast path without falling back to the general path,
 //! and by the general path before JSON-LD expansion; a credential under the budget is checked as
-//! usual.
+//! usual; a raised `Interrupt` stops a verification before its next canonicalisation.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use std::sync::Arc;
@@ -78,4 +78,43 @@ fn a_blank_node_explosion_is_refused_on_both_paths() {
         let report = verify(&with_evidence(100, false), opts);
         assert_eq!(failed(&report), ["bad_signature"]);
     }
+}
+
+#[test]
+fn a_raised_interrupt_stops_the_verification_as_could_not_check() {
+    let now = "2026-06-01T12:00:00Z".parse().expect("now");
+    let interrupt = cairn_verifier::Interrupt::new();
+    let options = VerifyOptions::new(now).interruptible(&interrupt);
+    let input = with_evidence(3, false);
+    let verify = |options: &VerifyOptions| {
+        pollster::block_on(cairn_verifier::verify(
+            &input,
+            options,
+            &OfflineResolver::new(),
+        ))
+        .expect("evaluated")
+    };
+    // Not raised: the credential is checked as usual.
+    assert!(!interrupt.is_raised());
+    let checked = verify(&options);
+    assert!(
+        checked.checks.iter().any(|c| c.code == "json_ld_valid"),
+        "{:?}",
+        checked.checks
+    );
+    // Raised: no canonicalisation starts, and nothing is reported wrong with the credential —
+    // the verdict is that it could not be checked.
+    interrupt.raise();
+    let stopped = verify(&options);
+    assert_eq!(
+        stopped.verdict,
+        cairn_verifier::Verdict::Indeterminate,
+        "{:?}",
+        stopped.checks
+    );
+    assert!(failed(&stopped).is_empty(), "{:?}", stopped.checks);
+    assert!(stopped
+        .checks
+        .iter()
+        .any(|c| c.code == "verification_interrupted" && c.status == CheckStatus::Error));
 }

@@ -208,9 +208,9 @@ fn identical_blank_nodes_are_canonicalised_by_the_fast_path() {
     assert_eq!(Ok(got), general.canonicalize(&doc));
 }
 
-/// Found by the fuzz target: a percent-escape that is not UTF-8 (`%9E`) in an IRI made the general
-/// path's IRI library panic. The fast path declines such IRIs and the general path's panic is a
-/// refusal (`json_ld_invalid`), not a crash.
+/// Found by the fuzz targets: a percent-escape that is not UTF-8 (`%9E`) in an IRI, in its path or
+/// its host, made the general path's IRI library panic. The fast path declines such IRIs and the
+/// general path refuses them (`json_ld_invalid`) before its IRI library sees them.
 #[test]
 fn a_percent_escape_that_is_not_utf8_is_refused_not_a_crash() {
     let doc = serde_json::json!({
@@ -224,6 +224,11 @@ fn a_percent_escape_that_is_not_utf8_is_refused_not_a_crash() {
     assert!(fast.canonicalize_fast(&doc).is_err());
     let err = fast.canonicalize(&doc).expect_err("refused");
     assert_eq!(err.code(), "json_ld_invalid");
+    let mut host = doc.clone();
+    host["credentialSubject"]["id"] = "https://ex%E9ample.org/teacher".into();
+    let err = fast.canonicalize(&host).expect_err("refused");
+    assert_eq!(err.code(), "json_ld_invalid");
+    assert!(err.to_string().contains("RFC 3987"), "{err}");
     let mut ascii = doc.clone();
     ascii["issuer"] = "did:key:z6MknU6pUNNHt8ghHgJ5AxPQM8XUb%2F8TCu71WDZ2rHQ5oc".into();
     assert_eq!(

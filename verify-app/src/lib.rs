@@ -203,11 +203,7 @@ fn run_serve(args: ServeArgs) -> Result<(), (&'static str, String)> {
     options.status_cache = Some(std::sync::Arc::new(
         cairn_verifier::StatusListCache::default(),
     ));
-    let state = server::AppState {
-        options,
-        resolver: std::sync::Arc::new(resolver),
-        fixed_now: None,
-    };
+    let state = server::AppState::new(options, std::sync::Arc::new(resolver), None);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

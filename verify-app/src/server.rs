@@ -4,6 +4,8 @@
 //! multipart upload), `POST /verify/batch` for an HR office's stack of transfers, and the page
 //! for people at `GET /`.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -12,11 +14,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use cairn_verifier::{Resolver, Verdict, VerifyOptions};
+use cairn_verifier::{Interrupt, Resolver, Verdict, VerifyOptions};
 use serde_json::{json, Value};
 
 /// Every request's limits. The largest body: a baked image (8 MiB by default) with room for a
-/// multipart envelope; a batch may carry as much. An answer within 30 s, else 408.
+/// multipart envelope; a batch may carry as much. An answer within 30 s, else 408 — and the
+/// verification behind it is stopped (see [`off_workers`]).
 const LIMITS: cairn_http::Limits = cairn_http::Limits {
     max_body_bytes: 9 * 1024 * 1024,
     timeout: std::time::Duration::from_secs(30),
@@ -31,9 +34,122 @@ pub(crate) struct AppState {
     pub(crate) resolver: Arc<dyn Resolver>,
     /// Judge every request at this instant instead of the clock (tests).
     pub(crate) fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The body limit and the deadline of every request.
+    pub(crate) limits: cairn_http::Limits,
+    /// Verifications of small inputs (every ordinary credential) that may run at once, each on a
+    /// thread of its own.
+    light: Arc<tokio::sync::Semaphore>,
+    /// Verifications of larger inputs (baked images, batches, the largest documents) that may
+    /// run at once, apart from the small ones so that they never keep those waiting.
+    heavy: Arc<tokio::sync::Semaphore>,
+    /// How many verifications are running now.
+    running: Arc<AtomicUsize>,
+}
+
+impl AppState {
+    /// The service's state with the standard limits, judging at the clock unless `fixed_now`.
+    pub(crate) fn new(
+        options: VerifyOptions,
+        resolver: Arc<dyn Resolver>,
+        fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        AppState {
+            options,
+            resolver,
+            fixed_now,
+            limits: LIMITS,
+            light: Arc::new(tokio::sync::Semaphore::new(2 * cpus())),
+            heavy: Arc::new(tokio::sync::Semaphore::new(cpus())),
+            running: Arc::new(AtomicUsize::new(0)),
+        }
+    }
 }
 
 type Shared = Arc<AppState>;
+
+/// The CPUs this process may use. Verifications run at most two per CPU for small inputs (so one
+/// waiting on a slow fetch of a DID document or status list does not idle a core) and one per
+/// CPU for large ones; the rest wait for a slot, within their deadline. That bounds the memory
+/// they hold (BENCHMARKS, "Deadlines").
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// The largest input verified in the light lane. An ordinary credential is a few kilobytes; a
+/// document this small holds at most a few thousand JSON objects, so its canonicalisation costs
+/// a fraction of the work budget. Anything larger (up to the 1 MiB credential limit, baked
+/// images, batches) waits for the heavy lane.
+const LIGHT_INPUT_BYTES: usize = 64 * 1024;
+
+/// Counts a running verification for as long as it lives.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn enter(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Running(Arc::clone(count))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Raises the interrupt when the request that owns it is dropped: its deadline passed (the
+/// timeout layer answered 408) or its client went away.
+struct RaiseOnDrop(Interrupt);
+
+impl Drop for RaiseOnDrop {
+    fn drop(&mut self) {
+        self.0.raise();
+    }
+}
+
+/// Runs a verification off the async workers, so that `/healthz` and every other request stay
+/// answerable while the worst inputs are checked: on a blocking thread, once a slot of its lane
+/// (by the size of the input, `input_bytes`) is free, with options judged now that stop the work at its next
+/// canonicalisation once the request is dropped (deadline or disconnect). Each canonicalisation
+/// is held to the library's work budget, so an abandoned verification ends within one of them.
+async fn off_workers<F>(
+    state: &Shared,
+    input_bytes: usize,
+    work: impl FnOnce(Shared, VerifyOptions) -> F + Send + 'static,
+) -> Response
+where
+    F: Future<Output = Response>,
+{
+    let lane = if input_bytes <= LIGHT_INPUT_BYTES {
+        &state.light
+    } else {
+        &state.heavy
+    };
+    let Ok(permit) = Arc::clone(lane).acquire_owned().await else {
+        return internal_error();
+    };
+    let interrupt = Interrupt::new();
+    let _raise = RaiseOnDrop(interrupt.clone());
+    let options = options_now(state).interruptible(&interrupt);
+    let runtime = tokio::runtime::Handle::current();
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let _running = Running::enter(&state.running);
+        runtime.block_on(work(Arc::clone(&state), options))
+    })
+    .await
+    .unwrap_or_else(|_| internal_error())
+}
+
+/// 500 for a verification that panicked (a bug: the library turns bad input into reports).
+fn internal_error() -> Response {
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "the verification failed unexpectedly",
+    )
+}
 
 /// The service's routes, without a socket (tests drive it with `oneshot`).
 pub(crate) fn router(state: Shared) -> Router {
@@ -43,13 +159,15 @@ pub(crate) fn router(state: Shared) -> Router {
             "/assets/{name}",
             get(|Path(name): Path<String>| async move { crate::page::asset(&name) }),
         )
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi_json))
         .route("/credentials/verify", post(vc_api_verify))
         .route("/presentations/verify", post(vc_api_verify_presentation))
         .route("/verify", post(verify_any))
         .route("/verify/batch", post(verify_batch))
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "not_found", "no such resource") });
-    cairn_http::with_limits(routes, LIMITS).with_state(state)
+    let limits = state.limits;
+    cairn_http::with_limits(routes, limits).with_state(state)
 }
 
 /// Serves until ctrl-c or SIGTERM, over HTTPS when given `(certificate, key)`.
@@ -72,7 +190,19 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
     cairn_http::problem_response(status, code, detail)
 }
 
-/// Options for this request: the shared ones, judged now.
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, description = "the service is up", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// This service's OpenAPI document.
+#[utoipa::path(get, path = "/openapi.json", tag = "ops", responses((status = 200, description = "the OpenAPI 3.1 document", body = Object)))]
+async fn openapi_json() -> Response {
+    axum::Json(openapi::document()).into_response()
+}
+
+/// Options for a request: the shared ones, judged now.
 fn options_now(state: &AppState) -> VerifyOptions {
     let mut options = state.options.clone();
     options.now = state.fixed_now.unwrap_or_else(chrono::Utc::now);
@@ -125,21 +255,31 @@ fn verdict_status(verdict: Verdict) -> StatusCode {
 }
 
 /// W3C VC-API `POST /credentials/verify`: `{verifiableCredential, options?}`.
+#[utoipa::path(post, path = "/credentials/verify", tag = "vc-api", request_body(content = openapi::VerifyCredentialRequest, content_type = "application/json"), responses((status = 200, description = "verified", body = openapi::VcApiResult), (status = 422, description = "not valid, or could not be checked", body = openapi::VcApiResult), (status = 400, description = "a malformed request, or a credential over the input limits", body = openapi::VcApiRefusal), (status = 408, description = "not answered within 30 s", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 413, description = "a body over 9 MiB", body = openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
-    let options = options_now(&state);
-    let request = match request_body(&body, &options.limits) {
+    off_workers(&state, body.len(), move |state, options| async move {
+        verify_vc_api_credential(&state, &options, &body).await
+    })
+    .await
+}
+
+async fn verify_vc_api_credential(
+    state: &AppState,
+    options: &VerifyOptions,
+    body: &[u8],
+) -> Response {
+    let request = match request_body(body, &options.limits) {
         Ok(v) => v,
         Err(e) => return vc_api_refusal(e.code(), &e.to_string()),
     };
     let report = match request.get("verifiableCredential") {
         Some(Value::Object(credential)) => {
-            cairn_verifier::verify_credential(credential, &options, state.resolver.as_ref()).await
+            cairn_verifier::verify_credential(credential, options, state.resolver.as_ref()).await
         }
         // An enveloped credential (a compact JWS as a string). Any other string (JSON text of a
         // credential, say) is not a credential: VC-API §3.3 takes an object or a JWS.
         Some(Value::String(token)) if cairn_verifier::looks_like_compact_jws(token.trim()) => {
-            match cairn_verifier::verify(token.as_bytes(), &options, state.resolver.as_ref()).await
-            {
+            match cairn_verifier::verify(token.as_bytes(), options, state.resolver.as_ref()).await {
                 Ok(r) => r,
                 Err(e) => return vc_api_refusal(e.code(), &e.to_string()),
             }
@@ -156,9 +296,20 @@ async fn vc_api_verify(State(state): State<Shared>, body: Bytes) -> Response {
 
 /// W3C VC-API `POST /presentations/verify`: `{verifiablePresentation, options?: {challenge,
 /// domain}}`; the same status codes as for credentials.
+#[utoipa::path(post, path = "/presentations/verify", tag = "vc-api", request_body(content = openapi::VerifyPresentationRequest, content_type = "application/json"), responses((status = 200, description = "verified", body = openapi::VcApiResult), (status = 422, description = "not valid, or could not be checked", body = openapi::VcApiResult), (status = 400, description = "a malformed request, or a presentation over the input limits", body = openapi::VcApiRefusal), (status = 408, description = "not answered within 30 s", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 413, description = "a body over 9 MiB", body = openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn vc_api_verify_presentation(State(state): State<Shared>, body: Bytes) -> Response {
-    let options = options_now(&state);
-    let request = match request_body(&body, &options.limits) {
+    off_workers(&state, body.len(), move |state, options| async move {
+        verify_vc_api_presentation(&state, &options, &body).await
+    })
+    .await
+}
+
+async fn verify_vc_api_presentation(
+    state: &AppState,
+    options: &VerifyOptions,
+    body: &[u8],
+) -> Response {
+    let request = match request_body(body, &options.limits) {
         Ok(v) => v,
         Err(e) => return vc_api_refusal(e.code(), &e.to_string()),
     };
@@ -180,7 +331,7 @@ async fn vc_api_verify_presentation(State(state): State<Shared>, body: Bytes) ->
         domain: option("domain"),
     };
     let report =
-        cairn_verifier::verify_presentation(vp, &asked, &options, state.resolver.as_ref()).await;
+        cairn_verifier::verify_presentation(vp, &asked, options, state.resolver.as_ref()).await;
     vc_api_answer(report.verdict, &report.checks, &report)
 }
 
@@ -229,17 +380,25 @@ impl Refusal {
     }
 }
 
-/// Checks a submission: fetches a link under the service's fetch policy, then verifies.
-async fn check_input(state: &AppState, input: Input) -> Result<cairn_verifier::Report, Refusal> {
-    let bytes =
-        match input {
-            Input::Bytes(b) => b,
-            Input::Link(url) => state.resolver.fetch(url.trim()).await.map_err(|e| {
+/// A submission's bytes: as sent, or fetched from its link under the service's fetch policy.
+async fn input_bytes(state: &AppState, input: Input) -> Result<Vec<u8>, Refusal> {
+    match input {
+        Input::Bytes(b) => Ok(b),
+        Input::Link(url) => {
+            state.resolver.fetch(url.trim()).await.map_err(|e| {
                 Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
-            })?,
-        };
-    let options = options_now(state);
-    cairn_verifier::verify(&bytes, &options, state.resolver.as_ref())
+            })
+        }
+    }
+}
+
+/// Verifies a submission's bytes.
+async fn check_bytes(
+    state: &AppState,
+    options: &VerifyOptions,
+    bytes: &[u8],
+) -> Result<cairn_verifier::Report, Refusal> {
+    cairn_verifier::verify(bytes, options, state.resolver.as_ref())
         .await
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))
 }
@@ -337,15 +496,23 @@ async fn read_input(request: Request) -> Result<Input, Refusal> {
 /// (`image/png`, `image/svg+xml`), a link to one (`text/uri-list`), or a multipart upload
 /// (`file`, `text` or `url` field). 200 with the report when valid, 422 with it when not, 400
 /// when unreadable.
+#[utoipa::path(post, path = "/verify", tag = "verify", request_body(content((Object = "application/json"), (Object = "application/ld+json"), (Object = "application/vc+ld+json"), (String = "application/jwt"), (String = "application/vc+jwt"), (String = "text/plain"), (openapi::BinaryDoc = "image/png"), (String = "image/svg+xml"), (String = "text/uri-list"), (openapi::UploadForm = "multipart/form-data"))), responses((status = 200, description = "valid", body = openapi::ReportDoc), (status = 422, description = "not valid or could not be checked (a report), or a link that could not be fetched (a problem)", content((openapi::ReportDoc = "application/json"), (openapi::ProblemDoc = "application/problem+json"))), (status = 400, description = "unreadable", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 415, description = "a media type not listed", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 408, description = "not answered within 30 s", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 413, description = "a body over 9 MiB", body = openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn verify_any(State(state): State<Shared>, request: Request) -> Response {
-    let input = match read_input(request).await {
-        Ok(input) => input,
+    let bytes = match read_input(request).await {
+        Ok(input) => input_bytes(&state, input).await,
+        Err(refusal) => Err(refusal),
+    };
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
         Err(refusal) => return refusal.into_problem(),
     };
-    match check_input(&state, input).await {
-        Ok(report) => (verdict_status(report.verdict), axum::Json(report)).into_response(),
-        Err(refusal) => refusal.into_problem(),
-    }
+    off_workers(&state, bytes.len(), move |state, options| async move {
+        match check_bytes(&state, &options, &bytes).await {
+            Ok(report) => (verdict_status(report.verdict), axum::Json(report)).into_response(),
+            Err(refusal) => refusal.into_problem(),
+        }
+    })
+    .await
 }
 
 /// `GET /`: the page with an empty form.
@@ -355,10 +522,24 @@ async fn page_form(State(state): State<Shared>) -> Response {
 
 /// `POST /` (the page's form): the page with the verdict above the form.
 async fn page_submit(State(state): State<Shared>, request: Request) -> Response {
-    let outcome = match read_input(request).await {
-        Ok(input) => check_input(&state, input).await,
+    let bytes = match read_input(request).await {
+        Ok(input) => input_bytes(&state, input).await,
         Err(refusal) => Err(refusal),
     };
+    match bytes {
+        Ok(bytes) => {
+            off_workers(&state, bytes.len(), move |state, options| async move {
+                let outcome = check_bytes(&state, &options, &bytes).await;
+                page_verdict(&state, outcome)
+            })
+            .await
+        }
+        Err(refusal) => page_verdict(&state, Err(refusal)),
+    }
+}
+
+/// The page with a verdict, or with why the submission could not be read.
+fn page_verdict(state: &AppState, outcome: Result<cairn_verifier::Report, Refusal>) -> Response {
     let outcome = match outcome {
         Ok(report) => crate::page::Outcome::Checked(Box::new(report)),
         Err(r) => crate::page::Outcome::Unreadable {
@@ -371,15 +552,22 @@ async fn page_submit(State(state): State<Shared>, request: Request) -> Response 
 
 /// `POST /verify/batch`: `{"items": [credential object or compact JWS string, …]}` (at most
 /// 100) → 200 `{items: [{index, verdict, report} | {index, code, message}], summary}`.
+#[utoipa::path(post, path = "/verify/batch", tag = "verify", request_body(content = openapi::BatchRequest, content_type = "application/json"), responses((status = 200, description = "every item's verdict", body = openapi::BatchAnswer), (status = 400, description = "unreadable JSON", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 422, description = "no items array", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 408, description = "not answered within 30 s", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 413, description = "a body over 9 MiB, or more than 100 items", body = openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn verify_batch(State(state): State<Shared>, body: Bytes) -> Response {
-    let options = options_now(&state);
+    off_workers(&state, body.len(), move |state, options| async move {
+        verify_items(&state, &options, &body).await
+    })
+    .await
+}
+
+async fn verify_items(state: &AppState, options: &VerifyOptions, body: &[u8]) -> Response {
     // The envelope may hold up to MAX_BATCH_ITEMS credentials; each is held to the input limits
     // again when it is verified.
     let envelope = cairn_verifier::Limits {
         max_input_bytes: LIMITS.max_body_bytes,
         ..options.limits
     };
-    let request = match request_body(&body, &envelope) {
+    let request = match request_body(body, &envelope) {
         Ok(v) => v,
         Err(e) => return problem(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
     };
@@ -406,7 +594,7 @@ async fn verify_batch(State(state): State<Shared>, body: Bytes) -> Response {
         .collect();
     let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
     // The items' Ed25519 signatures are checked together in one batch equation.
-    let results = cairn_verifier::verify_batch(&refs, &options, state.resolver.as_ref()).await;
+    let results = cairn_verifier::verify_batch(&refs, options, state.resolver.as_ref()).await;
     let (mut valid, mut invalid, mut indeterminate, mut unreadable) = (0, 0, 0, 0);
     let mut out = Vec::new();
     for (index, result) in results.into_iter().enumerate() {
@@ -432,5 +620,9 @@ async fn verify_batch(State(state): State<Shared>, body: Bytes) -> Response {
     .into_response()
 }
 
+mod openapi;
+
+#[cfg(test)]
+mod deadline_tests;
 #[cfg(test)]
 mod tests;

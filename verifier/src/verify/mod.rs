@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 mod structure;
 
+use crate::canon::CanonError;
 use crate::document::{
     date_fields, date_fields_of, fmt_date, proofs_of, read_date, types_of, window, VcVersion,
     Window,
@@ -197,6 +198,11 @@ fn check_json_ld(
             );
             Some(c)
         }
+        // Stopped by its caller: nothing was found wrong, the check was not made.
+        Err(e @ CanonError::Interrupted) => {
+            checks.error("json_ld", e.code(), e.to_string());
+            None
+        }
         Err(e) => {
             checks.fail("json_ld", e.code(), e.to_string());
             None
@@ -379,6 +385,16 @@ async fn check_proofs(
         return;
     }
     let (Some(canonical), Some(issuer_id)) = (canonical, issuer_id) else {
+        // A verification stopped by its caller left the proof unchecked, not the document
+        // malformed.
+        if checks.has("verification_interrupted") {
+            checks.error(
+                CHECK,
+                "proof_not_checked",
+                "the proof was not checked: the verification was stopped before it got there",
+            );
+            return;
+        }
         checks.fail(
             CHECK,
             "proof_not_checkable",

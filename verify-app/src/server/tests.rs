@@ -34,11 +34,11 @@ fn app() -> Router {
         "https://credentials.springfield.example/share/edna",
         read("valid/did-key.json"),
     );
-    router(Arc::new(AppState {
-        options: VerifyOptions::new(chrono::Utc::now()),
-        resolver: Arc::new(resolver),
-        fixed_now: Some("2026-06-01T12:00:00Z".parse().expect("now")),
-    }))
+    router(Arc::new(AppState::new(
+        VerifyOptions::new(chrono::Utc::now()),
+        Arc::new(resolver),
+        Some("2026-06-01T12:00:00Z".parse().expect("now")),
+    )))
 }
 
 async fn call(app: &Router, uri: &str, content_type: &str, body: String) -> (StatusCode, Value) {
@@ -474,14 +474,14 @@ async fn ssrf_attempts_through_the_service_are_refused_with_their_codes() {
             },
             ..cairn_fetch::FetchPolicy::default()
         };
-        router(Arc::new(AppState {
-            options: VerifyOptions::new(chrono::Utc::now()),
-            resolver: Arc::new(crate::CliResolver {
+        router(Arc::new(AppState::new(
+            VerifyOptions::new(chrono::Utc::now()),
+            Arc::new(crate::CliResolver {
                 docs: OfflineResolver::new(),
                 fetcher: cairn_fetch::Fetcher::new(policy).expect("fetcher"),
             }),
-            fixed_now: Some("2026-06-01T12:00:00Z".parse().expect("now")),
-        }))
+            Some("2026-06-01T12:00:00Z".parse().expect("now")),
+        )))
     };
     let strict = service(false);
     let local = service(true);
