@@ -22,6 +22,8 @@ before(async () => {
   ({ server, base } = await startServer(binary, [
     "serve", "--bind", "127.0.0.1:0", "--offline",
     "--registry", path.join(root, "examples/trust-registry.json"),
+    // The issuer profile of the https-identified vector (a domain no registry entry names).
+    "--doc", `https://credentials.springfield.example/issuers/1=${path.join(vectors, "docs/springfield-issuer-profile.json")}`,
   ]));
   browser = await launchBrowser();
 });
@@ -89,6 +91,48 @@ test("a valid credential file: valid, recognised, what it counts for", async () 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Who vouches for the issuer (issue 19), at a desktop and a phone width: the registry's name, a
+// domain, or nobody. A did:key credential that borrows a registered district's name (the
+// reference stack's vector: another key, "Springfield Public Schools") is never called valid or
+// genuine in a green banner.
+for (const width of [1280, 390]) {
+  test(`who vouches for the issuer, ${width} px`, async () => {
+    const cases = [
+      { file: "valid/did-key.json", identity: "registry", headline: "Valid", className: "valid",
+        says: /Issued by Springfield Public Schools, as Lakeside Consortium of Districts \(version 2026-11\) names this issuer/ },
+      { file: "valid/https-controller-document.json", identity: "domain", headline: "Valid", className: "valid",
+        says: /Issued by whoever controls credentials\.springfield\.example; this district's trust registry does not list that issuer/ },
+      { file: "valid/reference-eddsa-jcs-2022.json", identity: "unconfirmed",
+        headline: "Signature intact — issuer not confirmed", className: "unconfirmed",
+        says: /nothing confirms who the issuer is: the name “Springfield Public Schools” is the credential's own claim/ },
+    ];
+    for (const c of cases) {
+      const { page, context, errors } = await open({ viewport: { width, height: 900 } });
+      await submitFile(page, path.join(vectors, c.file));
+      const banner = page.locator(".banner");
+      assert.equal(await page.locator("#verdict").getAttribute("data-identity"), c.identity, c.file);
+      assert.equal((await verdictOf(page)).text, c.headline, c.file);
+      assert.match(await banner.getAttribute("class"), new RegExp(`\\b${c.className}\\b`), c.file);
+      const said = await banner.textContent();
+      assert.match(said, c.says, c.file);
+      if (c.identity === "unconfirmed") {
+        assert.doesNotMatch(said, /genuine|Valid/, c.file);
+        // Amber, not the valid green.
+        const colour = await banner.evaluate((b) => getComputedStyle(b).backgroundColor);
+        assert.notEqual(colour, "rgb(20, 99, 47)");
+      }
+      // The banner is on the first screen, and nothing scrolls sideways (WCAG 1.4.10).
+      const box = await banner.boundingBox();
+      assert.ok(box && box.y < 900, `${c.file}: the banner is below the first screen`);
+      const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(scroll <= inner, `${c.file}: ${scroll} px wide at ${inner} px`);
+      await page.screenshot({ path: path.join(artifacts, `identity-${c.identity}-${width}.png`), fullPage: true });
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  });
+}
 
 test("a tampered credential file: not valid, with the reason", async () => {
   const { page, context, errors } = await open();

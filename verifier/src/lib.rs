@@ -73,8 +73,9 @@ pub use sd::sd_derived_check;
 pub use sign::PendingProof;
 pub use status::{StatusBits, StatusListCache, StatusListDecodeError, MIN_STATUS_LIST_BITS};
 pub use trust::{
-    AchievementRule, Publisher, Recognition, RegistryEntry, SignedRegistry, TrustPolicy,
-    TrustRegistry, TrustReport, TrustStatus, TRUST_REGISTRY_CREDENTIAL_TYPE, TRUST_REGISTRY_TYPE,
+    AchievementRule, IssuerIdentity, Publisher, Recognition, RegistryEntry, SignedRegistry,
+    TrustPolicy, TrustRegistry, TrustReport, TrustStatus, TRUST_REGISTRY_CREDENTIAL_TYPE,
+    TRUST_REGISTRY_TYPE,
 };
 pub use vcdm::{data_model_problems, DataModelProblem, DataModelRule};
 pub use verify::{verify, verify_batch, verify_credential};

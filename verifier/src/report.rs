@@ -123,6 +123,11 @@ pub struct Report {
     /// credential counts for (present when registries were given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust: Option<crate::trust::TrustReport>,
+    /// Who vouches for who the issuer is: a registry loaded here, the issuer's web domain, or
+    /// nobody (the name is then the credential's own claim). It means something only when the
+    /// signature is valid.
+    #[serde(default)]
+    pub issuer_identity: crate::trust::IssuerIdentity,
 }
 
 impl Report {

@@ -206,6 +206,70 @@ impl TrustStatus {
     }
 }
 
+/// Who vouches for who the issuer is. The signature binds the credential to the issuer's key;
+/// this says what, beyond the credential's own word, ties that key to a named organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "vouched_by", rename_all = "snake_case")]
+pub enum IssuerIdentity {
+    /// A trust registry loaded here lists the issuer's identifier.
+    Registry {
+        /// The registry (and its version).
+        registry: String,
+        /// The issuer's name as the registry gives it (not the credential's).
+        name: String,
+    },
+    /// The issuer's identifier is a web domain (`did:web`, or an https URL) whose published key
+    /// signed: whoever controls the domain issued it. No registry loaded here lists it.
+    Domain {
+        /// The domain (with its port, when one is named).
+        domain: String,
+    },
+    /// Nothing confirms who the issuer is (a `did:key`, or a domain-less identifier): the name
+    /// is the credential's own claim.
+    #[default]
+    Unconfirmed,
+}
+
+impl IssuerIdentity {
+    /// Who vouches for `issuer_id`: a registry that lists it (as `trust` found), else its domain,
+    /// else nobody.
+    pub fn of(issuer_id: Option<&str>, trust: Option<&TrustReport>) -> Self {
+        let listed = trust
+            .filter(|t| t.status != TrustStatus::UnknownIssuer)
+            .and_then(|t| Some((t.registry.clone()?, t.issuer_name.clone()?)));
+        if let Some((registry, name)) = listed {
+            return IssuerIdentity::Registry { registry, name };
+        }
+        match issuer_id.and_then(domain_of) {
+            Some(domain) => IssuerIdentity::Domain { domain },
+            None => IssuerIdentity::Unconfirmed,
+        }
+    }
+}
+
+/// The web domain an issuer identifier names: did:web's host (DID-WEB §3.1.1: a port is
+/// percent-encoded as `%3A`) or an https URL's host.
+fn domain_of(issuer_id: &str) -> Option<String> {
+    if let Some(rest) = issuer_id.strip_prefix("did:web:") {
+        let host = rest
+            .split(':')
+            .next()?
+            .replace("%3A", ":")
+            .replace("%3a", ":");
+        return (!host.is_empty()).then_some(host);
+    }
+    let iri = iref::Iri::new(issuer_id).ok()?;
+    if iri.scheme().as_str() != "https" {
+        return None;
+    }
+    let authority = iri.authority()?;
+    let host = authority.host().as_str().to_ascii_lowercase();
+    match authority.port() {
+        Some(port) if !port.is_empty() => Some(format!("{host}:{}", port.as_str())),
+        _ => (!host.is_empty()).then_some(host),
+    }
+}
+
 /// The report's `trust` section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrustReport {

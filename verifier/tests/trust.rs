@@ -348,3 +348,57 @@ fn signed_registries_are_verified_before_use() {
     .expect("report");
     assert_eq!(report.trust.expect("trust").status.code(), "unknown_issuer");
 }
+
+/// Who vouches for the issuer (issue 19): the registry's name when a loaded registry lists the
+/// issuer, else the domain of a did:web or https issuer, else nobody — a did:key credential that
+/// borrows a registered district's name is unconfirmed, whatever name it states.
+#[test]
+fn the_issuer_identity_names_who_vouches_for_the_issuer() {
+    use cairn_verifier::IssuerIdentity;
+    let now = "2026-06-01T12:00:00Z".parse().expect("now");
+    let example = TrustRegistry::parse(
+        std::fs::read(root().join("examples/trust-registry.json"))
+            .expect("read")
+            .as_slice(),
+    )
+    .expect("registry");
+    let verify = |vector: &str, registries: Vec<Arc<TrustRegistry>>| {
+        let mut options = VerifyOptions::new(now);
+        options.registries = registries;
+        let mut resolver = OfflineResolver::new();
+        resolver.insert(
+            "https://credentials.springfield.example/.well-known/did.json",
+            std::fs::read(root().join("tests/vectors/docs/springfield-did.json")).expect("doc"),
+        );
+        let bytes = std::fs::read(root().join("tests/vectors").join(vector)).expect("vector");
+        pollster::block_on(cairn_verifier::verify(&bytes, &options, &resolver)).expect("report")
+    };
+    let registered = verify("valid/did-key.json", vec![Arc::new(example)]);
+    assert_eq!(registered.verdict, Verdict::Valid);
+    assert!(
+        matches!(&registered.issuer_identity, IssuerIdentity::Registry { name, .. } if name == "Springfield Public Schools"),
+        "{:?}",
+        registered.issuer_identity
+    );
+    // The lookalike: another did:key, the same stated name, a valid signature.
+    let lookalike = verify("valid/reference-eddsa-jcs-2022.json", Vec::new());
+    assert_eq!(lookalike.verdict, Verdict::Valid);
+    assert_eq!(
+        lookalike.issuer_name.as_deref(),
+        Some("Springfield Public Schools")
+    );
+    assert_eq!(lookalike.issuer_identity, IssuerIdentity::Unconfirmed);
+    let web = verify("valid/did-web.json", Vec::new());
+    assert_eq!(
+        web.issuer_identity,
+        IssuerIdentity::Domain {
+            domain: "credentials.springfield.example".to_owned()
+        }
+    );
+    // What the API and `--json` carry.
+    let json = serde_json::to_value(&web).expect("json");
+    assert_eq!(
+        json["issuer_identity"],
+        json!({"vouched_by": "domain", "domain": "credentials.springfield.example"})
+    );
+}

@@ -14,8 +14,9 @@ use std::process::ExitCode;
 
 use cairn_fetch::{FetchPolicy, Fetcher};
 use cairn_verifier::{
-    CheckStatus, Contexts, FastCanonicalizer, OfflineResolver, Report, ResolveError, ResolveFuture,
-    Resolver, TrustPolicy, TrustRegistry, TrustStatus, Verdict, VerifyOptions,
+    CheckStatus, Contexts, FastCanonicalizer, IssuerIdentity, OfflineResolver, Report,
+    ResolveError, ResolveFuture, Resolver, TrustPolicy, TrustRegistry, TrustStatus, Verdict,
+    VerifyOptions,
 };
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -345,6 +346,21 @@ fn print_summary(report: &Report) {
                 println!("  issuer:      {name} (name as the credential states it) — {issuer}")
             }
             None => println!("  issuer:      {issuer}"),
+        }
+    }
+    // Who vouches for the issuer means something only once the signature is proven.
+    if report.verdict == Verdict::Valid {
+        match &report.issuer_identity {
+            IssuerIdentity::Registry { registry, name } => {
+                println!("  vouched by:  {registry}, which lists this issuer as {name}")
+            }
+            IssuerIdentity::Domain { domain } => {
+                println!("  vouched by:  the domain {domain} (no loaded registry lists it)")
+            }
+            IssuerIdentity::Unconfirmed => println!(
+                "  vouched by:  nobody — the signature is intact, but the issuer's name is the \
+                 credential's own claim"
+            ),
         }
     }
     if let Some(a) = &report.achievement_name {

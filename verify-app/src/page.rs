@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cairn_verifier::{CheckStatus, Report, TrustReport, TrustStatus, Verdict};
+use cairn_verifier::{CheckStatus, IssuerIdentity, Report, TrustReport, TrustStatus, Verdict};
 use maud::{html, Markup, DOCTYPE};
 
 /// Only this service's stylesheet and script; no inline code, frames, plugins or remote fetches.
@@ -121,15 +121,16 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
             }
         },
         Outcome::Checked(report) => {
-            let (class, headline, explain) = match report.verdict {
-                Verdict::Valid => ("valid", "Valid", "The credential is genuine and current: the signature matches the issuer's key, it has not been revoked or suspended, and it is within its dates."),
-                Verdict::Invalid => ("invalid", "Not valid", "Do not accept this credential: at least one check failed (see below)."),
-                Verdict::Indeterminate => ("indeterminate", "Could not check", "Some checks could not be completed, so this credential is neither confirmed nor rejected. Try again later or ask the issuer."),
+            let (class, headline, explain) = banner(report);
+            let identity = match &report.issuer_identity {
+                IssuerIdentity::Registry { .. } => "registry",
+                IssuerIdentity::Domain { .. } => "domain",
+                IssuerIdentity::Unconfirmed => "unconfirmed",
             };
             html! {
                 section class="result" aria-labelledby="verdict" {
                     div class={ "banner " (class) } role="alert" {
-                        h2 id="verdict" data-verdict=(class) { (headline) }
+                        h2 id="verdict" data-verdict=(verdict_word(report.verdict)) data-identity=(identity) { (headline) }
                         p { (explain) }
                         @if let Some(problem) = report.first_problem() {
                             @if report.verdict != Verdict::Valid {
@@ -143,6 +144,52 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The verdict as the page's tests read it.
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Valid => "valid",
+        Verdict::Invalid => "invalid",
+        Verdict::Indeterminate => "indeterminate",
+    }
+}
+
+/// The banner's class, headline and first sentence. A valid credential says who vouches for its
+/// issuer; one whose issuer nothing confirms is never called genuine (issue 19: a borrowed
+/// district name must not pass for the district).
+fn banner(report: &Report) -> (&'static str, String, String) {
+    const CURRENT: &str = "The signature matches the issuer's key, it has not been revoked or suspended, and it is within its dates.";
+    match (report.verdict, &report.issuer_identity) {
+        (Verdict::Valid, IssuerIdentity::Registry { registry, name }) => (
+            "valid",
+            "Valid".to_owned(),
+            format!("Issued by {name}, as {registry} names this issuer. {CURRENT}"),
+        ),
+        (Verdict::Valid, IssuerIdentity::Domain { domain }) => (
+            "valid",
+            "Valid".to_owned(),
+            format!("Issued by whoever controls {domain}; this district's trust registry does not list that issuer. {CURRENT}"),
+        ),
+        (Verdict::Valid, IssuerIdentity::Unconfirmed) => (
+            "unconfirmed",
+            "Signature intact — issuer not confirmed".to_owned(),
+            match &report.issuer_name {
+                Some(name) => format!("The signature is intact, but nothing confirms who the issuer is: the name \u{201c}{name}\u{201d} is the credential's own claim. Confirm with the issuing district before you accept it."),
+                None => "The signature is intact, but nothing confirms who the issuer is. Confirm with the issuing district before you accept it.".to_owned(),
+            },
+        ),
+        (Verdict::Invalid, _) => (
+            "invalid",
+            "Not valid".to_owned(),
+            "Do not accept this credential: at least one check failed (see below).".to_owned(),
+        ),
+        (Verdict::Indeterminate, _) => (
+            "indeterminate",
+            "Could not check".to_owned(),
+            "Some checks could not be completed, so this credential is neither confirmed nor rejected. Try again later or ask the issuer.".to_owned(),
+        ),
     }
 }
 

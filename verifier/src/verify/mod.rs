@@ -25,7 +25,7 @@ use crate::proof::{verify_proof_as, Expected};
 use crate::report::{Checks, Report, Verdict};
 use crate::resolver::Resolver;
 use crate::status::check_status;
-use crate::trust::{TrustPolicy, TrustReport, TrustStatus};
+use crate::trust::{IssuerIdentity, TrustPolicy, TrustReport, TrustStatus};
 use structure::{check_context, check_required, check_subject, check_type, is_ob_context};
 
 /// Embedded endorsements are verified to this depth (an endorsement's own endorsements…).
@@ -171,12 +171,14 @@ fn verify_document<'a>(
             .then(|| check_trust(doc, issuer_id.as_deref(), options, &mut checks))
             .flatten();
         let verdict = checks.verdict(&endorsements);
+        let issuer_identity = IssuerIdentity::of(issuer_id.as_deref(), trust.as_ref());
         Report {
             verdict,
             proof_forms,
             checks: checks.into_vec(),
             endorsements,
             trust,
+            issuer_identity,
             ..describe(doc, issuer_id, options)
         }
     })
@@ -355,6 +357,7 @@ fn describe(
         checks: Vec::new(),
         endorsements: Vec::new(),
         trust: None,
+        issuer_identity: IssuerIdentity::Unconfirmed,
     }
 }
 
