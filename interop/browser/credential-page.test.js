@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { root, artifacts, startServer, launchBrowser } from "./harness.js";
+import { root, artifacts, startServer, launchBrowser, assertAccessible } from "./harness.js";
 
 const cairn = process.env.CAIRN_BIN ?? path.join(root, "target/debug/cairn");
 
@@ -73,11 +73,13 @@ test("a valid credential's page: status, images, Verify now, LinkedIn", async ()
   assert.equal(linkedin.searchParams.get("organizationName"), "Springfield Public Schools");
   assert.equal(linkedin.searchParams.get("certUrl"), `https://credentials.springfield.example/credentials/${keys.valid}`);
   await page.screenshot({ path: path.join(artifacts, "credential-valid.png"), fullPage: true });
+  await assertAccessible(browser, page, "credential-valid.png");
   // Keyboard: focus the button and press Enter.
   await page.focus("button[type=submit]");
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
   assert.equal(await page.getAttribute("#report-title", "data-verdict"), "valid");
   await page.screenshot({ path: path.join(artifacts, "credential-verified.png"), fullPage: true });
+  await assertAccessible(browser, page, "credential-verified.png");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -91,6 +93,7 @@ test("a revoked credential stays visible with a clear notice", async () => {
   assert.equal(await page.getAttribute("#report-title", "data-verdict"), "invalid");
   assert.match(await page.textContent(".report"), /revoked/);
   await page.screenshot({ path: path.join(artifacts, "credential-revoked.png"), fullPage: true });
+  await assertAccessible(browser, page, "credential-revoked.png");
   assert.deepEqual(errors, []);
   await context.close();
 });

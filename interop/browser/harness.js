@@ -2,7 +2,8 @@
 // loopback port (its address read from the "listening on" line), and Debian's Chromium launched
 // by playwright-core with nothing that reaches the network.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -39,4 +40,36 @@ export function launchBrowser() {
       "--disable-default-apps", "--disable-sync", "--no-first-run",
     ],
   });
+}
+
+const axeSource = readFileSync(path.join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/// axe-core's WCAG 2.1 A/AA rules on the page as it is now; fails on any critical or serious
+/// violation. The page's CSP forbids injected scripts, so axe runs on a copy of the page's markup,
+/// put into the same origin's page in a context that bypasses CSP (so the same stylesheet
+/// applies, and colour contrast is judged as people see it).
+export async function assertAccessible(browser, page, label) {
+  const html = await page.evaluate(() => ({
+    markup: document.documentElement.innerHTML,
+    attributes: [...document.documentElement.attributes].map((a) => [a.name, a.value]),
+  }));
+  const context = await browser.newContext({ bypassCSP: true, viewport: page.viewportSize() });
+  const copy = await context.newPage();
+  await copy.goto(new URL("/", page.url()).href);
+  await copy.evaluate(({ markup, attributes }) => {
+    for (const [name, value] of attributes) document.documentElement.setAttribute(name, value);
+    document.documentElement.innerHTML = markup;
+  }, html);
+  await copy.waitForLoadState("load");
+  await copy.addScriptTag({ content: axeSource });
+  const result = await copy.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  await context.close();
+  const bad = result.violations.filter((v) => v.impact === "critical" || v.impact === "serious");
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    [],
+    `${label}: axe-core found critical or serious violations`,
+  );
 }

@@ -9,7 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { root, vectors, artifacts, startServer, launchBrowser } from "./harness.js";
+import { root, vectors, artifacts, startServer, launchBrowser, assertAccessible } from "./harness.js";
 
 const binary = process.env.CAIRN_VERIFY_BIN ?? path.join(root, "target/debug/cairn-verify");
 
@@ -70,6 +70,7 @@ test("the page: language, labels, strict CSP, no console errors", async () => {
   const background = await page.locator("button[type=submit]").evaluate((b) => getComputedStyle(b).backgroundColor);
   assert.equal(background, "rgb(26, 95, 180)");
   await page.screenshot({ path: path.join(artifacts, "form.png"), fullPage: true });
+  await assertAccessible(browser, page, "form.png");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -88,6 +89,7 @@ test("a valid credential file: valid, recognised, what it counts for", async () 
   assert.match(body, /15 January 2026, 09:00 UTC/);
   assert.match(body, /name given by the credential itself, not confirmed/);
   await page.screenshot({ path: path.join(artifacts, "valid.png"), fullPage: true });
+  await assertAccessible(browser, page, "valid.png");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -128,11 +130,26 @@ for (const width of [1280, 390]) {
       const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       assert.ok(scroll <= inner, `${c.file}: ${scroll} px wide at ${inner} px`);
       await page.screenshot({ path: path.join(artifacts, `identity-${c.identity}-${width}.png`), fullPage: true });
+      await assertAccessible(browser, page, `identity-${c.identity}-${width}.png`);
       assert.deepEqual(errors, []);
       await context.close();
     }
   });
 }
+
+test("unreadable input: a plain-words banner whose code is readable too", async () => {
+  const { page, context, errors } = await open();
+  await page.fill("#text", "this is not a credential");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  const { verdict, text } = await verdictOf(page);
+  assert.equal(verdict, "unreadable");
+  assert.equal(text, "Could not read this input");
+  await page.screenshot({ path: path.join(artifacts, "unreadable.png"), fullPage: true });
+  await assertAccessible(browser, page, "unreadable.png");
+  // The page is answered 422 (the input was not readable), which Chromium logs; nothing else.
+  assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), []);
+  await context.close();
+});
 
 test("a tampered credential file: not valid, with the reason", async () => {
   const { page, context, errors } = await open();
@@ -148,6 +165,7 @@ test("a tampered credential file: not valid, with the reason", async () => {
   assert.doesNotMatch(body, /CE hours/);
   assert.match(body, /Not applied/);
   await page.screenshot({ path: path.join(artifacts, "tampered.png"), fullPage: true });
+  await assertAccessible(browser, page, "tampered.png");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -170,6 +188,7 @@ test("a pasted JWT and a dropped baked PNG badge", async () => {
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
   assert.equal((await verdictOf(page)).verdict, "valid");
   await page.screenshot({ path: path.join(artifacts, "baked-png.png"), fullPage: true });
+  await assertAccessible(browser, page, "baked-png.png");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -212,5 +231,6 @@ test("without JavaScript the form still works", async () => {
   await submitFile(page, path.join(vectors, "valid/baked-jwt-eddsa-did-key.svg"));
   assert.equal((await verdictOf(page)).verdict, "valid");
   await page.screenshot({ path: path.join(artifacts, "no-javascript.png"), fullPage: true });
+  await assertAccessible(browser, page, "no-javascript.png");
   await context.close();
 });
