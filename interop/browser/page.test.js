@@ -129,6 +129,9 @@ for (const width of [1280, 390]) {
       assert.ok(box && box.y < 900, `${c.file}: the banner is below the first screen`);
       const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       assert.ok(scroll <= inner, `${c.file}: ${scroll} px wide at ${inner} px`);
+      // The verdict has the focus, and a way back to an empty form sits beside it.
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "verdict", c.file);
+      assert.equal(await banner.locator("a", { hasText: "Check another credential" }).getAttribute("href"), "/");
       await page.screenshot({ path: path.join(artifacts, `identity-${c.identity}-${width}.png`), fullPage: true });
       await assertAccessible(browser, page, `identity-${c.identity}-${width}.png`);
       assert.deepEqual(errors, []);

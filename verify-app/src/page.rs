@@ -115,8 +115,9 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
         Outcome::Unreadable { code, message } => html! {
             section class="result" aria-labelledby="verdict" {
                 div class="banner indeterminate" role="alert" {
-                    h2 id="verdict" data-verdict="unreadable" { "Could not read this input" }
+                    h2 id="verdict" data-verdict="unreadable" tabindex="-1" autofocus { "Could not read this input" }
                     p { (message) " " span class="code" { "(" (code) ")" } }
+                    (check_another())
                 }
             }
         },
@@ -130,13 +131,16 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
             html! {
                 section class="result" aria-labelledby="verdict" {
                     div class={ "banner " (class) } role="alert" {
-                        h2 id="verdict" data-verdict=(verdict_word(report.verdict)) data-identity=(identity) { (headline) }
+                        // The verdict takes the focus when the page loads (no script needed), so a
+                        // keyboard or screen reader user starts at the answer.
+                        h2 id="verdict" data-verdict=(verdict_word(report.verdict)) data-identity=(identity) tabindex="-1" autofocus { (headline) }
                         p { (explain) }
                         @if let Some(problem) = report.first_problem() {
                             @if report.verdict != Verdict::Valid {
                                 p class="reason" { "Main reason: " (problem.message) }
                             }
                         }
+                        (check_another())
                     }
                     (details(report))
                     (recognition(report, registries_loaded))
@@ -145,6 +149,11 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
             }
         }
     }
+}
+
+/// A way back to an empty form, beside the verdict.
+fn check_another() -> Markup {
+    html! { p class="again" { a href="/" class="button" { "Check another credential" } } }
 }
 
 /// The verdict as the page's tests read it.
