@@ -159,7 +159,7 @@ test("a tampered credential file: not valid, with the reason", async () => {
   await submitFile(page, path.join(vectors, "invalid/tampered-credits.json"));
   const { verdict, text } = await verdictOf(page);
   assert.equal(verdict, "invalid");
-  assert.equal(text, "Not valid");
+  assert.equal(text, "Not valid — altered or not signed by its issuer");
   const row = page.locator("table.checks tr", { hasText: "Signature" });
   assert.match(await row.textContent(), /Failed/);
   assert.match(await row.textContent(), /bad_signature/);
@@ -169,6 +169,21 @@ test("a tampered credential file: not valid, with the reason", async () => {
   assert.match(body, /Not applied/);
   await page.screenshot({ path: path.join(artifacts, "tampered.png"), fullPage: true });
   await assertAccessible(browser, page, "tampered.png");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("an expired credential: its own words and date, not a forgery's", async () => {
+  const { page, context, errors } = await open({ viewport: { width: 390, height: 900 } });
+  await submitFile(page, path.join(vectors, "invalid/expired.json"));
+  const { verdict, text } = await verdictOf(page);
+  assert.equal(verdict, "invalid");
+  assert.equal(text, "Expired");
+  const said = await page.locator(".banner").textContent();
+  assert.match(said, /The signature is intact, but the credential expired on \d{1,2} \w+ \d{4}/);
+  assert.doesNotMatch(said, /altered|forged/);
+  await page.screenshot({ path: path.join(artifacts, "expired-390.png"), fullPage: true });
+  await assertAccessible(browser, page, "expired-390.png");
   assert.deepEqual(errors, []);
   await context.close();
 });

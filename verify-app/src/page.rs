@@ -189,16 +189,70 @@ fn banner(report: &Report) -> (&'static str, String, String) {
                 None => "The signature is intact, but nothing confirms who the issuer is. Confirm with the issuing district before you accept it.".to_owned(),
             },
         ),
-        (Verdict::Invalid, _) => (
-            "invalid",
-            "Not valid".to_owned(),
-            "Do not accept this credential: at least one check failed (see below).".to_owned(),
-        ),
+        (Verdict::Invalid, _) => {
+            let (headline, explain) = why_not_valid(report);
+            ("invalid", headline.to_owned(), explain)
+        }
         (Verdict::Indeterminate, _) => (
             "indeterminate",
             "Could not check".to_owned(),
-            "Some checks could not be completed, so this credential is neither confirmed nor rejected. Try again later or ask the issuer.".to_owned(),
+            why_not_checked(report),
         ),
+    }
+}
+
+/// A not-valid verdict in plain words, by its most telling reason: a forgery first (nothing
+/// else a forged credential says can be believed), then the issuer's own word (revoked,
+/// suspended), then its dates. Expired is not forged, and says so.
+fn why_not_valid(report: &Report) -> (&'static str, String) {
+    let failed = report.failed_codes();
+    let has = |codes: &[&str]| failed.iter().any(|c| codes.contains(c));
+    let date = |d: &Option<String>| d.as_deref().map(readable_date).unwrap_or_default();
+    if has(&[
+        "bad_signature",
+        "key_not_issuers",
+        "no_proof",
+        "alg_key_mismatch",
+    ]) {
+        return ("Not valid — altered or not signed by its issuer", "Do not accept this credential: its contents do not match the issuer's signature. It was changed after it was issued, or it was not signed by the issuer it names.".to_owned());
+    }
+    if has(&["revoked"]) {
+        return ("Revoked", "The issuer has revoked this credential: it no longer counts. Ask the teacher or the issuing district if you think this is a mistake.".to_owned());
+    }
+    if has(&["suspended"]) {
+        return ("Suspended", "The issuer has suspended this credential: do not accept it until the issuer reinstates it. Ask the issuing district why.".to_owned());
+    }
+    if has(&["expired"]) {
+        return ("Expired", format!("The signature is intact, but the credential expired on {}. Ask the teacher whether the district has issued a renewed one.", date(&report.valid_until)));
+    }
+    if has(&["not_yet_valid"]) {
+        return (
+            "Not valid yet",
+            format!(
+                "The credential only becomes valid on {}.",
+                date(&report.valid_from)
+            ),
+        );
+    }
+    ("Not valid", "Do not accept this credential: it breaks the rules a credential must follow (see the checks below).".to_owned())
+}
+
+/// A could-not-check verdict in plain words: what could not be reached, and what to do.
+fn why_not_checked(report: &Report) -> String {
+    let unresolved: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Error || c.unresolved)
+        .map(|c| c.code.as_str())
+        .collect();
+    if unresolved.contains(&"status_unavailable") {
+        "The district's revocation list could not be reached or read, so nobody can tell whether the credential was revoked. Try again later, or ask the teacher for a newer copy.".to_owned()
+    } else if unresolved.contains(&"key_unresolved") {
+        "The issuer's public key could not be fetched, so the signature could not be checked. Try again later.".to_owned()
+    } else if unresolved.contains(&"verification_interrupted") {
+        "The check took too long and was stopped. Try again later.".to_owned()
+    } else {
+        "Some checks could not be completed, so this credential is neither confirmed nor rejected. Try again later or ask the issuer.".to_owned()
     }
 }
 
@@ -331,6 +385,84 @@ fn checks(report: &Report) -> Markup {
         }
         @for (i, e) in report.endorsements.iter().enumerate() {
             p class="endorsement" { "Endorsement " (i + 1) ": " (match e.verdict { Verdict::Valid => "valid", Verdict::Invalid => "not valid", Verdict::Indeterminate => "could not check" }) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)] // Test code.
+
+    use super::*;
+
+    /// A report with these checks (check, status, code) and dates.
+    fn report(verdict: &str, checks: &[(&str, &str, &str)]) -> Report {
+        serde_json::from_value(serde_json::json!({
+            "verdict": verdict,
+            "checked_at": "2026-06-01T12:00:00Z",
+            "valid_from": "2026-01-15T09:00:00Z",
+            "valid_until": "2026-03-01T00:00:00Z",
+            "checks": checks.iter().map(|(check, status, code)| serde_json::json!({
+                "check": check, "status": status, "code": code, "message": "m",
+            })).collect::<Vec<_>>(),
+        }))
+        .expect("report")
+    }
+
+    /// Expired, revoked, suspended, tampered and could-not-check each get their own words
+    /// (issue 19 item 3); a forgery's other failures do not soften it.
+    #[test]
+    fn each_kind_of_refusal_has_its_own_words() {
+        let cases = [
+            (
+                report("invalid", &[("validity_window", "failed", "expired")]),
+                "Expired",
+                "expired on 1 March 2026",
+            ),
+            (
+                report("invalid", &[("status", "failed", "revoked")]),
+                "Revoked",
+                "has revoked this credential",
+            ),
+            (
+                report("invalid", &[("status", "failed", "suspended")]),
+                "Suspended",
+                "has suspended",
+            ),
+            (
+                report(
+                    "invalid",
+                    &[
+                        ("proof", "failed", "bad_signature"),
+                        ("validity_window", "failed", "expired"),
+                    ],
+                ),
+                "Not valid — altered or not signed by its issuer",
+                "do not match the issuer's signature",
+            ),
+            (
+                report("invalid", &[("validity_window", "failed", "not_yet_valid")]),
+                "Not valid yet",
+                "15 January 2026",
+            ),
+            (
+                report(
+                    "indeterminate",
+                    &[("status", "error", "status_unavailable")],
+                ),
+                "Could not check",
+                "revocation list could not be reached",
+            ),
+            (
+                report("indeterminate", &[("proof", "error", "key_unresolved")]),
+                "Could not check",
+                "public key could not be fetched",
+            ),
+        ];
+        for (report, headline, says) in cases {
+            let (_, got_headline, explain) = banner(&report);
+            assert_eq!(got_headline, headline);
+            assert!(explain.contains(says), "{headline}: {explain}");
         }
     }
 }
