@@ -265,6 +265,9 @@ fn details(report: &Report) -> Markup {
         .and_then(|t| Some((t.issuer_name.as_deref()?, t.registry.as_deref()?)));
     html! {
         h3 { "The credential" }
+        @if report.verdict == Verdict::Invalid {
+            p class="caution" { "Caution: these details come from a credential that failed its checks. They may have been changed and cannot be relied on." }
+        }
         dl class="facts" {
             dt { "Issuer" }
             dd {
@@ -360,6 +363,66 @@ fn readable_date(text: &str) -> String {
         .unwrap_or_else(|_| text.to_owned())
 }
 
+/// One row of the checks table: every result of one check (a JWT's signature and its embedded
+/// proof, a revocation and a suspension list) under the worst of them.
+struct Row<'a> {
+    check: &'a str,
+    class: &'static str,
+    word: &'static str,
+    results: Vec<&'a cairn_verifier::Check>,
+}
+
+/// How bad a result class is, for the row's worst.
+fn severity(class: &str) -> u8 {
+    match class {
+        "failed" => 4,
+        "error" => 3,
+        "unknown" => 2,
+        "passed" => 1,
+        _ => 0,
+    }
+}
+
+/// A result in words that agree with the verdict (issue 19 item 4): the trust registry's
+/// judgement is not applied to a credential that is not valid; an issuer the registry does not
+/// know is "Not recognised", not "Not applicable"; no status list means it cannot be revoked.
+fn result_words(report: &Report, c: &cairn_verifier::Check) -> (&'static str, &'static str) {
+    match (c.check.as_str(), c.status) {
+        ("trust", _) if report.verdict != Verdict::Valid => ("skipped", "Not applied"),
+        ("trust", CheckStatus::Skipped) => ("unknown", "Not recognised"),
+        ("status", CheckStatus::Skipped) if c.code == "no_status" => {
+            ("skipped", "Cannot be revoked")
+        }
+        (_, CheckStatus::Passed) => ("passed", "Passed"),
+        (_, CheckStatus::Failed) => ("failed", "Failed"),
+        (_, CheckStatus::Error) => ("error", "Could not check"),
+        (_, CheckStatus::Skipped) if c.unresolved => ("error", "Could not check"),
+        (_, CheckStatus::Skipped) => ("skipped", "Not applicable"),
+    }
+}
+
+fn rows(report: &Report) -> Vec<Row<'_>> {
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for c in &report.checks {
+        let (class, word) = result_words(report, c);
+        match rows.iter_mut().find(|r| r.check == c.check) {
+            Some(row) => {
+                if severity(class) > severity(row.class) {
+                    (row.class, row.word) = (class, word);
+                }
+                row.results.push(c);
+            }
+            None => rows.push(Row {
+                check: &c.check,
+                class,
+                word,
+                results: vec![c],
+            }),
+        }
+    }
+    rows
+}
+
 fn checks(report: &Report) -> Markup {
     html! {
         h3 { "Every check" }
@@ -367,18 +430,16 @@ fn checks(report: &Report) -> Markup {
             caption class="visually-hidden" { "Each check the verifier ran and its result" }
             thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "What it means" } } }
             tbody {
-                @for c in &report.checks {
-                    @let (class, word) = match c.status {
-                        CheckStatus::Passed => ("passed", "Passed"),
-                        CheckStatus::Failed => ("failed", "Failed"),
-                        CheckStatus::Error => ("error", "Could not check"),
-                        CheckStatus::Skipped if c.unresolved => ("error", "Could not check"),
-                        CheckStatus::Skipped => ("skipped", "Not applicable"),
-                    };
-                    tr class=(class) {
-                        th scope="row" { (cairn_verifier::check_label(&c.check)) }
-                        td { span class={ "mark " (class) } { (word) } }
-                        td { (c.message) " " span class="code" { "(" (c.code) ")" } }
+                @for row in rows(report) {
+                    tr class=(row.class) {
+                        th scope="row" { (cairn_verifier::check_label(row.check)) }
+                        td { span class={ "mark " (row.class) } { (row.word) } }
+                        td {
+                            @for (i, c) in row.results.iter().enumerate() {
+                                @if i > 0 { br; }
+                                (c.message) " " span class="code" { "(" (c.code) ")" }
+                            }
+                        }
                     }
                 }
             }
@@ -464,5 +525,46 @@ mod tests {
             assert_eq!(got_headline, headline);
             assert!(explain.contains(says), "{headline}: {explain}");
         }
+    }
+
+    /// The table agrees with the verdict: one row per check (a revocation and a suspension list
+    /// are one row, under the worse result), no "Passed" trust row under a forged verdict, an
+    /// unknown issuer "Not recognised", no status list "Cannot be revoked".
+    #[test]
+    fn the_table_agrees_with_the_verdict() {
+        let forged = report(
+            "invalid",
+            &[
+                ("proof", "failed", "bad_signature"),
+                ("status", "passed", "not_revoked"),
+                ("status", "passed", "not_suspended"),
+                ("trust", "passed", "recognized"),
+            ],
+        );
+        let words: Vec<(&str, &str)> = rows(&forged).iter().map(|r| (r.check, r.word)).collect();
+        assert_eq!(
+            words,
+            [
+                ("proof", "Failed"),
+                ("status", "Passed"),
+                ("trust", "Not applied")
+            ]
+        );
+        let html = checks(&forged).into_string();
+        assert_eq!(html.matches("<tr class=").count(), 3, "{html}");
+        let unknown = report(
+            "valid",
+            &[
+                ("status", "skipped", "no_status"),
+                ("trust", "skipped", "unknown_issuer"),
+            ],
+        );
+        let words: Vec<(&str, &str)> = rows(&unknown).iter().map(|r| (r.check, r.word)).collect();
+        assert_eq!(
+            words,
+            [("status", "Cannot be revoked"), ("trust", "Not recognised")]
+        );
+        assert!(details(&forged).into_string().contains("Caution"));
+        assert!(!details(&unknown).into_string().contains("Caution"));
     }
 }
