@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use cairn_verifier::{Canonicalizer, FastCanonicalizer, GeneralCanonicalizer};
 use libfuzzer_sys::fuzz_target;
+
 use serde_json::Value;
 
 static FAST: LazyLock<FastCanonicalizer> = LazyLock::new(FastCanonicalizer::default);
@@ -25,7 +26,7 @@ fn same(
     }
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: cairn_fuzz::tolerate_guarded_panics(), |data: &[u8]| {
     let Ok(document) = serde_json::from_slice::<Value>(data) else {
         return;
     };

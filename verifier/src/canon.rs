@@ -401,11 +401,16 @@ fn map_expansion_error(e: JsonLdError) -> CanonError {
     }
 }
 
-/// Refuses a document any string (member name or value) of which looks like an IRI (it has a
-/// scheme) and percent-escapes bytes that are not UTF-8.
+/// Refuses a document any string of which can become an IRI and percent-escapes bytes that are
+/// not UTF-8: member names and `type` values (terms, expanded against the vocabulary), `id`
+/// values, and any string with a scheme. Other text (a narrative's "40%ca") is left alone.
 fn check_percent_escapes(value: &Value) -> Result<(), CanonError> {
-    let check = |text: &str| {
-        if text.contains('%') && text.contains(':') && !escapes_are_utf8(text) {
+    check_escapes_in(value, false)
+}
+
+fn check_escapes_in(value: &Value, iri_position: bool) -> Result<(), CanonError> {
+    let check = |text: &str, iri: bool| {
+        if text.contains('%') && (iri || text.contains(':')) && !escapes_are_utf8(text) {
             Err(CanonError::Invalid(
                 "an IRI percent-escapes bytes that are not UTF-8 (RFC 3987 §3.2)".to_owned(),
             ))
@@ -415,11 +420,14 @@ fn check_percent_escapes(value: &Value) -> Result<(), CanonError> {
     };
     match value {
         Value::Object(map) => map.iter().try_for_each(|(key, v)| {
-            check(key)?;
-            check_percent_escapes(v)
+            check(key, true)?;
+            let iri = matches!(key.as_str(), "id" | "@id" | "type" | "@type");
+            check_escapes_in(v, iri)
         }),
-        Value::Array(items) => items.iter().try_for_each(check_percent_escapes),
-        Value::String(text) => check(text),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|v| check_escapes_in(v, iri_position)),
+        Value::String(text) => check(text, iri_position),
         _ => Ok(()),
     }
 }

@@ -229,6 +229,16 @@ fn a_percent_escape_that_is_not_utf8_is_refused_not_a_crash() {
     let err = fast.canonicalize(&host).expect_err("refused");
     assert_eq!(err.code(), "json_ld_invalid");
     assert!(err.to_string().contains("RFC 3987"), "{err}");
+    // A type term (expanded against the vocabulary), found by the fuzz target too.
+    let mut term = doc.clone();
+    term["type"] = serde_json::json!(["VerifiableCredential", "ExampleDegreeCr%edential"]);
+    let err = fast.canonicalize(&term).expect_err("refused");
+    assert!(err.to_string().contains("RFC 3987"), "{err}");
+    // Text that is not an IRI may hold anything.
+    let mut text = doc.clone();
+    text["issuer"] = "did:example:issuer".into();
+    text["credentialSubject"]["name"] = "grew 40%ca.".into();
+    assert_eq!(fast.canonicalize(&text).map(|_| ()), Ok(()));
     let mut ascii = doc.clone();
     ascii["issuer"] = "did:key:z6MknU6pUNNHt8ghHgJ5AxPQM8XUb%2F8TCu71WDZ2rHQ5oc".into();
     assert_eq!(
