@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::cairn_ok as cairn;
+use common::Server;
 
 /// One issue request: (status, credential id or the answer) or None when the connection died.
 fn post(addr: &str, token: &str, key: &str, body: &str) -> Option<(u16, Result<String, String>)> {
@@ -19,17 +20,6 @@ fn post(addr: &str, token: &str, key: &str, body: &str) -> Option<(u16, Result<S
         .and_then(|v| v["credential"]["id"].as_str().map(str::to_owned))
         .ok_or(body);
     Some((status, id))
-}
-
-/// A server that is killed when the test ends, also when it fails (a live server would hold the
-/// test's output open).
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn body(i: usize) -> String {

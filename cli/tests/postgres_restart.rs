@@ -149,16 +149,6 @@ impl Drop for Postgres {
     }
 }
 
-/// A server that is killed when the test ends, also when it fails.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 15;
 
@@ -200,18 +190,24 @@ fn client(addr: &str, token: &str, client: usize, issued: &AtomicUsize, unavaila
     }
 }
 
-#[test]
-fn a_database_restart_loses_nothing_and_issues_nothing_twice() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let Some(pg) = Postgres::start_new(tmp.path()) else {
+/// A PostgreSQL server of the test's own, or None (the test is skipped) when this machine has no
+/// PostgreSQL server binaries and CAIRN_REQUIRE_POSTGRES is not set.
+fn postgres(dir: &Path) -> Option<Postgres> {
+    let pg = Postgres::start_new(dir);
+    if pg.is_none() {
         assert!(
             std::env::var_os("CAIRN_REQUIRE_POSTGRES").is_none(),
             "CAIRN_REQUIRE_POSTGRES is set but no PostgreSQL server binaries were found"
         );
         eprintln!("no PostgreSQL server binaries under /usr/lib/postgresql: skipped");
-        return;
-    };
-    let dir = tmp.path().join("issuer");
+    }
+    pg
+}
+
+/// An issuer on `pg` with the example achievement, `cairn serve` running: its config, an issue
+/// token and the server (with its address). `extra` is appended to its cairn.toml.
+fn issuer(dir: &Path, pg: &Postgres, extra: &str) -> (PathBuf, String, common::Server, String) {
+    let dir = dir.join("issuer");
     cairn(&[
         "init",
         dir.to_str().unwrap(),
@@ -224,12 +220,43 @@ fn a_database_restart_loses_nothing_and_issues_nothing_twice() {
     ]);
     let config_path = dir.join("cairn.toml");
     let mut toml = std::fs::read_to_string(&config_path).expect("config");
-    toml.push_str("\n[server]\nidempotency_lease_seconds = 2\n");
+    toml.push_str(extra);
     std::fs::write(&config_path, toml).expect("write config");
     let config = config_path.to_str().unwrap().to_owned();
     let token = common::achievement_and_issue_token(&config);
     let (child, addr) = common::serve(&config, "127.0.0.1:0");
-    let _server = Server(child);
+    (config_path, token, common::Server(child), addr)
+}
+
+/// Asserts that each recipient has exactly one credential in the issuer's store.
+fn one_credential_each(config_path: &Path, emails: impl Iterator<Item = String>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let issuer = rt
+        .block_on(cairn_issuer::Issuer::open(config_path))
+        .expect("open");
+    for email in emails {
+        let lookup = cairn_issuer::recipient_lookup(&email);
+        let ids = rt
+            .block_on(issuer.store().credentials_for_recipient(&lookup))
+            .expect("search");
+        assert_eq!(ids.len(), 1, "{email} has {} credentials", ids.len());
+    }
+}
+
+#[test]
+fn a_database_restart_loses_nothing_and_issues_nothing_twice() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let Some(pg) = postgres(tmp.path()) else {
+        return;
+    };
+    let (config_path, token, server, addr) = issuer(
+        tmp.path(),
+        &pg,
+        "\n[server]\nidempotency_lease_seconds = 2\n",
+    );
 
     let issued = Arc::new(AtomicUsize::new(0));
     let unavailable = Arc::new(AtomicUsize::new(0));
@@ -268,29 +295,11 @@ fn a_database_restart_loses_nothing_and_issues_nothing_twice() {
     assert_eq!(issued.load(Ordering::SeqCst), CLIENTS * PER_CLIENT);
 
     // Every key yielded exactly one credential.
-    drop(_server);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    let issuer = rt
-        .block_on(cairn_issuer::Issuer::open(&config_path))
-        .expect("open");
-    for c in 0..CLIENTS {
-        for n in 0..PER_CLIENT {
-            let lookup = cairn_issuer::recipient_lookup(&email(c, n));
-            let ids = rt
-                .block_on(issuer.store().credentials_for_recipient(&lookup))
-                .expect("search");
-            assert_eq!(
-                ids.len(),
-                1,
-                "{} has {} credentials",
-                email(c, n),
-                ids.len()
-            );
-        }
-    }
+    drop(server);
+    one_credential_each(
+        &config_path,
+        (0..CLIENTS).flat_map(|c| (0..PER_CLIENT).map(move |n| email(c, n))),
+    );
 }
 
 /// Every NDJSON object a batch answer streams (the HTTP chunk framing between them skipped),
@@ -326,30 +335,10 @@ fn batch(
 fn a_database_restart_during_a_batch_loses_no_row_and_issues_none_twice() {
     const ROWS: usize = 400;
     let tmp = tempfile::tempdir().expect("tmp");
-    let Some(pg) = Postgres::start_new(tmp.path()) else {
-        assert!(
-            std::env::var_os("CAIRN_REQUIRE_POSTGRES").is_none(),
-            "CAIRN_REQUIRE_POSTGRES is set but no PostgreSQL server binaries were found"
-        );
-        eprintln!("no PostgreSQL server binaries under /usr/lib/postgresql: skipped");
+    let Some(pg) = postgres(tmp.path()) else {
         return;
     };
-    let dir = tmp.path().join("issuer");
-    cairn(&[
-        "init",
-        dir.to_str().unwrap(),
-        "--name",
-        "Batch Restart District",
-        "--url",
-        "https://credentials.batch-restart.example",
-        "--database-url",
-        &pg.url(),
-    ]);
-    let config_path = dir.join("cairn.toml");
-    let config = config_path.to_str().unwrap().to_owned();
-    let token = common::achievement_and_issue_token(&config);
-    let (child, addr) = common::serve(&config, "127.0.0.1:0");
-    let server = Server(child);
+    let (config_path, token, server, addr) = issuer(tmp.path(), &pg, "");
     let email = |i: usize| format!("b{i}@restart.example");
     let rows: Vec<serde_json::Value> = (0..ROWS)
         .map(|i| {
@@ -400,18 +389,5 @@ fn a_database_restart_during_a_batch_loses_no_row_and_issues_none_twice() {
         );
     }
     drop(server);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
-    let issuer = rt
-        .block_on(cairn_issuer::Issuer::open(&config_path))
-        .expect("open");
-    for i in 0..ROWS {
-        let lookup = cairn_issuer::recipient_lookup(&email(i));
-        let ids = rt
-            .block_on(issuer.store().credentials_for_recipient(&lookup))
-            .expect("search");
-        assert_eq!(ids.len(), 1, "{} has {} credentials", email(i), ids.len());
-    }
+    one_credential_each(&config_path, (0..ROWS).map(email));
 }

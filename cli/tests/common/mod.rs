@@ -75,6 +75,17 @@ pub fn cairn_verify_online(args: &[&str], stdin: Option<&[u8]>) -> std::process:
 }
 
 /// Starts `cairn serve` (plain http) on `bind`; the child and the address it listens on.
+/// A `cairn serve` process that is killed when the test ends, also when it fails (a live server
+/// would hold the test's output open).
+pub struct Server(pub std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub fn serve(config: &str, bind: &str) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cairn"))
