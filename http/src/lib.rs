@@ -1,7 +1,8 @@
 //! What Cairn's two HTTP services (`cairn serve`, `cairn-verify serve`) share, so they answer
 //! alike: the one RFC 9457 problem+json writer, the request limits and timeout (whose refusals
-//! are problem+json too), the security headers of pages, serving with graceful shutdown, request logging without secrets, and
-//! the parsing of `Authorization` and `Content-Type`.
+//! are problem+json too), the refusals their OpenAPI documents list, the security headers of
+//! pages, serving with graceful shutdown, request logging without secrets, and the parsing of
+//! `Authorization` and `Content-Type`.
 
 #![warn(missing_docs, unreachable_pub)]
 

@@ -4,8 +4,6 @@
 //! multipart upload), `POST /verify/batch` for an HR office's stack of transfers, and the page
 //! for people at `GET /`.
 
-use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -14,12 +12,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use cairn_verifier::{Interrupt, Resolver, Verdict, VerifyOptions};
+use cairn_verifier::{Resolver, Verdict, VerifyOptions};
 use serde_json::{json, Value};
+use work::off_workers;
 
 /// Every request's limits. The largest body: a baked image (8 MiB by default) with room for a
 /// multipart envelope; a batch may carry as much. An answer within 30 s, else 408 — and the
-/// verification behind it is stopped (see [`off_workers`]).
+/// verification behind it is stopped (see `work::off_workers`).
 const LIMITS: cairn_http::Limits = cairn_http::Limits {
     max_body_bytes: 9 * 1024 * 1024,
     timeout: std::time::Duration::from_secs(30),
@@ -36,14 +35,8 @@ pub(crate) struct AppState {
     pub(crate) fixed_now: Option<chrono::DateTime<chrono::Utc>>,
     /// The body limit and the deadline of every request.
     pub(crate) limits: cairn_http::Limits,
-    /// Verifications of small inputs (every ordinary credential) that may run at once, each on a
-    /// thread of its own.
-    light: Arc<tokio::sync::Semaphore>,
-    /// Verifications of larger inputs (baked images, batches, the largest documents) that may
-    /// run at once, apart from the small ones so that they never keep those waiting.
-    heavy: Arc<tokio::sync::Semaphore>,
-    /// How many verifications are running now.
-    running: Arc<AtomicUsize>,
+    /// Where verifications run (off the async workers, in two lanes).
+    pub(crate) lanes: work::Lanes,
 }
 
 impl AppState {
@@ -58,98 +51,12 @@ impl AppState {
             resolver,
             fixed_now,
             limits: LIMITS,
-            light: Arc::new(tokio::sync::Semaphore::new(2 * cpus())),
-            heavy: Arc::new(tokio::sync::Semaphore::new(cpus())),
-            running: Arc::new(AtomicUsize::new(0)),
+            lanes: work::Lanes::new(),
         }
     }
 }
 
 type Shared = Arc<AppState>;
-
-/// The CPUs this process may use. Verifications run at most two per CPU for small inputs (so one
-/// waiting on a slow fetch of a DID document or status list does not idle a core) and one per
-/// CPU for large ones; the rest wait for a slot, within their deadline. That bounds the memory
-/// they hold (BENCHMARKS, "Deadlines").
-fn cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-}
-
-/// The largest input verified in the light lane. An ordinary credential is a few kilobytes; a
-/// document this small holds at most a few thousand JSON objects, so its canonicalisation costs
-/// a fraction of the work budget. Anything larger (up to the 1 MiB credential limit, baked
-/// images, batches) waits for the heavy lane.
-const LIGHT_INPUT_BYTES: usize = 64 * 1024;
-
-/// Counts a running verification for as long as it lives.
-struct Running(Arc<AtomicUsize>);
-
-impl Running {
-    fn enter(count: &Arc<AtomicUsize>) -> Self {
-        count.fetch_add(1, Ordering::SeqCst);
-        Running(Arc::clone(count))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Raises the interrupt when the request that owns it is dropped: its deadline passed (the
-/// timeout layer answered 408) or its client went away.
-struct RaiseOnDrop(Interrupt);
-
-impl Drop for RaiseOnDrop {
-    fn drop(&mut self) {
-        self.0.raise();
-    }
-}
-
-/// Runs a verification off the async workers, so that `/healthz` and every other request stay
-/// answerable while the worst inputs are checked: on a blocking thread, once a slot of its lane
-/// (by the size of the input, `input_bytes`) is free, with options judged now that stop the work at its next
-/// canonicalisation once the request is dropped (deadline or disconnect). Each canonicalisation
-/// is held to the library's work budget, so an abandoned verification ends within one of them.
-async fn off_workers<F>(
-    state: &Shared,
-    input_bytes: usize,
-    work: impl FnOnce(Shared, VerifyOptions) -> F + Send + 'static,
-) -> Response
-where
-    F: Future<Output = Response>,
-{
-    let lane = if input_bytes <= LIGHT_INPUT_BYTES {
-        &state.light
-    } else {
-        &state.heavy
-    };
-    let Ok(permit) = Arc::clone(lane).acquire_owned().await else {
-        return internal_error();
-    };
-    let interrupt = Interrupt::new();
-    let _raise = RaiseOnDrop(interrupt.clone());
-    let options = options_now(state).interruptible(&interrupt);
-    let runtime = tokio::runtime::Handle::current();
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let _running = Running::enter(&state.running);
-        runtime.block_on(work(Arc::clone(&state), options))
-    })
-    .await
-    .unwrap_or_else(|_| internal_error())
-}
-
-/// 500 for a verification that panicked (a bug: the library turns bad input into reports).
-fn internal_error() -> Response {
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "the verification failed unexpectedly",
-    )
-}
 
 /// The service's routes, without a socket (tests drive it with `oneshot`).
 pub(crate) fn router(state: Shared) -> Router {
@@ -186,7 +93,7 @@ pub(crate) async fn serve(
 }
 
 /// RFC 9457 problem details, by the writer both services share.
-fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
+pub(crate) fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
     cairn_http::problem_response(status, code, detail)
 }
 
@@ -203,7 +110,7 @@ async fn openapi_json() -> Response {
 }
 
 /// Options for a request: the shared ones, judged now.
-fn options_now(state: &AppState) -> VerifyOptions {
+pub(crate) fn options_now(state: &AppState) -> VerifyOptions {
     let mut options = state.options.clone();
     options.now = state.fixed_now.unwrap_or_else(chrono::Utc::now);
     options
@@ -621,6 +528,7 @@ async fn verify_items(state: &AppState, options: &VerifyOptions, body: &[u8]) ->
 }
 
 mod openapi;
+mod work;
 
 #[cfg(test)]
 mod deadline_tests;

@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{header, Request};
 use cairn_verifier::{Contexts, FastCanonicalizer, OfflineResolver};
 use http_body_util::BodyExt;
+use std::sync::atomic::Ordering;
 use tower::ServiceExt;
 
 /// Items in the heavy batch; each is ~200 KB, so the batch stays under the 9 MiB body limit.
@@ -53,7 +54,7 @@ fn post_batch(body: String) -> Request<Body> {
 
 /// Waits (yielding to the runtime) until no verification is running.
 async fn until_idle(state: &AppState) {
-    while state.running.load(Ordering::SeqCst) > 0 {
+    while state.lanes.running.load(Ordering::SeqCst) > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
@@ -91,7 +92,7 @@ async fn healthz_answers_while_the_worst_inputs_are_checked() {
     let app = router(Arc::clone(&state));
     // The batch is sent from a task, which the one async worker runs.
     let heavy = tokio::spawn(app.clone().oneshot(post_batch(heavy_batch())));
-    while state.running.load(Ordering::SeqCst) == 0 {
+    while state.lanes.running.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     // So is the health check: it is answered while the batch is still being verified, which it
@@ -107,7 +108,7 @@ async fn healthz_answers_while_the_worst_inputs_are_checked() {
     let res = health.await.expect("task").expect("response");
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
-        state.running.load(Ordering::SeqCst) > 0,
+        state.lanes.running.load(Ordering::SeqCst) > 0,
         "the batch finished before the health check was answered"
     );
     // A client that goes away stops its verification too.
