@@ -86,6 +86,11 @@ test("a valid credential file: valid, recognised, what it counts for", async () 
   assert.match(body, /15 CE hours/);
   assert.match(body, /Lane B, \+1 step/);
   assert.match(body, /Formative Assessment in Practice/);
+  // What the credential says (issue 19 item 5): description, criteria, credits, evidence.
+  assert.match(body, /Designs and uses formative assessment to adjust instruction\./);
+  assert.match(body, /Submit a unit plan, student work and a reflection\./);
+  assert.match(body, /Credits\s*15/);
+  assert.match(body, /Unit plan\s*https:\/\/portfolio\.example\/ek\/unit/);
   assert.match(body, /15 January 2026, 09:00 UTC/);
   assert.match(body, /name given by the credential itself, not confirmed/);
   await page.screenshot({ path: path.join(artifacts, "valid.png"), fullPage: true });

@@ -83,6 +83,20 @@ pub fn check_label(check: &str) -> &str {
     }
 }
 
+/// One `evidence` entry as the credential states it (OB 3.0 §B.1.6 Evidence), for people to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceSummary {
+    /// Where the evidence is (its `id`, a URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its narrative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narrative: Option<String>,
+}
+
 /// The report for one credential (and, nested, for each embedded endorsement).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -100,6 +114,19 @@ pub struct Report {
     /// The achievement's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achievement_name: Option<String>,
+    /// The achievement's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achievement_description: Option<String>,
+    /// The achievement's criteria, as its narrative states them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<String>,
+    /// The credits the recipient earned (`creditsEarned`), else those the achievement offers
+    /// (`creditsAvailable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<f64>,
+    /// The evidence the credential names (a link, a name, a narrative each), as stated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceSummary>,
     /// The recipient's name when the credential states it unhashed (never the email).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_name: Option<String>,

@@ -293,6 +293,34 @@ fn details(report: &Report) -> Markup {
                 dt { "Recipient" }
                 dd { (r) }
             }
+            @if let Some(d) = &report.achievement_description {
+                dt { "Description" }
+                dd { (d) }
+            }
+            @if let Some(c) = &report.criteria {
+                dt { "Criteria" }
+                dd { (c) }
+            }
+            @if let Some(c) = report.credits {
+                dt { "Credits" }
+                dd { (c) }
+            }
+            @if !report.evidence.is_empty() {
+                dt { "Evidence" }
+                dd {
+                    ul class="evidence" {
+                        @for e in &report.evidence {
+                            li {
+                                @if let Some(name) = &e.name { strong { (name) } " " }
+                                @if let Some(narrative) = &e.narrative { (narrative) " " }
+                                // Shown, not linked: the link is the credential's claim, and the
+                                // clerk decides whether to open it.
+                                @if let Some(url) = &e.url { span class="id" { (url) } }
+                            }
+                        }
+                    }
+                }
+            }
             @if let Some(d) = &report.valid_from {
                 dt { "Issued" }
                 dd { (readable_date(d)) }

@@ -327,6 +327,25 @@ fn check_trust(
 
 /// What the report says about the credential itself (ids, names, stated dates, when checked);
 /// the outcome fields empty.
+/// OB 3.0 §B.1.6: the credential's `evidence` entries (one object or many), as stated.
+fn evidence_of(doc: &Map<String, Value>) -> Vec<crate::report::EvidenceSummary> {
+    let entries: Vec<&Value> = match doc.get("evidence") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    let text = |e: &Value, key: &str| e.get(key).and_then(Value::as_str).map(str::to_owned);
+    entries
+        .into_iter()
+        .filter(|e| e.is_object())
+        .map(|e| crate::report::EvidenceSummary {
+            url: text(e, "id").filter(|id| id.starts_with("https://") || id.starts_with("http://")),
+            name: text(e, "name"),
+            narrative: text(e, "narrative"),
+        })
+        .collect()
+}
+
 fn describe(
     doc: &Map<String, Value>,
     issuer_id: Option<String>,
@@ -347,6 +366,19 @@ fn describe(
         issuer_id,
         issuer_name: name_at(&["issuer", "name"]),
         achievement_name: name_at(&["credentialSubject", "achievement", "name"]),
+        achievement_description: name_at(&["credentialSubject", "achievement", "description"]),
+        criteria: name_at(&["credentialSubject", "achievement", "criteria", "narrative"]),
+        credits: [
+            &["creditsEarned"][..],
+            &["achievement", "creditsAvailable"][..],
+        ]
+        .iter()
+        .find_map(|path| {
+            path.iter()
+                .try_fold(doc.get("credentialSubject")?, |v, key| v.get(key))?
+                .as_f64()
+        }),
+        evidence: evidence_of(doc),
         recipient_name: crate::identity::recipient_name(doc).map(str::to_owned),
         valid_from: stated(from_field),
         valid_until: stated(until_field),
