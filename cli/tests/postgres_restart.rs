@@ -83,17 +83,25 @@ impl Postgres {
         self.data.to_str().unwrap()
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// A PostgreSQL tool, run as the server's user.
+    fn command(&self, tool: &str) -> Command {
         let tool = self.bin.join(tool);
-        let mut command = match self.user {
+        match self.user {
             Some(user) => {
                 let mut c = Command::new("runuser");
                 c.args(["-u", user, "--"]).arg(tool);
                 c
             }
             None => Command::new(tool),
-        };
-        let out = command.args(args).output().expect("PostgreSQL tool");
+        }
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let out = self
+            .command(tool)
+            .args(args)
+            .output()
+            .expect("PostgreSQL tool");
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -136,16 +144,10 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = Command::new(self.bin.join("pg_ctl"))
+        let _ = self
+            .command("pg_ctl")
             .args(["-D", self.data(), "-m", "immediate", "stop"])
             .output();
-        if let Some(user) = self.user {
-            let _ = Command::new("runuser")
-                .args(["-u", user, "--"])
-                .arg(self.bin.join("pg_ctl"))
-                .args(["-D", self.data(), "-m", "immediate", "stop"])
-                .output();
-        }
     }
 }
 

@@ -247,18 +247,14 @@ impl IssuerIdentity {
     }
 }
 
-/// The web domain an issuer identifier names: did:web's host (DID-WEB §3.1.1: a port is
-/// percent-encoded as `%3A`) or an https URL's host.
+/// The web domain an issuer identifier names: the host of a did:web's document URL (did:web §3.2,
+/// decoded by the key resolver's own rules) or of an https URL.
 fn domain_of(issuer_id: &str) -> Option<String> {
-    if let Some(rest) = issuer_id.strip_prefix("did:web:") {
-        let host = rest
-            .split(':')
-            .next()?
-            .replace("%3A", ":")
-            .replace("%3a", ":");
-        return (!host.is_empty()).then_some(host);
-    }
-    let iri = iref::Iri::new(issuer_id).ok()?;
+    let url = match issuer_id.strip_prefix("did:web:") {
+        Some(_) => crate::keys::did_web_document_url(issuer_id)?,
+        None => issuer_id.to_owned(),
+    };
+    let iri = iref::Iri::new(&url).ok()?;
     if iri.scheme().as_str() != "https" {
         return None;
     }
