@@ -29,29 +29,26 @@ pub(crate) fn run(args: BakeArgs) -> Result<(), Error> {
         .map_err(|_| Error::input("credential", "the credential file is not UTF-8"))?;
     let image = match &args.image {
         Some(path) => read(path)?,
-        None => match args.out.extension().and_then(|e| e.to_str()) {
-            Some("png") => cairn_issuer::default_badge_png().to_vec(),
-            Some("svg") => {
-                let doc: serde_json::Value = if credential.trim_start().starts_with('{') {
-                    serde_json::from_str(&credential)
-                        .map_err(|e| Error::input("credential", e.to_string()))?
-                } else {
-                    serde_json::Value::Null
-                };
-                let name = |p: &str| doc.pointer(p).and_then(|v| v.as_str()).unwrap_or("");
-                cairn_issuer::default_badge_svg(
-                    name("/credentialSubject/achievement/name"),
-                    name("/issuer/name"),
-                )
-                .into_bytes()
-            }
-            _ => {
-                return Err(Error::input(
-                    "out",
-                    "without --image, --out must end in .png or .svg",
-                ))
-            }
-        },
+        None => {
+            let format = match args.out.extension().and_then(|e| e.to_str()) {
+                Some("png") => cairn_issuer::ImageFormat::Png,
+                Some("svg") => cairn_issuer::ImageFormat::Svg,
+                _ => {
+                    return Err(Error::input(
+                        "out",
+                        "without --image, --out must end in .png or .svg",
+                    ))
+                }
+            };
+            // The badge names the achievement and issuer of a JSON credential (a JWS: none).
+            let doc = if credential.trim_start().starts_with('{') {
+                serde_json::from_str(&credential)
+                    .map_err(|e| Error::input("credential", e.to_string()))?
+            } else {
+                serde_json::Value::Null
+            };
+            cairn_issuer::generated_badge(&doc, format)?
+        }
     };
     let baked = cairn_issuer::bake(&image, &credential, args.replace)?;
     std::fs::write(&args.out, baked).map_err(|e| Error::Io(args.out.clone(), e.to_string()))?;

@@ -81,6 +81,7 @@ pub(crate) fn exit_of(e: &Error) -> Exit {
         | Error::Database(_)
         | Error::DatabaseUnavailable(_)
         | Error::Signing(_)
+        | Error::Render(_)
         | Error::SelfCheckFailed(_)
         | Error::Io(..) => Exit::Infrastructure,
     }
@@ -133,6 +134,7 @@ mod tests {
             Error::SignScopeRequired(_) => 28,
             Error::NotSignable(_) => 29,
             Error::DatabaseUnavailable(_) => 30,
+            Error::Render(_) => 31,
         }
     }
 
@@ -151,6 +153,7 @@ mod tests {
             Error::KeyExists(s("KEY")),
             Error::Database(s("REASON")),
             Error::DatabaseUnavailable(s("REASON")),
+            Error::Render(s("REASON")),
             Error::AchievementInvalid(s("REASON")),
             Error::AchievementExists(s("SLUG")),
             Error::AchievementNotFound(s("SLUG")),
@@ -247,7 +250,7 @@ mod tests {
     #[test]
     fn every_variant_has_an_example_a_status_and_an_exit() {
         let seen: BTreeSet<usize> = examples().iter().map(variant).collect();
-        assert_eq!(seen, (0..31).collect::<BTreeSet<_>>());
+        assert_eq!(seen, (0..32).collect::<BTreeSet<_>>());
         let codes: BTreeSet<u8> = Exit::ALL.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), Exit::ALL.len(), "exit codes are distinct");
     }

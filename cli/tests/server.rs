@@ -1082,16 +1082,19 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
     }
     documented.sort();
     let expected = [
+        "GET /",
         "GET /.well-known/did.json",
         "GET /.well-known/jwks.json",
         "GET /.well-known/oauth-authorization-server",
         "GET /.well-known/openid-credential-issuer",
+        "GET /achievements/{slug}",
         "GET /api/v1/achievements",
         "GET /api/v1/achievements/{slug}",
         "GET /api/v1/audit",
         "GET /api/v1/claims/{id}",
         "GET /api/v1/credentials",
         "GET /api/v1/credentials/{id}",
+        "GET /claim/sessions/{id}",
         "GET /credentials/{key}",
         "GET /credentials/{key}/{file}",
         "GET /oid4vci/offers/{id}",
@@ -1412,7 +1415,18 @@ async fn badges_are_baked_with_the_stored_credential() {
     )
     .await;
     let svg = String::from_utf8(svg).expect("utf8");
-    assert!(svg.contains(">Facilitating Classroom</text>") && svg.contains(">Discourse</text>"));
+    assert!(svg.contains(">Facilitating</text>") && svg.contains(">Classroom Discourse</text>"));
+    // So does the PNG (rendered from that SVG): two achievements, two different images.
+    let (_, h, png) = get_raw(
+        &app,
+        &format!("/credentials/{}/badge.png", key_of(&json_issued)),
+    )
+    .await;
+    assert_eq!(
+        h[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"facilitating-classroom-discourse-badge.png\""
+    );
+    assert!(png.len() > 10_000, "a drawn badge, not a blank one");
     // Refusals: a JSON-only credential has no JWS; unknown keys and files are 404.
     let key = key_of(&json_issued);
     for (uri, status) in [
@@ -1513,7 +1527,11 @@ async fn the_public_credential_page() {
     // What the page shows: escaped, never the email, the live status and the share tools.
     assert!(html.contains("data-status=\"valid\""));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;Discourse"));
-    assert!(!html.contains("<script"));
+    // The one script is the page's own copy-button file (CSP script-src 'self').
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains(r#"<script src="/assets/copy.js" defer></script>"#));
+    assert!(html.contains(r#"id="li-name""#) && html.contains(r#"data-copy="li-url""#));
+    assert!(html.contains(r#"download="script-alert-1-script-discourse-certificate.pdf""#));
     assert!(html.contains("Edna &lt;i&gt;K&lt;/i&gt;"));
     assert!(!html.contains("edna@service.example"));
     assert!(html.contains("<p>first</p><p>second</p>"));
@@ -1561,7 +1579,104 @@ async fn the_public_credential_page() {
         );
     }
 
-    // Verify now: the real verifier against the issuer's own documents.
+    // Downloads are named after the achievement; the certificate is a PDF.
+    let (_, h, _) = get_raw(&app, &format!("{page}/credential.json")).await;
+    assert_eq!(
+        h[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"script-alert-1-script-discourse.json\""
+    );
+    let (s, h, pdf) = get_raw(&app, &format!("{page}/certificate.pdf")).await;
+    assert_eq!(
+        (s, &h[header::CONTENT_TYPE]),
+        (
+            StatusCode::OK,
+            &"application/pdf"
+                .parse::<axum::http::HeaderValue>()
+                .expect("v")
+        )
+    );
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    // Browsers get pages, API clients JSON: refusals, the district's home, achievement ids.
+    let fetch = |uri: String, accept: &'static str| {
+        let router = app.router.clone();
+        async move {
+            let req = Request::builder()
+                .uri(uri)
+                .header(header::ACCEPT, accept)
+                .body(Body::empty())
+                .expect("req");
+            let res = router.oneshot(req).await.expect("res");
+            let (s, h) = (res.status(), res.headers().clone());
+            let b = res.into_body().collect().await.expect("body").to_bytes();
+            (
+                s,
+                h[header::CONTENT_TYPE].to_str().expect("ct").to_owned(),
+                String::from_utf8_lossy(&b).into_owned(),
+            )
+        }
+    };
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for uri in [
+        "/s/zzzzzzzz",
+        "/credentials/not-a-credential",
+        "/achievements/nope",
+        "/nowhere",
+    ] {
+        let (s, ct, body) = fetch(uri.to_owned(), BROWSER).await;
+        assert_eq!(
+            (s, ct.as_str()),
+            (StatusCode::NOT_FOUND, "text/html; charset=utf-8"),
+            "{uri}"
+        );
+        assert!(
+            body.contains("We could not find that page") && body.contains("not_found)</span>"),
+            "{body}"
+        );
+        let (s, ct, _) = fetch(uri.to_owned(), "application/json").await;
+        assert_eq!(
+            (s, ct.as_str()),
+            (StatusCode::NOT_FOUND, "application/problem+json"),
+            "{uri}"
+        );
+        assert_eq!(
+            fetch(uri.to_owned(), "*/*").await.1,
+            "application/problem+json",
+            "{uri}"
+        );
+    }
+    let (s, _, home) = fetch("/".to_owned(), BROWSER).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        home.contains("<h1>Service District</h1>") && home.contains(r#"href="/achievements/x""#),
+        "{home}"
+    );
+    let (_, ct, profile) = fetch("/".to_owned(), "application/json").await;
+    assert_eq!(ct, "application/ld+json");
+    assert_eq!(
+        serde_json::from_str::<Value>(&profile).expect("json")["name"],
+        "Service District"
+    );
+    let (s, _, achievement) = fetch("/achievements/x".to_owned(), BROWSER).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        achievement.contains("&lt;script&gt;alert(1)&lt;/script&gt;Discourse")
+            && achievement.contains("<p>first</p><p>second</p>")
+    );
+    let (_, _, achievement) = fetch("/achievements/x".to_owned(), "application/ld+json").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&achievement).expect("json")["criteria"]["narrative"],
+        "first\n\nsecond"
+    );
+
+    // Verify now: the real verifier against the issuer's own documents; a GET, so reloading
+    // the result checks again (the POST of earlier versions still answers).
+    let (s, _, verified) = fetch(format!("{page}/verify"), BROWSER).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        verified.contains("data-verdict=\"valid\"") && verified.contains("autofocus"),
+        "{verified}"
+    );
     let post = Request::builder()
         .method("POST")
         .uri(format!("{page}/verify"))
@@ -1586,7 +1701,19 @@ async fn the_public_credential_page() {
     let (s, _, html) = get("text/html").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        html.contains("data-status=\"revoked\"") && html.contains("has revoked this credential")
+        html.contains("data-status=\"revoked\"") && html.contains("revoked this credential on "),
+        "{html}"
+    );
+    // No longer offered: no LinkedIn, no wallet, no certificate; the badge greyed (body class).
+    assert!(html.contains(r#"<body class="credential revoked">"#));
+    assert!(
+        !html.contains("linkedin")
+            && !html.contains("certificate.pdf")
+            && !html.contains("id=\"wallet\"")
+    );
+    assert_eq!(
+        get_raw(&app, &format!("{page}/certificate.pdf")).await.0,
+        StatusCode::GONE
     );
     let post = Request::builder()
         .method("POST")

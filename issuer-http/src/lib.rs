@@ -7,15 +7,19 @@
 
 mod achievements;
 mod batch;
+mod claim_page;
+mod credential_view;
 mod credentials;
 mod extract;
 mod files;
+mod html;
 mod identity;
 mod metrics;
 mod openapi;
 mod ops;
 mod page;
 mod problem;
+mod public;
 mod status;
 mod tls;
 mod vc_api;
@@ -76,6 +80,8 @@ fn routes() -> Router<Shared> {
                                                         .post(page::verify_route))
         .route("/assets/{name}",                        get(page::asset))
         .route("/s/{code}",                             get(page::share_link))
+        .route("/",                                     get(public::home))
+        .route("/achievements/{slug}",                  get(public::achievement))
         // Wallets: OpenID4VCI and the VC-API exchange (wallet.rs has its own table).
         .merge(wallet::routes())
 }
@@ -101,6 +107,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             metrics::track,
         ));
     cairn_http::with_limits(app, LIMITS)
+        .layer(axum::middleware::from_fn(public::html_errors))
         .layer(TraceLayer::new_for_http().make_span_with(cairn_http::request_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

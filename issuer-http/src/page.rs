@@ -1,26 +1,25 @@
-//! The public credential page `/credentials/{key}`: HTML for people (badge, achievement,
-//! criteria, alignment, credits, issuer, recipient name — never the email —, dates, live status,
-//! "Verify now", downloads, LinkedIn, QR), the credential JSON or JWS for machines by `Accept`,
-//! and the files beside it (baked badges, QR code). Escaping by maud; no script at all.
+//! The public credential page `/credentials/{key}`: HTML for people (live status with its date,
+//! badge, what the credential says, "Verify now", downloads named after the achievement, the
+//! certificate, LinkedIn with each field to copy, short link, QR, wallet), the credential JSON or
+//! JWS for machines by `Accept`. Escaping by maud; one script file, for the copy buttons only.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::claim_page::wallet_request;
+use super::credential_view;
+use super::html::{html_response, moment};
 use super::problem::Problem;
 use super::Shared;
 use cairn_issuer::{Issuer, LiveStatus};
 
-/// No script, no inline style, nothing from elsewhere.
-pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
 const CSS: &str = include_str!("credential.css");
 const ICON: &str = include_str!("favicon.svg");
+const COPY_JS: &str = include_str!("copy.js");
 
 /// What an `Accept` header asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +55,11 @@ fn negotiate(headers: &HeaderMap) -> Wanted {
     Wanted::Html
 }
 
+/// Whether the request asks for the JSON form (of a page that has one).
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
+    negotiate(headers) == Wanted::Json
+}
+
 /// `GET /credentials/{key}`.
 #[utoipa::path(get, path = "/credentials/{key}", tag = "sharing", params(("key" = String, Path, description = "The credential's last path segment")), responses((status = 200, description = "HTML page; the credential JSON for Accept: application/ld+json or application/json; the compact JWS for application/jwt"), (status = 404, body = super::openapi::ProblemDoc), (status = 406, body = super::openapi::ProblemDoc)))]
 pub(crate) async fn credential_page(
@@ -71,7 +75,8 @@ pub(crate) async fn credential_page(
     }
 }
 
-/// `POST /credentials/{key}/verify`: the page with the verifier's report.
+/// `GET /credentials/{key}/verify` ("Verify now"; reloading it checks again): the page with the
+/// verifier's report at the top.
 pub(crate) async fn verify_now(issuer: &Issuer, key: &str) -> Result<Response, Problem> {
     let (id, credential) = issuer.public_credential(key).await?;
     let report = issuer.verify_stored(&id, issuer.now()).await?;
@@ -104,6 +109,7 @@ pub(crate) async fn asset(Path(name): Path<String>) -> Response {
         &[
             ("credential.css", CSS, "text/css; charset=utf-8"),
             ("favicon.svg", ICON, "image/svg+xml"),
+            ("copy.js", COPY_JS, "text/javascript; charset=utf-8"),
         ],
         &name,
     )
@@ -144,7 +150,8 @@ pub(crate) async fn share_link(
     Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
 }
 
-fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+/// A non-blank string at `pointer`.
+pub(crate) fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     v.pointer(pointer)
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty())
@@ -152,14 +159,32 @@ fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
 
 /// Only http(s) links from a credential become links; anything else (`javascript:`, `data:`) is
 /// shown as text.
-fn safe_link(url: &str) -> Option<&str> {
+pub(crate) fn safe_link(url: &str) -> Option<&str> {
     let lower = url.trim().to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url.trim())
 }
 
-fn readable_date(d: Option<&str>) -> Option<String> {
-    let d = DateTime::parse_from_rfc3339(d?).ok()?;
-    Some(d.with_timezone(&Utc).format("%-d %B %Y").to_string())
+/// A file name for downloads: the achievement's name in lower case, letters and digits joined
+/// by hyphens (`facilitating-classroom-discourse`), at most 60 characters.
+pub(crate) fn file_stem(name: &str) -> String {
+    let mut stem = String::new();
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if stem.len() + word.len() + 1 > 60 {
+            break;
+        }
+        if !stem.is_empty() {
+            stem.push('-');
+        }
+        stem.push_str(&word.to_ascii_lowercase());
+    }
+    if stem.is_empty() {
+        "credential".to_owned()
+    } else {
+        stem
+    }
 }
 
 async fn render(
@@ -170,7 +195,13 @@ async fn render(
     report: Option<&cairn_verifier::Report>,
 ) -> Result<Response, Problem> {
     let has_jwt = issuer.credential_jws(id).await?.is_some();
-    let status = issuer.live_status(id, credential, issuer.now()).await?;
+    let now = issuer.now();
+    let tz = issuer.time_zone();
+    let status = issuer.live_status(id, credential, now).await?;
+    let since = issuer
+        .status_changed_at(id, status)
+        .await?
+        .map(|at| cairn_render::day(at, tz));
     let achievement_name = text(credential, "/credentialSubject/achievement/name")
         .unwrap_or("Credential")
         .to_owned();
@@ -183,20 +214,26 @@ async fn render(
     let image_url = issuer.public_url(&format!("{base}/badge.png"));
     let code = issuer.share_code(id).await?;
     let short = issuer.public_url(&format!("/s/{code}"));
-    // A credential that no longer counts is not offered for a profile.
-    let linkedin = (status == LiveStatus::Valid)
-        .then(|| issuer.linkedin_link(credential, &page, &code))
-        .flatten();
     let summary = format!("{achievement_name}, issued by {issuer_name}");
-    // Wallet hand-off from the page needs an https issuer and email (the recipient's proof).
-    let wallet = status == LiveStatus::Valid && issuer.wallet_base().is_ok() && issuer.can_email();
+    let counts = status == LiveStatus::Valid;
+    // A credential that no longer counts is not offered for a profile, a wallet or printing.
+    let sharing = counts.then(|| Sharing {
+        linkedin: issuer.linkedin_link(credential, &page, &code),
+        fields: linkedin_fields(credential, &achievement_name, &issuer_name, &code, &page),
+        short: short.clone(),
+        page: page.clone(),
+        // Wallet hand-off from the page needs an https issuer and email (the recipient's proof).
+        wallet: issuer.wallet_base().is_ok() && issuer.can_email(),
+    });
+    let stem = file_stem(&achievement_name);
     let markup = html! {
         (DOCTYPE)
         html lang="en" {
             (page_head(&achievement_name, &issuer_name, description.unwrap_or(&summary), &summary, &page, &image_url))
-            body {
+            body class={ "credential " (status.code()) } {
                 main {
-                    (status_banner(status, &issuer_name))
+                    (status_banner(status, &issuer_name, since.as_deref()))
+                    @if let Some(report) = report { (report_section(report, tz)) }
                     div class="card" {
                         img class="badge" src={ (base) "/badge.svg" } width="160" height="160" alt={ "Badge: " (achievement_name) };
                         div {
@@ -204,15 +241,17 @@ async fn render(
                             @if let Some(d) = description { p class="lead" { (d) } }
                         }
                     }
-                    (details(credential, &issuer_name))
-                    @if let Some(report) = report { (report_section(report)) }
-                    form method="post" action={ (base) "/verify" } class="verify" {
+                    (credential_view::details(credential, &issuer_name, tz))
+                    (credential_view::what_it_took(credential))
+                    form method="get" action={ (base) "/verify" } class="verify" {
                         button type="submit" { "Verify now" }
-                        span class="hint" { " Runs the full check — signature, issuer key, revocation and suspension lists, dates — and shows every result." }
+                        span class="hint" { " Runs the full check — signature, issuer key, revocation and suspension lists, dates — and shows every result at the top of the page." }
                     }
-                    (downloads_and_sharing(&base, has_jwt, linkedin.as_deref(), &short, &page, wallet))
+                    (downloads(&base, &stem, has_jwt, counts))
+                    @if let Some(sharing) = &sharing { (sharing.markup(&base)) }
                 }
                 footer { p { "Issued with Cairn. Anyone can check this credential with any Open Badges 3.0 verifier." } }
+                script src="/assets/copy.js" defer {}
             }
         }
     };
@@ -256,189 +295,106 @@ fn page_head(
     }
 }
 
-/// Downloads, sharing (LinkedIn, short link, QR code) and, when offered, the wallet form.
-fn downloads_and_sharing(
-    base: &str,
-    has_jwt: bool,
-    linkedin: Option<&str>,
-    short: &str,
-    page: &str,
-    wallet: bool,
-) -> Markup {
+/// The downloads, named after the achievement; the certificate only while the credential counts.
+fn downloads(base: &str, stem: &str, has_jwt: bool, certificate: bool) -> Markup {
     html! {
         h2 { "Download" }
         ul class="downloads" {
-            li { a href={ (base) "/credential.json" } download { "Credential (JSON)" } }
-            @if has_jwt { li { a href={ (base) "/credential.jwt" } download { "Credential (JWT)" } } }
-            li { a href={ (base) "/badge.png" } download { "Badge image with the credential (PNG)" } }
-            li { a href={ (base) "/badge.svg" } download { "Badge image with the credential (SVG)" } }
-        }
-        h2 { "Share" }
-        ul class="share" {
-            @if let Some(link) = linkedin {
-                li { a href=(link) rel="noopener noreferrer" target="_blank" { "Add to LinkedIn profile" } }
+            @if certificate {
+                li { a href={ (base) "/certificate.pdf" } download={ (stem) "-certificate.pdf" } data-file="certificate" { "Printable certificate (PDF)" } }
             }
-            li { "Short link for emails: " a href=(short) { (short) } }
-            li { "Link to this page: " a href=(page) { (page) } }
-        }
-        img class="qr" src={ (base) "/qr.svg" } width="160" height="160" alt={ "QR code linking to this page: " (page) };
-        @if wallet {
-            h2 id="wallet" { "Send to your wallet" }
-            p { "Keep this credential in a digital wallet you control: the Learner Credential Wallet, or any wallet that speaks OpenID4VCI. To show it is yours, enter the email address it was awarded to; a one-time link goes to that address." }
-            form method="post" action={ (base) "/wallet" } class="wallet" {
-                label for="wallet-email" { "Your email address" }
-                input id="wallet-email" type="email" name="email" required autocomplete="email";
-                button type="submit" { "Email me a wallet link" }
-            }
+            li { a href={ (base) "/credential.json" } download={ (stem) ".json" } { "Credential (JSON)" } }
+            @if has_jwt { li { a href={ (base) "/credential.jwt" } download={ (stem) ".jwt" } { "Credential (JWT)" } } }
+            li { a href={ (base) "/badge.png" } download={ (stem) "-badge.png" } { "Badge image with the credential (PNG)" } }
+            li { a href={ (base) "/badge.svg" } download={ (stem) "-badge.svg" } { "Badge image with the credential (SVG)" } }
         }
     }
 }
 
-/// An HTML page with the security headers every page carries (and no caching unless the
-/// caller says otherwise).
-fn html_response(markup: Markup) -> Response {
-    let mut response = markup.into_string().into_response();
-    cairn_http::secure_page_headers(response.headers_mut(), CSP);
-    response
+/// What LinkedIn's "Add licence or certification" form asks for, each with a copy button.
+fn linkedin_fields(
+    credential: &Value,
+    achievement_name: &str,
+    issuer_name: &str,
+    code: &str,
+    page: &str,
+) -> Vec<(&'static str, &'static str, String)> {
+    let month = |p: &str| {
+        text(credential, p)
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.format("%B %Y").to_string())
+    };
+    let mut fields = vec![
+        ("li-name", "Name", achievement_name.to_owned()),
+        ("li-org", "Issuing organisation", issuer_name.to_owned()),
+    ];
+    fields.extend(month("/validFrom").map(|d| ("li-issued", "Issue date", d)));
+    fields.extend(month("/validUntil").map(|d| ("li-expires", "Expiration date", d)));
+    fields.push(("li-id", "Credential ID", code.to_ascii_uppercase()));
+    fields.push(("li-url", "Credential URL", page.to_owned()));
+    fields
 }
 
-/// A page of its own (not a credential's): the title as heading, then `body`.
-fn simple_page(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
-                link rel="stylesheet" href="/assets/credential.css";
-            }
-            body { main { h1 { (title) } (body) } }
-        }
-    }
+/// Sharing, offered while the credential counts.
+struct Sharing {
+    linkedin: Option<String>,
+    fields: Vec<(&'static str, &'static str, String)>,
+    short: String,
+    page: String,
+    wallet: bool,
 }
 
-/// A short page: a title, paragraphs, and a link back.
-fn message_page(title: &str, paragraphs: &[&str], back: Option<(&str, &str)>) -> Markup {
-    simple_page(
-        title,
+impl Sharing {
+    /// LinkedIn (the add-to-profile link and each field to copy), the short link, the QR code
+    /// and, when offered, the wallet form. The copy buttons appear only when the script runs;
+    /// without it the values are plain text to select.
+    fn markup(&self, base: &str) -> Markup {
         html! {
-            @for p in paragraphs { p { (p) } }
-            @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
-        },
-    )
-}
-
-/// `POST /credentials/{key}/wallet` (form field `email`): mails a claim link when the address
-/// is the recipient's; the answer is the same either way.
-async fn wallet_request(issuer: &Issuer, key: &str, body: &[u8]) -> Result<Response, Problem> {
-    let (id, _) = issuer.public_credential(key).await?;
-    let email = url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == "email")
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|e| !e.is_empty() && e.len() <= 254)
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                "enter the email address the credential was awarded to",
-            )
-        })?;
-    issuer
-        .request_claim_link(&id, &email, issuer.now())
-        .await
-        .map_err(|e| match e {
-            cairn_issuer::Error::Wallet { refusal, message } => {
-                Problem::new(StatusCode::NOT_FOUND, refusal.code(), message)
-            }
-            other => other.into(),
-        })?;
-    let back = format!("/credentials/{key}");
-    Ok(html_response(message_page(
-        "Check your email",
-        &[
-            "If that is the address this credential was awarded to, a one-time link to send it to your wallet is on its way.",
-            "The link works once. If nothing arrives in a few minutes, check your spam folder or ask again.",
-        ],
-        Some((&back, "Back to the credential")),
-    )))
-}
-
-/// `GET /claim/{token}`: the page a mailed claim link opens. It only offers a button, so that
-/// a mail scanner following the link does not use it up.
-pub(crate) async fn claim_link_page(
-    State(issuer): State<Shared>,
-    Path(token): Path<String>,
-) -> Response {
-    match issuer.claim_link_credential(&token, issuer.now()).await {
-        Ok(_) => html_response(simple_page(
-            "Send your credential to your wallet",
-            html! {
-                p { "Have your wallet app ready. The codes work for 10 minutes, once." }
-                form method="post" {
-                    button type="submit" { "Show the wallet codes" }
+            h2 { "Share" }
+            section class="linkedin" aria-labelledby="linkedin-title" {
+                h3 id="linkedin-title" { "Add it to your LinkedIn profile" }
+                @if let Some(link) = &self.linkedin {
+                    p { a href=(link) rel="noopener noreferrer" target="_blank" { "Open LinkedIn's form, filled in" } }
                 }
-            },
-        )),
-        Err(e) => claim_link_refused(e),
+                p class="hint" { "If LinkedIn leaves a field empty, copy it from here." }
+                dl class="copy-fields" {
+                    @for (id, label, value) in &self.fields {
+                        div {
+                            dt { (label) }
+                            dd {
+                                span id=(id) class="value" { (value) }
+                                " "
+                                button type="button" class="copy" data-copy=(id) hidden aria-label={ "Copy " (label) } { "Copy" }
+                            }
+                        }
+                    }
+                }
+                p class="copied" role="status" aria-live="polite" {}
+            }
+            ul class="share" {
+                li { "Short link for emails: " a href=(self.short) { (self.short) } }
+                li { "Link to this page: " a href=(self.page) { (self.page) } }
+            }
+            img class="qr" src={ (base) "/qr.svg" } width="160" height="160" alt={ "QR code linking to this page: " (self.page) };
+            @if self.wallet {
+                h2 id="wallet" { "Send to your wallet" }
+                p { "Keep this credential in a digital wallet you control: the Learner Credential Wallet, or any wallet that speaks OpenID4VCI. To show it is yours, enter the email address it was awarded to; a one-time link goes to that address." }
+                form method="post" action={ (base) "/wallet" } class="wallet" {
+                    label for="wallet-email" { "Your email address" }
+                    input id="wallet-email" type="email" name="email" required autocomplete="email";
+                    button type="submit" { "Email me a wallet link" }
+                }
+            }
+        }
     }
 }
 
-fn claim_link_refused(e: cairn_issuer::Error) -> Response {
-    let (status, text) = match &e {
-        cairn_issuer::Error::Wallet { message, .. } => (StatusCode::GONE, message.clone()),
-        _ => {
-            tracing::error!(code = e.code(), error = %e, "claim link failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the server could not complete the request".to_owned(),
-            )
-        }
-    };
-    let mut response = html_response(message_page("This link does not work", &[&text], None));
-    *response.status_mut() = status;
-    response
-}
-
-/// `POST /claim/{token}`: uses the link up and shows the QR codes and links of both flows.
-pub(crate) async fn claim_link_redeem(
-    State(issuer): State<Shared>,
-    Path(token): Path<String>,
-) -> Response {
-    let offer = match issuer.redeem_claim_link(&token, issuer.now()).await {
-        Ok(o) => o,
-        Err(e) => return claim_link_refused(e),
-    };
-    let qr = |link: &str| {
-        cairn_issuer::qr_svg(link)
-            .map(|svg| {
-                svg.find("<svg")
-                    .map(|i| svg[i..].to_owned())
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default()
-    };
-    html_response(simple_page(
-        "Your wallet codes",
-        html! {
-            p { "Scan one code with your wallet app, or open the link on the phone that has the wallet. They work once, until " (offer.expires_at) "." }
-            h2 { "Learner Credential Wallet" }
-            // Our own QR SVG of our own link: nothing from the request.
-            div class="qr" role="img" aria-label="QR code for the Learner Credential Wallet" data-flow="vcapi" { (maud::PreEscaped(qr(&offer.lcw_link))) }
-            p { a href=(offer.lcw_link) data-link="vcapi" { "Open in the Learner Credential Wallet" } }
-            h2 { "Other wallets (OpenID4VCI)" }
-            div class="qr" role="img" aria-label="QR code for OpenID4VCI wallets" data-flow="oid4vci" { (maud::PreEscaped(qr(&offer.oid4vci_link))) }
-            p { a href=(offer.oid4vci_link) data-link="oid4vci" { "Open in your wallet app" } }
-        },
-    ))
-}
-
-fn status_banner(status: LiveStatus, issuer_name: &str) -> Markup {
+fn status_banner(status: LiveStatus, issuer_name: &str, since: Option<&str>) -> Markup {
+    let on = since.map(|d| format!(" on {d}")).unwrap_or_default();
     let (class, title, body) = match status {
         LiveStatus::Valid => ("valid", "Valid", format!("{issuer_name} issued this credential and has not revoked or suspended it.")),
-        LiveStatus::Revoked => ("revoked", "Revoked", format!("{issuer_name} has revoked this credential. It no longer counts, and verifiers will reject it.")),
-        LiveStatus::Suspended => ("suspended", "Suspended", format!("{issuer_name} has suspended this credential for now. Verifiers will not accept it while it is suspended.")),
+        LiveStatus::Revoked => ("revoked", "Revoked", format!("{issuer_name} revoked this credential{on}. It no longer counts, and verifiers will reject it.")),
+        LiveStatus::Suspended => ("suspended", "Suspended", format!("{issuer_name} suspended this credential{on}. Verifiers will not accept it while it is suspended.")),
         LiveStatus::Expired => ("expired", "Expired", "This credential's validity period has ended.".to_owned()),
         LiveStatus::NotYetValid => ("expired", "Not yet valid", "This credential's validity period has not started yet.".to_owned()),
     };
@@ -449,76 +405,7 @@ fn status_banner(status: LiveStatus, issuer_name: &str) -> Markup {
     }
 }
 
-fn details(credential: &Value, issuer_name: &str) -> Markup {
-    let achievement = credential
-        .pointer("/credentialSubject/achievement")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let criteria = text(&achievement, "/criteria/narrative");
-    let criteria_url = text(&achievement, "/criteria/id").and_then(safe_link);
-    let alignments = achievement
-        .get("alignment")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let earned = credential
-        .pointer("/credentialSubject/creditsEarned")
-        .and_then(Value::as_f64);
-    let available = achievement.get("creditsAvailable").and_then(Value::as_f64);
-    let issuer_url = text(credential, "/issuer/url").and_then(safe_link);
-    html! {
-        dl class="facts" {
-            dt { "Issued by" }
-            dd {
-                @match issuer_url {
-                    Some(url) => a href=(url) rel="noopener noreferrer" { (issuer_name) },
-                    None => (issuer_name),
-                }
-            }
-            @if let Some(name) = credential.as_object().and_then(cairn_verifier::identity::recipient_name) {
-                dt { "Awarded to" }
-                dd { (name) }
-            }
-            @if let Some(d) = readable_date(text(credential, "/validFrom")) {
-                dt { "Issued" }
-                dd { (d) }
-            }
-            dt { "Expires" }
-            dd { (readable_date(text(credential, "/validUntil")).unwrap_or_else(|| "Does not expire".to_owned())) }
-            @if let Some(e) = earned {
-                dt { "Credits" }
-                dd {
-                    (e)
-                    @if let Some(a) = available { " of " (a) }
-                }
-            }
-        }
-        @if criteria.is_some() || criteria_url.is_some() {
-            h2 { "What it took" }
-            @if let Some(c) = criteria {
-                @for para in c.split("\n\n") { p { (para) } }
-            }
-            @if let Some(url) = criteria_url { p { a href=(url) rel="noopener noreferrer" { "Full criteria" } } }
-        }
-        @if !alignments.is_empty() {
-            h2 { "Aligned to" }
-            ul {
-                @for a in &alignments {
-                    @let name = text(a, "/targetName").unwrap_or("(unnamed)");
-                    li {
-                        @match text(a, "/targetUrl").and_then(safe_link) {
-                            Some(url) => a href=(url) rel="noopener noreferrer" { (name) },
-                            None => (name),
-                        }
-                        @if let Some(code) = text(a, "/targetCode") { " (" (code) ")" }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn report_section(report: &cairn_verifier::Report) -> Markup {
+fn report_section(report: &cairn_verifier::Report, tz: cairn_render::Tz) -> Markup {
     use cairn_verifier::{CheckStatus, Verdict};
     let (class, title) = match report.verdict {
         Verdict::Valid => ("valid", "Verified: the credential is genuine and current"),
@@ -527,8 +414,9 @@ fn report_section(report: &cairn_verifier::Report) -> Markup {
     };
     html! {
         section class="report" aria-labelledby="report-title" {
-            h2 id="report-title" class={ "verdict " (class) } data-verdict=(format!("{:?}", report.verdict).to_lowercase()) { (title) }
-            p class="hint" { "Checked " (report.checked_at) " with Cairn's verifier against this issuer's published key and status lists." }
+            // The result takes the focus (and the screen) when the page loads, on a phone too.
+            h2 id="report-title" class={ "verdict " (class) } data-verdict=(format!("{:?}", report.verdict).to_lowercase()) tabindex="-1" autofocus { (title) }
+            p class="hint" { "Checked " (moment(&report.checked_at, tz)) " with Cairn's verifier against this issuer's published key and status lists." }
             table {
                 thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "Details" } } }
                 tbody {

@@ -67,6 +67,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         | Error::KeyFilePermissions(_)
         | Error::KeyInvalid(..)
         | Error::Signing(_)
+        | Error::Render(_)
         | Error::SelfCheckFailed(_)
         | Error::Io(..)
         | Error::StatusNeedsUrl => StatusCode::INTERNAL_SERVER_ERROR,

@@ -44,7 +44,11 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/workflows/claim/exchanges/{id}", post(exchange))
         .route(
             "/claim/{token}",
-            get(super::page::claim_link_page).post(super::page::claim_link_redeem),
+            get(super::claim_page::claim_link_page).post(super::claim_page::claim_link_redeem),
+        )
+        .route(
+            "/claim/sessions/{id}",
+            get(super::claim_page::claim_received),
         )
         .route("/api/v1/claims", post(create_claim))
         .route("/api/v1/claims/{id}", get(claim_state))

@@ -173,6 +173,20 @@ pub struct IssuerSection {
     /// An image URL for the profile (https).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The district's IANA time zone (`America/Chicago`): dates on the public pages and
+    /// certificates are written in it. Default UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+impl IssuerSection {
+    /// The configured time zone (checked when the config is loaded), else UTC.
+    pub fn tz(&self) -> cairn_render::Tz {
+        self.time_zone
+            .as_deref()
+            .and_then(|z| cairn_render::time_zone(z).ok())
+            .unwrap_or(cairn_render::Tz::UTC)
+    }
 }
 
 /// Where the signing keys live.
@@ -233,6 +247,10 @@ impl LoadedConfig {
             return Err(invalid(
                 "status.validity_hours and status.ttl_seconds must be positive",
             ));
+        }
+        if let Some(zone) = &config.issuer.time_zone {
+            cairn_render::time_zone(zone)
+                .map_err(|m| invalid(&format!("issuer.time_zone: {m}")))?;
         }
         if let Ok(url) = std::env::var(ENV_DATABASE_URL) {
             config.database.url = url;

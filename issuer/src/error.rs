@@ -58,6 +58,9 @@ pub enum Error {
         /// Why it is invalid.
         message: String,
     },
+    /// A generated image or document could not be rendered.
+    #[error("a badge, certificate or record could not be drawn: {0}")]
+    Render(String),
     /// Signing failed.
     #[error("signing failed: {0}")]
     Signing(String),
@@ -150,6 +153,7 @@ impl Error {
             Error::AchievementArchived(_) => "achievement_archived",
             Error::InvalidInput { .. } => "invalid_input",
             Error::Signing(_) => "signing_failed",
+            Error::Render(_) => "render_failed",
             Error::SelfCheckFailed(_) => "self_check_failed",
             Error::Io(..) => "io_error",
             Error::CredentialNotFound(_) => "credential_not_found",

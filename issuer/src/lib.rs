@@ -11,6 +11,7 @@ mod admin;
 mod auth;
 mod badge_image;
 pub mod bulk;
+mod certificate;
 mod clock;
 mod config;
 mod credential;
@@ -57,7 +58,7 @@ pub use jwt::JwtAlg;
 pub use keys::{write_secret_file, IssuerKey, RsaIssuerKey};
 pub use records::{CredentialPage, CredentialQuery, MAX_PAGE};
 pub use resign::ResignReport;
-pub use sharing::{bake, qr_svg, qr_text, ImageFormat, LiveStatus};
+pub use sharing::{bake, generated_badge, qr_svg, qr_text, ImageFormat, LiveStatus};
 pub use status::PublishedList;
 pub use store::{
     AchievementStore, Actor, Allocation, AuditEntry, AuditStore, Backend, ClaimLink, ClaimLookup,
@@ -170,6 +171,7 @@ impl Issuer {
                 email: None,
                 description: None,
                 image: None,
+                time_zone: None,
             },
             keys: KeysSection {
                 dir: PathBuf::from("keys"),
@@ -303,6 +305,11 @@ impl Issuer {
     /// The store, for tests and tools that read what the issuer wrote (the services never call it).
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// The district's time zone for dates people read (`issuer.time_zone`, default UTC).
+    pub fn time_zone(&self) -> cairn_render::Tz {
+        self.config.config.issuer.tz()
     }
 
     /// The issuer's id (its DID).

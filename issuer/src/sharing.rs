@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::badge_image::{default_badge_png, default_badge_svg};
+use crate::badge_image::{badge_svg, default_badge_png, default_badge_svg};
 use crate::error::Error;
 use crate::Issuer;
 
@@ -308,6 +308,28 @@ impl Issuer {
         Ok(LiveStatus::Valid)
     }
 
+    /// When the credential's current revocation or suspension happened (`state`: `revoked` or
+    /// `suspended`), from its audit entries; `None` for any other state or when not recorded.
+    pub async fn status_changed_at(
+        &self,
+        credential_id: &str,
+        state: LiveStatus,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+        let action = match state {
+            LiveStatus::Revoked => "credential.revoke",
+            LiveStatus::Suspended => "credential.suspend",
+            _ => return Ok(None),
+        };
+        let entries = self.store().audit_entries_for(credential_id).await?;
+        Ok(entries
+            .iter()
+            .rev()
+            .filter(|e| e.action == action)
+            .find(|e| e.detail.as_ref().and_then(|d| d.get("changed")) == Some(&Value::Bool(true)))
+            .and_then(|e| chrono::DateTime::parse_from_rfc3339(&e.at).ok())
+            .map(|at| at.with_timezone(&chrono::Utc)))
+    }
+
     /// The stored credential a public link's last segment names, as (id, document):
     /// `{issuer.url}/credentials/KEY` (ids under the district's address), or `urn:uuid:KEY`. Only
     /// `[A-Za-z0-9-]` keys are looked up.
@@ -352,6 +374,45 @@ impl Issuer {
             .await
     }
 
+    /// The badge image of `credential` (not baked), sanitized: the achievement's own image when
+    /// it has one that can be fetched — as it is when it is in the asked format, rendered when it
+    /// is an SVG and a PNG is asked, inside the generated badge when it is a PNG and an SVG is
+    /// asked — else the generated badge naming the achievement and the issuer.
+    pub async fn badge_image(
+        &self,
+        credential: &Value,
+        format: ImageFormat,
+    ) -> Result<Vec<u8>, Error> {
+        let own = match credential
+            .pointer("/credentialSubject/achievement/image/id")
+            .and_then(Value::as_str)
+        {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                self.images.get(url).await
+            }
+            _ => None,
+        };
+        let (achievement, issuer) = badge_names(credential);
+        // Sanitized when it was fetched (ImageSource), so not again on every download.
+        let own_format = own.as_deref().and_then(ImageFormat::sniff);
+        match (format, own, own_format) {
+            (f, Some(image), Some(o)) if f == o => Ok(image),
+            (ImageFormat::Png, Some(svg), Some(ImageFormat::Svg)) => {
+                match std::str::from_utf8(&svg).map(crate::badge_image::svg_to_png) {
+                    Ok(Ok(png)) => Ok(png),
+                    _ => {
+                        tracing::warn!("achievement SVG not renderable; using the generated badge");
+                        default_badge_png(&achievement, &issuer)
+                    }
+                }
+            }
+            (ImageFormat::Svg, Some(png), Some(ImageFormat::Png)) => {
+                Ok(badge_svg(&achievement, &issuer, Some(("image/png", &png))).into_bytes())
+            }
+            _ => generated_badge(credential, format),
+        }
+    }
+
     /// [`Issuer::baked_badge`] for a credential document already read.
     pub async fn bake_document(
         &self,
@@ -370,38 +431,42 @@ impl Issuer {
         } else {
             serde_json::to_string_pretty(credential).map_err(|e| Error::Database(e.to_string()))?
         };
-        let own = match credential
-            .pointer("/credentialSubject/achievement/image/id")
-            .and_then(Value::as_str)
-        {
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                self.images.get(url).await
-            }
-            _ => None,
-        };
-        if let Some(image) = own.filter(|i| ImageFormat::sniff(i) == Some(format)) {
-            // Sanitized when it was fetched (ImageSource), so not again on every download.
-            match bake_sanitized(&image, &text, false) {
-                Ok(baked) => return Ok(baked),
-                Err(e) => tracing::warn!(
+        let image = self.badge_image(credential, format).await?;
+        match bake_sanitized(&image, &text, false) {
+            Ok(baked) => Ok(baked),
+            // An achievement's own image may be one that cannot be baked (already baked, too big).
+            Err(e) => {
+                tracing::warn!(
                     code = e.code(),
                     "achievement image not bakeable; using the generated badge"
-                ),
+                );
+                bake_sanitized(&generated_badge(credential, format)?, &text, false)
             }
         }
-        let image = match format {
-            ImageFormat::Png => default_badge_png().to_vec(),
-            ImageFormat::Svg => {
-                let name =
-                    |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
-                default_badge_svg(
-                    &name(credential.pointer("/credentialSubject/achievement/name")),
-                    &name(credential.pointer("/issuer/name")),
-                )
-                .into_bytes()
-            }
-        };
-        bake_sanitized(&image, &text, false)
+    }
+}
+
+/// The achievement's and the issuer's names, as a generated badge shows them.
+fn badge_names(credential: &Value) -> (String, String) {
+    let name = |p: &str| {
+        credential
+            .pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    (
+        name("/credentialSubject/achievement/name"),
+        name("/issuer/name"),
+    )
+}
+
+/// The generated badge of `credential` in `format`.
+pub fn generated_badge(credential: &Value, format: ImageFormat) -> Result<Vec<u8>, Error> {
+    let (achievement, issuer) = badge_names(credential);
+    match format {
+        ImageFormat::Png => default_badge_png(&achievement, &issuer),
+        ImageFormat::Svg => Ok(default_badge_svg(&achievement, &issuer).into_bytes()),
     }
 }
 

@@ -98,7 +98,7 @@ async fn the_achievement_image_is_baked_when_it_can_be_fetched() {
     let tmp = tempfile::tempdir().expect("tmp");
     let allowed = "\n[sharing]\nimage_allow_http = true\nimage_allow_hosts = [\"127.0.0.1\"]\n";
     let limits = cairn_verifier::Limits::default();
-    // (achievement image, [sharing], format, the image's size: own 64×48 or generated 256×256)
+    // (achievement image, [sharing], format, the image's size: own 64×48 or generated 512×512)
     let cases = [
         (
             format!("http://127.0.0.1:{port}/badge.png"),
@@ -116,22 +116,27 @@ async fn the_achievement_image_is_baked_when_it_can_be_fetched() {
             format!("http://127.0.0.1:{port}/missing.png"),
             allowed,
             ImageFormat::Png,
-            Some((256, 256)),
+            Some((512, 512)),
         ),
         // The default policy refuses plain http and loopback: the generated badge.
         (
             format!("http://127.0.0.1:{port}/badge.png"),
             "",
             ImageFormat::Png,
-            Some((256, 256)),
+            Some((512, 512)),
         ),
     ];
     for (i, (url, sharing, format, size)) in cases.into_iter().enumerate() {
         let (issuer, id) = issuer(&tmp.path().join(format!("i{i}")), &url, sharing).await;
         let baked = issuer.baked_badge(&id, format, false).await.expect("baked");
         assert_eq!(ImageFormat::sniff(&baked), Some(format), "case {i}");
-        if let Some(size) = size {
-            assert_eq!(dimensions(&baked), size, "case {i}");
+        match size {
+            Some(size) => assert_eq!(dimensions(&baked), size, "case {i}"),
+            // An SVG asked for an achievement whose image is a PNG: the PNG inside the badge.
+            None => assert!(
+                String::from_utf8_lossy(&baked).contains("href=\"data:image/png;base64,iVBOR"),
+                "case {i}"
+            ),
         }
         let credential = issuer
             .store()

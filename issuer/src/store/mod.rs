@@ -141,6 +141,8 @@ pub trait CredentialStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     /// The audit log, oldest first, with each entry's detail.
     async fn audit_entries(&self) -> Result<Vec<AuditEntry>, Error>;
+    /// The audit entries about one subject (a credential's id), oldest first.
+    async fn audit_entries_for(&self, subject: &str) -> Result<Vec<AuditEntry>, Error>;
     /// The audit log, oldest first: (at, actor, action, subject).
     async fn audit_log(&self) -> Result<Vec<(String, String, String, Option<String>)>, Error> {
         Ok(self

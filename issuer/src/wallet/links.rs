@@ -137,4 +137,25 @@ impl Issuer {
         )
         .await
     }
+
+    /// The credential a claim link was made for, whether or not it is still usable (so a page
+    /// about a used or expired link can lead back to the credential).
+    pub async fn claim_link_owner(&self, token: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .store
+            .claim_link(&hash_secret(token))
+            .await?
+            .map(|l| l.credential_id))
+    }
+
+    /// Whether a wallet has collected the credential of claim session `session_id` (its public
+    /// id, which the wallet codes page links to): the time it did, `None` while it has not.
+    pub async fn claim_received_at(&self, session_id: &str) -> Result<Option<String>, Error> {
+        let session = self
+            .store
+            .claim_session(ClaimLookup::Id(session_id))
+            .await?
+            .ok_or_else(|| Error::wallet(WalletRefusal::ClaimNotFound, "no such wallet offer"))?;
+        Ok(session.claimed_at.filter(|_| session.state == "claimed"))
+    }
 }

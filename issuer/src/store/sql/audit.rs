@@ -16,18 +16,17 @@ impl AuditStore for SqlStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let detail: Option<String> = r.try_get("detail_json")?;
-                Ok(AuditEntry {
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
-                })
-            })
-            .collect()
+        rows.iter().map(audit_entry).collect()
+    }
+
+    async fn audit_entries_for(&self, subject: &str) -> Result<Vec<AuditEntry>, Error> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, subject, detail_json FROM audit_log WHERE subject = $1 ORDER BY seq",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_entry).collect()
     }
 
     async fn record_event(
@@ -43,4 +42,15 @@ impl AuditStore for SqlStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry, Error> {
+    let detail: Option<String> = r.try_get("detail_json")?;
+    Ok(AuditEntry {
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
+    })
 }
