@@ -19,6 +19,11 @@ pub const VC_V1: &str = "https://www.w3.org/2018/credentials/v1";
 /// Cairn's context for a signed trust registry (`TrustRegistryCredential`): compiled in and never
 /// fetched (the `.invalid` host says so). The registry travels as one JSON literal.
 pub const CAIRN_TRUST_REGISTRY_V1: &str = "https://cairn.invalid/contexts/trust-registry/v1";
+/// Cairn's context for a verifier's signed record of one check (`VerificationRecord`, made by
+/// `cairn-verify serve --identity`): compiled in and never fetched. The check travels as one JSON
+/// literal.
+pub const CAIRN_VERIFICATION_RECORD_V1: &str =
+    "https://cairn.invalid/contexts/verification-record/v1";
 /// The OB 3.0 context Cairn issues with.
 pub const OB_V3P0_3_0_3: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 
@@ -80,6 +85,10 @@ const COMPILED_IN: &[(&str, &str)] = &[
     (
         CAIRN_TRUST_REGISTRY_V1,
         include_str!("../../schemas/contexts/cairn-trust-registry-v1.jsonld"),
+    ),
+    (
+        CAIRN_VERIFICATION_RECORD_V1,
+        include_str!("../../schemas/contexts/cairn-verification-record-v1.jsonld"),
     ),
     // VC-API test suites (W3C) use the examples context; a credential must name it to use it.
     (

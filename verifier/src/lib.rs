@@ -52,7 +52,9 @@ mod verify;
 pub use baked::{bake, extract, ImageFormat, ImageRefusal, PNG_KEYWORD, SVG_NAMESPACE};
 pub use canon::{CanonError, Canonicalizer, GeneralCanonicalizer, Interrupt};
 pub use codes::{report_code, ReportCode, REPORT_CODES};
-pub use contexts::{Contexts, CAIRN_TRUST_REGISTRY_V1, OB_V3P0_3_0_3, VC_V1, VC_V2};
+pub use contexts::{
+    Contexts, CAIRN_TRUST_REGISTRY_V1, CAIRN_VERIFICATION_RECORD_V1, OB_V3P0_3_0_3, VC_V1, VC_V2,
+};
 #[doc(hidden)]
 pub use ed25519::{accepts as accepts_one, accepts_each};
 pub use error::Error;

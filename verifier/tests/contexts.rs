@@ -76,10 +76,12 @@ const OTHER_CONTEXTS: &[(&str, &str)] = &[
 
 /// Compiled in without an official file in `../shared/spec` to compare with: ssi-contexts'
 /// bundled copy of the W3C CCG StatusList2021 context (VC 1.1-era status entries), and Cairn's
-/// own trust-registry context (Cairn defines it; there is nothing official).
+/// own trust-registry and verification-record contexts (Cairn defines them; there is nothing
+/// official).
 const WITHOUT_OFFICIAL_FILE: &[&str] = &[
     "https://w3id.org/vc/status-list/2021/v1",
     cairn_verifier::CAIRN_TRUST_REGISTRY_V1,
+    cairn_verifier::CAIRN_VERIFICATION_RECORD_V1,
 ];
 
 /// A value that exercises a term definition: an IRI for @id/@vocab terms, a date for dates, a

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 mod page;
+mod record;
 mod server;
 
 const EXIT_USAGE: u8 = 3;
@@ -44,6 +45,24 @@ enum Command {
     /// Run the verifier service: VC-API `POST /credentials/verify`, `POST /verify` (any
     /// format), `POST /verify/batch`.
     Serve(ServeArgs),
+    /// Give this verifier its own key and DID, to sign verification records (writes
+    /// verifier.toml and verifier-key.pem).
+    Init(InitArgs),
+}
+
+#[derive(clap::Args)]
+struct InitArgs {
+    /// Who signs the records: the receiving district's office, e.g. "Shelbyville School District
+    /// — Human Resources".
+    #[arg(long)]
+    name: String,
+    /// Use did:web:HOST instead of a did:key; `serve` publishes its DID document at
+    /// https://HOST/.well-known/did.json, so serve the verifier at that host.
+    #[arg(long, value_name = "HOST")]
+    did_web: Option<String>,
+    /// Where to write verifier.toml and the key.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -71,6 +90,13 @@ struct ServeArgs {
     /// PEM private key for HTTPS.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The verifier's identity (verifier.toml from `cairn-verify init`): the page then gives a
+    /// signed verification record (JSON and PDF) with every check.
+    #[arg(long, value_name = "FILE")]
+    identity: Option<PathBuf>,
+    /// The IANA time zone dates on the page and records are written in (America/Chicago).
+    #[arg(long, value_name = "ZONE", default_value = "UTC", value_parser = cairn_render::time_zone)]
+    time_zone: cairn_render::Tz,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -196,6 +222,17 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err((code, message)) => fail(code, &message),
         },
+        Command::Init(args) => match record::init(&args.dir, &args.name, args.did_web.as_deref()) {
+            Ok(path) => {
+                println!("wrote {} (and the key beside it, 0600)", path.display());
+                println!(
+                    "serve with: cairn-verify serve --identity {}",
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err((code, message)) => fail(code, &message),
+        },
     }
 }
 
@@ -204,7 +241,11 @@ fn run_serve(args: ServeArgs) -> Result<(), (&'static str, String)> {
     options.status_cache = Some(std::sync::Arc::new(
         cairn_verifier::StatusListCache::default(),
     ));
-    let state = server::AppState::new(options, std::sync::Arc::new(resolver), None);
+    let mut state = server::AppState::new(options, std::sync::Arc::new(resolver), None);
+    state.time_zone = args.time_zone;
+    if let Some(path) = &args.identity {
+        state.identity = Some(std::sync::Arc::new(record::Identity::load(path)?));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,8 +5,10 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cairn_render::Tz;
 use cairn_verifier::{CheckStatus, IssuerIdentity, Report, TrustReport, TrustStatus, Verdict};
 use maud::{html, Markup, DOCTYPE};
+use serde_json::Value;
 
 /// Only this service's stylesheet and script; no inline code, frames, plugins or remote fetches.
 pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
@@ -18,14 +20,28 @@ const ICON: &str = include_str!("favicon.svg");
 
 /// What a check of the submitted input came to.
 pub(crate) enum Outcome {
-    /// The input was read and checked.
-    Checked(Box<Report>),
+    /// The input was read and checked; the signed record when the service has an identity.
+    Checked {
+        report: Box<Report>,
+        record: Option<Value>,
+    },
     /// The input could not be read or fetched at all.
     Unreadable { code: String, message: String },
 }
 
+/// What the page needs to know about the service.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View {
+    /// How many trust registries are loaded.
+    pub(crate) registries_loaded: usize,
+    /// The district's time zone for dates.
+    pub(crate) tz: Tz,
+    /// Whether the service signs records (`--identity`).
+    pub(crate) signs_records: bool,
+}
+
 /// The page, with the outcome of a submission when there is one.
-pub(crate) fn render(outcome: Option<&Outcome>, registries_loaded: usize) -> Response {
+pub(crate) fn render(outcome: Option<&Outcome>, view: View) -> Response {
     let status = match outcome {
         Some(Outcome::Unreadable { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
@@ -50,7 +66,7 @@ pub(crate) fn render(outcome: Option<&Outcome>, registries_loaded: usize) -> Res
                 }
                 main id="main" {
                     @if let Some(outcome) = outcome {
-                        (result(outcome, registries_loaded))
+                        (result(outcome, view))
                     }
                     (form())
                 }
@@ -110,7 +126,7 @@ fn form() -> Markup {
     }
 }
 
-fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
+fn result(outcome: &Outcome, view: View) -> Markup {
     match outcome {
         Outcome::Unreadable { code, message } => html! {
             section class="result" aria-labelledby="verdict" {
@@ -121,8 +137,8 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
                 }
             }
         },
-        Outcome::Checked(report) => {
-            let (class, headline, explain) = banner(report);
+        Outcome::Checked { report, record } => {
+            let (class, headline, explain) = banner(report, view.tz);
             let identity = match &report.issuer_identity {
                 IssuerIdentity::Registry { .. } => "registry",
                 IssuerIdentity::Domain { .. } => "domain",
@@ -142,8 +158,9 @@ fn result(outcome: &Outcome, registries_loaded: usize) -> Markup {
                         }
                         (check_another())
                     }
-                    (details(report))
-                    (recognition(report, registries_loaded))
+                    (record_section(report, record.as_ref(), view))
+                    (details(report, view.tz))
+                    (recognition(report, view.registries_loaded))
                     (checks(report))
                 }
             }
@@ -168,7 +185,7 @@ fn verdict_word(verdict: Verdict) -> &'static str {
 /// The banner's class, headline and first sentence. A valid credential says who vouches for its
 /// issuer; one whose issuer nothing confirms is never called genuine (issue 19: a borrowed
 /// district name must not pass for the district).
-fn banner(report: &Report) -> (&'static str, String, String) {
+pub(crate) fn banner(report: &Report, tz: Tz) -> (&'static str, String, String) {
     const CURRENT: &str = "The signature matches the issuer's key, it has not been revoked or suspended, and it is within its dates.";
     match (report.verdict, &report.issuer_identity) {
         (Verdict::Valid, IssuerIdentity::Registry { registry, name }) => (
@@ -190,7 +207,7 @@ fn banner(report: &Report) -> (&'static str, String, String) {
             },
         ),
         (Verdict::Invalid, _) => {
-            let (headline, explain) = why_not_valid(report);
+            let (headline, explain) = why_not_valid(report, tz);
             ("invalid", headline.to_owned(), explain)
         }
         (Verdict::Indeterminate, _) => (
@@ -204,10 +221,14 @@ fn banner(report: &Report) -> (&'static str, String, String) {
 /// A not-valid verdict in plain words, by its most telling reason: a forgery first (nothing
 /// else a forged credential says can be believed), then the issuer's own word (revoked,
 /// suspended), then its dates. Expired is not forged, and says so.
-fn why_not_valid(report: &Report) -> (&'static str, String) {
+fn why_not_valid(report: &Report, tz: Tz) -> (&'static str, String) {
     let failed = report.failed_codes();
     let has = |codes: &[&str]| failed.iter().any(|c| codes.contains(c));
-    let date = |d: &Option<String>| d.as_deref().map(readable_date).unwrap_or_default();
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .map(|d| readable_date(d, tz))
+            .unwrap_or_default()
+    };
     if has(&[
         "bad_signature",
         "key_not_issuers",
@@ -256,7 +277,7 @@ fn why_not_checked(report: &Report) -> String {
     }
 }
 
-fn details(report: &Report) -> Markup {
+fn details(report: &Report, tz: Tz) -> Markup {
     // The registry's name for the issuer is shown only once the signature proved who issued it.
     let registry_name = report
         .trust
@@ -323,12 +344,12 @@ fn details(report: &Report) -> Markup {
             }
             @if let Some(d) = &report.valid_from {
                 dt { "Issued" }
-                dd { (readable_date(d)) }
+                dd { (readable_date(d, tz)) }
             }
             dt { "Expires" }
             dd {
                 @match &report.valid_until {
-                    Some(d) => (readable_date(d)),
+                    Some(d) => (readable_date(d, tz)),
                     None => "No expiry date",
                 }
             }
@@ -380,15 +401,51 @@ fn recognition(report: &Report, registries_loaded: usize) -> Markup {
     }
 }
 
-/// "15 January 2026, 09:00 UTC" for an RFC 3339 date; the text as given when it is not one.
-fn readable_date(text: &str) -> String {
+/// "15 January 2026, 03:00 CST" for an RFC 3339 date in the district's zone; the text as given
+/// when it is not one.
+pub(crate) fn readable_date(text: &str, tz: Tz) -> String {
     chrono::DateTime::parse_from_rfc3339(text)
-        .map(|d| {
-            d.with_timezone(&chrono::Utc)
-                .format("%-d %B %Y, %H:%M UTC")
-                .to_string()
-        })
+        .map(|d| cairn_render::moment(d.with_timezone(&chrono::Utc), tz))
         .unwrap_or_else(|_| text.to_owned())
+}
+
+/// The record for the clerk's files: when it was checked, the reference number, and the signed
+/// record to download (JSON, and a PDF of it); without an identity, the time and the advice to
+/// print.
+fn record_section(report: &Report, record: Option<&Value>, view: View) -> Markup {
+    let checked = readable_date(&report.checked_at, view.tz);
+    html! {
+        section class="record" aria-labelledby="record-title" {
+            h3 id="record-title" { "Record for your files" }
+            dl class="facts" {
+                dt { "Checked" }
+                dd data-checked-at=(report.checked_at) { (checked) }
+                @if let Some(record) = record {
+                    dt { "Reference number" }
+                    dd data-reference { (record.pointer("/credentialSubject/check/referenceNumber").and_then(Value::as_str).unwrap_or_default()) }
+                    dt { "Checked by" }
+                    dd { (record.pointer("/issuer/name").and_then(Value::as_str).unwrap_or_default()) " " span class="id" { (record.pointer("/issuer/id").and_then(Value::as_str).unwrap_or_default()) } }
+                }
+            }
+            @match record {
+                Some(record) => {
+                    form method="post" action="/record" class="record-downloads" {
+                        input type="hidden" name="record" value=(record.to_string());
+                        button type="submit" name="format" value="pdf" { "Download the record (PDF)" }
+                        " "
+                        button type="submit" name="format" value="json" class="secondary" { "Download the signed record (JSON)" }
+                    }
+                    p class="hint" { "The signed record is the proof of this check: this service signed it, and anyone can verify it later with cairn-verify verify. Print this page for a paper copy." }
+                },
+                None if view.signs_records => p class="hint" {
+                    "Print this page for a paper copy. A signed record could not be made for this input."
+                },
+                None => p class="hint" {
+                    "Print this page for a paper copy. This service has no key of its own, so it gives no signed record (its administrator can add one with cairn-verify init)."
+                },
+            }
+        }
+    }
 }
 
 /// One row of the checks table: every result of one check (a JWT's signature and its embedded
@@ -549,7 +606,7 @@ mod tests {
             ),
         ];
         for (report, headline, says) in cases {
-            let (_, got_headline, explain) = banner(&report);
+            let (_, got_headline, explain) = banner(&report, Tz::UTC);
             assert_eq!(got_headline, headline);
             assert!(explain.contains(says), "{headline}: {explain}");
         }
@@ -592,7 +649,7 @@ mod tests {
             words,
             [("status", "Cannot be revoked"), ("trust", "Not recognised")]
         );
-        assert!(details(&forged).into_string().contains("Caution"));
-        assert!(!details(&unknown).into_string().contains("Caution"));
+        assert!(details(&forged, Tz::UTC).into_string().contains("Caution"));
+        assert!(!details(&unknown, Tz::UTC).into_string().contains("Caution"));
     }
 }

@@ -37,6 +37,10 @@ pub(crate) struct AppState {
     pub(crate) limits: cairn_http::Limits,
     /// Where verifications run (off the async workers, in two lanes).
     pub(crate) lanes: work::Lanes,
+    /// The verifier's own identity: with it, every check on the page comes with a signed record.
+    pub(crate) identity: Option<Arc<crate::record::Identity>>,
+    /// The district's time zone for dates people read.
+    pub(crate) time_zone: cairn_render::Tz,
 }
 
 impl AppState {
@@ -52,6 +56,19 @@ impl AppState {
             fixed_now,
             limits: LIMITS,
             lanes: work::Lanes::new(),
+            identity: None,
+            time_zone: cairn_render::Tz::UTC,
+        }
+    }
+}
+
+impl AppState {
+    /// What the page needs to know about the service.
+    pub(crate) fn view(&self) -> crate::page::View {
+        crate::page::View {
+            registries_loaded: self.options.registries.len(),
+            tz: self.time_zone,
+            signs_records: self.identity.is_some(),
         }
     }
 }
@@ -72,6 +89,8 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/presentations/verify", post(vc_api_verify_presentation))
         .route("/verify", post(verify_any))
         .route("/verify/batch", post(verify_batch))
+        .route("/record", post(records::download))
+        .route("/.well-known/did.json", get(records::did_document))
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "not_found", "no such resource") });
     let limits = state.limits;
     cairn_http::with_limits(routes, limits).with_state(state)
@@ -424,7 +443,7 @@ async fn verify_any(State(state): State<Shared>, request: Request) -> Response {
 
 /// `GET /`: the page with an empty form.
 async fn page_form(State(state): State<Shared>) -> Response {
-    crate::page::render(None, state.options.registries.len())
+    crate::page::render(None, state.view())
 }
 
 /// `POST /` (the page's form): the page with the verdict above the form.
@@ -437,24 +456,37 @@ async fn page_submit(State(state): State<Shared>, request: Request) -> Response 
         Ok(bytes) => {
             off_workers(&state, bytes.len(), move |state, options| async move {
                 let outcome = check_bytes(&state, &options, &bytes).await;
-                page_verdict(&state, outcome)
+                let record = match (&outcome, &state.identity) {
+                    (Ok(report), Some(identity)) => identity
+                        .record(options.canonicalizer.as_ref(), report, &bytes)
+                        .ok(),
+                    _ => None,
+                };
+                page_verdict(&state, outcome, record)
             })
             .await
         }
-        Err(refusal) => page_verdict(&state, Err(refusal)),
+        Err(refusal) => page_verdict(&state, Err(refusal), None),
     }
 }
 
 /// The page with a verdict, or with why the submission could not be read.
-fn page_verdict(state: &AppState, outcome: Result<cairn_verifier::Report, Refusal>) -> Response {
+fn page_verdict(
+    state: &AppState,
+    outcome: Result<cairn_verifier::Report, Refusal>,
+    record: Option<Value>,
+) -> Response {
     let outcome = match outcome {
-        Ok(report) => crate::page::Outcome::Checked(Box::new(report)),
+        Ok(report) => crate::page::Outcome::Checked {
+            report: Box::new(report),
+            record,
+        },
         Err(r) => crate::page::Outcome::Unreadable {
             code: r.code,
             message: r.message,
         },
     };
-    crate::page::render(Some(&outcome), state.options.registries.len())
+    crate::page::render(Some(&outcome), state.view())
 }
 
 /// `POST /verify/batch`: `{"items": [credential object or compact JWS string, …]}` (at most
@@ -528,9 +560,12 @@ async fn verify_items(state: &AppState, options: &VerifyOptions, body: &[u8]) ->
 }
 
 mod openapi;
+mod records;
 mod work;
 
 #[cfg(test)]
 mod deadline_tests;
+#[cfg(test)]
+mod record_tests;
 #[cfg(test)]
 mod tests;

@@ -159,6 +159,8 @@ pub(super) struct UploadForm {
         super::verify_any,
         super::verify_batch,
         super::openapi_json,
+        super::records::download,
+        super::records::did_document,
     ),
     components(schemas(ProblemDoc, ReportDoc, CheckDoc, VcApiResult, VcApiRefusal, VcApiProblem)),
     modifiers(&CommonRefusals)
@@ -222,10 +224,12 @@ mod tests {
         assert_eq!(
             documented,
             [
+                "GET /.well-known/did.json",
                 "GET /healthz",
                 "GET /openapi.json",
                 "POST /credentials/verify",
                 "POST /presentations/verify",
+                "POST /record",
                 "POST /verify",
                 "POST /verify/batch",
             ]

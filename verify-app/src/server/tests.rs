@@ -250,10 +250,10 @@ async fn any_format_and_batch() {
 }
 
 /// One form part: field name, file name (for a file), bytes.
-type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+pub(super) type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
 
 /// A multipart/form-data body with these parts.
-fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
+pub(super) fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
     let boundary = "cairn-test-boundary-7d3f";
     let mut body = Vec::new();
     for (name, filename, bytes) in parts {
@@ -274,7 +274,7 @@ fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
 }
 
 /// Sends a request and returns the status, the headers and the body as text.
-async fn send(
+pub(super) async fn send(
     app: &Router,
     method: &str,
     uri: &str,
