@@ -7,7 +7,9 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { root, vectors, artifacts, startServer, launchBrowser, assertAccessible } from "./harness.js";
 
@@ -18,9 +20,13 @@ let base;
 let browser;
 
 before(async () => {
+  // The verifier's own identity, for the signed records (cairn-verify init).
+  const dir = mkdtempSync(path.join(tmpdir(), "cairn-page-verifier-"));
+  execFileSync(binary, ["init", "--name", "Shelbyville School District — Human Resources", "--dir", dir]);
   // Offline: the test credentials need no fetching, and nothing here may leave the machine.
   ({ server, base } = await startServer(binary, [
     "serve", "--bind", "127.0.0.1:0", "--offline",
+    "--identity", path.join(dir, "verifier.toml"), "--time-zone", "America/Chicago",
     "--registry", path.join(root, "examples/trust-registry.json"),
     // The issuer profile of the https-identified vector (a domain no registry entry names).
     "--doc", `https://credentials.springfield.example/issuers/1=${path.join(vectors, "docs/springfield-issuer-profile.json")}`,
@@ -52,7 +58,7 @@ async function verdictOf(page) {
 
 async function submitFile(page, file) {
   await page.setInputFiles("#file", file);
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
 }
 
 test("the page: language, labels, strict CSP, no console errors", async () => {
@@ -91,7 +97,8 @@ test("a valid credential file: valid, recognised, what it counts for", async () 
   assert.match(body, /Submit a unit plan, student work and a reflection\./);
   assert.match(body, /Credits\s*15/);
   assert.match(body, /Unit plan\s*https:\/\/portfolio\.example\/ek\/unit/);
-  assert.match(body, /15 January 2026, 09:00 UTC/);
+  // Dates in the district's time zone (--time-zone America/Chicago): 09:00 UTC is 03:00 CST.
+  assert.match(body, /15 January 2026, 03:00 CST/);
   assert.match(body, /name given by the credential itself, not confirmed/);
   await page.screenshot({ path: path.join(artifacts, "valid.png"), fullPage: true });
   await assertAccessible(browser, page, "valid.png");
@@ -148,7 +155,7 @@ for (const width of [1280, 390]) {
 test("unreadable input: a plain-words banner whose code is readable too", async () => {
   const { page, context, errors } = await open();
   await page.fill("#text", "this is not a credential");
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
   const { verdict, text } = await verdictOf(page);
   assert.equal(verdict, "unreadable");
   assert.equal(text, "Could not read this input");
@@ -196,7 +203,7 @@ test("an expired credential: its own words and date, not a forgery's", async () 
 test("a pasted JWT and a dropped baked PNG badge", async () => {
   const { page, context, errors } = await open();
   await page.fill("#text", readFileSync(path.join(vectors, "valid/jwt-eddsa-did-key.jwt"), "utf8"));
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
   assert.equal((await verdictOf(page)).verdict, "valid");
 
   // Drag and drop (the script's enhancement): drop the badge onto the drop zone.
@@ -208,7 +215,7 @@ test("a pasted JWT and a dropped baked PNG badge", async () => {
     document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
   }, png);
   assert.equal(await page.locator("#picked").textContent(), "Selected: badge.png");
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
   assert.equal((await verdictOf(page)).verdict, "valid");
   await page.screenshot({ path: path.join(artifacts, "baked-png.png"), fullPage: true });
   await assertAccessible(browser, page, "baked-png.png");
@@ -221,7 +228,7 @@ test("credential-supplied markup is shown as text, never run", async () => {
   const hostile = JSON.parse(readFileSync(path.join(vectors, "valid/did-key.json"), "utf8"));
   hostile.credentialSubject.achievement.name = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
   await page.fill("#text", JSON.stringify(hostile));
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
   assert.equal((await verdictOf(page)).verdict, "invalid");
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.equal(await page.locator("main img").count(), 0);
@@ -243,7 +250,7 @@ test("keyboard only: every control is reachable with Tab", async () => {
   }
   // Keyboard submission: paste into the text box and press Enter on the focused button.
   await page.fill("#text", readFileSync(path.join(vectors, "invalid/tampered-credits.json"), "utf8"));
-  await page.focus("button[type=submit]");
+  await page.focus("form.check button[type=submit]");
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
   assert.equal((await verdictOf(page)).verdict, "invalid");
   await context.close();
@@ -256,4 +263,70 @@ test("without JavaScript the form still works", async () => {
   await page.screenshot({ path: path.join(artifacts, "no-javascript.png"), fullPage: true });
   await assertAccessible(browser, page, "no-javascript.png");
   await context.close();
+});
+
+// The record for the clerk's files (issue 19 item 6), at a desktop and a phone width: when it was
+// checked, a reference number, the signed record as JSON — which cairn-verify verifies — and as
+// a PDF, and a page that prints without the form.
+for (const width of [1280, 390]) {
+  test(`a record to file, ${width} px`, async () => {
+    const { page, context, errors } = await open({ viewport: { width, height: 900 }, acceptDownloads: true });
+    await submitFile(page, path.join(vectors, "valid/did-key.json"));
+    const record = page.locator("section.record");
+    assert.match(await record.locator("[data-checked-at]").textContent(), /^\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d C[SD]T$/);
+    const reference = (await record.locator("[data-reference]").textContent()).trim();
+    assert.match(reference, /^CV-[0-9A-F]{4}-[0-9A-F]{4}$/);
+    assert.match(await record.textContent(), /Shelbyville School District — Human Resources/);
+    const [json] = await Promise.all([page.waitForEvent("download"), page.click("button[value=json]")]);
+    assert.equal(json.suggestedFilename(), `verification-record-${reference}.json`);
+    const saved = path.join(artifacts, `record-${width}.json`);
+    await json.saveAs(saved);
+    const said = execFileSync(binary, ["verify", saved], { encoding: "utf8" });
+    assert.match(said, /^VALID: urn:uuid:/);
+    const signed = JSON.parse(readFileSync(saved, "utf8"));
+    assert.equal(signed.credentialSubject.check.referenceNumber, reference);
+    assert.equal(signed.credentialSubject.check.verdict, "valid");
+    const [pdf] = await Promise.all([page.waitForEvent("download"), page.click("button[value=pdf]")]);
+    assert.equal(pdf.suggestedFilename(), `verification-record-${reference}.pdf`);
+    const pdfPath = path.join(artifacts, `record-${width}.pdf`);
+    await pdf.saveAs(pdfPath);
+    assert.equal(readFileSync(pdfPath).subarray(0, 5).toString(), "%PDF-");
+    const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scroll <= inner, `${scroll} px wide at ${inner} px`);
+    await page.screenshot({ path: path.join(artifacts, `record-${width}.png`), fullPage: true });
+    // The first screen, as README shows it (docs/screenshots/ holds a copy).
+    await page.screenshot({ path: path.join(artifacts, `first-screen-record-${width}.png`) });
+    await assertAccessible(browser, page, `record-${width}.png`);
+    // Printed: the verdict and the record, without the form or the buttons.
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await page.locator("form.check").isVisible(), false);
+    assert.equal(await page.locator("form.record-downloads").isVisible(), false);
+    assert.ok(await page.locator("#verdict").isVisible());
+    await page.screenshot({ path: path.join(artifacts, `record-print-${width}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+// Readable at 320 px (WCAG 1.4.10): no state of the page scrolls sideways.
+test("every state at 320 px", async () => {
+  for (const [label, file, text] of [
+    ["form", null, null],
+    ["valid", "valid/did-key.json", null],
+    ["tampered", "invalid/tampered-credits.json", null],
+    ["expired", "invalid/expired.json", null],
+    ["unreadable", null, "this is not a credential"],
+  ]) {
+    const { page, context } = await open({ viewport: { width: 320, height: 700 } });
+    if (file) await submitFile(page, path.join(vectors, file));
+    if (text) {
+      await page.fill("#text", text);
+      await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
+    }
+    const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scroll <= inner, `${label}: ${scroll} px wide at ${inner} px`);
+    await page.screenshot({ path: path.join(artifacts, `${label}-320.png`), fullPage: true });
+    await assertAccessible(browser, page, `${label}-320.png`);
+    await context.close();
+  }
 });
