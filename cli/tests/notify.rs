@@ -390,21 +390,46 @@ async fn the_recipient_gets_wallet_codes_through_a_mailed_one_time_link() {
     assert!(!html.contains("<?xml"));
     // The codes page names the credential, writes the expiry for people (the district's zone,
     // UTC by default) and leads to a page that says whether the wallet has collected it.
-    let name = issued["credentialSubject"]["achievement"]["name"].as_str().unwrap();
-    assert!(html.contains(&format!("For <strong>{name}</strong>")), "{html}");
-    let expires = html.split("<span data-expires>").nth(1).and_then(|r| r.split('<').next()).expect("expiry");
-    assert!(expires.ends_with(" UTC") && !expires.contains('Z'), "{expires}");
-    let check = html.split("href=\"/claim/sessions/").nth(1).and_then(|r| r.split('"').next()).expect("check link");
-    let (status, _, received) = page(&router, "GET", &format!("/claim/sessions/{check}"), None).await;
+    let name = issued["credentialSubject"]["achievement"]["name"]
+        .as_str()
+        .unwrap();
+    assert!(
+        html.contains(&format!("For <strong>{name}</strong>")),
+        "{html}"
+    );
+    let expires = html
+        .split("<span data-expires>")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("expiry");
+    assert!(
+        expires.ends_with(" UTC") && !expires.contains('Z'),
+        "{expires}"
+    );
+    let check = html
+        .split("href=\"/claim/sessions/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("check link");
+    let (status, _, received) =
+        page(&router, "GET", &format!("/claim/sessions/{check}"), None).await;
     assert_eq!(status, 200);
     assert!(received.contains("Not received yet"), "{received}");
-    assert_eq!(page(&router, "GET", "/claim/sessions/claim-nope", None).await.0, 404);
+    assert_eq!(
+        page(&router, "GET", "/claim/sessions/claim-nope", None)
+            .await
+            .0,
+        404
+    );
     let (status, _, html) = page(&router, "POST", &link, Some("")).await;
     assert_eq!(status, 410, "used once: {html}");
     assert!(html.contains("used or has expired"));
     // A used link leads back to the credential, to ask for a new one.
     let key = issued["id"].as_str().unwrap().rsplit('/').next().unwrap();
-    assert!(html.contains(&format!("href=\"/credentials/{key}#wallet\"")), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/credentials/{key}#wallet\"")),
+        "{html}"
+    );
     assert_eq!(page(&router, "GET", "/claim/forged", None).await.0, 410);
 
     // The page offers it again, mailing only the recipient's own address.
