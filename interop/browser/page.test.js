@@ -28,6 +28,8 @@ before(async () => {
     "serve", "--bind", "127.0.0.1:0", "--offline",
     "--identity", path.join(dir, "verifier.toml"), "--time-zone", "America/Chicago",
     "--registry", path.join(root, "examples/trust-registry.json"),
+    // The share link the QR code in tests/vectors/photos/certificate-qr.png holds.
+    "--doc", `https://credentials.springfield.example/share/edna=${path.join(vectors, "valid/did-key.json")}`,
     // The issuer profile of the https-identified vector (a domain no registry entry names).
     "--doc", `https://credentials.springfield.example/issuers/1=${path.join(vectors, "docs/springfield-issuer-profile.json")}`,
   ]));
@@ -329,4 +331,22 @@ test("every state at 320 px", async () => {
     await assertAccessible(browser, page, `${label}-320.png`);
     await context.close();
   }
+});
+
+// A printed certificate checked with a phone (issue 19 item 7): the camera field takes a photo of
+// the QR code; the server reads the code and checks the credential its link leads to.
+test("a photo of a certificate's QR code, 390 px", async () => {
+  const { page, context, errors } = await open({ viewport: { width: 390, height: 900 } });
+  const camera = page.locator("#photo");
+  assert.equal(await camera.getAttribute("capture"), "environment");
+  assert.match(await camera.getAttribute("accept"), /image\/\*/);
+  assert.equal(await page.locator("label[for=photo]").textContent(), "4. Or take a photo of its QR code");
+  await page.setInputFiles("#photo", path.join(vectors, "photos/certificate-qr.png"));
+  await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
+  assert.equal((await verdictOf(page)).verdict, "valid");
+  assert.match(await page.locator("main").textContent(), /Formative Assessment in Practice/);
+  await page.screenshot({ path: path.join(artifacts, "qr-photo-390.png"), fullPage: true });
+  await assertAccessible(browser, page, "qr-photo-390.png");
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 mod page;
+mod photo;
 mod record;
 mod server;
 

@@ -121,6 +121,11 @@ fn form() -> Markup {
                 p class="hint" id="url-hint" { "A \"show credential\" link, e.g. from LinkedIn or an email (https only)." }
                 input type="url" id="url" name="url" inputmode="url" aria-describedby="url-hint" placeholder="https://";
             }
+            div class="field" {
+                label for="photo" { "4. Or take a photo of its QR code" }
+                p class="hint" id="photo-hint" { "On a phone this opens the camera: photograph the QR code on a printed certificate. The link it holds is then checked." }
+                input type="file" id="photo" name="photo" accept="image/jpeg,image/png,image/*" capture="environment" aria-describedby="photo-hint";
+            }
             button type="submit" { "Check credential" }
         }
     }

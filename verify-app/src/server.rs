@@ -283,6 +283,8 @@ fn vc_api_refusal(code: &str, detail: &str) -> Response {
 enum Input {
     Bytes(Vec<u8>),
     Link(String),
+    /// A photo of a QR code (the page's camera field).
+    Photo(Vec<u8>),
 }
 
 /// Why a submission was not checked: the HTTP status, a stable code and a message.
@@ -308,14 +310,34 @@ impl Refusal {
 
 /// A submission's bytes: as sent, or fetched from its link under the service's fetch policy.
 async fn input_bytes(state: &AppState, input: Input) -> Result<Vec<u8>, Refusal> {
-    match input {
-        Input::Bytes(b) => Ok(b),
-        Input::Link(url) => {
-            state.resolver.fetch(url.trim()).await.map_err(|e| {
-                Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
-            })
+    let url = match input {
+        Input::Bytes(b) => return Ok(b),
+        Input::Link(url) => url,
+        Input::Photo(photo) => {
+            // Decoding a photo takes a blocking thread's time, not an async worker's.
+            let found = tokio::task::spawn_blocking(move || crate::photo::read_qr(&photo))
+                .await
+                .map_err(|_| {
+                    Refusal::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "the photo could not be read",
+                    )
+                })?
+                .map_err(|(code, message)| {
+                    Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+                })?;
+            match found {
+                crate::photo::Found::Credential(bytes) => return Ok(bytes),
+                crate::photo::Found::Link(url) => url,
+            }
         }
-    }
+    };
+    state
+        .resolver
+        .fetch(url.trim())
+        .await
+        .map_err(|e| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))
 }
 
 /// Verifies a submission's bytes.
@@ -334,7 +356,7 @@ async fn read_form(mut form: Multipart) -> Result<Input, Refusal> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         Refusal::new(e.status(), "invalid_form", e.body_text())
     };
-    let (mut file, mut text, mut url) = (None, None, None);
+    let (mut file, mut text, mut url, mut photo) = (None, None, None, None);
     while let Some(field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_owned();
         let data = field.bytes().await.map_err(bad)?;
@@ -345,16 +367,18 @@ async fn read_form(mut form: Multipart) -> Result<Input, Refusal> {
             "file" | "credential" => file = file.or(Some(data.to_vec())),
             "text" => text = text.or(Some(data.to_vec())),
             "url" => url = url.or(Some(String::from_utf8_lossy(&data).into_owned())),
+            "photo" => photo = photo.or(Some(data.to_vec())),
             _ => {}
         }
     }
-    match (file.or(text), url) {
-        (Some(bytes), _) => Ok(Input::Bytes(bytes)),
-        (None, Some(url)) => Ok(Input::Link(url)),
-        (None, None) => Err(Refusal::new(
+    match (file.or(text), url, photo) {
+        (Some(bytes), ..) => Ok(Input::Bytes(bytes)),
+        (None, Some(url), _) => Ok(Input::Link(url)),
+        (None, None, Some(photo)) => Ok(Input::Photo(photo)),
+        (None, None, None) => Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "empty_input",
-            "choose a file, paste a credential or enter a link",
+            "choose a file, paste a credential, enter a link or take a photo of its QR code",
         )),
     }
 }
@@ -420,8 +444,8 @@ async fn read_input(request: Request) -> Result<Input, Refusal> {
 /// `POST /verify`: a credential as JSON (`application/json`, `application/ld+json`,
 /// `application/vc+ld+json`), a compact JWS (`application/jwt`, `text/plain`), a baked badge
 /// (`image/png`, `image/svg+xml`), a link to one (`text/uri-list`), or a multipart upload
-/// (`file`, `text` or `url` field). 200 with the report when valid, 422 with it when not, 400
-/// when unreadable.
+/// (`file`, `text`, `url` or `photo` field). 200 with the report when valid, 422 with it when
+/// not, 400 when unreadable.
 #[utoipa::path(post, path = "/verify", tag = "verify", request_body(content((Object = "application/json"), (Object = "application/ld+json"), (Object = "application/vc+ld+json"), (String = "application/jwt"), (String = "application/vc+jwt"), (String = "text/plain"), (openapi::BinaryDoc = "image/png"), (String = "image/svg+xml"), (String = "text/uri-list"), (openapi::UploadForm = "multipart/form-data"))), responses((status = 200, description = "valid", body = openapi::ReportDoc), (status = 422, description = "not valid or could not be checked (a report), or a link that could not be fetched (a problem)", content((openapi::ReportDoc = "application/json"), (openapi::ProblemDoc = "application/problem+json"))), (status = 400, description = "unreadable", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 415, description = "a media type not listed", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 408, description = "not answered within 30 s", body = openapi::ProblemDoc, content_type = "application/problem+json"), (status = 413, description = "a body over 9 MiB", body = openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn verify_any(State(state): State<Shared>, request: Request) -> Response {
     let bytes = match read_input(request).await {
@@ -565,6 +589,8 @@ mod work;
 
 #[cfg(test)]
 mod deadline_tests;
+#[cfg(test)]
+mod photo_tests;
 #[cfg(test)]
 mod record_tests;
 #[cfg(test)]

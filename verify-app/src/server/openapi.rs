@@ -144,6 +144,9 @@ pub(super) struct UploadForm {
     text: Option<String>,
     /// A link to a credential.
     url: Option<String>,
+    /// A photo (JPEG or PNG) of a QR code holding a link to a credential, or the credential.
+    #[schema(format = Binary, value_type = Option<String>)]
+    photo: Option<Vec<u8>>,
 }
 
 #[derive(OpenApi)]

@@ -19,7 +19,7 @@ fn read(rel: &str) -> String {
 }
 
 /// The golden vectors' instant, and the documents the status vectors name.
-fn app() -> Router {
+pub(super) fn app() -> Router {
     let mut resolver = OfflineResolver::new();
     let base = "https://credentials.springfield.example/status";
     resolver.insert(
