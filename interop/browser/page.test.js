@@ -229,11 +229,15 @@ test("credential-supplied markup is shown as text, never run", async () => {
   const { page, context, errors } = await open();
   const hostile = JSON.parse(readFileSync(path.join(vectors, "valid/did-key.json"), "utf8"));
   hostile.credentialSubject.achievement.name = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+  // An embedded SVG badge with a script: shown as an image, which runs nothing.
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="window.parent.__pwned=3"><script>window.parent.__pwned=4</script><rect width="10" height="10" fill="#1a5fb4"/></svg>';
+  hostile.credentialSubject.achievement.image = { id: `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`, type: "Image" };
   await page.fill("#text", JSON.stringify(hostile));
   await Promise.all([page.waitForNavigation(), page.click("form.check button[type=submit]")]);
   assert.equal((await verdictOf(page)).verdict, "invalid");
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
-  assert.equal(await page.locator("main img").count(), 0);
+  assert.equal(await page.locator("main img:not(.credential-badge)").count(), 0);
+  assert.equal(await page.locator("main img.credential-badge").count(), 1);
   assert.equal(await page.locator("script").count(), 1, "only /assets/page.js");
   assert.match(await page.locator("main").textContent(), /<img src=x onerror=/);
   assert.deepEqual(errors, []);

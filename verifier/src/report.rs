@@ -117,6 +117,16 @@ pub struct Report {
     /// The achievement's description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achievement_description: Option<String>,
+    /// The achievement's image (`image.id`, or `image` as a string): a URL or a `data:` URI, as
+    /// stated (OB 3.0 §B.1.18 Image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub achievement_image: Option<String>,
+    /// The issuer profile's web address (`issuer.url`), as stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_url: Option<String>,
+    /// The issuer profile's email (`issuer.email`), as stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_email: Option<String>,
     /// The achievement's criteria, as its narrative states them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub criteria: Option<String>,

@@ -11,8 +11,23 @@ use maud::{html, Markup, DOCTYPE};
 use serde_json::Value;
 
 /// Only this service's stylesheet and script; no inline code, frames, plugins or remote fetches.
+/// Images: this service's own, and a badge image the credential itself embeds as a `data:` URI
+/// (an `<img>` runs no script, SVG included); never one from elsewhere.
 pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; \
-     img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Largest embedded badge image the page shows.
+const MAX_SHOWN_IMAGE: usize = 512 * 1024;
+
+/// The credential's badge image when it embeds one the page can show (a raster or SVG `data:`
+/// URI, within the size limit); a link is never loaded.
+fn embedded_image(image: Option<&str>) -> Option<&str> {
+    let image = image?;
+    let shown = ["png", "jpeg", "gif", "webp", "svg+xml"]
+        .iter()
+        .any(|t| image.starts_with(&format!("data:image/{t};base64,")));
+    (shown && image.len() <= MAX_SHOWN_IMAGE).then_some(image)
+}
 
 const CSS: &str = include_str!("page.css");
 const JS: &str = include_str!("page.js");
@@ -289,10 +304,14 @@ fn details(report: &Report, tz: Tz) -> Markup {
         .as_ref()
         .filter(|t| t.status == TrustStatus::Recognized && report.verdict == Verdict::Valid)
         .and_then(|t| Some((t.issuer_name.as_deref()?, t.registry.as_deref()?)));
+    let image = report.achievement_image.as_deref();
     html! {
         h3 { "The credential" }
         @if report.verdict == Verdict::Invalid {
             p class="caution" { "Caution: these details come from a credential that failed its checks. They may have been changed and cannot be relied on." }
+        }
+        @if let Some(src) = embedded_image(image) {
+            img class="credential-badge" src=(src) width="120" height="120" alt={ "Badge image: " (report.achievement_name.as_deref().unwrap_or("the achievement")) };
         }
         dl class="facts" {
             dt { "Issuer" }
@@ -310,6 +329,12 @@ fn details(report: &Report, tz: Tz) -> Markup {
                 @if let Some(id) = &report.issuer_id {
                     span class="id" { (id) }
                 }
+                @if let Some(url) = &report.issuer_url {
+                    br; "Website (as stated): " span class="id" { (url) }
+                }
+                @if let Some(email) = &report.issuer_email {
+                    br; "Email (as stated): " (email)
+                }
             }
             @if let Some(a) = &report.achievement_name {
                 dt { "Achievement" }
@@ -318,6 +343,10 @@ fn details(report: &Report, tz: Tz) -> Markup {
             @if let Some(r) = &report.recipient_name {
                 dt { "Recipient" }
                 dd { (r) }
+            }
+            @if let (Some(url), None) = (image, embedded_image(image)) {
+                dt { "Badge image" }
+                dd { span class="id" { (url) } " (a link in the credential; not opened)" }
             }
             @if let Some(d) = &report.achievement_description {
                 dt { "Description" }
@@ -655,6 +684,17 @@ mod tests {
             [("status", "Cannot be revoked"), ("trust", "Not recognised")]
         );
         assert!(details(&forged, Tz::UTC).into_string().contains("Caution"));
+        // An embedded badge image is shown; a link is text, never loaded; anything else neither.
+        let mut with_image = unknown.clone();
+        with_image.achievement_image = Some("data:image/png;base64,iVBORw0KGgo=".into());
+        assert!(details(&with_image, Tz::UTC)
+            .into_string()
+            .contains(r#"<img class="credential-badge" src="data:image/png;base64,iVBORw0KGgo=""#));
+        with_image.achievement_image = Some("https://tracker.example/pixel.png".into());
+        let html = details(&with_image, Tz::UTC).into_string();
+        assert!(!html.contains("<img") && html.contains("https://tracker.example/pixel.png"));
+        with_image.achievement_image = Some("data:text/html;base64,PHNjcmlwdD4=".into());
+        assert!(!details(&with_image, Tz::UTC).into_string().contains("<img"));
         assert!(!details(&unknown, Tz::UTC).into_string().contains("Caution"));
     }
 }

@@ -367,6 +367,10 @@ fn describe(
         issuer_name: name_at(&["issuer", "name"]),
         achievement_name: name_at(&["credentialSubject", "achievement", "name"]),
         achievement_description: name_at(&["credentialSubject", "achievement", "description"]),
+        achievement_image: name_at(&["credentialSubject", "achievement", "image", "id"])
+            .or_else(|| name_at(&["credentialSubject", "achievement", "image"])),
+        issuer_url: name_at(&["issuer", "url"]),
+        issuer_email: name_at(&["issuer", "email"]),
         criteria: name_at(&["credentialSubject", "achievement", "criteria", "narrative"]),
         credits: [
             &["creditsEarned"][..],
