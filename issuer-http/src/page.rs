@@ -406,7 +406,7 @@ fn status_banner(status: LiveStatus, issuer_name: &str, since: Option<&str>) -> 
 }
 
 fn report_section(report: &cairn_verifier::Report, tz: cairn_render::Tz) -> Markup {
-    use cairn_verifier::{CheckStatus, Verdict};
+    use cairn_verifier::Verdict;
     let (class, title) = match report.verdict {
         Verdict::Valid => ("valid", "Verified: the credential is genuine and current"),
         Verdict::Invalid => ("revoked", "Not valid"),
@@ -420,11 +420,17 @@ fn report_section(report: &cairn_verifier::Report, tz: cairn_render::Tz) -> Mark
             table {
                 thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "Details" } } }
                 tbody {
-                    @for c in &report.checks {
-                        tr {
-                            th scope="row" { (cairn_verifier::check_label(&c.check)) }
-                            td { (match c.status { CheckStatus::Passed => "Passed", CheckStatus::Failed => "Failed", CheckStatus::Error => "Could not check", CheckStatus::Skipped => "Not applicable" }) }
-                            td { (c.message) }
+                    // One row per check, under its worst result (the same table as the verifier's).
+                    @for row in report.rows() {
+                        tr class=(row.class) {
+                            th scope="row" { (cairn_verifier::check_label(row.check)) }
+                            td { (row.word) }
+                            td {
+                                @for (i, c) in row.results.iter().enumerate() {
+                                    @if i > 0 { br; }
+                                    (c.message)
+                                }
+                            }
                         }
                     }
                 }

@@ -57,6 +57,15 @@ pub fn default_badge_png(achievement: &str, issuer: &str) -> Result<Vec<u8>, Err
     svg_to_png(&default_badge_svg(achievement, issuer))
 }
 
+/// Runs a drawing (`cairn-render`: milliseconds of CPU) on a blocking thread.
+pub(crate) async fn off_thread<T: Send + 'static>(
+    draw: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(draw)
+        .await
+        .map_err(|e| Error::Render(format!("the drawing stopped: {e}")))?
+}
+
 /// An SVG (generated, or an achievement's sanitized own) rendered as a PNG badge.
 pub(crate) fn svg_to_png(svg: &str) -> Result<Vec<u8>, Error> {
     cairn_render::png(svg, PNG_WIDTH).map_err(|e| Error::Render(e.to_string()))

@@ -145,8 +145,13 @@ impl Issuer {
         page_url: &str,
     ) -> Result<Vec<u8>, Error> {
         let badge = self.badge_image(credential, ImageFormat::Png).await?;
-        let svg = Certificate::of(credential, page_url, self.time_zone()).svg(&badge)?;
-        cairn_render::pdf(&svg).map_err(|e| Error::Render(e.to_string()))
+        let (credential, page_url, tz) =
+            (credential.clone(), page_url.to_owned(), self.time_zone());
+        crate::badge_image::off_thread(move || {
+            let svg = Certificate::of(&credential, &page_url, tz).svg(&badge)?;
+            cairn_render::pdf(&svg).map_err(|e| Error::Render(e.to_string()))
+        })
+        .await
     }
 }
 

@@ -392,25 +392,10 @@ impl Issuer {
             }
             _ => None,
         };
-        let (achievement, issuer) = badge_names(credential);
-        // Sanitized when it was fetched (ImageSource), so not again on every download.
-        let own_format = own.as_deref().and_then(ImageFormat::sniff);
-        match (format, own, own_format) {
-            (f, Some(image), Some(o)) if f == o => Ok(image),
-            (ImageFormat::Png, Some(svg), Some(ImageFormat::Svg)) => {
-                match std::str::from_utf8(&svg).map(crate::badge_image::svg_to_png) {
-                    Ok(Ok(png)) => Ok(png),
-                    _ => {
-                        tracing::warn!("achievement SVG not renderable; using the generated badge");
-                        default_badge_png(&achievement, &issuer)
-                    }
-                }
-            }
-            (ImageFormat::Svg, Some(png), Some(ImageFormat::Png)) => {
-                Ok(badge_svg(&achievement, &issuer, Some(("image/png", &png))).into_bytes())
-            }
-            _ => generated_badge(credential, format),
-        }
+        // Drawing a PNG takes milliseconds of CPU (BENCHMARKS "Badges and certificates"): on a
+        // blocking thread, not an async worker.
+        let credential = credential.clone();
+        crate::badge_image::off_thread(move || choose_badge(&credential, format, own)).await
     }
 
     /// [`Issuer::baked_badge`] for a credential document already read.
@@ -443,6 +428,34 @@ impl Issuer {
                 bake_sanitized(&generated_badge(credential, format)?, &text, false)
             }
         }
+    }
+}
+
+/// The badge of `credential` in `format`, from the achievement's own image (`own`, sanitized when
+/// it was fetched) when it has one: as it is, an SVG rendered to PNG, or a PNG inside the
+/// generated SVG; else the generated badge.
+fn choose_badge(
+    credential: &Value,
+    format: ImageFormat,
+    own: Option<Vec<u8>>,
+) -> Result<Vec<u8>, Error> {
+    let (achievement, issuer) = badge_names(credential);
+    let own_format = own.as_deref().and_then(ImageFormat::sniff);
+    match (format, own, own_format) {
+        (f, Some(image), Some(o)) if f == o => Ok(image),
+        (ImageFormat::Png, Some(svg), Some(ImageFormat::Svg)) => {
+            match std::str::from_utf8(&svg).map(crate::badge_image::svg_to_png) {
+                Ok(Ok(png)) => Ok(png),
+                _ => {
+                    tracing::warn!("achievement SVG not renderable; using the generated badge");
+                    default_badge_png(&achievement, &issuer)
+                }
+            }
+        }
+        (ImageFormat::Svg, Some(png), Some(ImageFormat::Png)) => {
+            Ok(badge_svg(&achievement, &issuer, Some(("image/png", &png))).into_bytes())
+        }
+        _ => generated_badge(credential, format),
     }
 }
 

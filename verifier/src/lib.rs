@@ -68,7 +68,7 @@ pub use keys::{decode_ed25519_multikey, did_web_document_url, encode_multikey};
 pub use options::VerifyOptions;
 pub use presentation::{verify_presentation, PresentationOptions, PresentationReport};
 pub use proof::{encode_proof_value, verify_signature_only, verify_signatures_with};
-pub use report::{check_label, Check, CheckStatus, EvidenceSummary, Report, Verdict};
+pub use report::{check_label, Check, CheckRow, CheckStatus, EvidenceSummary, Report, Verdict};
 pub use resolver::{OfflineResolver, ResolveError, ResolveFuture, Resolver};
 #[doc(hidden)]
 pub use sd::sd_derived_check;

@@ -83,6 +83,51 @@ pub fn check_label(check: &str) -> &str {
     }
 }
 
+/// One row of a checks table for people: every result of one check (a JWT's signature and its
+/// embedded proof; a revocation and a suspension list) under the worst of them, in words that
+/// agree with the verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRow<'a> {
+    /// The check's name (`proof`, `status`, …; [`check_label`] gives its label).
+    pub check: &'a str,
+    /// The row's class: `passed`, `failed`, `error`, `unknown` or `skipped`.
+    pub class: &'static str,
+    /// The row's result in words: "Passed", "Failed", "Could not check", "Not applicable",
+    /// "Not applied", "Not recognised", "Cannot be revoked".
+    pub word: &'static str,
+    /// Every result of the check, in the order they ran.
+    pub results: Vec<&'a Check>,
+}
+
+/// How bad a row class is, for the row's worst.
+fn severity(class: &str) -> u8 {
+    match class {
+        "failed" => 4,
+        "error" => 3,
+        "unknown" => 2,
+        "passed" => 1,
+        _ => 0,
+    }
+}
+
+/// One result in words that agree with the verdict: the trust registry's judgement is not
+/// applied to a credential that is not valid; an issuer the registry does not know is "Not
+/// recognised", not "Not applicable"; no status list means it cannot be revoked.
+fn result_words(verdict: Verdict, c: &Check) -> (&'static str, &'static str) {
+    match (c.check.as_str(), c.status) {
+        ("trust", _) if verdict != Verdict::Valid => ("skipped", "Not applied"),
+        ("trust", CheckStatus::Skipped) => ("unknown", "Not recognised"),
+        ("status", CheckStatus::Skipped) if c.code == "no_status" => {
+            ("skipped", "Cannot be revoked")
+        }
+        (_, CheckStatus::Passed) => ("passed", "Passed"),
+        (_, CheckStatus::Failed) => ("failed", "Failed"),
+        (_, CheckStatus::Error) => ("error", "Could not check"),
+        (_, CheckStatus::Skipped) if c.unresolved => ("error", "Could not check"),
+        (_, CheckStatus::Skipped) => ("skipped", "Not applicable"),
+    }
+}
+
 /// One `evidence` entry as the credential states it (OB 3.0 §B.1.6 Evidence), for people to read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceSummary {
@@ -168,6 +213,30 @@ pub struct Report {
 }
 
 impl Report {
+    /// The checks as a table for people: one row per check, in the order the checks first ran,
+    /// each under its worst result (see [`CheckRow`]).
+    pub fn rows(&self) -> Vec<CheckRow<'_>> {
+        let mut rows: Vec<CheckRow<'_>> = Vec::new();
+        for c in &self.checks {
+            let (class, word) = result_words(self.verdict, c);
+            match rows.iter_mut().find(|r| r.check == c.check) {
+                Some(row) => {
+                    if severity(class) > severity(row.class) {
+                        (row.class, row.word) = (class, word);
+                    }
+                    row.results.push(c);
+                }
+                None => rows.push(CheckRow {
+                    check: &c.check,
+                    class,
+                    word,
+                    results: vec![c],
+                }),
+            }
+        }
+        rows
+    }
+
     /// The first failed check's code, or the first could-not-check code.
     pub fn first_problem(&self) -> Option<&Check> {
         self.checks

@@ -482,66 +482,6 @@ fn record_section(report: &Report, record: Option<&Value>, view: View) -> Markup
     }
 }
 
-/// One row of the checks table: every result of one check (a JWT's signature and its embedded
-/// proof, a revocation and a suspension list) under the worst of them.
-struct Row<'a> {
-    check: &'a str,
-    class: &'static str,
-    word: &'static str,
-    results: Vec<&'a cairn_verifier::Check>,
-}
-
-/// How bad a result class is, for the row's worst.
-fn severity(class: &str) -> u8 {
-    match class {
-        "failed" => 4,
-        "error" => 3,
-        "unknown" => 2,
-        "passed" => 1,
-        _ => 0,
-    }
-}
-
-/// A result in words that agree with the verdict (issue 19 item 4): the trust registry's
-/// judgement is not applied to a credential that is not valid; an issuer the registry does not
-/// know is "Not recognised", not "Not applicable"; no status list means it cannot be revoked.
-fn result_words(report: &Report, c: &cairn_verifier::Check) -> (&'static str, &'static str) {
-    match (c.check.as_str(), c.status) {
-        ("trust", _) if report.verdict != Verdict::Valid => ("skipped", "Not applied"),
-        ("trust", CheckStatus::Skipped) => ("unknown", "Not recognised"),
-        ("status", CheckStatus::Skipped) if c.code == "no_status" => {
-            ("skipped", "Cannot be revoked")
-        }
-        (_, CheckStatus::Passed) => ("passed", "Passed"),
-        (_, CheckStatus::Failed) => ("failed", "Failed"),
-        (_, CheckStatus::Error) => ("error", "Could not check"),
-        (_, CheckStatus::Skipped) if c.unresolved => ("error", "Could not check"),
-        (_, CheckStatus::Skipped) => ("skipped", "Not applicable"),
-    }
-}
-
-fn rows(report: &Report) -> Vec<Row<'_>> {
-    let mut rows: Vec<Row<'_>> = Vec::new();
-    for c in &report.checks {
-        let (class, word) = result_words(report, c);
-        match rows.iter_mut().find(|r| r.check == c.check) {
-            Some(row) => {
-                if severity(class) > severity(row.class) {
-                    (row.class, row.word) = (class, word);
-                }
-                row.results.push(c);
-            }
-            None => rows.push(Row {
-                check: &c.check,
-                class,
-                word,
-                results: vec![c],
-            }),
-        }
-    }
-    rows
-}
-
 fn checks(report: &Report) -> Markup {
     html! {
         h3 { "Every check" }
@@ -549,7 +489,7 @@ fn checks(report: &Report) -> Markup {
             caption class="visually-hidden" { "Each check the verifier ran and its result" }
             thead { tr { th scope="col" { "Check" } th scope="col" { "Result" } th scope="col" { "What it means" } } }
             tbody {
-                @for row in rows(report) {
+                @for row in report.rows() {
                     tr class=(row.class) {
                         th scope="row" { (cairn_verifier::check_label(row.check)) }
                         td { span class={ "mark " (row.class) } { (row.word) } }
@@ -660,7 +600,7 @@ mod tests {
                 ("trust", "passed", "recognized"),
             ],
         );
-        let words: Vec<(&str, &str)> = rows(&forged).iter().map(|r| (r.check, r.word)).collect();
+        let words: Vec<(&str, &str)> = forged.rows().iter().map(|r| (r.check, r.word)).collect();
         assert_eq!(
             words,
             [
@@ -678,7 +618,7 @@ mod tests {
                 ("trust", "skipped", "unknown_issuer"),
             ],
         );
-        let words: Vec<(&str, &str)> = rows(&unknown).iter().map(|r| (r.check, r.word)).collect();
+        let words: Vec<(&str, &str)> = unknown.rows().iter().map(|r| (r.check, r.word)).collect();
         assert_eq!(
             words,
             [("status", "Cannot be revoked"), ("trust", "Not recognised")]
