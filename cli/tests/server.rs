@@ -1481,8 +1481,8 @@ async fn the_public_credential_page() {
     let id = issued["credential"]["id"].as_str().expect("id").to_owned();
     let key = id.rsplit('/').next().expect("key").to_owned();
     let page = format!("/credentials/{key}");
-    let get = |accept: &'static str| {
-        let uri = page.clone();
+    // A GET of `uri` with this Accept header: (status, headers, body).
+    let fetch_with_headers = |uri: String, accept: &'static str| {
         let router = app.router.clone();
         async move {
             let req = Request::builder()
@@ -1496,6 +1496,7 @@ async fn the_public_credential_page() {
             (s, h, String::from_utf8_lossy(&b).into_owned())
         }
     };
+    let get = |accept: &'static str| fetch_with_headers(page.clone(), accept);
     // Content negotiation.
     let (s, h, html) = get("text/html,application/xhtml+xml,*/*;q=0.8").await;
     assert_eq!(
@@ -1598,21 +1599,15 @@ async fn the_public_credential_page() {
     assert!(pdf.starts_with(b"%PDF-"));
 
     // Browsers get pages, API clients JSON: refusals, the district's home, achievement ids.
+    // (status, content type, body)
     let fetch = |uri: String, accept: &'static str| {
-        let router = app.router.clone();
+        let answer = fetch_with_headers(uri, accept);
         async move {
-            let req = Request::builder()
-                .uri(uri)
-                .header(header::ACCEPT, accept)
-                .body(Body::empty())
-                .expect("req");
-            let res = router.oneshot(req).await.expect("res");
-            let (s, h) = (res.status(), res.headers().clone());
-            let b = res.into_body().collect().await.expect("body").to_bytes();
+            let (s, h, body) = answer.await;
             (
                 s,
                 h[header::CONTENT_TYPE].to_str().expect("ct").to_owned(),
-                String::from_utf8_lossy(&b).into_owned(),
+                body,
             )
         }
     };

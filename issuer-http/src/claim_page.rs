@@ -35,12 +35,7 @@ pub(crate) async fn wallet_request(
     issuer
         .request_claim_link(&id, &email, issuer.now())
         .await
-        .map_err(|e| match e {
-            cairn_issuer::Error::Wallet { refusal, message } => {
-                Problem::new(StatusCode::NOT_FOUND, refusal.code(), message)
-            }
-            other => other.into(),
-        })?;
+        .map_err(not_found)?;
     let back = format!("/credentials/{key}");
     Ok(html_response(message_page(
         "Check your email",
@@ -50,6 +45,17 @@ pub(crate) async fn wallet_request(
         ],
         Some((&back, "Back to the credential")),
     )))
+}
+
+/// A wallet refusal on these pages is a 404 with its code (the page names nothing it should not);
+/// any other error keeps its own status.
+fn not_found(e: cairn_issuer::Error) -> Problem {
+    match e {
+        cairn_issuer::Error::Wallet { refusal, message } => {
+            Problem::new(StatusCode::NOT_FOUND, refusal.code(), message)
+        }
+        other => other.into(),
+    }
 }
 
 /// The credential's page path and its achievement's name, for the wallet pages.
@@ -170,12 +176,7 @@ pub(crate) async fn claim_received(
     let received = issuer
         .claim_received_at(&session_id)
         .await
-        .map_err(|e| match e {
-            cairn_issuer::Error::Wallet { refusal, message } => {
-                Problem::new(StatusCode::NOT_FOUND, refusal.code(), message)
-            }
-            other => other.into(),
-        })?;
+        .map_err(not_found)?;
     let this = format!("/claim/sessions/{session_id}");
     let mut response = match received {
         Some(at) => html_response(message_page(

@@ -36,12 +36,7 @@ fn negotiate(headers: &HeaderMap) -> Wanted {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("text/html");
-    for part in accept.split(',') {
-        let mut fields = part.split(';').map(str::trim);
-        let media = fields.next().unwrap_or_default().to_ascii_lowercase();
-        if fields.any(|f| f.replace(' ', "") == "q=0") {
-            continue;
-        }
+    for media in accepted(accept) {
         match media.as_str() {
             "text/html" | "application/xhtml+xml" | "*/*" | "text/*" => return Wanted::Html,
             "application/ld+json"
@@ -53,6 +48,16 @@ fn negotiate(headers: &HeaderMap) -> Wanted {
         }
     }
     Wanted::Html
+}
+
+/// The media types an `Accept` value lists, in its order, lower-cased, without those refused
+/// with `q=0` (other q-values are not weighed).
+pub(crate) fn accepted(accept: &str) -> impl Iterator<Item = String> + '_ {
+    accept.split(',').filter_map(|part| {
+        let mut fields = part.split(';').map(str::trim);
+        let media = fields.next().unwrap_or_default().to_ascii_lowercase();
+        (!fields.any(|f| f.replace(' ', "") == "q=0")).then_some(media)
+    })
 }
 
 /// Whether the request asks for the JSON form (of a page that has one).

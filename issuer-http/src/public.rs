@@ -12,7 +12,7 @@ use maud::html;
 use serde_json::Value;
 
 use super::html::{html_response, simple_page};
-use super::page::{json_response, safe_link, text, wants_json};
+use super::page::{accepted, json_response, safe_link, text, wants_json};
 use super::problem::Problem;
 use super::Shared;
 
@@ -22,12 +22,7 @@ fn prefers_html(headers: &HeaderMap) -> bool {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    for part in accept.split(',') {
-        let mut fields = part.split(';').map(str::trim);
-        let media = fields.next().unwrap_or_default().to_ascii_lowercase();
-        if fields.any(|f| f.replace(' ', "") == "q=0") {
-            continue;
-        }
+    for media in accepted(accept) {
         match media.as_str() {
             "text/html" | "application/xhtml+xml" => return true,
             m if m.ends_with("json") => return false,
