@@ -8,7 +8,7 @@
 # take libFuzzer's flags.
 set -euo pipefail
 cd "$(dirname "$0")"
-targets=${1:-"verify_bytes presentation status_list multikey did_document jwks roster_csv canonical_equal"}
+targets=${1:-"verify_bytes presentation status_list multikey did_document jwks roster_csv canonical_equal photo"}
 seconds=${2:-600}
 vectors=../tests/vectors
 seed() {
@@ -25,6 +25,7 @@ for p in glob.glob('$vectors/docs/status-*.json'):
     if e: open('$corpus/' + p.split('/')[-1] + '.txt', 'w').write(e)" ;;
     multikey) grep -rhoE 'z6Mk[1-9A-HJ-NP-Za-km-z]{40,}' $vectors | sort -u | head -20 |
       while read -r k; do printf %s "$k" > "$corpus/$k"; done ;;
+    photo) cp $vectors/photos/*.png $vectors/valid/*.png "$corpus"/ ;;
     roster_csv) cp ../examples/*.csv "$corpus"/ 2>/dev/null || true
       printf 'email,name,achievement\nedna@example.org,Edna,demo\n' > "$corpus/minimal.csv" ;;
   esac
@@ -32,6 +33,6 @@ for p in glob.glob('$vectors/docs/status-*.json'):
 for target in $targets; do
   seed "$target"
   RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" "corpus/$target" -- \
-    -max_total_time="$seconds" -dict=dictionary.txt -max_len=65536 -rss_limit_mb=4096 \
+    -max_total_time="$seconds" -dict=dictionary.txt -max_len="$([ "$target" = photo ] && echo 262144 || echo 65536)" -rss_limit_mb=4096 \
     -print_final_stats=1 2>&1 | tee "corpus/$target.log" | grep -E '^(stat::|==|SUMMARY|Done)' || true
 done

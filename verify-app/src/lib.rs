@@ -179,6 +179,14 @@ impl Resolver for CliResolver {
     }
 }
 
+/// Reads a QR code from a photo as the page's camera field does: `Ok` when the code holds a link
+/// or a credential, else the refusal's stable code. For the fuzz target (`fuzz/`), which feeds it
+/// arbitrary bytes; not part of the verifier's API.
+#[doc(hidden)]
+pub fn qr_in_photo(photo: &[u8]) -> Result<(), &'static str> {
+    photo::read_qr(photo).map(|_| ()).map_err(|(code, _)| code)
+}
+
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
