@@ -62,11 +62,13 @@ pub(crate) fn exit_of(e: &Error) -> Exit {
         | Error::InvalidIdempotencyKey
         | Error::SignScopeRequired(_)
         | Error::NotSignable(_)
-        | Error::StatusNeedsUrl => Exit::Input,
+        | Error::StatusNeedsUrl
+        | Error::SignIn { .. } => Exit::Input,
         Error::AchievementNotFound(_)
         | Error::TokenNotFound(_)
         | Error::CredentialNotFound(_)
-        | Error::StatusListNotFound(_) => Exit::NotFound,
+        | Error::StatusListNotFound(_)
+        | Error::StaffNotFound(_) => Exit::NotFound,
         Error::AlreadyInitialised(_)
         | Error::AchievementExists(_)
         | Error::AchievementArchived(_)
@@ -75,7 +77,9 @@ pub(crate) fn exit_of(e: &Error) -> Exit {
         | Error::CredentialHasNoStatus(_)
         | Error::CredentialRevoked(_)
         | Error::IdempotencyInProgress
-        | Error::IdempotencyKeyReused => Exit::Conflict,
+        | Error::IdempotencyKeyReused
+        | Error::StaffExists(_)
+        | Error::LastAdministrator => Exit::Conflict,
         Error::ConfigUnreadable(..)
         | Error::KeyFilePermissions(_)
         | Error::Database(_)
@@ -95,7 +99,7 @@ mod tests {
     use std::fmt::Write;
     use std::path::PathBuf;
 
-    use cairn_issuer::{DataModelRule, ImageRefusal, WalletRefusal};
+    use cairn_issuer::{DataModelRule, ImageRefusal, SignInRefusal, WalletRefusal};
 
     use super::*;
 
@@ -135,6 +139,10 @@ mod tests {
             Error::NotSignable(_) => 29,
             Error::DatabaseUnavailable(_) => 30,
             Error::Render(_) => 31,
+            Error::SignIn { .. } => 32,
+            Error::StaffExists(_) => 33,
+            Error::StaffNotFound(_) => 34,
+            Error::LastAdministrator => 35,
         }
     }
 
@@ -181,6 +189,13 @@ mod tests {
             Error::IdempotencyKeyReused,
             Error::SignScopeRequired(s("WHAT")),
             Error::NotSignable(s("WHAT")),
+            Error::SignIn {
+                refusal: SignInRefusal::NotStaff,
+                message: s("REASON"),
+            },
+            Error::StaffExists(s("EMAIL")),
+            Error::StaffNotFound(s("EMAIL")),
+            Error::LastAdministrator,
         ]
     }
 
@@ -204,6 +219,12 @@ mod tests {
                     .into(),
                 Error::Image { .. } => ImageRefusal::ALL
                     .map(|refusal| Error::Image {
+                        refusal,
+                        message: "REASON".into(),
+                    })
+                    .into(),
+                Error::SignIn { .. } => SignInRefusal::ALL
+                    .map(|refusal| Error::SignIn {
                         refusal,
                         message: "REASON".into(),
                     })
@@ -250,7 +271,7 @@ mod tests {
     #[test]
     fn every_variant_has_an_example_a_status_and_an_exit() {
         let seen: BTreeSet<usize> = examples().iter().map(variant).collect();
-        assert_eq!(seen, (0..32).collect::<BTreeSet<_>>());
+        assert_eq!(seen, (0..36).collect::<BTreeSet<_>>());
         let codes: BTreeSet<u8> = Exit::ALL.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), Exit::ALL.len(), "exit codes are distinct");
     }

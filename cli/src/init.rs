@@ -35,6 +35,10 @@ pub(crate) struct InitArgs {
     /// Also write a self-signed TLS certificate (DIR/tls/) for local HTTPS.
     #[arg(long)]
     self_signed: bool,
+    /// The console's first administrator (the email address they sign in with); the same as
+    /// `cairn user add --role admin EMAIL` afterwards.
+    #[arg(long, value_name = "EMAIL")]
+    admin: Option<String>,
 }
 
 /// `cairn init`.
@@ -61,6 +65,12 @@ pub(crate) async fn run(args: InitArgs) -> Result<(), Error> {
     };
     let issuer = Issuer::init(&args.dir, options, &actor()).await?;
     println!("{}", issuer.id());
+    if let Some(email) = &args.admin {
+        let member = issuer
+            .add_staff(email, None, cairn_issuer::Role::Admin, &actor())
+            .await?;
+        eprintln!("{} is the console's administrator", member.email);
+    }
     if args.self_signed {
         let (cert, key) =
             cairn_issuer_http::write_self_signed(&args.dir.join("tls"), did_web_host.as_deref())?;

@@ -21,6 +21,7 @@ mod resign;
 mod serve;
 mod status;
 mod token;
+mod user;
 mod wallet;
 
 #[derive(Parser)]
@@ -55,6 +56,9 @@ enum Command {
     /// Manage API tokens for the admin API.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Manage the people who may sign in to the staff console (`cairn serve`, /console).
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Find issued credentials (list) or show one (show).
     #[command(subcommand)]
     Credentials(credentials::CredentialsCommand),
@@ -116,6 +120,7 @@ async fn run(command: Command) -> Result<(), Error> {
         Command::Jwks(args) => identity::jwks(args).await,
         Command::Key(command) => identity::key(command).await,
         Command::Token(command) => token::run(command).await,
+        Command::User(command) => user::run(command).await,
         Command::Credentials(command) => credentials::run(command).await,
         Command::Revoke(args) => status::change_status(args, StatusAction::Revoke).await,
         Command::Suspend(args) => status::change_status(args, StatusAction::Suspend).await,

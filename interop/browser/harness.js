@@ -1,7 +1,8 @@
-// What both browser tests share: the repository's paths, starting a Cairn server on a free
+// What the browser tests share: the repository's paths, starting a Cairn server on a free
 // loopback port (its address read from the "listening on" line), and Debian's Chromium launched
 // by playwright-core with nothing that reaches the network.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -72,4 +73,43 @@ export async function assertAccessible(browser, page, label) {
     [],
     `${label}: axe-core found critical or serious violations`,
   );
+}
+
+/// An SMTP sink on loopback: accepts every message and pushes its data onto `mails` (what a
+/// district's relay would receive and deliver).
+export function smtpSink(mails) {
+  return new Promise((resolve) => {
+    const sink = createServer((socket) => {
+      let buffer = "";
+      let data = null;
+      socket.write("220 sink.local ESMTP\r\n");
+      socket.on("data", (chunk) => {
+        buffer += chunk.toString("utf8");
+        let end;
+        while ((end = buffer.indexOf("\r\n")) >= 0) {
+          const line = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (data !== null) {
+            if (line === ".") {
+              mails.push(data.join("\n"));
+              data = null;
+              socket.write("250 queued\r\n");
+            } else {
+              data.push(line);
+            }
+          } else if (/^(EHLO|HELO)/i.test(line)) {
+            socket.write("250-sink.local\r\n250 8BITMIME\r\n");
+          } else if (/^DATA/i.test(line)) {
+            data = [];
+            socket.write("354 go ahead\r\n");
+          } else if (/^QUIT/i.test(line)) {
+            socket.end("221 bye\r\n");
+          } else {
+            socket.write("250 ok\r\n");
+          }
+        }
+      });
+    });
+    sink.listen(0, "127.0.0.1", () => resolve(sink));
+  });
 }

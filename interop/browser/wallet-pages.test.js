@@ -11,10 +11,9 @@ import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { root, artifacts, startServer, launchBrowser, assertAccessible } from "./harness.js";
+import { root, artifacts, startServer, launchBrowser, assertAccessible, smtpSink } from "./harness.js";
 
 const cairn = process.env.CAIRN_BIN ?? path.join(root, "target/debug/cairn");
 
@@ -24,44 +23,6 @@ let browser;
 let smtp;
 const mails = [];
 let key;
-
-/// An SMTP sink: accepts every message and keeps its data (what a relay would deliver).
-function smtpSink() {
-  return new Promise((resolve) => {
-    const sink = createServer((socket) => {
-      let buffer = "";
-      let data = null;
-      socket.write("220 sink.local ESMTP\r\n");
-      socket.on("data", (chunk) => {
-        buffer += chunk.toString("utf8");
-        let end;
-        while ((end = buffer.indexOf("\r\n")) >= 0) {
-          const line = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (data !== null) {
-            if (line === ".") {
-              mails.push(data.join("\n"));
-              data = null;
-              socket.write("250 queued\r\n");
-            } else {
-              data.push(line);
-            }
-          } else if (/^(EHLO|HELO)/i.test(line)) {
-            socket.write("250-sink.local\r\n250 8BITMIME\r\n");
-          } else if (/^DATA/i.test(line)) {
-            data = [];
-            socket.write("354 go ahead\r\n");
-          } else if (/^QUIT/i.test(line)) {
-            socket.end("221 bye\r\n");
-          } else {
-            socket.write("250 ok\r\n");
-          }
-        }
-      });
-    });
-    sink.listen(0, "127.0.0.1", () => resolve(sink));
-  });
-}
 
 function run(...args) {
   return execFileSync(cairn, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -76,7 +37,7 @@ function claimPath(mail) {
 }
 
 before(async () => {
-  smtp = await smtpSink();
+  smtp = await smtpSink(mails);
   const dir = path.join(mkdtempSync(path.join(tmpdir(), "cairn-page-wallet-")), "springfield");
   run("init", dir, "--name", "Springfield Public Schools", "--url", "https://credentials.springfield.example");
   const config = path.join(dir, "cairn.toml");

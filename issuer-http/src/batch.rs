@@ -77,7 +77,7 @@ fn batch_rows_from_json(body: &Bytes) -> Result<RosterRequests, Problem> {
 #[utoipa::path(post, path = "/api/v1/credentials/batch", tag = "credentials", security(("bearer" = ["issue"])), request_body(content = Vec<BatchRow>, description = "A JSON array of rows, or text/csv with the roster columns", content_type = "application/json"), responses((status = 200, description = "NDJSON: one line per row, then {summary}", content_type = "application/x-ndjson"), (status = 415, body = ProblemDoc)))]
 pub(crate) async fn issue_batch(
     State(issuer): State<Shared>,
-    Auth(principal, _): Auth<Issue>,
+    Auth(caller, _): Auth<Issue>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
@@ -101,7 +101,7 @@ pub(crate) async fn issue_batch(
         ));
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
-    tokio::spawn(async move { issue_rows(&issuer, rows, &principal.actor(), tx).await });
+    tokio::spawn(async move { issue_rows(&issuer, rows, &caller.actor(), tx).await });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::extract::{Admin, Auth, IdempotencyKey, Issue, JsonBody, Read};
+use crate::extract::{Auth, IdempotencyKey, Issue, JsonBody, ReadAudit, ReadCredentials};
 use crate::openapi::ProblemDoc;
 use crate::problem::Problem;
 use crate::Shared;
@@ -97,12 +97,13 @@ fn created(text: String) -> Response {
 #[utoipa::path(post, path = "/api/v1/credentials", tag = "credentials", security(("bearer" = ["issue"])), params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first result")), request_body = IssueBody, responses((status = 201, description = "{credential, jws?}", body = Object), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 pub(crate) async fn issue(
     State(issuer): State<Shared>,
-    Auth(principal, _): Auth<Issue>,
+    Auth(caller, _): Auth<Issue>,
     IdempotencyKey(key): IdempotencyKey,
     body: JsonBody<IssueBody>,
 ) -> Result<Response, Problem> {
     let format = body.value.format(&issuer)?;
-    let token = principal.token_id.as_str();
+    let owner = caller.idempotency_owner();
+    let token = owner.as_str();
     let mut request = body.value.into_request();
     if let Some(key) = &key {
         match issuer.begin_idempotent(token, key, &body.raw).await? {
@@ -119,7 +120,7 @@ pub(crate) async fn issue(
         }
     }
     let issued = match issuer
-        .issue_as(&request, format, issuer.now(), &principal.actor())
+        .issue_as(&request, format, issuer.now(), &caller.actor())
         .await
     {
         Ok(i) => i,
@@ -182,7 +183,7 @@ fn bad_query(m: impl Into<String>) -> Problem {
 #[utoipa::path(get, path = "/api/v1/credentials", tag = "credentials", security(("bearer" = ["read"])), params(ListQuery), responses((status = 200, description = "{credentials: [{id, achievementId, issuedAt, status}], next_cursor}", body = Object), (status = 422, body = ProblemDoc)))]
 pub(crate) async fn list(
     State(issuer): State<Shared>,
-    _: Auth<Read>,
+    _: Auth<ReadCredentials>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(q) = query.map_err(|e| bad_query(e.body_text()))?;
@@ -216,7 +217,7 @@ pub(crate) async fn list(
 #[utoipa::path(get, path = "/api/v1/credentials/{id}", tag = "credentials", security(("bearer" = ["read"])), params(("id" = String, Path, description = "Credential id")), responses((status = 200, description = "{credential, jws}", body = Object), (status = 404, body = ProblemDoc)))]
 pub(crate) async fn get(
     State(issuer): State<Shared>,
-    _: Auth<Read>,
+    _: Auth<ReadCredentials>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let record = issuer.credential_record(&id).await.map_err(|e| match e {
@@ -229,7 +230,7 @@ pub(crate) async fn get(
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = ["admin"])), responses((status = 200, description = "{entries: [{at, actor, action, subject, detail}]}", body = Object)))]
 pub(crate) async fn audit_log(
     State(issuer): State<Shared>,
-    _: Auth<Admin>,
+    _: Auth<ReadAudit>,
 ) -> Result<Response, Problem> {
     let entries: Vec<Value> = issuer
         .audit_entries()

@@ -1,4 +1,4 @@
-//! The request parts handlers take: the authenticated principal holding a route's scope, a JSON
+//! The request parts handlers take: the caller holding a route's permission, a JSON
 //! body (media type checked exactly, parsed within the verifier's input limits), and the
 //! `Idempotency-Key`. Every rejection is problem+json.
 
@@ -7,57 +7,102 @@ use std::marker::PhantomData;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
-use cairn_issuer::{Error, Issuer, Principal, Scope};
+use axum::http::{HeaderMap, Method, StatusCode};
+use cairn_issuer::{Caller, Error, Issuer, Permission, Principal};
 use serde_json::Value;
 
 use crate::problem::Problem;
 use crate::Shared;
 
-/// A scope a route requires, as a type (`Auth<Read>`, `Auth<Admin>`, …).
-pub(crate) trait RequiredScope {
-    /// The scope.
-    const SCOPE: Scope;
+/// A permission a route requires, as a type (`Auth<ReadCredentials>`, …). Who holds it is the
+/// issuer's permission table (`cairn_issuer::Permission`), for tokens and people alike.
+pub(crate) trait Required {
+    /// The permission.
+    const PERMISSION: Permission;
 }
 
-/// `read`: list and fetch.
-#[derive(Debug)]
-pub(crate) struct Read;
-/// `issue`: sign credentials, create wallet offers.
-#[derive(Debug)]
-pub(crate) struct Issue;
-/// `revoke`: revoke, suspend, reinstate.
-#[derive(Debug)]
-pub(crate) struct Revoke;
-/// `admin`: achievements and the audit log.
-#[derive(Debug)]
-pub(crate) struct Admin;
-
-impl RequiredScope for Read {
-    const SCOPE: Scope = Scope::Read;
-}
-impl RequiredScope for Issue {
-    const SCOPE: Scope = Scope::Issue;
-}
-impl RequiredScope for Revoke {
-    const SCOPE: Scope = Scope::Revoke;
-}
-impl RequiredScope for Admin {
-    const SCOPE: Scope = Scope::Admin;
+macro_rules! permissions {
+    ($($name:ident),* $(,)?) => {$(
+        #[doc = concat!("Requires `Permission::", stringify!($name), "`.")]
+        #[derive(Debug)]
+        pub(crate) struct $name;
+        impl Required for $name {
+            const PERMISSION: Permission = Permission::$name;
+        }
+    )*};
 }
 
-/// The caller, authenticated by its bearer token, holding scope `S` (401 without a valid token,
-/// 403 without the scope).
-#[derive(Debug)]
-pub(crate) struct Auth<S>(pub Principal, pub PhantomData<S>);
+permissions!(
+    ReadCredentials,
+    Issue,
+    ChangeStatus,
+    ManageAchievements,
+    ManageTokens,
+    ReadAudit,
+    ManageUsers,
+);
 
-impl<S: RequiredScope + Send + Sync> FromRequestParts<Shared> for Auth<S> {
+/// The caller holding permission `P`: a bearer token, or a person signed in to the console
+/// (whose unsafe requests must carry the session's CSRF token in `X-CSRF-Token`). 401 without
+/// either, 403 without the permission.
+#[derive(Debug)]
+pub(crate) struct Auth<P>(pub Caller, pub PhantomData<P>);
+
+impl<P: Required + Send + Sync> FromRequestParts<Shared> for Auth<P> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, issuer: &Shared) -> Result<Self, Problem> {
-        let principal = authorize(issuer, &parts.headers, S::SCOPE).await?;
-        Ok(Auth(principal, PhantomData))
+        let caller = api_caller(issuer, &parts.method, &parts.headers).await?;
+        permit(&caller, P::PERMISSION)?;
+        Ok(Auth(caller, PhantomData))
     }
+}
+
+/// 403 unless `caller` holds `permission` (the permission table's answer).
+pub(crate) fn permit(caller: &Caller, permission: Permission) -> Result<(), Problem> {
+    if caller.may(permission) {
+        return Ok(());
+    }
+    Err(match caller {
+        Caller::Token(_) => Problem::forbidden(permission.scope().name()),
+        Caller::Staff(s) => Problem::new(
+            StatusCode::FORBIDDEN,
+            "role_not_permitted",
+            format!(
+                "your role ({}) does not allow this: {}",
+                s.member.role.label(),
+                permission.label().to_lowercase()
+            ),
+        ),
+    })
+}
+
+/// Who calls the API: the bearer token's principal, else the console session's person.
+pub(crate) async fn api_caller(
+    issuer: &Issuer,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Caller, Problem> {
+    if cairn_http::bearer_token(headers).is_some() {
+        return Ok(Caller::Token(authenticate(issuer, headers).await?));
+    }
+    let Some(cookie) = crate::console::session_cookie(headers) else {
+        return Err(Problem::unauthorized());
+    };
+    let signed_in = issuer
+        .signed_in(&cookie)
+        .await?
+        .ok_or_else(Problem::unauthorized)?;
+    if !matches!(*method, Method::GET | Method::HEAD) {
+        let given = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !cairn_issuer::csrf_matches(&cookie, given) {
+            return Err(crate::console::csrf_problem());
+        }
+    }
+    Ok(Caller::Staff(signed_in))
 }
 
 /// The caller a valid bearer token stands for, whatever its scopes (401 without one).
@@ -72,18 +117,16 @@ pub(crate) async fn authenticate(
         .ok_or_else(Problem::unauthorized)
 }
 
-/// The bearer token's principal, which must hold `scope`.
+/// The API's caller (token or session), which must hold `permission`.
 pub(crate) async fn authorize(
     issuer: &Issuer,
+    method: &Method,
     headers: &HeaderMap,
-    scope: Scope,
-) -> Result<Principal, Problem> {
-    let principal = authenticate(issuer, headers).await?;
-    if principal.allows(scope) {
-        Ok(principal)
-    } else {
-        Err(Problem::forbidden(scope.name()))
-    }
+    permission: Permission,
+) -> Result<Caller, Problem> {
+    let caller = api_caller(issuer, method, headers).await?;
+    permit(&caller, permission)?;
+    Ok(caller)
 }
 
 /// A JSON request body as `T`, with the bytes as sent (for hashing).

@@ -8,6 +8,7 @@
 mod achievements;
 mod batch;
 mod claim_page;
+mod console;
 mod credential_view;
 mod credentials;
 mod extract;
@@ -35,7 +36,7 @@ use cairn_issuer::{Error, Issuer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use problem::{status_of, wallet_status, Problem};
+pub use problem::{sign_in_status, status_of, wallet_status, Problem};
 pub use tls::write_self_signed;
 
 /// Every request's limits: bodies up to 1 MiB, an answer within 30 s (else 408).
@@ -46,8 +47,9 @@ const LIMITS: cairn_http::Limits = cairn_http::Limits {
 
 type Shared = Arc<Issuer>;
 
-/// The route table: path, methods and handlers, and the scope each needs (the handler's
-/// `Auth<…>` argument enforces it; "public" routes take none).
+/// The route table: path, methods and handlers, and the permission each needs (the handler's
+/// `Auth<…>` argument enforces it through the issuer's one permission table; "public" routes
+/// take none).
 #[rustfmt::skip]
 fn routes() -> Router<Shared> {
     Router::new()
@@ -58,19 +60,21 @@ fn routes() -> Router<Shared> {
         .route("/.well-known/did.json",                 get(identity::did_json))
         .route("/.well-known/jwks.json",                get(identity::jwks_json))
         // Admin API.                                      scope:
-        .route("/api/v1/achievements",                  get(achievements::list)             // read
-                                                        .post(achievements::create))        // admin
-        .route("/api/v1/achievements/{slug}",           get(achievements::get)              // read
-                                                        .put(achievements::update))         // admin
-        .route("/api/v1/achievements/{slug}/archive",   post(achievements::archive))        // admin
-        .route("/api/v1/credentials",                   get(credentials::list)              // read
-                                                        .post(credentials::issue))          // issue
-        .route("/api/v1/credentials/batch",             post(batch::issue_batch))           // issue
-        .route("/api/v1/credentials/revoke",            post(status::revoke))               // revoke
-        .route("/api/v1/credentials/suspend",           post(status::suspend))              // revoke
-        .route("/api/v1/credentials/reinstate",         post(status::reinstate))            // revoke
-        .route("/api/v1/credentials/{*id}",             get(credentials::get))              // read
-        .route("/api/v1/audit",                         get(credentials::audit_log))        // admin
+        // Admin API: a bearer token, or a console session     permission (token scope):
+        // with its X-CSRF-Token on unsafe methods.
+        .route("/api/v1/achievements",                  get(achievements::list)             // read credentials (read)
+                                                        .post(achievements::create))        // manage achievements (admin)
+        .route("/api/v1/achievements/{slug}",           get(achievements::get)              // read credentials (read)
+                                                        .put(achievements::update))         // manage achievements (admin)
+        .route("/api/v1/achievements/{slug}/archive",   post(achievements::archive))        // manage achievements (admin)
+        .route("/api/v1/credentials",                   get(credentials::list)              // read credentials (read)
+                                                        .post(credentials::issue))          // issue (issue)
+        .route("/api/v1/credentials/batch",             post(batch::issue_batch))           // issue (issue)
+        .route("/api/v1/credentials/revoke",            post(status::revoke))               // change status (revoke)
+        .route("/api/v1/credentials/suspend",           post(status::suspend))              // change status (revoke)
+        .route("/api/v1/credentials/reinstate",         post(status::reinstate))            // change status (revoke)
+        .route("/api/v1/credentials/{*id}",             get(credentials::get))              // read credentials (read)
+        .route("/api/v1/audit",                         get(credentials::audit_log))        // read audit (admin)
         // W3C VC-API issuing.                             issue (unless configured open)
         .route("/credentials/issue",                    post(vc_api::issue))
         // Public: status lists, credential pages and their files, share links.
@@ -84,6 +88,8 @@ fn routes() -> Router<Shared> {
         .route("/achievements/{slug}",                  get(public::achievement))
         // Wallets: OpenID4VCI and the VC-API exchange (wallet.rs has its own table).
         .merge(wallet::routes())
+        // The staff console (console/mod.rs has its own table).
+        .merge(console::routes())
 }
 
 /// The service: the route table with metrics, request ids, tracing, the request limits and

@@ -20,6 +20,7 @@ use cairn_issuer::{Issuer, LiveStatus};
 const CSS: &str = include_str!("credential.css");
 const ICON: &str = include_str!("favicon.svg");
 const COPY_JS: &str = include_str!("copy.js");
+const CONSOLE_CSS: &str = include_str!("console.css");
 
 /// What an `Accept` header asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +116,7 @@ pub(crate) async fn asset(Path(name): Path<String>) -> Response {
             ("credential.css", CSS, "text/css; charset=utf-8"),
             ("favicon.svg", ICON, "image/svg+xml"),
             ("copy.js", COPY_JS, "text/javascript; charset=utf-8"),
+            ("console.css", CONSOLE_CSS, "text/css; charset=utf-8"),
         ],
         &name,
     )

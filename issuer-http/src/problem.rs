@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cairn_issuer::{Error, WalletRefusal};
+use cairn_issuer::{Error, SignInRefusal, WalletRefusal};
 
 /// An HTTP error answer of the issuer's service (`application/problem+json`).
 #[derive(Debug)]
@@ -60,6 +60,9 @@ pub fn status_of(e: &Error) -> StatusCode {
         | Error::IdempotencyInProgress => StatusCode::CONFLICT,
         Error::SignScopeRequired(_) | Error::NotSignable(_) => StatusCode::FORBIDDEN,
         Error::Wallet { refusal, .. } => wallet_status(*refusal),
+        Error::SignIn { refusal, .. } => sign_in_status(*refusal),
+        Error::StaffNotFound(_) => StatusCode::NOT_FOUND,
+        Error::StaffExists(_) | Error::LastAdministrator => StatusCode::CONFLICT,
         Error::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Database(_)
         | Error::ConfigUnreadable(..)
@@ -71,6 +74,21 @@ pub fn status_of(e: &Error) -> StatusCode {
         | Error::SelfCheckFailed(_)
         | Error::Io(..)
         | Error::StatusNeedsUrl => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The HTTP status of every sign-in refusal: the provider's failures are a bad gateway, a
+/// person who may not sign in is forbidden, a token that does not validate is unauthorized.
+pub fn sign_in_status(refusal: SignInRefusal) -> StatusCode {
+    match refusal {
+        SignInRefusal::NotConfigured | SignInRefusal::NoEmail => StatusCode::NOT_FOUND,
+        SignInRefusal::ProviderUnavailable => StatusCode::BAD_GATEWAY,
+        SignInRefusal::ProviderRefused | SignInRefusal::IdTokenInvalid => StatusCode::UNAUTHORIZED,
+        SignInRefusal::StateInvalid => StatusCode::BAD_REQUEST,
+        SignInRefusal::LinkInvalid => StatusCode::GONE,
+        SignInRefusal::EmailNotAllowed
+        | SignInRefusal::EmailUnverified
+        | SignInRefusal::NotStaff => StatusCode::FORBIDDEN,
     }
 }
 

@@ -8,7 +8,7 @@ use cairn_issuer::{Error, StatusAction};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::extract::{Auth, JsonBody, Revoke};
+use crate::extract::{Auth, ChangeStatus, JsonBody};
 use crate::identity::cached;
 use crate::openapi::ProblemDoc;
 use crate::problem::Problem;
@@ -29,7 +29,7 @@ pub(crate) struct StatusBody {
 
 async fn change_status(
     issuer: &Shared,
-    Auth(principal, _): Auth<Revoke>,
+    Auth(caller, _): Auth<ChangeStatus>,
     request: StatusBody,
     action: StatusAction,
 ) -> Result<Response, Problem> {
@@ -49,7 +49,7 @@ async fn change_status(
             &request.credential_id,
             action,
             request.reason.as_deref(),
-            &principal.actor(),
+            &caller.actor(),
         )
         .await?;
     Ok(axum::Json(json!({
@@ -63,7 +63,7 @@ async fn change_status(
 #[utoipa::path(post, path = "/api/v1/credentials/revoke", tag = "status", security(("bearer" = ["revoke"])), request_body = StatusBody, responses((status = 200, description = "{credentialId, status, changed}; revoking twice is not an error", body = Object), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
 pub(crate) async fn revoke(
     State(issuer): State<Shared>,
-    auth: Auth<Revoke>,
+    auth: Auth<ChangeStatus>,
     body: JsonBody<StatusBody>,
 ) -> Result<Response, Problem> {
     change_status(&issuer, auth, body.value, StatusAction::Revoke).await
@@ -72,7 +72,7 @@ pub(crate) async fn revoke(
 #[utoipa::path(post, path = "/api/v1/credentials/suspend", tag = "status", security(("bearer" = ["revoke"])), request_body = StatusBody, responses((status = 200, description = "{credentialId, status, changed}", body = Object), (status = 404, body = ProblemDoc), (status = 409, description = "The credential is revoked", body = ProblemDoc)))]
 pub(crate) async fn suspend(
     State(issuer): State<Shared>,
-    auth: Auth<Revoke>,
+    auth: Auth<ChangeStatus>,
     body: JsonBody<StatusBody>,
 ) -> Result<Response, Problem> {
     change_status(&issuer, auth, body.value, StatusAction::Suspend).await
@@ -81,7 +81,7 @@ pub(crate) async fn suspend(
 #[utoipa::path(post, path = "/api/v1/credentials/reinstate", tag = "status", security(("bearer" = ["revoke"])), request_body = StatusBody, responses((status = 200, description = "{credentialId, status, changed}", body = Object), (status = 404, body = ProblemDoc), (status = 409, description = "The credential is revoked", body = ProblemDoc)))]
 pub(crate) async fn reinstate(
     State(issuer): State<Shared>,
-    auth: Auth<Revoke>,
+    auth: Auth<ChangeStatus>,
     body: JsonBody<StatusBody>,
 ) -> Result<Response, Problem> {
     change_status(&issuer, auth, body.value, StatusAction::Reinstate).await

@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cairn_issuer::{Actor, Error, Scope, VcApiGrant};
+use cairn_issuer::{Actor, Caller, Error, Permission, VcApiGrant};
 use serde_json::{json, Value};
 
 use crate::extract::{authenticate, json_body};
@@ -22,15 +22,16 @@ pub(crate) async fn issue(
     body: Bytes,
 ) -> Result<Response, Problem> {
     let (grant, actor) = if issuer.config().config.server.vc_api_requires_token {
-        let principal = authenticate(&issuer, &headers).await?;
-        let grant = if principal.allows(Scope::Sign) {
+        // Machines only: the VC-API takes a bearer token, never a console session.
+        let caller = Caller::Token(authenticate(&issuer, &headers).await?);
+        let grant = if caller.may(Permission::SignAny) {
             VcApiGrant::AnyType
-        } else if principal.allows(Scope::Issue) {
+        } else if caller.may(Permission::Issue) {
             VcApiGrant::OwnAchievements
         } else {
-            return Err(Problem::forbidden(Scope::Issue.name()));
+            return Err(Problem::forbidden(Permission::Issue.scope().name()));
         };
-        (grant, principal.actor())
+        (grant, caller.actor())
     } else {
         (
             VcApiGrant::AnyType,

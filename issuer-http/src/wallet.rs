@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -20,7 +20,7 @@ use crate::Shared;
 use cairn_issuer::{Error, WalletRefusal};
 
 use crate::problem::wallet_status;
-use cairn_issuer::Scope;
+use cairn_issuer::Permission;
 
 /// The wallet routes, merged into the service's router.
 pub(super) fn routes() -> Router<Shared> {
@@ -274,14 +274,14 @@ pub(super) async fn create_claim(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let principal = authorize(&issuer, &headers, Scope::Issue).await?;
+    let caller = authorize(&issuer, &Method::POST, &headers, Permission::Issue).await?;
     let body: ClaimBody = json_body(&headers, &body)?;
     let offer = issuer
         .create_claim(
             &body.credential_id,
             body.tx_code,
             issuer.now(),
-            &principal.actor(),
+            &caller.actor(),
         )
         .await
         .map_err(wallet_problem)?;
@@ -305,7 +305,7 @@ pub(super) async fn claim_state(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    authorize(&issuer, &headers, Scope::Read).await?;
+    authorize(&issuer, &Method::GET, &headers, Permission::ReadCredentials).await?;
     let state = issuer
         .claim_state(&id, issuer.now())
         .await

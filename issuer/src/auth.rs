@@ -83,6 +83,11 @@ pub(crate) fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// Whether two stored hashes are the same (compared in constant time).
+pub(crate) fn same_secret_hash(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
 /// 256 random bits, base64url: a secret to hand out.
 pub(crate) fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())

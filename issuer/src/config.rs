@@ -31,6 +31,81 @@ pub struct Config {
     /// Recipient notification by email; off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp: Option<crate::notify::SmtpSection>,
+    /// `[console]`: the staff console's sessions.
+    #[serde(default, skip_serializing_if = "ConsoleSection::is_default")]
+    pub console: ConsoleSection,
+    /// `[oidc]`: staff sign-in through the district's OpenID Connect provider; off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<OidcSection>,
+}
+
+/// The staff console: how long a session lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSection {
+    /// A session ends after this many minutes without a request.
+    #[serde(default = "default_idle_minutes")]
+    pub idle_minutes: u32,
+    /// A session ends this many hours after sign-in, however busy.
+    #[serde(default = "default_absolute_hours")]
+    pub absolute_hours: u32,
+}
+
+fn default_idle_minutes() -> u32 {
+    30
+}
+
+fn default_absolute_hours() -> u32 {
+    12
+}
+
+impl Default for ConsoleSection {
+    fn default() -> Self {
+        ConsoleSection {
+            idle_minutes: default_idle_minutes(),
+            absolute_hours: default_absolute_hours(),
+        }
+    }
+}
+
+impl ConsoleSection {
+    fn is_default(&self) -> bool {
+        *self == ConsoleSection::default()
+    }
+}
+
+/// Environment variable holding the OpenID Connect client secret (instead of
+/// `oidc.client_secret_file`).
+pub const ENV_OIDC_CLIENT_SECRET: &str = "CAIRN_OIDC_CLIENT_SECRET";
+
+/// The district's OpenID Connect provider (Google Workspace, Microsoft Entra ID, ClassLink,
+/// Clever, …). The redirect URI to register with it is `{issuer.url}/console/sign-in/callback`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSection {
+    /// The provider's issuer URL (its discovery document is at
+    /// `{issuer}/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// The client id the provider gave Cairn.
+    pub client_id: String,
+    /// A file (0600, relative to cairn.toml) holding the client secret; or set
+    /// `CAIRN_OIDC_CLIENT_SECRET`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret_file: Option<PathBuf>,
+    /// What the sign-in button calls the provider ("Sign in with …"); default "your district
+    /// account".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Email domains whose people may sign in (`springfield.k12.us`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_domains: Vec<String>,
+    /// Single addresses that may sign in although their domain is not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_emails: Vec<String>,
+    /// The role given at first sign-in to someone allowed by domain who is not yet staff.
+    /// Unset: only people an administrator added may sign in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_role: Option<String>,
 }
 
 /// Sharing a credential: the public page's LinkedIn link.
@@ -251,6 +326,27 @@ impl LoadedConfig {
         if let Some(zone) = &config.issuer.time_zone {
             cairn_render::time_zone(zone)
                 .map_err(|m| invalid(&format!("issuer.time_zone: {m}")))?;
+        }
+        if let Some(oidc) = &config.oidc {
+            if oidc.allowed_domains.is_empty() && oidc.allowed_emails.is_empty() {
+                return Err(invalid(
+                    "oidc needs allowed_domains or allowed_emails: who may sign in",
+                ));
+            }
+            if let Some(role) = &oidc.default_role {
+                crate::Role::parse(role)
+                    .map_err(|e| invalid(&format!("oidc.default_role: {e}")))?;
+            }
+            if config.issuer.url.is_none() {
+                return Err(invalid(
+                    "oidc needs issuer.url: the provider sends people back to {issuer.url}/console/sign-in/callback",
+                ));
+            }
+        }
+        if config.console.idle_minutes == 0 || config.console.absolute_hours == 0 {
+            return Err(invalid(
+                "console.idle_minutes and console.absolute_hours must be positive",
+            ));
         }
         if let Ok(url) = std::env::var(ENV_DATABASE_URL) {
             config.database.url = url;

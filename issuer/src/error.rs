@@ -131,6 +131,80 @@ pub enum Error {
     /// The key was used before for a different request.
     #[error("this Idempotency-Key was used for a different request")]
     IdempotencyKeyReused,
+    /// A console sign-in was refused (the refusal says why, with its own code).
+    #[error("{message}")]
+    SignIn {
+        /// Why.
+        refusal: SignInRefusal,
+        /// What to tell the person.
+        message: String,
+    },
+    /// `cairn user add` or the console: this address is on the staff list already.
+    #[error("{0} is already on the staff list")]
+    StaffExists(String),
+    /// No current member of staff with this address.
+    #[error("{0} is not on the staff list")]
+    StaffNotFound(String),
+    /// The last administrator cannot be removed or given another role.
+    #[error("the console needs an administrator: add another one first")]
+    LastAdministrator,
+}
+
+/// Why a console sign-in was refused; each has a stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// No `[oidc]` section: sign-in with a provider is not set up.
+    NotConfigured,
+    /// The provider's discovery document or token endpoint could not be reached or read.
+    ProviderUnavailable,
+    /// The provider answered with an error (the person cancelled, the code was refused).
+    ProviderRefused,
+    /// The `state` is unknown, used, expired, or was started by another browser.
+    StateInvalid,
+    /// The ID token failed validation: signature, issuer, audience, expiry, nonce or at_hash.
+    IdTokenInvalid,
+    /// The email is outside the allowed domains and addresses, or missing.
+    EmailNotAllowed,
+    /// The provider says the email is not verified.
+    EmailUnverified,
+    /// The person is allowed by the provider but not on the staff list.
+    NotStaff,
+    /// The mailed sign-in link is unknown, used or expired.
+    LinkInvalid,
+    /// Sign-in links need `[smtp]`.
+    NoEmail,
+}
+
+impl SignInRefusal {
+    /// Every refusal (for documentation and tests).
+    pub const ALL: [SignInRefusal; 10] = [
+        SignInRefusal::NotConfigured,
+        SignInRefusal::ProviderUnavailable,
+        SignInRefusal::ProviderRefused,
+        SignInRefusal::StateInvalid,
+        SignInRefusal::IdTokenInvalid,
+        SignInRefusal::EmailNotAllowed,
+        SignInRefusal::EmailUnverified,
+        SignInRefusal::NotStaff,
+        SignInRefusal::LinkInvalid,
+        SignInRefusal::NoEmail,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInRefusal::NotConfigured => "oidc_not_configured",
+            SignInRefusal::ProviderUnavailable => "oidc_provider_unavailable",
+            SignInRefusal::ProviderRefused => "oidc_provider_refused",
+            SignInRefusal::StateInvalid => "sign_in_state_invalid",
+            SignInRefusal::IdTokenInvalid => "id_token_invalid",
+            SignInRefusal::EmailNotAllowed => "email_not_allowed",
+            SignInRefusal::EmailUnverified => "email_unverified",
+            SignInRefusal::NotStaff => "not_staff",
+            SignInRefusal::LinkInvalid => "sign_in_link_invalid",
+            SignInRefusal::NoEmail => "sign_in_links_unavailable",
+        }
+    }
 }
 
 impl Error {
@@ -169,6 +243,10 @@ impl Error {
             Error::Image { refusal, .. } => refusal.code(),
             Error::DataModel { rule, .. } => rule.code(),
             Error::Wallet { refusal, .. } => refusal.code(),
+            Error::SignIn { refusal, .. } => refusal.code(),
+            Error::StaffExists(_) => "staff_exists",
+            Error::StaffNotFound(_) => "staff_not_found",
+            Error::LastAdministrator => "last_administrator",
         }
     }
 

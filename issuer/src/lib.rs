@@ -27,6 +27,7 @@ mod records;
 mod resign;
 mod rotation;
 mod sharing;
+mod staff;
 mod status;
 mod store;
 mod vc_api;
@@ -40,18 +41,18 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 pub use achievement::AchievementDefinition;
-pub use admin::CredentialRecord;
+pub use admin::{CredentialRecord, Overview};
 pub use auth::{Principal, Scope};
 pub use badge_image::{default_badge_png, default_badge_svg};
 pub use cairn_verifier::{did_web_document_url, DataModelRule, ImageRefusal};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{
-    Config, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, ServerSection,
-    StatusSection, ENV_DATABASE_URL,
+    Config, ConsoleSection, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, OidcSection,
+    ServerSection, StatusSection, ENV_DATABASE_URL, ENV_OIDC_CLIENT_SECRET,
 };
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
-pub use error::{Error, WalletRefusal};
+pub use error::{Error, SignInRefusal, WalletRefusal};
 pub use idempotency::IdempotentStart;
 pub use issuance::Issued;
 pub use jwt::JwtAlg;
@@ -59,13 +60,18 @@ pub use keys::{write_secret_file, IssuerKey, RsaIssuerKey};
 pub use records::{CredentialPage, CredentialQuery, MAX_PAGE};
 pub use resign::ResignReport;
 pub use sharing::{bake, generated_badge, qr_svg, qr_text, ImageFormat, LiveStatus};
+pub use staff::{
+    csrf_matches, csrf_token, new_secret, Caller, OidcStart, Permission, Role, SignedIn,
+    StaffMember, CALLBACK_PATH,
+};
 pub use status::PublishedList;
 pub use store::{
-    AchievementStore, Actor, Allocation, AuditEntry, AuditStore, Backend, ClaimLink, ClaimLookup,
-    ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState, CredentialStore,
-    CredentialSummary, Idempotency, IdempotencyLease, KeyStore, NewClaimSession, NewCredential,
-    SqlStore, StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement,
-    StoredKey, StoredStatusList, StoredToken, TokenStore, TxCodeCheck, WalletStore,
+    AchievementStore, Actor, Allocation, AuditEntry, AuditFilter, AuditStore, Backend, ClaimLink,
+    ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState,
+    CredentialStore, CredentialSummary, Idempotency, IdempotencyLease, KeyStore, NewClaimSession,
+    NewCredential, SqlStore, StaffSessionRow, StaffStore, StaffUserRow, StatusAction, StatusChange,
+    StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey, StoredStatusList,
+    StoredToken, TokenStore, TxCodeCheck, WalletStore,
 };
 pub use vc_api::VcApiGrant;
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
@@ -125,6 +131,8 @@ pub struct Issuer {
     secret: SecretCache,
     /// Where every use case reads the current time.
     clock: Arc<dyn Clock>,
+    /// The district's OpenID Connect provider for staff sign-in, when `[oidc]` is set.
+    oidc: Option<Arc<staff::Oidc>>,
 }
 
 /// The issuer secret once read; `Debug` never shows it.
@@ -187,6 +195,8 @@ impl Issuer {
             status: StatusSection::default(),
             sharing: config::SharingSection::default(),
             smtp: None,
+            console: config::ConsoleSection::default(),
+            oidc: None,
         };
         // A new issuer folder is the owner's only (0700), like its keys folder and database.
         use std::os::unix::fs::DirBuilderExt;
@@ -215,6 +225,7 @@ impl Issuer {
             images: sharing::ImageSource::new(&config::SharingSection::default())?,
             secret: SecretCache::default(),
             clock: Arc::new(SystemClock),
+            oidc: None,
         };
         let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
@@ -271,6 +282,10 @@ impl Issuer {
             }
         };
         let images = sharing::ImageSource::new(&config.config.sharing)?;
+        let oidc = match &config.config.oidc {
+            Some(section) => Some(Arc::new(staff::Oidc::new(section, &config.dir)?)),
+            None => None,
+        };
         Ok(Issuer {
             config,
             store,
@@ -282,6 +297,7 @@ impl Issuer {
             images,
             secret: SecretCache::default(),
             clock: Arc::new(SystemClock),
+            oidc,
         })
     }
 

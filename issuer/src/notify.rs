@@ -144,22 +144,63 @@ impl Notifier {
         store: Arc<dyn Store>,
         clock: Arc<dyn crate::Clock>,
     ) {
+        let (to, subject) = (notice.to.clone(), notice.credential_id.clone());
+        self.dispatch(
+            to,
+            subject,
+            move |from, to| compose(from, to, &notice),
+            store,
+            clock,
+        );
+    }
+
+    /// Queues a one-time console sign-in link for `to` (audited under the address).
+    pub(crate) fn send_sign_in_link(
+        self: &Arc<Self>,
+        to: &str,
+        issuer: &str,
+        link: &str,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn crate::Clock>,
+    ) {
+        let (issuer, link) = (issuer.to_owned(), link.to_owned());
+        self.dispatch(
+            to.to_owned(),
+            to.to_owned(),
+            move |from, to| compose_sign_in_link(from, to, &issuer, &link),
+            store,
+            clock,
+        );
+    }
+
+    /// Sends the message `make` composes to `to` in the background, with retries, and audits
+    /// the outcome under `subject`.
+    fn dispatch<F>(
+        self: &Arc<Self>,
+        to: String,
+        subject: String,
+        make: F,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn crate::Clock>,
+    ) where
+        F: Fn(Mailbox, Mailbox) -> Result<Message, String> + Send + Sync + 'static,
+    {
         let me = Arc::clone(self);
         let task = tokio::spawn(async move {
             // The semaphore is never closed, so a permit always comes.
             let _slot = me.slots.clone().acquire_owned().await;
-            let outcome = me.deliver(&notice).await;
+            let outcome = me.deliver(&to, &make).await;
             let now = crate::rfc3339(clock.now());
             let actor = Actor("notifier".to_owned());
             let action = match &outcome {
                 Ok(()) => "notification.sent",
                 Err(e) => {
-                    tracing::warn!(credential = %notice.credential_id, error = %e, "notification failed");
+                    tracing::warn!(subject = %subject, error = %e, "notification failed");
                     "notification.failed"
                 }
             };
             if let Err(e) = store
-                .record_event(action, Some(&notice.credential_id), None, &now, &actor)
+                .record_event(action, Some(&subject), None, &now, &actor)
                 .await
             {
                 tracing::error!(error = %e, "could not audit a notification");
@@ -182,12 +223,12 @@ impl Notifier {
         }
     }
 
-    async fn deliver(&self, notice: &Notice) -> Result<(), String> {
-        let to: Mailbox = notice
-            .to
-            .parse()
-            .map_err(|e| format!("recipient address: {e}"))?;
-        let message = compose(self.from.clone(), to, notice)?;
+    async fn deliver<F>(&self, to: &str, make: &F) -> Result<(), String>
+    where
+        F: Fn(Mailbox, Mailbox) -> Result<Message, String>,
+    {
+        let to: Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
+        let message = make(self.from.clone(), to)?;
         let mut last = String::new();
         for attempt in 0..=BACKOFF.len() {
             match self.transport.send(message.clone()).await {
@@ -237,6 +278,25 @@ fn compose_wallet_link(
         text,
         html,
     )
+}
+
+/// The console sign-in link for someone outside the district's directory.
+fn compose_sign_in_link(
+    from: Mailbox,
+    to: Mailbox,
+    issuer: &str,
+    link: &str,
+) -> Result<Message, String> {
+    let minutes = crate::staff::SIGN_IN_LINK_MINUTES;
+    let text = format!(
+        "Hello,\n\nSomeone (we hope you) asked to sign in to the credential console of {issuer}.\n\nOpen this link to sign in (it works once, for {minutes} minutes): {link}\n\nIf you did not ask, ignore this email: nobody can sign in without the link.\n"
+    );
+    let html = format!(
+        "<p>Hello,</p>\n<p>Someone (we hope you) asked to sign in to the credential console of {issuer}.</p>\n<p><a href=\"{link}\">Sign in</a> (this link works once, for {minutes} minutes)</p>\n<p>If you did not ask, ignore this email: nobody can sign in without the link.</p>\n",
+        issuer = esc(issuer),
+        link = esc(link),
+    );
+    plain_and_html(from, to, format!("Sign in to {issuer}"), text, html)
 }
 
 /// The email: plain text and HTML alternatives, every credential-supplied string escaped in the

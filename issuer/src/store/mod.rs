@@ -162,6 +162,81 @@ pub trait AuditStore: Send + Sync {
         at: &str,
         actor: &Actor,
     ) -> Result<(), Error>;
+    /// Audit entries matching `filter`, newest first.
+    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, Error>;
+    /// How many entries with `action` were written at or after `from`.
+    async fn count_audit(&self, action: &str, from: &str) -> Result<i64, Error>;
+}
+
+/// The console's people: staff, their sessions, and sign-ins under way.
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    /// Adds a member of staff (`staff_exists` when the address is already there, removed or
+    /// not).
+    async fn insert_staff(&self, user: &StaffUserRow, actor: &Actor) -> Result<(), Error>;
+    /// Changes a member's role; false when there is no such (current) member.
+    async fn set_staff_role(
+        &self,
+        email: &str,
+        role: &str,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<bool, Error>;
+    /// Removes a member (kept, marked disabled) and ends their sessions; false when there is no
+    /// such current member.
+    async fn disable_staff(&self, email: &str, at: &str, actor: &Actor) -> Result<bool, Error>;
+    /// A member by (lower-cased) email, removed or not.
+    async fn staff(&self, email: &str) -> Result<Option<StaffUserRow>, Error>;
+    /// Every member, by email.
+    async fn staff_list(&self) -> Result<Vec<StaffUserRow>, Error>;
+    /// How many current members hold `role`.
+    async fn count_staff_with_role(&self, role: &str) -> Result<i64, Error>;
+    /// Starts a session (audited `session.start` by the person).
+    async fn insert_session(&self, session: &StaffSessionRow) -> Result<(), Error>;
+    /// A session by its secret's hash, ended or not.
+    async fn session(&self, id_hash: &str) -> Result<Option<StaffSessionRow>, Error>;
+    /// Records a session's use at `at`.
+    async fn touch_session(&self, id_hash: &str, at: &str) -> Result<(), Error>;
+    /// Ends one session; false when it had ended already.
+    async fn end_session(&self, id_hash: &str, at: &str, actor: &Actor) -> Result<bool, Error>;
+    /// Ends every session of `email` (audited once); says how many were still live: not past
+    /// their absolute end at `at` and used at or after `live_since`.
+    async fn end_sessions_of(
+        &self,
+        email: &str,
+        at: &str,
+        live_since: &str,
+        actor: &Actor,
+    ) -> Result<u64, Error>;
+    /// Records an OpenID Connect sign-in under way (expired ones are removed).
+    async fn insert_sign_in_flow(
+        &self,
+        state_hash: &str,
+        browser_hash: &str,
+        at: &str,
+        expires_at: &str,
+    ) -> Result<(), Error>;
+    /// Uses a sign-in flow up: true when `state_hash` names an unused, unexpired flow started
+    /// by the browser whose cookie hashes to `browser_hash`. A flow is used once, even when
+    /// this answers false because of the browser.
+    async fn use_sign_in_flow(
+        &self,
+        state_hash: &str,
+        browser_hash: &str,
+        at: &str,
+    ) -> Result<bool, Error>;
+    /// Records a mailed sign-in link (expired ones are removed).
+    async fn insert_sign_in_link(
+        &self,
+        token_hash: &str,
+        email: &str,
+        at: &str,
+        expires_at: &str,
+    ) -> Result<(), Error>;
+    /// How many sign-in links were mailed to `email` at or after `since`.
+    async fn count_sign_in_links(&self, email: &str, since: &str) -> Result<i64, Error>;
+    /// Uses a sign-in link up: its email when it was unused and unexpired at `at`.
+    async fn use_sign_in_link(&self, token_hash: &str, at: &str) -> Result<Option<String>, Error>;
 }
 
 /// API tokens and their idempotency records.
@@ -310,6 +385,7 @@ pub trait Store:
     + TokenStore
     + StatusStore
     + WalletStore
+    + StaffStore
     + std::fmt::Debug
 {
 }
@@ -322,6 +398,7 @@ impl<T> Store for T where
         + TokenStore
         + StatusStore
         + WalletStore
+        + StaffStore
         + std::fmt::Debug
 {
 }

@@ -397,3 +397,52 @@ pub struct StatusChange {
     /// The lists whose bits changed (empty when the credential already had that state).
     pub changed_lists: Vec<String>,
 }
+
+/// A member of staff as stored (`staff_users`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffUserRow {
+    /// Lower-cased email address: who this is.
+    pub email: String,
+    /// The name to greet them by, when known.
+    pub name: Option<String>,
+    /// Their role's name (`cairn_issuer::Role::name`).
+    pub role: String,
+    /// When they were added (RFC 3339).
+    pub created_at: String,
+    /// When they were removed (RFC 3339); a removed person cannot sign in.
+    pub disabled_at: Option<String>,
+}
+
+/// A console session as stored (`staff_sessions`): the cookie's secret is only hashed here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSessionRow {
+    /// SHA-256 of the cookie's secret.
+    pub id_hash: String,
+    /// Whose session.
+    pub email: String,
+    /// `oidc` or `link`.
+    pub method: String,
+    /// When it began.
+    pub created_at: String,
+    /// When it was last used (kept to the minute).
+    pub last_seen_at: String,
+    /// Its absolute end.
+    pub expires_at: String,
+    /// When it was signed out, if it was.
+    pub ended_at: Option<String>,
+}
+
+/// Which audit entries to read: every given condition must hold; newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Entries by this actor (exactly, e.g. `staff:ada@district.example`).
+    pub actor: Option<String>,
+    /// Entries whose action starts with this (e.g. `credential.` or `credential.revoke`).
+    pub action: Option<String>,
+    /// At or after this instant (RFC 3339).
+    pub from: Option<String>,
+    /// Before this instant (RFC 3339).
+    pub before: Option<String>,
+    /// At most this many.
+    pub limit: u32,
+}

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::{audit, SqlStore};
 use crate::error::Error;
-use crate::store::{Actor, AuditEntry, AuditStore};
+use crate::store::{Actor, AuditEntry, AuditFilter, AuditStore};
 
 #[async_trait]
 impl AuditStore for SqlStore {
@@ -41,6 +41,53 @@ impl AuditStore for SqlStore {
         audit(&mut tx, at, actor, action, subject, detail).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, Error> {
+        // Each condition is added with the next placeholder; the values are bound in order.
+        let mut sql = String::from(
+            "SELECT at, actor, action, subject, detail_json FROM audit_log WHERE 1 = 1",
+        );
+        let mut values: Vec<&str> = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            n
+        };
+        if let Some(actor) = &filter.actor {
+            sql.push_str(&format!(" AND actor = ${}", next()));
+            values.push(actor);
+        }
+        if let Some(action) = &filter.action {
+            let (a, b) = (next(), next());
+            sql.push_str(&format!(" AND substr(action, 1, length(${a})) = ${b}"));
+            values.push(action);
+            values.push(action);
+        }
+        if let Some(from) = &filter.from {
+            sql.push_str(&format!(" AND at >= ${}", next()));
+            values.push(from);
+        }
+        if let Some(before) = &filter.before {
+            sql.push_str(&format!(" AND at < ${}", next()));
+            values.push(before);
+        }
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", filter.limit));
+        let mut query = sqlx::query(&sql);
+        for v in values {
+            query = query.bind(v);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(audit_entry).collect()
+    }
+
+    async fn count_audit(&self, action: &str, from: &str) -> Result<i64, Error> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = $1 AND at >= $2")
+            .bind(action)
+            .bind(from)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 }
 

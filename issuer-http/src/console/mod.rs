@@ -1,0 +1,347 @@
+//! The staff console (`/console`): who is signed in (the session cookie, its CSRF token), the
+//! extractor every console page takes (`Console<P>`: signed in, holding permission `P` of the
+//! issuer's one permission table), the page chrome and navigation, and the route table.
+//! Sign-in lives in `sign_in.rs`, the pages in `pages.rs`, `records.rs` and `admin.rs`.
+
+mod admin;
+mod pages;
+mod records;
+mod sign_in;
+
+use std::marker::PhantomData;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use cairn_issuer::{Caller, Issuer, Permission, SignedIn};
+use cookie::{Cookie, SameSite};
+use maud::{html, Markup, DOCTYPE};
+
+use crate::extract::Required;
+use crate::html::html_response;
+use crate::problem::Problem;
+use crate::Shared;
+
+/// The console's route table; every page takes a `Console<…>` naming the permission it needs
+/// (sign-in pages take none).
+#[rustfmt::skip]
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/console/sign-in",                   get(sign_in::sign_in_page))
+        .route("/console/sign-in/oidc",              get(sign_in::start_oidc))
+        .route("/console/sign-in/callback",          get(sign_in::callback))
+        .route("/console/sign-in/email",             post(sign_in::request_link))
+        .route("/console/sign-in/link/{token}",      get(sign_in::link_page).post(sign_in::use_link))
+        .route("/console/sign-out",                  post(sign_in::sign_out))
+        .route("/console/sign-out-everywhere",       post(sign_in::sign_out_everywhere))
+        .route("/console",                           get(pages::dashboard))                 // signed in
+        .route("/console/credentials",               get(records::find))                    // read credentials
+        .route("/console/credential",                get(records::open))                    // read credentials
+        .route("/console/credential/status",         post(records::change_status))          // change status
+        .route("/console/audit",                     get(records::audit))                   // read audit
+        .route("/console/audit.csv",                 get(records::audit_csv))               // read audit
+        .route("/console/tokens",                    get(admin::tokens).post(admin::create_token)) // manage tokens
+        .route("/console/tokens/revoke",             post(admin::revoke_token))             // manage tokens
+        .route("/console/keys",                      get(admin::keys))                      // read credentials
+        .route("/console/staff",                     get(admin::staff).post(admin::add_staff)) // manage users
+        .route("/console/staff/role",                post(admin::set_role))                 // manage users
+        .route("/console/staff/remove",              post(admin::remove_staff))             // manage users
+}
+
+/// Whether cookies are marked `Secure` (and the session cookie takes the `__Host-` prefix): when
+/// the issuer's public address is https. A plain-http address is for local use only.
+fn secure(issuer: &Issuer) -> bool {
+    issuer
+        .config()
+        .config
+        .issuer
+        .url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))
+}
+
+const SESSION: &str = "cairn-session";
+const SECURE_SESSION: &str = "__Host-cairn-session";
+/// The sign-in cookie: binds an OpenID sign-in's `state`, and the sign-in forms' CSRF token.
+const SIGN_IN: &str = "cairn-sign-in";
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// The session cookie's secret, under either name.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, SECURE_SESSION).or_else(|| cookie_value(headers, SESSION))
+}
+
+/// `Set-Cookie` for a new session (HttpOnly, SameSite=Lax so the provider's redirect back
+/// arrives signed in; `Secure` and `__Host-` over https). `None` clears it.
+fn session_set_cookie(issuer: &Issuer, secret: Option<&str>) -> HeaderValue {
+    let name = if secure(issuer) {
+        SECURE_SESSION
+    } else {
+        SESSION
+    };
+    let mut c = Cookie::build((name, secret.unwrap_or("").to_owned()))
+        .path("/")
+        .http_only(true)
+        .secure(secure(issuer))
+        .same_site(SameSite::Lax);
+    if secret.is_none() {
+        c = c.max_age(cookie::time::Duration::ZERO);
+    }
+    header_value(&c.build())
+}
+
+/// `Set-Cookie` for the sign-in cookie (ten minutes, only under /console/sign-in).
+fn sign_in_set_cookie(issuer: &Issuer, secret: Option<&str>) -> HeaderValue {
+    let age = if secret.is_some() { 600 } else { 0 };
+    let c = Cookie::build((SIGN_IN, secret.unwrap_or("").to_owned()))
+        .path("/console/sign-in")
+        .http_only(true)
+        .secure(secure(issuer))
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::seconds(age))
+        .build();
+    header_value(&c)
+}
+
+fn header_value(c: &Cookie<'_>) -> HeaderValue {
+    // A cookie's text is ASCII (values are base64url); an impossible failure clears nothing.
+    HeaderValue::from_str(&c.to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// 403 `csrf_token_invalid`: a form or API call from a signed-in browser without its token.
+pub(crate) fn csrf_problem() -> Problem {
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "csrf_token_invalid",
+        "the form's security token is missing or does not match this session; reload the page and try again",
+    )
+}
+
+/// A person signed in to the console, with their cookie (for CSRF checks).
+#[derive(Debug)]
+pub(crate) struct Staff {
+    pub signed_in: SignedIn,
+    cookie: String,
+}
+
+impl Staff {
+    /// The refusal of a form whose CSRF token is not this session's (None: it is).
+    pub(crate) fn csrf_refusal(&self, given: &str) -> Option<Response> {
+        if cairn_issuer::csrf_matches(&self.cookie, given) {
+            None
+        } else {
+            Some(refusal_page(StatusCode::FORBIDDEN, "This form has expired", "For your safety the form was not sent: it did not carry this session's security token. Go back, reload the page and try again.", "csrf_token_invalid", Some(&self.signed_in)))
+        }
+    }
+
+    /// Whether this person may do `permission` (the issuer's permission table).
+    pub(crate) fn may(&self, permission: Permission) -> bool {
+        Caller::Staff(self.signed_in.clone()).may(permission)
+    }
+}
+
+/// A console page's caller: signed in (else sent to the sign-in page) and holding `P` (else a
+/// 403 page naming their role).
+#[derive(Debug)]
+pub(crate) struct Console<P>(pub Staff, PhantomData<P>);
+
+/// Any signed-in person, whatever their role.
+#[derive(Debug)]
+pub(crate) struct SignedInOnly;
+
+impl<P: Gate + Send + Sync> FromRequestParts<Shared> for Console<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, issuer: &Shared) -> Result<Self, Response> {
+        let signed_in = match session_cookie(&parts.headers) {
+            Some(cookie) => issuer
+                .signed_in(&cookie)
+                .await
+                .map_err(|e| Problem::from(e).into_response())?
+                .map(|s| (s, cookie)),
+            None => None,
+        };
+        let Some((signed_in, cookie)) = signed_in else {
+            return Err(Redirect::to("/console/sign-in").into_response());
+        };
+        if let Some(permission) = P::permission() {
+            if !Caller::Staff(signed_in.clone()).may(permission) {
+                let why = format!(
+                    "Your role ({}) does not allow this: {}.",
+                    signed_in.member.role.label(),
+                    permission.label().to_lowercase()
+                );
+                return Err(refusal_page(
+                    StatusCode::FORBIDDEN,
+                    "Your role does not allow this",
+                    &why,
+                    "role_not_permitted",
+                    Some(&signed_in),
+                ));
+            }
+        }
+        Ok(Console(Staff { signed_in, cookie }, PhantomData))
+    }
+}
+
+/// What a console page requires: a permission, or only a sign-in.
+pub(crate) trait Gate {
+    fn permission() -> Option<Permission>;
+}
+
+impl<P: Required> Gate for P {
+    fn permission() -> Option<Permission> {
+        Some(P::PERMISSION)
+    }
+}
+
+impl Gate for SignedInOnly {
+    fn permission() -> Option<Permission> {
+        None
+    }
+}
+
+/// The console's sections: (path, label, the permission that shows it).
+const SECTIONS: [(&str, &str, Option<Permission>); 6] = [
+    ("/console", "Overview", None),
+    (
+        "/console/credentials",
+        "Credentials",
+        Some(Permission::ReadCredentials),
+    ),
+    ("/console/audit", "Audit log", Some(Permission::ReadAudit)),
+    (
+        "/console/tokens",
+        "API tokens",
+        Some(Permission::ManageTokens),
+    ),
+    ("/console/keys", "Keys", Some(Permission::ReadCredentials)),
+    ("/console/staff", "Staff", Some(Permission::ManageUsers)),
+];
+
+/// A console page: skip link, the district's name, the sections this person may open, who is
+/// signed in with the sign-out buttons, then `body` under the title.
+pub(crate) fn page(
+    issuer: &Issuer,
+    title: &str,
+    who: Option<&SignedIn>,
+    current: &str,
+    body: Markup,
+) -> Response {
+    let district = &issuer.config().config.issuer.name;
+    let caller = who.map(|s| Caller::Staff(s.clone()));
+    html_response(html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (district) " credential console" }
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/assets/console.css";
+            }
+            body {
+                a class="skip" href="#main" { "Skip to the content" }
+                header {
+                    p class="district" { (district) " · credential console" }
+                    @if let (Some(s), Some(caller)) = (who, &caller) {
+                        nav aria-label="Console" {
+                            ul {
+                                @for (href, label, needs) in SECTIONS {
+                                    @if needs.is_none_or(|p| caller.may(p)) {
+                                        li {
+                                            @if href == current {
+                                                a href=(href) aria-current="page" { (label) }
+                                            } @else {
+                                                a href=(href) { (label) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        div class="who" {
+                            span { "Signed in as " strong { (s.member.email) } " (" (s.member.role.label()) ")" }
+                            form method="post" action="/console/sign-out" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                button type="submit" class="secondary" { "Sign out" }
+                            }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    })
+}
+
+/// A refusal as a console page: what happened in plain words, the code in the details.
+pub(crate) fn refusal_page(
+    status: StatusCode,
+    title: &str,
+    advice: &str,
+    code: &str,
+    who: Option<&SignedIn>,
+) -> Response {
+    // The chrome needs the issuer only for the district's name, which a refusal can do without.
+    let mut response = html_response(html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/assets/console.css";
+            }
+            body {
+                main id="main" {
+                    h1 { (title) }
+                    p { (advice) }
+                    p {
+                        @if who.is_some() { a href="/console" { "Back to the console" } }
+                        @else { a href="/console/sign-in" { "Sign in" } }
+                    }
+                    details {
+                        summary { "Technical details" }
+                        p class="code" { (code) }
+                    }
+                }
+            }
+        }
+    });
+    *response.status_mut() = status;
+    response
+}
+
+/// An issuer error on a console page: its plain message and code, with the status the API
+/// would answer.
+pub(crate) fn error_page(e: cairn_issuer::Error, who: Option<&SignedIn>) -> Response {
+    let status = crate::status_of(&e);
+    let (title, advice) = if status.is_server_error() {
+        tracing::error!(code = e.code(), error = %e, "console request failed");
+        (
+            "Something went wrong on our side",
+            "Nothing was changed. Try again in a few minutes; if it keeps happening, tell the district's IT staff.".to_owned(),
+        )
+    } else {
+        ("This could not be done", e.to_string())
+    };
+    refusal_page(status, title, &advice, e.code(), who)
+}

@@ -1,0 +1,73 @@
+//! The console's overview: what happened this month, what needs attention, the latest audit
+//! entries (for those who may read the log), and signing out everywhere.
+
+use axum::extract::State;
+use axum::response::Response;
+use cairn_issuer::{AuditFilter, Permission};
+use maud::html;
+
+use super::records::audit_table;
+use super::{error_page, page, Console, SignedInOnly};
+use crate::Shared;
+
+/// `GET /console`.
+pub(crate) async fn dashboard(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<SignedInOnly>,
+) -> Response {
+    let who = &staff.signed_in;
+    let overview = match issuer.overview().await {
+        Ok(o) => o,
+        Err(e) => return error_page(e, Some(who)),
+    };
+    let recent = if staff.may(Permission::ReadAudit) {
+        let filter = AuditFilter {
+            limit: 10,
+            ..AuditFilter::default()
+        };
+        match issuer.search_audit(&filter).await {
+            Ok(entries) => Some(entries),
+            Err(e) => return error_page(e, Some(who)),
+        }
+    } else {
+        None
+    };
+    let tz = issuer.time_zone();
+    let name = who.member.name.as_deref().unwrap_or(&who.member.email);
+    let body = html! {
+        p class="lead" { "Welcome, " (name) "." }
+        @if staff.may(Permission::ReadCredentials) {
+            h2 { "This month" }
+            dl class="stats" {
+                div { dt { "Credentials issued" } dd { (overview.issued_this_month) } }
+                div { dt { "Revoked or suspended" } dd { (overview.status_changes_this_month) } }
+            }
+            h2 { "Needs attention" }
+            @if overview.failed_emails_30_days == 0 {
+                p { "Nothing: every email of the last 30 days was sent." }
+            } @else {
+                p {
+                    (overview.failed_emails_30_days) " email(s) could not be sent in the last 30 days. "
+                    @if staff.may(Permission::ReadAudit) {
+                        a href="/console/audit?action=notification.failed" { "See which" }
+                    }
+                }
+            }
+            p { a href="/console/credentials" { "Find a credential" } }
+        } @else {
+            p { "Your role (" (who.member.role.label()) ") has no credential work in the console yet." }
+        }
+        @if let Some(entries) = &recent {
+            h2 { "Latest in the audit log" }
+            (audit_table(entries, tz))
+            p { a href="/console/audit" { "The whole audit log" } }
+        }
+        h2 { "Your sessions" }
+        p { "Signed in since " (crate::html::moment(&who.started_at, tz)) " (" (if who.method == "oidc" { "district account" } else { "emailed link" }) ")." }
+        form method="post" action="/console/sign-out-everywhere" {
+            input type="hidden" name="csrf" value=(who.csrf);
+            button type="submit" class="secondary" { "Sign out on every device" }
+        }
+    };
+    page(&issuer, "Overview", Some(who), "/console", body)
+}
