@@ -17,7 +17,11 @@ fn table() -> String {
     for p in Permission::ALL {
         md.push_str(&format!("| {} |", p.label()));
         for r in Role::ALL {
-            md.push_str(if p.roles().contains(&r) { " yes |" } else { " — |" });
+            md.push_str(if p.roles().contains(&r) {
+                " yes |"
+            } else {
+                " — |"
+            });
         }
         md.push_str(&format!(" `{}` |\n", p.scope().name()));
     }
