@@ -168,11 +168,11 @@ test("staff find a credential by email with the keyboard alone, and revoke it af
   await shoot(page, "credential");
   await page.check('input[value="revoke"]');
   await page.fill("#reason", "Awarded to the wrong teacher");
-  await page.click('main button[type="submit"]');
+  await page.click('form[action="/console/credential/status"] button[type="submit"]');
   assert.match(await page.textContent("main"), /Revocation is final/);
   await shoot(page, "confirm-revoke");
   assert.ok((await statusOf(credentials.ada)).ok, "nothing changes before confirming");
-  await page.click('main button[type="submit"]');
+  await page.click('form[action="/console/credential/status"] button[type="submit"]');
   await page.waitForURL(/done=revoke/);
   assert.match(await page.textContent("main"), /Revoked/);
   assert.match(await page.textContent("main"), /staff:admin@springfield\.example/);
@@ -183,12 +183,60 @@ test("staff find a credential by email with the keyboard alone, and revoke it af
   await context.close();
 });
 
+test("staff award a credential after a preview, hand it to a wallet and email the award again", async () => {
+  const { page, context } = await signIn("admin@springfield.example");
+  await page.goto(`${base}/console/award`);
+  await shoot(page, "award");
+  await page.selectOption("#achievement", "formative-assessment");
+  await page.fill("#name", "Katherine Johnson");
+  await page.fill("#email", "katherine@springfield.example");
+  await page.fill("#evidence_url", "https://portfolio.example/katherine/unit-plan");
+  await page.fill("#credits", "15");
+  await page.click('form[action="/console/award"] button[type="submit"]');
+  const preview = await page.textContent("main pre");
+  assert.match(preview, /Katherine Johnson/);
+  assert.match(preview, /portfolio\.example\/katherine\/unit-plan/);
+  assert.doesNotMatch(preview, /"proof"/, "the preview is not signed");
+  await shoot(page, "award-preview");
+  const api = (email) => context.request.get(`${base}/api/v1/credentials?recipient=${encodeURIComponent(email)}`);
+  assert.equal((await (await api("katherine@springfield.example")).json()).credentials.length, 0, "nothing issued by the preview");
+  await page.click('main form[action="/console/award"] button[type="submit"]');
+  await page.waitForURL(/done=issued/);
+  assert.match(await page.textContent("main dl"), /Katherine Johnson/);
+  assert.match(await page.textContent("main table"), /staff:admin@springfield\.example/);
+  // The admin API finds the same credential by the recipient's email: one use case underneath.
+  const listed = (await (await api("katherine@springfield.example")).json()).credentials;
+  assert.equal(listed.length, 1);
+  assert.equal(decodeURIComponent(new URL(page.url()).searchParams.get("id")), listed[0].id);
+  await shoot(page, "awarded");
+  // Wallet codes to show the teacher.
+  await page.click("text=Show wallet codes (QR)");
+  assert.match(await page.textContent("[role=status]"), /Give the teacher this code/);
+  assert.equal((await page.$$("div.qr svg")).length, 2);
+  await shoot(page, "wallet-codes");
+  // The award email again: only to the address it was awarded to.
+  await page.goBack();
+  await page.fill("#resend-email", "someone.else@springfield.example");
+  await page.click('form[action="/console/credential/resend"] button');
+  assert.equal(await page.textContent("details .code"), "invalid_input");
+  await page.goBack();
+  const before = mails.filter((m) => m.includes("katherine@springfield.example")).length;
+  await page.fill("#resend-email", "katherine@springfield.example");
+  await page.click('form[action="/console/credential/resend"] button');
+  await page.waitForURL(/done=resent/);
+  for (let i = 0; i < 50 && mails.filter((m) => m.includes("katherine@springfield.example")).length <= before; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(mails.filter((m) => m.includes("katherine@springfield.example")).length, before + 1);
+  await context.close();
+});
+
 test("the audit log filters by actor and action and exports CSV", async () => {
   const { page, context } = await signIn("admin@springfield.example");
-  await page.goto(`${base}/console/audit?actor=${encodeURIComponent("staff:admin@springfield.example")}&action=credential.`);
+  await page.goto(`${base}/console/audit?actor=${encodeURIComponent("staff:admin@springfield.example")}&action=credential.revoke`);
   const rows = await page.$$eval("main tbody tr", (trs) => trs.map((t) => t.textContent));
   assert.ok(rows.length >= 1 && rows.every((r) => r.includes("staff:admin@springfield.example")), rows.join("\n"));
-  assert.ok(rows.some((r) => r.includes("credential.revoke")));
+  assert.ok(rows.every((r) => r.includes("credential.revoke")));
   await shoot(page, "audit");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download these entries as CSV")]);
   const csv = readFileSync(await download.path(), "utf8");

@@ -138,6 +138,18 @@ pub(crate) async fn claim_link_redeem(
         Ok(Some(id)) => credential_named(&issuer, &id).await,
         _ => None,
     };
+    html_response(simple_page(
+        "Your wallet codes",
+        html! {
+            @if let Some((_, name)) = &named { p class="lead" { "For " strong { (name) } } }
+            (wallet_codes(&offer, issuer.time_zone()))
+        },
+    ))
+}
+
+/// The QR codes and links of both wallet flows for an offer, until when they work, and where to
+/// check it was received (the teacher's claim page and the console show the same).
+pub(crate) fn wallet_codes(offer: &cairn_issuer::ClaimOffer, tz: cairn_render::Tz) -> maud::Markup {
     let qr = |link: &str| {
         cairn_issuer::qr_svg(link)
             .map(|svg| {
@@ -147,24 +159,20 @@ pub(crate) async fn claim_link_redeem(
             })
             .unwrap_or_default()
     };
-    let until = moment(&offer.expires_at, issuer.time_zone());
+    let until = moment(&offer.expires_at, tz);
     let done = format!("/claim/sessions/{}", offer.session_id);
-    html_response(simple_page(
-        "Your wallet codes",
-        html! {
-            @if let Some((_, name)) = &named { p class="lead" { "For " strong { (name) } } }
-            p { "Scan one code with your wallet app, or open the link on the phone that has the wallet. They work once, until " span data-expires { (until) } "." }
-            h2 { "Learner Credential Wallet" }
-            // Our own QR SVG of our own link: nothing from the request.
-            div class="qr" role="img" aria-label="QR code for the Learner Credential Wallet" data-flow="vcapi" { (maud::PreEscaped(qr(&offer.lcw_link))) }
-            p { a href=(offer.lcw_link) data-link="vcapi" { "Open in the Learner Credential Wallet" } }
-            h2 { "Other wallets (OpenID4VCI)" }
-            div class="qr" role="img" aria-label="QR code for OpenID4VCI wallets" data-flow="oid4vci" { (maud::PreEscaped(qr(&offer.oid4vci_link))) }
-            p { a href=(offer.oid4vci_link) data-link="oid4vci" { "Open in your wallet app" } }
-            h2 { "Done?" }
-            p { a href=(done) data-check { "Check that your wallet received it" } }
-        },
-    ))
+    html! {
+        p { "Scan one code with your wallet app, or open the link on the phone that has the wallet. They work once, until " span data-expires { (until) } "." }
+        h2 { "Learner Credential Wallet" }
+        // Our own QR SVG of our own link: nothing from the request.
+        div class="qr" role="img" aria-label="QR code for the Learner Credential Wallet" data-flow="vcapi" { (maud::PreEscaped(qr(&offer.lcw_link))) }
+        p { a href=(offer.lcw_link) data-link="vcapi" { "Open in the Learner Credential Wallet" } }
+        h2 { "Other wallets (OpenID4VCI)" }
+        div class="qr" role="img" aria-label="QR code for OpenID4VCI wallets" data-flow="oid4vci" { (maud::PreEscaped(qr(&offer.oid4vci_link))) }
+        p { a href=(offer.oid4vci_link) data-link="oid4vci" { "Open in your wallet app" } }
+        h2 { "Done?" }
+        p { a href=(done) data-check { "Check that your wallet received it" } }
+    }
 }
 
 /// `GET /claim/sessions/{id}`: whether the wallet has collected the credential yet.

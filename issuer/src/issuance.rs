@@ -211,6 +211,25 @@ impl Issuer {
         }
     }
 
+    /// What `request` would be signed as: the unsigned credential after the same checks as
+    /// issuing (the console's preview). Its id is not kept, and its status entries and proof
+    /// are added only when it is issued.
+    pub async fn preview_credential(
+        &self,
+        request: &IssueRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Value, Error> {
+        let draft = self
+            .draft(
+                request,
+                Format::Json,
+                now,
+                &mut std::collections::HashMap::new(),
+            )
+            .await?;
+        Ok(draft.unsigned)
+    }
+
     /// One request's unsigned credential, without status entries yet.
     pub(crate) async fn draft(
         &self,

@@ -203,6 +203,65 @@ impl Issuer {
         Ok(())
     }
 
+    /// Sends a credential's award email again (the console's "Email the award again"), to
+    /// `email`, which must be the address it was awarded to (compared by its lookup hash: the
+    /// address itself is not stored). Audited as `notification.resend`.
+    pub async fn resend_award_email(
+        &self,
+        reference: &str,
+        email: &str,
+        actor: &crate::Actor,
+    ) -> Result<(), Error> {
+        if self.notifier.is_none() {
+            return Err(Error::input(
+                "smtp",
+                "email is not set up: add [smtp] to cairn.toml",
+            ));
+        }
+        let id = self.find_credential(reference).await?;
+        let meta = self
+            .store
+            .credential_meta(&id)
+            .await?
+            .ok_or_else(|| Error::CredentialNotFound(id.clone()))?;
+        let same: bool = {
+            use subtle::ConstantTimeEq;
+            crate::recipient_lookup(email)
+                .as_bytes()
+                .ct_eq(meta.recipient_lookup.as_bytes())
+                .into()
+        };
+        if !same {
+            return Err(Error::input(
+                "email",
+                "is not the address this credential was awarded to",
+            ));
+        }
+        let credential = self
+            .store
+            .credential(&id)
+            .await?
+            .ok_or_else(|| Error::CredentialNotFound(id.clone()))?;
+        let request = crate::IssueRequest {
+            recipient_email: email.trim().to_owned(),
+            recipient_name: credential
+                .as_object()
+                .and_then(cairn_verifier::identity::recipient_name)
+                .map(str::to_owned),
+            ..crate::IssueRequest::default()
+        };
+        self.notify(&request, &credential).await?;
+        self.store
+            .record_event(
+                "notification.resend",
+                Some(&id),
+                None,
+                &crate::rfc3339(self.now()),
+                actor,
+            )
+            .await
+    }
+
     /// Whether recipients can be emailed (`[smtp]` is configured).
     pub fn can_email(&self) -> bool {
         self.notifier.is_some()

@@ -4,6 +4,7 @@
 //! Sign-in lives in `sign_in.rs`, the pages in `pages.rs`, `records.rs` and `admin.rs`.
 
 mod admin;
+mod award;
 mod pages;
 mod records;
 mod sign_in;
@@ -41,6 +42,9 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/credentials",               get(records::find))                    // read credentials
         .route("/console/credential",                get(records::open))                    // read credentials
         .route("/console/credential/status",         post(records::change_status))          // change status
+        .route("/console/credential/offer",          post(records::offer))                  // issue
+        .route("/console/credential/resend",         post(records::resend))                 // issue
+        .route("/console/award",                     get(award::form).post(award::award))   // issue
         .route("/console/audit",                     get(records::audit))                   // read audit
         .route("/console/audit.csv",                 get(records::audit_csv))               // read audit
         .route("/console/tokens",                    get(admin::tokens).post(admin::create_token)) // manage tokens
@@ -215,13 +219,14 @@ impl Gate for SignedInOnly {
 }
 
 /// The console's sections: (path, label, the permission that shows it).
-const SECTIONS: [(&str, &str, Option<Permission>); 6] = [
+const SECTIONS: [(&str, &str, Option<Permission>); 7] = [
     ("/console", "Overview", None),
     (
         "/console/credentials",
         "Credentials",
         Some(Permission::ReadCredentials),
     ),
+    ("/console/award", "Award", Some(Permission::Issue)),
     ("/console/audit", "Audit log", Some(Permission::ReadAudit)),
     (
         "/console/tokens",

@@ -54,6 +54,9 @@ pub(crate) async fn dashboard(
                 }
             }
             p { a href="/console/credentials" { "Find a credential" } }
+            @if staff.may(Permission::Issue) {
+                p { a href="/console/award" { "Award a credential" } }
+            }
         } @else {
             p { "Your role (" (who.member.role.label()) ") has no credential work in the console yet." }
         }

@@ -15,7 +15,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{error_page, page, Console};
-use crate::extract::{ChangeStatus, ReadAudit, ReadCredentials};
+use crate::extract::{ChangeStatus, Issue, ReadAudit, ReadCredentials};
 use crate::html::moment;
 use crate::page::text;
 use crate::Shared;
@@ -43,7 +43,7 @@ pub(crate) struct FindQuery {
 
 /// A date typed in a form (`YYYY-MM-DD`) as the instant that day starts in the district's zone;
 /// `next_day` gives the start of the day after (for an inclusive "to").
-fn day_start(
+pub(crate) fn day_start(
     date: &str,
     tz: cairn_render::Tz,
     next_day: bool,
@@ -206,7 +206,7 @@ fn recipient(doc: &serde_json::Value) -> String {
         .to_owned()
 }
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -214,6 +214,83 @@ fn encode(s: &str) -> String {
 pub(crate) struct OpenQuery {
     id: String,
     done: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CredentialForm {
+    #[serde(default)]
+    csrf: String,
+    id: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /console/credential/offer`: a wallet offer for the credential, its QR codes and links
+/// (and the transaction code to read out to the teacher).
+pub(crate) async fn offer(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<Issue>,
+    Form(form): Form<CredentialForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let who = &staff.signed_in;
+    let made = async {
+        let id = issuer.find_credential(&form.id).await?;
+        issuer
+            .create_claim(&id, true, issuer.now(), &who.member.actor())
+            .await
+    }
+    .await;
+    let offer = match made {
+        Ok(o) => o,
+        Err(e) => return error_page(e, Some(who)),
+    };
+    let body = html! {
+        @if let Some(code) = &offer.tx_code {
+            div class="notice" role="status" {
+                p { "Give the teacher this code when their wallet asks for it: " strong class="code" { (code) } }
+            }
+        }
+        (crate::claim_page::wallet_codes(&offer, issuer.time_zone()))
+        p { a href=(format!("/console/credential?id={}", encode(&form.id))) { "Back to the credential" } }
+    };
+    let mut response = page(
+        &issuer,
+        "Wallet codes",
+        Some(who),
+        "/console/credentials",
+        body,
+    );
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// `POST /console/credential/resend`: the award email again, to the address it was awarded to.
+pub(crate) async fn resend(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<Issue>,
+    Form(form): Form<CredentialForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let who = &staff.signed_in;
+    match issuer
+        .resend_award_email(&form.id, &form.email, &who.member.actor())
+        .await
+    {
+        Ok(()) => Redirect::to(&format!(
+            "/console/credential?id={}&done=resent",
+            encode(&form.id)
+        ))
+        .into_response(),
+        Err(e) => error_page(e, Some(who)),
+    }
 }
 
 fn status_words(status: LiveStatus) -> &'static str {
@@ -256,6 +333,10 @@ pub(crate) async fn open(
         }
         Some("suspend") => Some("The credential is suspended until it is reinstated."),
         Some("reinstate") => Some("The credential is reinstated."),
+        Some("issued") => Some(
+            "The credential is signed and awarded. The teacher is emailed when email is set up.",
+        ),
+        Some("resent") => Some("The award email is on its way again."),
         _ => None,
     };
     let can_change = staff.may(Permission::ChangeStatus);
@@ -273,6 +354,23 @@ pub(crate) async fn open(
         }
         @if id.starts_with("https://") || id.starts_with("http://") {
             p { a href=(id) { "The credential's public page" } }
+        }
+        @if staff.may(Permission::Issue) && status == LiveStatus::Valid {
+            h2 { "Hand it to the teacher" }
+            form method="post" action="/console/credential/offer" class="inline" {
+                input type="hidden" name="csrf" value=(who.csrf);
+                input type="hidden" name="id" value=(id);
+                button type="submit" class="secondary" { "Show wallet codes (QR)" }
+            }
+            @if issuer.can_email() {
+                form method="post" action="/console/credential/resend" class="stack" {
+                    input type="hidden" name="csrf" value=(who.csrf);
+                    input type="hidden" name="id" value=(id);
+                    label for="resend-email" { "Email the award again to (the address it was awarded to)" }
+                    input id="resend-email" name="email" type="email" required autocomplete="off";
+                    button type="submit" class="secondary" { "Email the award again" }
+                }
+            }
         }
         @if can_change && status != LiveStatus::Revoked {
             h2 { "Change its status" }
