@@ -231,6 +231,61 @@ test("staff award a credential after a preview, hand it to a wallet and email th
   await context.close();
 });
 
+test("achievements: created, edited as a new version that leaves issued credentials alone, archived", async () => {
+  const { page, context } = await signIn("admin@springfield.example");
+  await page.goto(`${base}/console/achievements`);
+  await shoot(page, "achievements");
+  await page.click("text=New achievement");
+  await page.fill("#name", "Culturally Responsive Teaching");
+  await page.fill("#description", "Builds lessons on students' cultures and languages.");
+  await page.fill("#criteria", "A unit plan and a reflection on two students' responses.");
+  await page.fill("#credits", "10");
+  await page.fill("#a0_name", "InTASC Standard 2: Learning Differences");
+  await page.fill("#a0_url", "https://ccsso.org/intasc");
+  await shoot(page, "achievement-new");
+  await page.click('form[action="/console/achievements"] button[type="submit"]');
+  await page.waitForURL(/done=created/);
+  const slug = new URL(page.url()).searchParams.get("slug");
+  assert.equal(slug, "culturally-responsive-teaching");
+  // A slug that exists: the form again, with the reason, nothing changed.
+  await page.goto(`${base}/console/achievements/new`);
+  await page.fill("#slug", "formative-assessment");
+  await page.fill("#name", "Duplicate");
+  await page.fill("#description", "x");
+  await page.fill("#criteria", "x");
+  const refused = await Promise.all([page.waitForNavigation(), page.click('form[action="/console/achievements"] button[type="submit"]')]);
+  assert.equal(refused[0].status(), 409);
+  assert.match(await page.textContent("[role=alert]"), /achievement_exists/);
+  assert.equal(await page.inputValue("#name"), "Duplicate", "the form keeps what was typed");
+  await shoot(page, "achievement-refused");
+  // Award it once, then edit it: the issued credential keeps its text.
+  await page.goto(`${base}/console/award?achievement=${slug}`);
+  await page.fill("#name", "Mary Jackson");
+  await page.fill("#email", "mary@springfield.example");
+  await page.click('form[action="/console/award"] button[type="submit"]');
+  await page.click('main form[action="/console/award"] button[type="submit"]');
+  await page.waitForURL(/done=issued/);
+  const credentialId = decodeURIComponent(new URL(page.url()).searchParams.get("id"));
+  await page.goto(`${base}/console/achievements/edit?slug=${slug}`);
+  await page.fill("#description", "Builds every unit on students' cultures, languages and communities.");
+  await page.fill("#version", "2026-27");
+  await page.click('form[action="/console/achievements/edit"] button[type="submit"]');
+  await page.waitForURL(/done=saved/);
+  await shoot(page, "achievement-saved");
+  const api = await (await context.request.get(`${base}/api/v1/achievements/${slug}`)).json();
+  assert.match(JSON.stringify(api), /communities/, "the API reads the new version");
+  const issued = await context.request.get(credentialId, { headers: { accept: "application/json" } });
+  const doc = await issued.json();
+  assert.equal(doc.credentialSubject.achievement.description, "Builds lessons on students' cultures and languages.");
+  // Archive: no longer offered for awards.
+  await page.check('input[name="confirm"]');
+  await page.click('form[action="/console/achievements/archive"] button');
+  await page.waitForURL(/done=archived/);
+  await page.goto(`${base}/console/award`);
+  assert.equal(await page.$(`#achievement option[value="${slug}"]`), null);
+  await context.close();
+});
+
 test("the audit log filters by actor and action and exports CSV", async () => {
   const { page, context } = await signIn("admin@springfield.example");
   await page.goto(`${base}/console/audit?actor=${encodeURIComponent("staff:admin@springfield.example")}&action=credential.revoke`);
@@ -295,7 +350,7 @@ test("an auditor reads but is refused what the role does not allow, in the page 
   await page.goto(`${base}/console/audit`);
   assert.equal(new URL(page.url()).pathname, "/console/audit");
   const nav = await page.$$eval("nav a", (as) => as.map((a) => a.textContent));
-  assert.deepEqual(nav, ["Overview", "Credentials", "Audit log", "Keys"]);
+  assert.deepEqual(nav, ["Overview", "Credentials", "Achievements", "Audit log", "Keys"]);
   const tokens = await page.goto(`${base}/console/tokens`);
   assert.equal(tokens.status(), 403);
   assert.match(await page.textContent("main"), /Your role \(Auditor \(read only\)\) does not allow this/);

@@ -3,6 +3,7 @@
 //! issuer's one permission table), the page chrome and navigation, and the route table.
 //! Sign-in lives in `sign_in.rs`, the pages in `pages.rs`, `records.rs` and `admin.rs`.
 
+mod achievements;
 mod admin;
 mod award;
 mod pages;
@@ -44,6 +45,10 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/credential/status",         post(records::change_status))          // change status
         .route("/console/credential/offer",          post(records::offer))                  // issue
         .route("/console/credential/resend",         post(records::resend))                 // issue
+        .route("/console/achievements",              get(achievements::list).post(achievements::create)) // read credentials; manage achievements
+        .route("/console/achievements/new",          get(achievements::new))                // manage achievements
+        .route("/console/achievements/edit",         get(achievements::edit).post(achievements::save)) // manage achievements
+        .route("/console/achievements/archive",      post(achievements::archive))           // manage achievements
         .route("/console/award",                     get(award::form).post(award::award))   // issue
         .route("/console/audit",                     get(records::audit))                   // read audit
         .route("/console/audit.csv",                 get(records::audit_csv))               // read audit
@@ -219,7 +224,7 @@ impl Gate for SignedInOnly {
 }
 
 /// The console's sections: (path, label, the permission that shows it).
-const SECTIONS: [(&str, &str, Option<Permission>); 7] = [
+const SECTIONS: [(&str, &str, Option<Permission>); 8] = [
     ("/console", "Overview", None),
     (
         "/console/credentials",
@@ -227,6 +232,11 @@ const SECTIONS: [(&str, &str, Option<Permission>); 7] = [
         Some(Permission::ReadCredentials),
     ),
     ("/console/award", "Award", Some(Permission::Issue)),
+    (
+        "/console/achievements",
+        "Achievements",
+        Some(Permission::ReadCredentials),
+    ),
     ("/console/audit", "Audit log", Some(Permission::ReadAudit)),
     (
         "/console/tokens",

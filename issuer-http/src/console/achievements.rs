@@ -1,0 +1,539 @@
+//! Achievements in the console: the list, a form to create one or edit one (a new definition
+//! under the same id — credentials already issued keep the text they were signed with), and
+//! archiving (no more awards; issued credentials stay valid). The same use cases as the admin
+//! API's `/api/v1/achievements` (`Issuer::add_achievement`, `update_achievement`,
+//! `archive_achievement`), and the definition is checked against the same schema.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use cairn_issuer::{AchievementDefinition, Error, Permission, StoredAchievement};
+use maud::{html, Markup};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::records::encode;
+use super::{error_page, page, Console, Staff};
+use crate::extract::{ManageAchievements, ReadCredentials};
+use crate::page::text;
+use crate::Shared;
+
+/// The achievement types the form offers (OB 3.0 §B.2.2 AchievementType, the ones districts use).
+const TYPES: [&str; 9] = [
+    "MicroCredential",
+    "Badge",
+    "Certificate",
+    "Certification",
+    "Competency",
+    "Course",
+    "License",
+    "Award",
+    "Achievement",
+];
+
+/// Alignment rows the form shows.
+const ALIGNMENTS: usize = 3;
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AchievementForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    achievement_type: String,
+    #[serde(default)]
+    criteria: String,
+    #[serde(default)]
+    credits: String,
+    #[serde(default)]
+    field_of_study: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    a0_name: String,
+    #[serde(default)]
+    a0_url: String,
+    #[serde(default)]
+    a0_framework: String,
+    #[serde(default)]
+    a0_code: String,
+    #[serde(default)]
+    a1_name: String,
+    #[serde(default)]
+    a1_url: String,
+    #[serde(default)]
+    a1_framework: String,
+    #[serde(default)]
+    a1_code: String,
+    #[serde(default)]
+    a2_name: String,
+    #[serde(default)]
+    a2_url: String,
+    #[serde(default)]
+    a2_framework: String,
+    #[serde(default)]
+    a2_code: String,
+}
+
+impl AchievementForm {
+    fn alignment(&self, i: usize) -> [&String; 4] {
+        match i {
+            0 => [
+                &self.a0_name,
+                &self.a0_url,
+                &self.a0_framework,
+                &self.a0_code,
+            ],
+            1 => [
+                &self.a1_name,
+                &self.a1_url,
+                &self.a1_framework,
+                &self.a1_code,
+            ],
+            _ => [
+                &self.a2_name,
+                &self.a2_url,
+                &self.a2_framework,
+                &self.a2_code,
+            ],
+        }
+    }
+
+    fn alignment_mut(&mut self, i: usize) -> [&mut String; 4] {
+        match i {
+            0 => [
+                &mut self.a0_name,
+                &mut self.a0_url,
+                &mut self.a0_framework,
+                &mut self.a0_code,
+            ],
+            1 => [
+                &mut self.a1_name,
+                &mut self.a1_url,
+                &mut self.a1_framework,
+                &mut self.a1_code,
+            ],
+            _ => [
+                &mut self.a2_name,
+                &mut self.a2_url,
+                &mut self.a2_framework,
+                &mut self.a2_code,
+            ],
+        }
+    }
+
+    /// The form filled from a stored achievement (OB 3.0 property names, as the definition's).
+    fn from_stored(a: &StoredAchievement) -> Self {
+        let t = |p: &str| text(&a.achievement, p).unwrap_or_default().to_owned();
+        let mut form = AchievementForm {
+            slug: a.slug.clone(),
+            name: t("/name"),
+            description: t("/description"),
+            achievement_type: t("/achievementType"),
+            criteria: t("/criteria/narrative"),
+            credits: a
+                .achievement
+                .get("creditsAvailable")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            field_of_study: t("/fieldOfStudy"),
+            version: t("/version"),
+            tags: a
+                .achievement
+                .get("tag")
+                .and_then(Value::as_array)
+                .map(|tags| {
+                    tags.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+            ..AchievementForm::default()
+        };
+        let alignments = a
+            .achievement
+            .get("alignment")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (i, al) in alignments.iter().take(ALIGNMENTS).enumerate() {
+            let [name, url, framework, code] = form.alignment_mut(i);
+            *name = text(al, "/targetName").unwrap_or_default().to_owned();
+            *url = text(al, "/targetUrl").unwrap_or_default().to_owned();
+            *framework = text(al, "/targetFramework").unwrap_or_default().to_owned();
+            *code = text(al, "/targetCode").unwrap_or_default().to_owned();
+        }
+        form
+    }
+
+    /// The definition the form describes (`schemas/achievement-definition.schema.json`);
+    /// `keep` carries over what the form does not edit (the image).
+    fn definition(&self, keep: Option<&StoredAchievement>) -> Result<AchievementDefinition, Error> {
+        let mut d = Map::new();
+        let mut put = |k: &str, v: &str| {
+            if !v.trim().is_empty() {
+                d.insert(k.into(), json!(v.trim()));
+            }
+        };
+        put("slug", &self.slug);
+        put("name", &self.name);
+        put("description", &self.description);
+        put("achievementType", &self.achievement_type);
+        put("fieldOfStudy", &self.field_of_study);
+        put("version", &self.version);
+        if !self.criteria.trim().is_empty() {
+            d.insert(
+                "criteria".into(),
+                json!({"narrative": self.criteria.trim()}),
+            );
+        }
+        if !self.credits.trim().is_empty() {
+            let credits: f64 = self.credits.trim().parse().map_err(|_| {
+                Error::AchievementInvalid("credits available is a number, like 15".into())
+            })?;
+            d.insert("creditsAvailable".into(), json!(credits));
+        }
+        let tags: Vec<&str> = self
+            .tags
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !tags.is_empty() {
+            d.insert("tag".into(), json!(tags));
+        }
+        let mut alignments = Vec::new();
+        for i in 0..ALIGNMENTS {
+            let [name, url, framework, code] = self.alignment(i);
+            if [name, url, framework, code]
+                .iter()
+                .all(|v| v.trim().is_empty())
+            {
+                continue;
+            }
+            let mut al = Map::new();
+            for (k, v) in [
+                ("targetName", name),
+                ("targetUrl", url),
+                ("targetFramework", framework),
+                ("targetCode", code),
+            ] {
+                if !v.trim().is_empty() {
+                    al.insert(k.into(), json!(v.trim()));
+                }
+            }
+            alignments.push(Value::Object(al));
+        }
+        if !alignments.is_empty() {
+            d.insert("alignment".into(), Value::Array(alignments));
+        }
+        if let Some(image) = keep.and_then(|a| a.achievement.get("image")) {
+            d.insert("image".into(), image.clone());
+        }
+        AchievementDefinition::from_value(Value::Object(d))
+    }
+}
+
+/// `GET /console/achievements`: every achievement.
+pub(crate) async fn list(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ReadCredentials>,
+) -> Response {
+    let who = &staff.signed_in;
+    let achievements = match issuer.achievements().await {
+        Ok(a) => a,
+        Err(e) => return error_page(e, Some(who)),
+    };
+    let manage = staff.may(Permission::ManageAchievements);
+    let body = html! {
+        @if manage { p { a class="button" href="/console/achievements/new" { "New achievement" } } }
+        div class="table" {
+            table {
+                thead { tr { th scope="col" { "Achievement" } th scope="col" { "Type" } th scope="col" { "Credits" } th scope="col" { "State" } } }
+                tbody {
+                    @for a in &achievements {
+                        tr {
+                            td {
+                                @if manage {
+                                    a href=(format!("/console/achievements/edit?slug={}", encode(&a.slug))) { (text(&a.achievement, "/name").unwrap_or(&a.slug)) }
+                                } @else {
+                                    (text(&a.achievement, "/name").unwrap_or(&a.slug))
+                                }
+                                br; span class="code" { (a.slug) }
+                            }
+                            td { (text(&a.achievement, "/achievementType").unwrap_or("")) }
+                            td { (a.achievement.get("creditsAvailable").map(Value::to_string).unwrap_or_default()) }
+                            td { (if a.archived { "Archived" } else { "Awarded" }) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page(
+        &issuer,
+        "Achievements",
+        Some(who),
+        "/console/achievements",
+        body,
+    )
+}
+
+fn form_markup(
+    staff: &Staff,
+    form: &AchievementForm,
+    editing: bool,
+    problem: Option<&Error>,
+) -> Markup {
+    let who = &staff.signed_in;
+    let field = |id: &str, label: &str, value: &str, required: bool| {
+        html! {
+            label for=(id) { (label) }
+            @if required { input id=(id) name=(id) value=(value) required; }
+            @else { input id=(id) name=(id) value=(value); }
+        }
+    };
+    html! {
+        @if let Some(e) = problem {
+            div class="notice error" role="alert" { p { (e.to_string()) " " span class="code" { "(" (e.code()) ")" } } }
+        }
+        @if editing {
+            p class="hint" { "Saving makes a new version of the definition. Credentials already issued keep the text they were signed with." }
+        }
+        form method="post" action=(if editing { "/console/achievements/edit" } else { "/console/achievements" }) class="stack" {
+            input type="hidden" name="csrf" value=(who.csrf);
+            @if editing {
+                input type="hidden" name="slug" value=(form.slug);
+            } @else {
+                label for="slug" { "Short name in links (optional; made from the name)" }
+                input id="slug" name="slug" value=(form.slug) pattern="[a-z0-9]+(-[a-z0-9]+)*";
+            }
+            (field("name", "Name", &form.name, true))
+            label for="description" { "Description" }
+            textarea id="description" name="description" rows="3" required { (form.description) }
+            label for="achievement_type" { "Type" }
+            select id="achievement_type" name="achievement_type" {
+                @for t in TYPES {
+                    @if t == form.achievement_type { option value=(t) selected { (t) } }
+                    @else { option value=(t) { (t) } }
+                }
+            }
+            label for="criteria" { "Criteria: what a teacher must do to earn it" }
+            textarea id="criteria" name="criteria" rows="4" required { (form.criteria) }
+            (field("credits", "Credits available (optional)", &form.credits, false))
+            (field("field_of_study", "Field of study (optional)", &form.field_of_study, false))
+            (field("version", "Version (optional, e.g. 2026-27)", &form.version, false))
+            (field("tags", "Tags, separated by commas (optional)", &form.tags, false))
+            @for i in 0..ALIGNMENTS {
+                @let [name, url, framework, code] = form.alignment(i);
+                fieldset {
+                    legend { "Aligned standard " (i + 1) " (optional)" }
+                    label for=(format!("a{i}_name")) { "Standard's name" }
+                    input id=(format!("a{i}_name")) name=(format!("a{i}_name")) value=(name);
+                    label for=(format!("a{i}_url")) { "Its web address" }
+                    input id=(format!("a{i}_url")) name=(format!("a{i}_url")) type="url" value=(url);
+                    label for=(format!("a{i}_framework")) { "Framework" }
+                    input id=(format!("a{i}_framework")) name=(format!("a{i}_framework")) value=(framework);
+                    label for=(format!("a{i}_code")) { "Code" }
+                    input id=(format!("a{i}_code")) name=(format!("a{i}_code")) value=(code);
+                }
+            }
+            button type="submit" { (if editing { "Save a new version" } else { "Create the achievement" }) }
+        }
+    }
+}
+
+/// `GET /console/achievements/new`.
+pub(crate) async fn new(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ManageAchievements>,
+) -> Response {
+    let form = AchievementForm {
+        achievement_type: "MicroCredential".into(),
+        ..AchievementForm::default()
+    };
+    let body = form_markup(&staff, &form, false, None);
+    page(
+        &issuer,
+        "New achievement",
+        Some(&staff.signed_in),
+        "/console/achievements",
+        body,
+    )
+}
+
+/// `POST /console/achievements`: creates one (the form again, with the problem, when the
+/// definition is refused).
+pub(crate) async fn create(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ManageAchievements>,
+    Form(form): Form<AchievementForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let actor = staff.signed_in.member.actor();
+    let made = match form.definition(None) {
+        Ok(def) => issuer.add_achievement(&def, &actor).await,
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(a) => Redirect::to(&format!(
+            "/console/achievements/edit?slug={}&done=created",
+            encode(&a.slug)
+        ))
+        .into_response(),
+        Err(
+            e @ (Error::AchievementInvalid(_)
+            | Error::AchievementExists(_)
+            | Error::InvalidInput { .. }),
+        ) => {
+            let body = form_markup(&staff, &form, false, Some(&e));
+            let mut response = page(
+                &issuer,
+                "New achievement",
+                Some(&staff.signed_in),
+                "/console/achievements",
+                body,
+            );
+            *response.status_mut() = crate::status_of(&e);
+            response
+        }
+        Err(e) => error_page(e, Some(&staff.signed_in)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EditQuery {
+    slug: String,
+    done: Option<String>,
+}
+
+/// `GET /console/achievements/edit?slug=…`: the form filled in, and archiving.
+pub(crate) async fn edit(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ManageAchievements>,
+    Query(q): Query<EditQuery>,
+) -> Response {
+    let who = &staff.signed_in;
+    let stored = match issuer.achievement(&q.slug).await {
+        Ok(a) => a,
+        Err(e) => return error_page(e, Some(who)),
+    };
+    let done = match q.done.as_deref() {
+        Some("created") => Some("The achievement is created. Staff can award it now."),
+        Some("saved") => Some("A new version is saved. New awards use it."),
+        Some("archived") => Some("The achievement is archived: it is no longer awarded. Credentials already issued stay valid."),
+        _ => None,
+    };
+    let form = AchievementForm::from_stored(&stored);
+    let body = html! {
+        @if let Some(done) = done { div class="notice" role="status" { p { (done) } } }
+        p { "Its public page: " a href=(format!("/achievements/{}", encode(&stored.slug))) { "/achievements/" (stored.slug) } }
+        @if stored.archived {
+            p { strong { "Archived:" } " it is no longer awarded." }
+        } @else {
+            (form_markup(&staff, &form, true, None))
+            h2 { "Stop awarding it" }
+            form method="post" action="/console/achievements/archive" class="stack" {
+                input type="hidden" name="csrf" value=(who.csrf);
+                input type="hidden" name="slug" value=(stored.slug);
+                label { input type="checkbox" name="confirm" value="yes" required; " I understand it can no longer be awarded (issued credentials stay valid)" }
+                button type="submit" class="danger" { "Archive" }
+            }
+        }
+    };
+    let title = text(&stored.achievement, "/name")
+        .unwrap_or(&stored.slug)
+        .to_owned();
+    page(&issuer, &title, Some(who), "/console/achievements", body)
+}
+
+/// `POST /console/achievements/edit`: a new version of the definition.
+pub(crate) async fn save(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ManageAchievements>,
+    Form(form): Form<AchievementForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let who = &staff.signed_in;
+    let stored = match issuer.achievement(&form.slug).await {
+        Ok(a) => a,
+        Err(e) => return error_page(e, Some(who)),
+    };
+    let saved = match form.definition(Some(&stored)) {
+        Ok(def) => {
+            issuer
+                .update_achievement(&stored.slug, &def, &who.member.actor())
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(a) => Redirect::to(&format!(
+            "/console/achievements/edit?slug={}&done=saved",
+            encode(&a.slug)
+        ))
+        .into_response(),
+        Err(e @ (Error::AchievementInvalid(_) | Error::InvalidInput { .. })) => {
+            let body = form_markup(&staff, &form, true, Some(&e));
+            let mut response = page(
+                &issuer,
+                "Edit the achievement",
+                Some(who),
+                "/console/achievements",
+                body,
+            );
+            *response.status_mut() = crate::status_of(&e);
+            response
+        }
+        Err(e) => error_page(e, Some(who)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ArchiveForm {
+    #[serde(default)]
+    csrf: String,
+    slug: String,
+    confirm: Option<String>,
+}
+
+/// `POST /console/achievements/archive` (the confirmation box must be ticked).
+pub(crate) async fn archive(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ManageAchievements>,
+    Form(form): Form<ArchiveForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let who = &staff.signed_in;
+    if form.confirm.as_deref() != Some("yes") {
+        return error_page(
+            Error::input("confirm", "tick the box to archive"),
+            Some(who),
+        );
+    }
+    match issuer
+        .archive_achievement(&form.slug, &who.member.actor())
+        .await
+    {
+        Ok(()) => Redirect::to(&format!(
+            "/console/achievements/edit?slug={}&done=archived",
+            encode(&form.slug)
+        ))
+        .into_response(),
+        Err(e) => error_page(e, Some(who)),
+    }
+}
