@@ -1,0 +1,314 @@
+//! The console's pages and the admin API are one use-case layer: on SQLite and PostgreSQL, what
+//! one changes the other reads (a revocation made in the console is what the API lists, one made
+//! through the API with the console's session is what the console shows, an achievement created
+//! in the console is the API's), and a role refused in one is refused in the other.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Test code.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use cairn_issuer::{
+    csrf_token, Actor, IdentityKind, InitOptions, IssueRequest, Issuer, Role, Scope,
+};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+}
+
+async fn send(router: &axum::Router, req: Request<Body>) -> Answer {
+    let res = router.clone().oneshot(req).await.expect("response");
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Answer {
+        status,
+        location,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn form(uri: &str, cookie: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    Request::post(uri)
+        .header(header::COOKIE, format!("cairn-session={cookie}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn page(uri: &str, cookie: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::COOKIE, format!("cairn-session={cookie}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn api(
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    cookie: Option<&str>,
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    if let Some(c) = cookie {
+        req = req
+            .header(header::COOKIE, format!("cairn-session={c}"))
+            .header("x-csrf-token", csrf_token(c));
+    }
+    match body {
+        Some(b) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn console_and_api_agree(database_url: Option<String>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let actor = Actor("test".into());
+    let issuer = Issuer::init(
+        &dir.path().join("i"),
+        InitOptions {
+            name: "District".into(),
+            url: Some("https://credentials.district.example".into()),
+            identity: IdentityKind::DidKey,
+            key: None,
+            database_url,
+        },
+        &actor,
+    )
+    .await
+    .expect("init");
+    let def = common::example_achievement("classroom-discourse.json");
+    issuer.add_achievement(&def, &actor).await.expect("add");
+    let mut ids = Vec::new();
+    for who in ["a", "b"] {
+        let request = IssueRequest {
+            achievement: "classroom-discourse".into(),
+            recipient_email: format!("{who}@district.example"),
+            recipient_name: Some(format!("Teacher {who}")),
+            ..Default::default()
+        };
+        let issued = issuer
+            .issue(&request, issuer.now(), &actor)
+            .await
+            .expect("issue");
+        ids.push(issued["id"].as_str().unwrap().to_owned());
+    }
+    let (_, token) = issuer
+        .create_token("HR", &[Scope::Read], &actor)
+        .await
+        .unwrap();
+    let admin = issuer
+        .add_staff("ada@district.example", None, Role::Admin, &actor)
+        .await
+        .unwrap();
+    let auditor = issuer
+        .add_staff("audrey@district.example", None, Role::Auditor, &actor)
+        .await
+        .unwrap();
+    let ada = issuer.start_session(&admin, "oidc").await.unwrap();
+    let audrey = issuer.start_session(&auditor, "oidc").await.unwrap();
+    let router = cairn_issuer_http::router(Arc::new(issuer));
+
+    // Revoked in the console: the API lists it revoked.
+    let done = send(
+        &router,
+        form(
+            "/console/credential/status",
+            &ada,
+            &[
+                ("csrf", &csrf_token(&ada)),
+                ("id", &ids[0]),
+                ("action", "revoke"),
+                ("reason", "wrong teacher"),
+                ("confirm", "yes"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert!(done.location.unwrap().contains("done=revoke"));
+    let listed = send(
+        &router,
+        api(
+            "GET",
+            "/api/v1/credentials?recipient=a%40district.example",
+            Some(&token),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        listed.json()["credentials"][0]["status"],
+        "revoked",
+        "{}",
+        listed.text
+    );
+
+    // Suspended through the API with the console's session: the console shows it.
+    let suspended = send(
+        &router,
+        api(
+            "POST",
+            "/api/v1/credentials/suspend",
+            None,
+            Some(&ada),
+            Some(json!({"credentialId": ids[1], "reason": "under review"})),
+        ),
+    )
+    .await;
+    assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.text);
+    let shown = send(
+        &router,
+        page(&format!("/console/credential?id={}", encode(&ids[1])), &ada),
+    )
+    .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.text.contains("Suspended"), "{}", shown.text);
+    assert!(shown.text.contains("under review") || shown.text.contains("credential.suspend"));
+
+    // An achievement created in the console is the API's.
+    let created = send(
+        &router,
+        form(
+            "/console/achievements",
+            &ada,
+            &[
+                ("csrf", &csrf_token(&ada)),
+                ("name", "Family Partnerships"),
+                ("description", "Works with families on learning goals."),
+                ("achievement_type", "MicroCredential"),
+                ("criteria", "A log of family conferences."),
+                ("credits", "5"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+    let read = send(
+        &router,
+        api(
+            "GET",
+            "/api/v1/achievements/family-partnerships",
+            Some(&token),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert!(read.text.contains("Works with families on learning goals."));
+
+    // The auditor is refused the same change in both.
+    let page_refused = send(
+        &router,
+        form(
+            "/console/credential/status",
+            &audrey,
+            &[
+                ("csrf", &csrf_token(&audrey)),
+                ("id", &ids[1]),
+                ("action", "reinstate"),
+                ("reason", "x"),
+                ("confirm", "yes"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(page_refused.status, StatusCode::FORBIDDEN);
+    let api_refused = send(
+        &router,
+        api(
+            "POST",
+            "/api/v1/credentials/reinstate",
+            None,
+            Some(&audrey),
+            Some(json!({"credentialId": ids[1]})),
+        ),
+    )
+    .await;
+    assert_eq!(api_refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(api_refused.json()["code"], "role_not_permitted");
+    // Without the session's CSRF token, the signed-in administrator is refused too.
+    let no_token = send(
+        &router,
+        form(
+            "/console/credential/status",
+            &ada,
+            &[
+                ("id", &ids[1]),
+                ("action", "reinstate"),
+                ("reason", "x"),
+                ("confirm", "yes"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let still = send(
+        &router,
+        api(
+            "GET",
+            "/api/v1/credentials?recipient=b%40district.example",
+            Some(&token),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(still.json()["credentials"][0]["status"], "suspended");
+    // Not signed in: the console sends the browser to sign in; the API answers 401.
+    let anonymous = send(
+        &router,
+        Request::get("/console/credentials")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.location.as_deref(), Some("/console/sign-in"));
+}
+
+#[tokio::test]
+async fn console_and_api_agree_on_sqlite() {
+    console_and_api_agree(None).await;
+}
+
+#[tokio::test]
+async fn console_and_api_agree_on_postgres() {
+    let Some((url, schema)) = common::postgres_url().await else {
+        return;
+    };
+    console_and_api_agree(Some(url)).await;
+    common::drop_schema(&schema).await;
+}
