@@ -286,6 +286,48 @@ test("achievements: created, edited as a new version that leaves issued credenti
   await context.close();
 });
 
+test("a roster upload awards every good row, reports the bad one, and issues nothing twice", async () => {
+  const { page, context } = await signIn("admin@springfield.example");
+  const roster = [
+    "email,name,achievement,credits,row_key",
+    "dorothy@springfield.example,Dorothy Vaughan,formative-assessment,15,fall-001",
+    "christine@springfield.example,Christine Darden,formative-assessment,15,fall-002",
+    "nobody@springfield.example,No Body,no-such-achievement,,fall-003",
+  ].join("\n");
+  const upload = async (p) => {
+    await p.goto(`${base}/console/roster`);
+    await p.setInputFiles("#roster", { name: "fall-cohort.csv", mimeType: "text/csv", buffer: Buffer.from(roster) });
+    await p.click('form[action="/console/roster"] button[type="submit"]');
+    await p.waitForURL(/\/console\/roster\/run\?/);
+  };
+  await page.goto(`${base}/console/roster`);
+  await shoot(page, "roster");
+  await upload(page);
+  // The page follows the run (console.js) and shows the results when it has finished.
+  await page.waitForSelector("[role=status]", { timeout: 30000 });
+  assert.match(await page.textContent("[role=status]"), /2 issued, 0 issued before \(skipped\), 1 refused, of 3 rows/);
+  const rows = await page.$$eval("main tbody tr", (trs) => trs.map((t) => t.textContent));
+  assert.equal(rows.length, 3);
+  assert.match(rows.find((r) => r.includes("fall-003")), /achievement_not_found/);
+  await shoot(page, "roster-results");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download the results (CSV)")]);
+  const csv = readFileSync(await download.path(), "utf8");
+  assert.match(csv.split("\n")[0], /^line,row_key,status,credential_id,code,message/);
+  assert.equal(csv.trim().split("\n").length, 4);
+  // Again, without JavaScript: the progress link leads to the results; nothing is issued twice.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  await plain.addCookies(await context.cookies(base));
+  const noScript = await plain.newPage();
+  await upload(noScript);
+  for (let i = 0; i < 50 && !(await noScript.$("[role=status]")); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    await noScript.click("text=Show the latest progress").catch(() => {});
+  }
+  assert.match(await noScript.textContent("[role=status]"), /0 issued, 2 issued before \(skipped\), 1 refused/);
+  await plain.close();
+  await context.close();
+});
+
 test("the audit log filters by actor and action and exports CSV", async () => {
   const { page, context } = await signIn("admin@springfield.example");
   await page.goto(`${base}/console/audit?actor=${encodeURIComponent("staff:admin@springfield.example")}&action=credential.revoke`);

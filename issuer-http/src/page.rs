@@ -21,6 +21,7 @@ const CSS: &str = include_str!("credential.css");
 const ICON: &str = include_str!("favicon.svg");
 const COPY_JS: &str = include_str!("copy.js");
 const CONSOLE_CSS: &str = include_str!("console.css");
+const CONSOLE_JS: &str = include_str!("console.js");
 
 /// What an `Accept` header asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +118,7 @@ pub(crate) async fn asset(Path(name): Path<String>) -> Response {
             ("favicon.svg", ICON, "image/svg+xml"),
             ("copy.js", COPY_JS, "text/javascript; charset=utf-8"),
             ("console.css", CONSOLE_CSS, "text/css; charset=utf-8"),
+            ("console.js", CONSOLE_JS, "text/javascript; charset=utf-8"),
         ],
         &name,
     )

@@ -8,6 +8,7 @@ mod admin;
 mod award;
 mod pages;
 mod records;
+mod roster;
 mod sign_in;
 
 use std::marker::PhantomData;
@@ -23,7 +24,17 @@ use cookie::{Cookie, SameSite};
 use maud::{html, Markup, DOCTYPE};
 
 use crate::extract::Required;
-use crate::html::html_response;
+/// The console's pages: the public pages' policy, and `connect-src 'self'` for the one script's
+/// progress requests.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// A console page with its security headers.
+fn html_response(markup: Markup) -> Response {
+    let mut response = markup.into_string().into_response();
+    cairn_http::secure_page_headers(response.headers_mut(), CSP);
+    response
+}
 use crate::problem::Problem;
 use crate::Shared;
 
@@ -49,6 +60,10 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/achievements/new",          get(achievements::new))                // manage achievements
         .route("/console/achievements/edit",         get(achievements::edit).post(achievements::save)) // manage achievements
         .route("/console/achievements/archive",      post(achievements::archive))           // manage achievements
+        .route("/console/roster",                    get(roster::form).post(roster::upload)) // issue
+        .route("/console/roster/run",                get(roster::run_page))                 // issue
+        .route("/console/roster/run.json",           get(roster::run_json))                 // issue
+        .route("/console/roster/run.csv",            get(roster::run_csv))                  // issue
         .route("/console/award",                     get(award::form).post(award::award))   // issue
         .route("/console/audit",                     get(records::audit))                   // read audit
         .route("/console/audit.csv",                 get(records::audit_csv))               // read audit
@@ -224,7 +239,7 @@ impl Gate for SignedInOnly {
 }
 
 /// The console's sections: (path, label, the permission that shows it).
-const SECTIONS: [(&str, &str, Option<Permission>); 8] = [
+const SECTIONS: [(&str, &str, Option<Permission>); 9] = [
     ("/console", "Overview", None),
     (
         "/console/credentials",
@@ -232,6 +247,7 @@ const SECTIONS: [(&str, &str, Option<Permission>); 8] = [
         Some(Permission::ReadCredentials),
     ),
     ("/console/award", "Award", Some(Permission::Issue)),
+    ("/console/roster", "Roster", Some(Permission::Issue)),
     (
         "/console/achievements",
         "Achievements",
@@ -267,6 +283,7 @@ pub(crate) fn page(
                 title { (title) " — " (district) " credential console" }
                 link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/console.css";
+                script src="/assets/console.js" defer {}
             }
             body {
                 a class="skip" href="#main" { "Skip to the content" }
