@@ -328,6 +328,41 @@ test("a roster upload awards every good row, reports the bad one, and issues not
   await context.close();
 });
 
+test("settings: the district's name and sender change at run time; a wrong value is refused with the form kept", async () => {
+  const { page, context } = await signIn("admin@springfield.example");
+  await page.goto(`${base}/console/settings`);
+  assert.equal(await page.inputValue("#name"), "Springfield Public Schools");
+  await shoot(page, "settings");
+  await page.fill("#image", "http://insecure.example/logo.png");
+  const refused = await Promise.all([page.waitForNavigation(), page.click('form[action="/console/settings"] button')]);
+  assert.equal(refused[0].status(), 422);
+  assert.match(await page.textContent("[role=alert]"), /https/);
+  await page.fill("#image", "");
+  await page.fill("#name", "Springfield Public Schools District 186");
+  await page.fill("#email_from", "District 186 Credentials <credentials@springfield.example>");
+  await page.click('form[action="/console/settings"] button');
+  await page.waitForURL(/done=saved/);
+  assert.match(await page.textContent("header .district"), /District 186/);
+  const profile = await (await context.request.get(`${base}/`, { headers: { accept: "application/json" } })).json();
+  assert.equal(profile.name, "Springfield Public Schools District 186");
+  // Mail goes out from the new sender.
+  await page.goto(`${base}/console/credential?id=${encodeURIComponent(credentials.grace)}`);
+  const before = mails.length;
+  await page.fill("#resend-email", "grace@springfield.example");
+  await page.click('form[action="/console/credential/resend"] button');
+  await page.waitForURL(/done=resent/);
+  for (let i = 0; i < 50 && mails.length === before; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(mails[mails.length - 1], /From: "?District 186 Credentials"? <credentials@springfield\.example>/);
+  // Back to cairn.toml's name for the tests that follow.
+  await page.goto(`${base}/console/settings`);
+  await page.fill("#name", "");
+  await page.fill("#email_from", "");
+  await page.click('form[action="/console/settings"] button');
+  await page.waitForURL(/done=saved/);
+  assert.equal(await page.inputValue("#name"), "Springfield Public Schools");
+  await context.close();
+});
+
 test("the audit log filters by actor and action and exports CSV", async () => {
   const { page, context } = await signIn("admin@springfield.example");
   await page.goto(`${base}/console/audit?actor=${encodeURIComponent("staff:admin@springfield.example")}&action=credential.revoke`);

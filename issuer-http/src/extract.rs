@@ -40,6 +40,7 @@ permissions!(
     ManageTokens,
     ReadAudit,
     ManageUsers,
+    ManageSettings,
 );
 
 /// The caller holding permission `P`: a bearer token, or a person signed in to the console

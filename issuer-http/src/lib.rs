@@ -120,9 +120,31 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .with_state(issuer)
 }
 
+/// How often a running service reloads the settings changed in the console (by any instance).
+const SETTINGS_REFRESH: Duration = Duration::from_secs(15);
+
+/// Reloads the run-time settings every `SETTINGS_REFRESH` while the service runs.
+fn follow_settings(issuer: &Arc<Issuer>) {
+    let issuer = Arc::downgrade(issuer);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SETTINGS_REFRESH);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(issuer) = issuer.upgrade() else {
+                return;
+            };
+            if let Err(e) = issuer.refresh_settings().await {
+                tracing::warn!(code = e.code(), "could not reload the settings");
+            }
+        }
+    });
+}
+
 /// Serves plain HTTP until ctrl-c or SIGTERM; requests in flight finish first.
 pub async fn serve(issuer: Arc<Issuer>, bind: &str) -> Result<(), Error> {
     tracing::info!(issuer = issuer.id(), "starting");
+    follow_settings(&issuer);
     cairn_http::serve(router(issuer), bind, None, "cairn serve")
         .await
         .map_err(|e| Error::Io(bind.into(), e.to_string()))
@@ -136,6 +158,7 @@ pub async fn serve_tls(
     key: &std::path::Path,
 ) -> Result<(), Error> {
     tracing::info!(issuer = issuer.id(), "starting (TLS)");
+    follow_settings(&issuer);
     let tls = cairn_http::Tls { cert, key };
     cairn_http::serve(router(issuer), bind, Some(tls), "cairn serve")
         .await

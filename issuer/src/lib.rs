@@ -26,6 +26,7 @@ mod notify;
 mod records;
 mod resign;
 mod rotation;
+mod settings;
 mod sharing;
 mod staff;
 mod status;
@@ -59,6 +60,7 @@ pub use jwt::JwtAlg;
 pub use keys::{write_secret_file, IssuerKey, RsaIssuerKey};
 pub use records::{CredentialPage, CredentialQuery, MAX_PAGE};
 pub use resign::ResignReport;
+pub use settings::{Settings, SettingsChange};
 pub use sharing::{bake, generated_badge, qr_svg, qr_text, ImageFormat, LiveStatus};
 pub use staff::{
     csrf_matches, csrf_token, new_secret, Caller, OidcStart, Permission, Role, SignedIn,
@@ -69,9 +71,9 @@ pub use store::{
     AchievementStore, Actor, Allocation, AuditEntry, AuditFilter, AuditStore, Backend, ClaimLink,
     ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState,
     CredentialStore, CredentialSummary, Idempotency, IdempotencyLease, KeyStore, NewClaimSession,
-    NewCredential, SqlStore, StaffSessionRow, StaffStore, StaffUserRow, StatusAction, StatusChange,
-    StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey, StoredStatusList,
-    StoredToken, TokenStore, TxCodeCheck, WalletStore,
+    NewCredential, SettingsStore, SqlStore, StaffSessionRow, StaffStore, StaffUserRow,
+    StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
+    StoredStatusList, StoredToken, TokenStore, TxCodeCheck, WalletStore,
 };
 pub use vc_api::VcApiGrant;
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
@@ -133,6 +135,8 @@ pub struct Issuer {
     clock: Arc<dyn Clock>,
     /// The district's OpenID Connect provider for staff sign-in, when `[oidc]` is set.
     oidc: Option<Arc<staff::Oidc>>,
+    /// Settings changed at run time (they override cairn.toml).
+    overrides: settings::Overrides,
 }
 
 /// The issuer secret once read; `Debug` never shows it.
@@ -226,6 +230,7 @@ impl Issuer {
             secret: SecretCache::default(),
             clock: Arc::new(SystemClock),
             oidc: None,
+            overrides: settings::Overrides::default(),
         };
         let mut stored = vec![StoredKey {
             key_id: issuer.key.key_id().to_owned(),
@@ -286,7 +291,7 @@ impl Issuer {
             Some(section) => Some(Arc::new(staff::Oidc::new(section, &config.dir)?)),
             None => None,
         };
-        Ok(Issuer {
+        let issuer = Issuer {
             config,
             store,
             key,
@@ -298,7 +303,10 @@ impl Issuer {
             secret: SecretCache::default(),
             clock: Arc::new(SystemClock),
             oidc,
-        })
+            overrides: settings::Overrides::default(),
+        };
+        issuer.refresh_settings().await?;
+        Ok(issuer)
     }
 
     /// The configuration this issuer was opened with.
@@ -340,12 +348,12 @@ impl Issuer {
 
     /// The issuer's OB 3.0 Profile, as embedded in every credential.
     pub fn profile(&self) -> Value {
-        let s = &self.config.config.issuer;
+        let s = self.settings();
         let mut p = serde_json::Map::new();
-        p.insert("id".into(), s.id.clone().into());
+        p.insert("id".into(), self.config.config.issuer.id.clone().into());
         p.insert("type".into(), json!(["Profile"]));
         p.insert("name".into(), s.name.clone().into());
-        if let Some(url) = &s.url {
+        if let Some(url) = &s.homepage {
             p.insert("url".into(), url.clone().into());
         }
         if let Some(email) = &s.email {

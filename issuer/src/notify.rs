@@ -71,7 +71,8 @@ pub(crate) struct Notice {
 /// Sends notices; each send is a background task the issuer can wait for.
 pub(crate) struct Notifier {
     transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
+    /// The sender: `[smtp] from`, or the one set in the console's settings.
+    from: std::sync::RwLock<Mailbox>,
     pending: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     slots: Arc<tokio::sync::Semaphore>,
 }
@@ -94,10 +95,7 @@ impl Notifier {
     ) -> Result<Self, Error> {
         use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
         let bad = |m: String| Error::input("smtp", m);
-        let from: Mailbox = config
-            .from
-            .parse()
-            .map_err(|e| bad(format!("from {:?}: {e}", config.from)))?;
+        let from = parse_sender(&config.from)?;
         let builder = match config.security.as_str() {
             "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
                 .map_err(|e| bad(e.to_string()))?,
@@ -131,10 +129,19 @@ impl Notifier {
         }
         Ok(Notifier {
             transport: builder.build(),
-            from,
+            from: std::sync::RwLock::new(from),
             pending: Mutex::new(Vec::new()),
             slots: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         })
+    }
+
+    /// Sends from `from` (`Name <address>`) from now on.
+    pub(crate) fn set_from(&self, from: &str) -> Result<(), Error> {
+        let mailbox = parse_sender(from)?;
+        if let Ok(mut current) = self.from.write() {
+            *current = mailbox;
+        }
+        Ok(())
     }
 
     /// Queues `notice` for sending in the background.
@@ -228,7 +235,12 @@ impl Notifier {
         F: Fn(Mailbox, Mailbox) -> Result<Message, String>,
     {
         let to: Mailbox = to.parse().map_err(|e| format!("recipient address: {e}"))?;
-        let message = make(self.from.clone(), to)?;
+        let from = self
+            .from
+            .read()
+            .map_err(|_| "the sender is unreadable".to_owned())?
+            .clone();
+        let message = make(from, to)?;
         let mut last = String::new();
         for attempt in 0..=BACKOFF.len() {
             match self.transport.send(message.clone()).await {
@@ -243,6 +255,12 @@ impl Notifier {
         }
         Err(last)
     }
+}
+
+/// A sender as `[smtp] from` or the console's settings give it: `Name <address>` or an address.
+pub(crate) fn parse_sender(from: &str) -> Result<Mailbox, Error> {
+    from.parse()
+        .map_err(|e| Error::input("from", format!("{from:?} is not a sender like \"Springfield Credentials <credentials@springfield.k12.us>\" ({e})")))
 }
 
 /// How long the wallet link in an email works, in days (wallet::CLAIM_LINK_HOURS / 24).

@@ -240,3 +240,97 @@ async fn staff_sessions_on_postgres() {
     staff_sessions(Some(url)).await;
     common::drop_schema(&schema).await;
 }
+
+/// Settings changed at run time: checked, audited, in the profile credentials are signed with,
+/// seen by another instance after a refresh, and cleared back to cairn.toml's values.
+async fn settings_follow(database_url: Option<String>) {
+    use cairn_issuer::{IssueRequest, SettingsChange};
+    let dir = tempfile::tempdir().expect("tmp");
+    let actor = Actor("staff:ada@district.example".into());
+    let issuer = Issuer::init(
+        &dir.path().join("i"),
+        InitOptions {
+            name: "District".into(),
+            url: Some("https://credentials.district.example".into()),
+            identity: IdentityKind::DidKey,
+            key: None,
+            database_url,
+        },
+        &actor,
+    )
+    .await
+    .expect("init");
+    let other = Issuer::open(&issuer.config().path).await.expect("open");
+    let bad = SettingsChange {
+        name: "District".into(),
+        image: "http://logo.example/logo.png".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        issuer
+            .change_settings(&bad, &actor)
+            .await
+            .map_err(|e| e.code()),
+        Err("invalid_input"),
+        "an image must be https"
+    );
+    let change = SettingsChange {
+        name: "Springfield Public Schools".into(),
+        email: "credentials@springfield.example".into(),
+        homepage: "https://www.springfield.example".into(),
+        ..Default::default()
+    };
+    issuer
+        .change_settings(&change, &actor)
+        .await
+        .expect("change");
+    assert_eq!(issuer.profile()["name"], "Springfield Public Schools");
+    assert_eq!(issuer.profile()["url"], "https://www.springfield.example");
+    let def = common::example_achievement("classroom-discourse.json");
+    issuer.add_achievement(&def, &actor).await.expect("add");
+    let request = IssueRequest {
+        achievement: "classroom-discourse".into(),
+        recipient_email: "t@district.example".into(),
+        ..Default::default()
+    };
+    let issued = issuer
+        .issue(&request, issuer.now(), &actor)
+        .await
+        .expect("issue");
+    assert_eq!(issued["issuer"]["name"], "Springfield Public Schools");
+    assert!(issued["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://credentials.district.example/"));
+    assert_eq!(other.settings().name, "District", "not yet refreshed");
+    other.refresh_settings().await.unwrap();
+    assert_eq!(other.settings().name, "Springfield Public Schools");
+    issuer
+        .change_settings(&SettingsChange::default(), &actor)
+        .await
+        .unwrap();
+    assert_eq!(
+        issuer.settings().name,
+        "District",
+        "empty restores cairn.toml's"
+    );
+    let log = issuer.audit_entries().await.unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.action == "settings.change").count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn settings_on_sqlite() {
+    settings_follow(None).await;
+}
+
+#[tokio::test]
+async fn settings_on_postgres() {
+    let Some((url, schema)) = common::postgres_url().await else {
+        return;
+    };
+    settings_follow(Some(url)).await;
+    common::drop_schema(&schema).await;
+}

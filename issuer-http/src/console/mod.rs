@@ -9,6 +9,7 @@ mod award;
 mod pages;
 mod records;
 mod roster;
+mod settings;
 mod sign_in;
 
 use std::marker::PhantomData;
@@ -70,6 +71,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/tokens",                    get(admin::tokens).post(admin::create_token)) // manage tokens
         .route("/console/tokens/revoke",             post(admin::revoke_token))             // manage tokens
         .route("/console/keys",                      get(admin::keys))                      // read credentials
+        .route("/console/settings",                  get(settings::form).post(settings::save)) // manage settings
         .route("/console/staff",                     get(admin::staff).post(admin::add_staff)) // manage users
         .route("/console/staff/role",                post(admin::set_role))                 // manage users
         .route("/console/staff/remove",              post(admin::remove_staff))             // manage users
@@ -239,7 +241,7 @@ impl Gate for SignedInOnly {
 }
 
 /// The console's sections: (path, label, the permission that shows it).
-const SECTIONS: [(&str, &str, Option<Permission>); 9] = [
+const SECTIONS: [(&str, &str, Option<Permission>); 10] = [
     ("/console", "Overview", None),
     (
         "/console/credentials",
@@ -261,6 +263,11 @@ const SECTIONS: [(&str, &str, Option<Permission>); 9] = [
     ),
     ("/console/keys", "Keys", Some(Permission::ReadCredentials)),
     ("/console/staff", "Staff", Some(Permission::ManageUsers)),
+    (
+        "/console/settings",
+        "Settings",
+        Some(Permission::ManageSettings),
+    ),
 ];
 
 /// A console page: skip link, the district's name, the sections this person may open, who is
@@ -272,7 +279,7 @@ pub(crate) fn page(
     current: &str,
     body: Markup,
 ) -> Response {
-    let district = &issuer.config().config.issuer.name;
+    let district = &issuer.settings().name;
     let caller = who.map(|s| Caller::Staff(s.clone()));
     html_response(html! {
         (DOCTYPE)

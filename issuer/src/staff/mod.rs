@@ -87,11 +87,13 @@ pub enum Permission {
     ReadAudit,
     /// Add staff, change their roles, remove them.
     ManageUsers,
+    /// Change the issuer profile and the email sender.
+    ManageSettings,
 }
 
 /// The permission table: who may do what. The console's pages and the admin API both ask
 /// [`Caller::may`], which reads only this table.
-const TABLE: [(Permission, &[Role], Scope); 8] = [
+const TABLE: [(Permission, &[Role], Scope); 9] = [
     (
         Permission::ReadCredentials,
         &[Role::Admin, Role::Staff, Role::Auditor],
@@ -116,11 +118,12 @@ const TABLE: [(Permission, &[Role], Scope); 8] = [
         Scope::Admin,
     ),
     (Permission::ManageUsers, &[Role::Admin], Scope::Admin),
+    (Permission::ManageSettings, &[Role::Admin], Scope::Admin),
 ];
 
 impl Permission {
     /// Every permission, in the table's order.
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ReadCredentials,
         Permission::Issue,
         Permission::ChangeStatus,
@@ -129,6 +132,7 @@ impl Permission {
         Permission::ManageTokens,
         Permission::ReadAudit,
         Permission::ManageUsers,
+        Permission::ManageSettings,
     ];
 
     fn row(self) -> (&'static [Role], Scope) {
@@ -160,6 +164,7 @@ impl Permission {
             Permission::ManageTokens => "Create and revoke API tokens",
             Permission::ReadAudit => "Read and export the audit log",
             Permission::ManageUsers => "Add staff, change roles, remove staff",
+            Permission::ManageSettings => "Change the issuer profile and the email sender",
         }
     }
 }

@@ -188,7 +188,7 @@ impl Issuer {
         let link = format!("{base}/console/sign-in/link/{token}");
         notifier.send_sign_in_link(
             &email,
-            &self.config.config.issuer.name,
+            &self.settings().name,
             &link,
             self.store.clone(),
             self.clock.clone(),

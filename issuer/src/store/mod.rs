@@ -168,6 +168,21 @@ pub trait AuditStore: Send + Sync {
     async fn count_audit(&self, action: &str, from: &str) -> Result<i64, Error>;
 }
 
+/// Settings the district changes at run time (they override cairn.toml).
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// Every stored setting, as (name, value).
+    async fn settings(&self) -> Result<Vec<(String, String)>, Error>;
+    /// Sets (`Some`) or clears (`None`) each named setting, with one audit entry
+    /// `settings.change` naming them, in one transaction.
+    async fn put_settings(
+        &self,
+        changes: &[(&str, Option<&str>)],
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+}
+
 /// The console's people: staff, their sessions, and sign-ins under way.
 #[async_trait]
 pub trait StaffStore: Send + Sync {
@@ -386,6 +401,7 @@ pub trait Store:
     + StatusStore
     + WalletStore
     + StaffStore
+    + SettingsStore
     + std::fmt::Debug
 {
 }
@@ -399,6 +415,7 @@ impl<T> Store for T where
         + StatusStore
         + WalletStore
         + StaffStore
+        + SettingsStore
         + std::fmt::Debug
 {
 }

@@ -159,7 +159,7 @@ impl Issuer {
     /// `token_endpoint` is repeated here for draft-era wallets.
     pub fn credential_issuer_metadata(&self) -> Result<Value, Error> {
         let base = self.wallet_base()?;
-        let name = &self.config.config.issuer.name;
+        let name = &self.settings().name;
         let display = json!([{ "name": format!("{name}: Open Badge"), "locale": "en-US" }]);
         let proof_types =
             json!({ "jwt": { "proof_signing_alg_values_supported": ["EdDSA", "ES256"] } });

@@ -9,6 +9,7 @@ mod achievements;
 mod audit;
 mod credentials;
 mod keys;
+mod settings;
 mod staff;
 mod status;
 mod tokens;
