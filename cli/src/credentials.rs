@@ -27,6 +27,9 @@ pub(crate) struct ListArgs {
     /// An achievement's slug or id.
     #[arg(long)]
     achievement: Option<String>,
+    /// A part of the recipient's name as the credential states it (any case).
+    #[arg(long)]
+    name: Option<String>,
     /// Issued at or after this instant (RFC 3339).
     #[arg(long)]
     from: Option<DateTime<Utc>>,
@@ -64,6 +67,7 @@ async fn list(args: ListArgs) -> Result<(), Error> {
     let mut query = CredentialQuery {
         recipient_email: args.recipient,
         achievement: args.achievement,
+        recipient_name: args.name,
         issued_from: args.from,
         issued_before: args.before,
         cursor: None,

@@ -175,6 +175,27 @@ async fn console_and_api_agree(database_url: Option<String>) {
         listed.text
     );
 
+    // A part of the name finds the same credentials in the API and the console.
+    let by_name = send(
+        &router,
+        api(
+            "GET",
+            "/api/v1/credentials?name=TEACHER%20a",
+            Some(&token),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        by_name.json()["credentials"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        by_name.text
+    );
+    let found = send(&router, page("/console/credentials?name=teacher", &ada)).await;
+    assert!(found.text.contains("2 credential(s)"), "{}", found.text);
+
     // Suspended through the API with the console's session: the console shows it.
     let suspended = send(
         &router,

@@ -178,6 +178,9 @@ test("staff find a credential by email with the keyboard alone, and revoke it af
   assert.match(await page.textContent("main"), /staff:admin@springfield\.example/);
   await shoot(page, "revoked");
   assert.match((await statusOf(credentials.ada)).text, /revoked/i);
+  // A part of the name finds her too.
+  await page.goto(`${base}/console/credentials?name=ADA%20teach`);
+  assert.match(await page.textContent("main"), /1 credential\(s\)/);
   await page.setViewportSize({ width: 390, height: 844 });
   await shoot(page, "revoked-390");
   await context.close();

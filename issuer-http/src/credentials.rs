@@ -166,6 +166,8 @@ pub(crate) struct ListQuery {
     recipient: Option<String>,
     /// Achievement slug or id.
     achievement: Option<String>,
+    /// A part of the recipient's name (any case).
+    name: Option<String>,
     /// Issued at or after (RFC 3339).
     issued_from: Option<DateTime<Utc>>,
     /// Issued before (RFC 3339).
@@ -190,6 +192,7 @@ pub(crate) async fn list(
     let query = CredentialQuery {
         recipient_email: q.recipient,
         achievement: q.achievement,
+        recipient_name: q.name,
         issued_from: q.issued_from,
         issued_before: q.issued_before,
         cursor: q.cursor,

@@ -1,4 +1,5 @@
-//! Finding issued credentials: a search by recipient, achievement and issue date in pages, and
+//! Finding issued credentials: a search by recipient (email or a part of the name), achievement
+//! and issue date in pages, and
 //! naming one credential by whatever a person has at hand (its id, the last part of its page
 //! link, its share code or share link). The admin API and the `cairn credentials` and status
 //! commands call the same code.
@@ -16,6 +17,8 @@ pub struct CredentialQuery {
     pub recipient_email: Option<String>,
     /// An achievement's slug or id.
     pub achievement: Option<String>,
+    /// A part of the recipient's name as the credential states it (any case).
+    pub recipient_name: Option<String>,
     /// Issued at or after this time.
     pub issued_from: Option<DateTime<Utc>>,
     /// Issued before this time.
@@ -73,6 +76,12 @@ impl Issuer {
         let filter = CredentialFilter {
             recipient_lookup: query.recipient_email.as_deref().map(recipient_lookup),
             achievement_id,
+            recipient_name: query
+                .recipient_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
             issued_from: query.issued_from.map(rfc3339),
             issued_before: query.issued_before.map(rfc3339),
             after,

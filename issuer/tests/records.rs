@@ -141,3 +141,76 @@ async fn credentials_are_found_by_search_and_by_any_reference() {
         ));
     }
 }
+
+/// A part of the teacher's name finds their credentials (any case, spaces collapsed, LIKE
+/// wildcards taken literally), also credentials stored before names were kept for searching.
+#[tokio::test]
+async fn credentials_are_found_by_a_part_of_the_name() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("tmp");
+    let issuer = common::did_key_issuer(
+        &dir.path().join("i"),
+        "District",
+        Some("https://credentials.district.example"),
+    )
+    .await;
+    let actor = Actor("test".into());
+    let def = common::example_achievement("classroom-discourse.json");
+    issuer.add_achievement(&def, &actor).await.expect("add");
+    for (email, name) in [
+        ("k@district.example", Some("Katherine  Johnson")),
+        ("d@district.example", Some("Dorothy Vaughan")),
+        ("m@district.example", Some("100% Mary_Jackson")),
+        ("n@district.example", None),
+    ] {
+        let request = IssueRequest {
+            achievement: "classroom-discourse".into(),
+            recipient_email: email.into(),
+            recipient_name: name.map(str::to_owned),
+            ..Default::default()
+        };
+        issuer
+            .issue(&request, issuer.now(), &actor)
+            .await
+            .expect("issue");
+    }
+    assert_eq!(
+        names_found(&issuer, "katherine johnson").await,
+        1,
+        "spaces collapsed, any case"
+    );
+    assert_eq!(names_found(&issuer, "SON").await, 2, "Johnson and Jackson");
+    assert_eq!(names_found(&issuer, "%").await, 1, "a % is a percent sign");
+    assert_eq!(
+        names_found(&issuer, "y_j").await,
+        1,
+        "an _ is an underscore"
+    );
+    assert_eq!(names_found(&issuer, "y j").await, 0);
+    // Rows stored before the column existed are filled when the store opens.
+    let path = issuer.config().path.clone();
+    let db = issuer.config().database_url();
+    drop(issuer);
+    let mut conn = sqlx::SqliteConnection::connect(&db).await.expect("sqlite");
+    sqlx::query("UPDATE credentials SET recipient_name_key = NULL")
+        .execute(&mut conn)
+        .await
+        .expect("clear");
+    drop(conn);
+    let reopened = cairn_issuer::Issuer::open(&path).await.expect("open");
+    assert_eq!(names_found(&reopened, "dorothy").await, 1);
+}
+
+async fn names_found(issuer: &cairn_issuer::Issuer, part: &str) -> usize {
+    let query = CredentialQuery {
+        recipient_name: Some(part.into()),
+        limit: 50,
+        ..Default::default()
+    };
+    issuer
+        .search_credentials(&query)
+        .await
+        .expect("search")
+        .credentials
+        .len()
+}

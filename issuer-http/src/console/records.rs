@@ -33,6 +33,8 @@ pub(crate) struct FindQuery {
     #[serde(default)]
     email: String,
     #[serde(default)]
+    name: String,
+    #[serde(default)]
     achievement: String,
     #[serde(default)]
     from: String,
@@ -91,6 +93,10 @@ pub(crate) async fn find(
                 input id="email" name="email" type="email" value=(q.email) autocomplete="off";
             }
             div {
+                label for="name" { "Name (or part of it)" }
+                input id="name" name="name" value=(q.name) autocomplete="off";
+            }
+            div {
                 label for="achievement" { "Achievement" }
                 select id="achievement" name="achievement" {
                     option value="" { "Any" }
@@ -139,7 +145,7 @@ pub(crate) async fn find(
                     }
                 }
                 @if let Some(cursor) = next {
-                    p { a href=(format!("/console/credentials?email={}&achievement={}&from={}&to={}&cursor={}", encode(&q.email), encode(&q.achievement), encode(&q.from), encode(&q.to), encode(cursor))) { "More" } }
+                    p { a href=(format!("/console/credentials?email={}&name={}&achievement={}&from={}&to={}&cursor={}", encode(&q.email), encode(&q.name), encode(&q.achievement), encode(&q.from), encode(&q.to), encode(cursor))) { "More" } }
                 }
             }
         }
@@ -169,6 +175,7 @@ async fn search(
     let query = CredentialQuery {
         recipient_email: non_empty(&q.email),
         achievement: non_empty(&q.achievement),
+        recipient_name: non_empty(&q.name),
         issued_from: day_start(&q.from, tz, false, "from")?,
         issued_before: day_start(&q.to, tz, true, "to")?,
         cursor: q.cursor.clone().filter(|c| !c.is_empty()),

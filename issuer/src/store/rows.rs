@@ -275,6 +275,8 @@ pub struct CredentialFilter {
     pub recipient_lookup: Option<String>,
     /// The achievement's id.
     pub achievement_id: Option<String>,
+    /// A part of the recipient's name (any case; spaces collapsed).
+    pub recipient_name: Option<String>,
     /// Issued at or after (RFC 3339, UTC).
     pub issued_from: Option<String>,
     /// Issued before (RFC 3339, UTC).

@@ -24,9 +24,9 @@ impl CredentialStore for SqlStore {
             // One statement per chunk; a row key issued before (or earlier in the chunk) inserts
             // nothing and does not end the transaction.
             let sql = format!(
-                "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, valid_from, valid_until, issued_at, compact_jws, row_key, source_credential_id) \
+                "INSERT INTO credentials (id, achievement_id, recipient_lookup, recipient_did, document_json, valid_from, valid_until, issued_at, compact_jws, row_key, source_credential_id, recipient_name_key) \
                  VALUES {} ON CONFLICT (row_key) DO NOTHING RETURNING id",
-                value_rows(chunk.len(), 11)
+                value_rows(chunk.len(), 12)
             );
             let mut query = sqlx::query(&sql);
             for c in chunk {
@@ -41,7 +41,8 @@ impl CredentialStore for SqlStore {
                     .bind(c.issued_at)
                     .bind(c.compact_jws)
                     .bind(c.row_key)
-                    .bind(c.source_credential_id);
+                    .bind(c.source_credential_id)
+                    .bind(name_key(c.document));
             }
             let inserted: std::collections::HashSet<String> = query
                 .fetch_all(&mut *tx)
@@ -152,6 +153,17 @@ impl CredentialStore for SqlStore {
         }
         if let Some(a) = &f.achievement_id {
             add(" AND achievement_id = ?", &[a]);
+        }
+        if let Some(name) = &f.recipient_name {
+            // A part of the name, its LIKE wildcards escaped.
+            let escaped = name_key_of(name)
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            add(
+                " AND recipient_name_key LIKE ? ESCAPE '\\'",
+                &[&format!("%{escaped}%")],
+            );
         }
         if let Some(from) = &f.issued_from {
             add(" AND issued_at >= ?", &[from]);
@@ -325,5 +337,49 @@ impl CredentialStore for SqlStore {
         })
         .transpose()
         .map_err(|e: sqlx::Error| Error::from(e))
+    }
+}
+
+/// How a name is kept for searching: lower-cased, spaces collapsed.
+fn name_key_of(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The searchable form of the name a credential states ('' when it states none).
+pub(super) fn name_key(document: &Value) -> String {
+    document
+        .as_object()
+        .and_then(cairn_verifier::identity::recipient_name)
+        .map(name_key_of)
+        .unwrap_or_default()
+}
+
+/// Fills `recipient_name_key` for credentials stored before the column existed (a few hundred
+/// per statement round; nothing to do once every row has one).
+pub(super) async fn backfill_name_keys(pool: &sqlx::AnyPool) -> Result<(), Error> {
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, document_json FROM credentials WHERE recipient_name_key IS NULL LIMIT 500",
+        )
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let text: String = r.try_get("document_json")?;
+            let key = serde_json::from_str::<Value>(&text)
+                .map(|d| name_key(&d))
+                .unwrap_or_default();
+            sqlx::query("UPDATE credentials SET recipient_name_key = $1 WHERE id = $2")
+                .bind(key)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        }
     }
 }

@@ -86,6 +86,7 @@ impl SqlStore {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
+        credentials::backfill_name_keys(&pool).await?;
         Ok(SqlStore { pool, backend })
     }
 
