@@ -63,7 +63,7 @@ pub(crate) async fn key(command: KeyCommand) -> Result<(), Error> {
             Ok(())
         }
         KeyCommand::Rotate { config } => {
-            let mut issuer = Issuer::open(&config).await?;
+            let issuer = Issuer::open(&config).await?;
             let vm = issuer.rotate_signing_key(&actor()).await?;
             println!("{vm}");
             eprintln!("new signing key in use; republish the DID document (cairn did-document)");

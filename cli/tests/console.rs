@@ -333,3 +333,108 @@ async fn console_and_api_agree_on_postgres() {
     console_and_api_agree(Some(url)).await;
     common::drop_schema(&schema).await;
 }
+
+/// The signing key rotated from the console (after a confirmation page): published beside the
+/// retired one, used at once by this process and, after `follow_key_rotation`, by another
+/// instance sharing the database and key folder; an auditor cannot rotate.
+async fn rotation_from_the_console(database_url: Option<String>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let actor = Actor("test".into());
+    let issuer = Issuer::init(
+        &dir.path().join("i"),
+        InitOptions {
+            name: "District".into(),
+            url: Some("https://credentials.district.example".into()),
+            identity: IdentityKind::DidWeb("credentials.district.example".into()),
+            key: None,
+            database_url,
+        },
+        &actor,
+    )
+    .await
+    .expect("init");
+    let other = Issuer::open(&issuer.config().path)
+        .await
+        .expect("second instance");
+    let admin = issuer
+        .add_staff("ada@district.example", None, Role::Admin, &actor)
+        .await
+        .unwrap();
+    let auditor = issuer
+        .add_staff("audrey@district.example", None, Role::Auditor, &actor)
+        .await
+        .unwrap();
+    let ada = issuer.start_session(&admin, "oidc").await.unwrap();
+    let audrey = issuer.start_session(&auditor, "oidc").await.unwrap();
+    let issuer = Arc::new(issuer);
+    let router = cairn_issuer_http::router(issuer.clone());
+
+    let refused = send(
+        &router,
+        form(
+            "/console/keys/rotate",
+            &audrey,
+            &[("csrf", &csrf_token(&audrey)), ("confirm", "yes")],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let confirm = send(
+        &router,
+        form("/console/keys/rotate", &ada, &[("csrf", &csrf_token(&ada))]),
+    )
+    .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.text.contains("Yes, rotate"));
+    assert!(
+        issuer.verification_method().ends_with("#key-1"),
+        "nothing changes before confirming"
+    );
+    let done = send(
+        &router,
+        form(
+            "/console/keys/rotate",
+            &ada,
+            &[("csrf", &csrf_token(&ada)), ("confirm", "yes")],
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert!(issuer.verification_method().ends_with("#key-2"));
+    let did = send(
+        &router,
+        Request::get("/.well-known/did.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        did.text.contains("#key-1") && did.text.contains("#key-2"),
+        "{}",
+        did.text
+    );
+    assert!(other.verification_method().ends_with("#key-1"));
+    assert!(other.follow_key_rotation().await.unwrap());
+    assert!(other.verification_method().ends_with("#key-2"));
+    assert!(!other.follow_key_rotation().await.unwrap(), "once");
+    let log = issuer.audit_entries().await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.actor == "staff:ada@district.example" && e.action.starts_with("key.")),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn rotation_from_the_console_on_sqlite() {
+    rotation_from_the_console(None).await;
+}
+
+#[tokio::test]
+async fn rotation_from_the_console_on_postgres() {
+    let Some((url, schema)) = common::postgres_url().await else {
+        return;
+    };
+    rotation_from_the_console(Some(url)).await;
+    common::drop_schema(&schema).await;
+}

@@ -37,6 +37,7 @@ permissions!(
     Issue,
     ChangeStatus,
     ManageAchievements,
+    ManageKeys,
     ManageTokens,
     ReadAudit,
     ManageUsers,

@@ -120,10 +120,12 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .with_state(issuer)
 }
 
-/// How often a running service reloads the settings changed in the console (by any instance).
+/// How often a running service follows what other instances changed: the settings and the
+/// signing key.
 const SETTINGS_REFRESH: Duration = Duration::from_secs(15);
 
-/// Reloads the run-time settings every `SETTINGS_REFRESH` while the service runs.
+/// Reloads the run-time settings and follows a key rotation every `SETTINGS_REFRESH` while the
+/// service runs.
 fn follow_settings(issuer: &Arc<Issuer>) {
     let issuer = Arc::downgrade(issuer);
     tokio::spawn(async move {
@@ -136,6 +138,11 @@ fn follow_settings(issuer: &Arc<Issuer>) {
             };
             if let Err(e) = issuer.refresh_settings().await {
                 tracing::warn!(code = e.code(), "could not reload the settings");
+            }
+            match issuer.follow_key_rotation().await {
+                Ok(true) => tracing::info!("signing with the key another instance rotated to"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(code = e.code(), "could not follow a key rotation"),
             }
         }
     });

@@ -333,7 +333,10 @@ impl Issuer {
         match alg {
             JwtAlg::EdDsa => {
                 let input = jwt::signing_input(credential, alg, &self.verification_method())?;
-                Ok(jwt::compact(&input, &self.key.sign(input.as_bytes())))
+                Ok(jwt::compact(
+                    &input,
+                    &self.signing_key().sign(input.as_bytes()),
+                ))
             }
             JwtAlg::Rs256 => {
                 if !self.id().starts_with("did:web:") {
@@ -370,7 +373,7 @@ impl Issuer {
         cairn_verifier::verify_signature_only(
             self.canon.as_ref(),
             &signed,
-            &self.key.verifying_key(),
+            &self.signing_key().verifying_key(),
         )
         .map_err(Error::SelfCheckFailed)?;
         Ok(signed)
@@ -385,7 +388,7 @@ impl Issuer {
             &rfc3339(now),
         )
         .map_err(|e| Error::Signing(e.to_string()))?;
-        let signature = self.key.sign(pending.signing_input());
+        let signature = self.signing_key().sign(pending.signing_input());
         Ok(pending.finish(&signature))
     }
 

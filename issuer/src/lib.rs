@@ -120,7 +120,10 @@ pub struct InitOptions {
 pub struct Issuer {
     config: LoadedConfig,
     store: Arc<dyn Store>,
-    key: IssuerKey,
+    /// The Ed25519 signing key; swapped whole when it is rotated in a running service.
+    key: std::sync::RwLock<Arc<IssuerKey>>,
+    /// One rotation at a time in this process.
+    rotation: tokio::sync::Mutex<()>,
     rsa: Option<RsaIssuerKey>,
     canon: Arc<FastCanonicalizer>,
     /// The issuer's own lists, verified once per version for the self-check.
@@ -221,7 +224,8 @@ impl Issuer {
         let issuer = Issuer {
             config: loaded,
             store,
-            key,
+            key: std::sync::RwLock::new(Arc::new(key)),
+            rotation: tokio::sync::Mutex::new(()),
             rsa: Some(rsa),
             canon: FastCanonicalizer::shared(),
             status_cache: Arc::new(StatusListCache::default()),
@@ -233,10 +237,10 @@ impl Issuer {
             overrides: settings::Overrides::default(),
         };
         let mut stored = vec![StoredKey {
-            key_id: issuer.key.key_id().to_owned(),
+            key_id: issuer.signing_key().key_id().to_owned(),
             algorithm: "Ed25519".to_owned(),
             verification_method: issuer.verification_method(),
-            public_key: cairn_verifier::encode_multikey(&issuer.key.verifying_key()),
+            public_key: cairn_verifier::encode_multikey(&issuer.signing_key().verifying_key()),
             status: "active".to_owned(),
         }];
         stored.extend(issuer.rsa.as_ref().map(|r| issuer.stored_rsa_key(r)));
@@ -294,7 +298,8 @@ impl Issuer {
         let issuer = Issuer {
             config,
             store,
-            key,
+            key: std::sync::RwLock::new(Arc::new(key)),
+            rotation: tokio::sync::Mutex::new(()),
             rsa,
             canon: FastCanonicalizer::shared(),
             status_cache: Arc::new(StatusListCache::default()),
@@ -343,7 +348,8 @@ impl Issuer {
 
     /// The verification method new proofs name.
     pub fn verification_method(&self) -> String {
-        did::verification_method(self.id(), self.key.key_id(), &self.key.verifying_key())
+        let key = self.signing_key();
+        did::verification_method(self.id(), key.key_id(), &key.verifying_key())
     }
 
     /// The issuer's OB 3.0 Profile, as embedded in every credential.

@@ -2,6 +2,7 @@
 //! old one retired but still published), and the JWK Set of every key.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -13,6 +14,14 @@ use crate::store::{Actor, StoredKey};
 use crate::{decode_stored_key, did, keys, write_config, Issuer};
 
 impl Issuer {
+    /// The key that signs now (a rotation in this process swaps it for the next signature).
+    pub(crate) fn signing_key(&self) -> Arc<IssuerKey> {
+        match self.key.read() {
+            Ok(key) => key.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     pub(crate) fn stored_rsa_key(&self, rsa: &RsaIssuerKey) -> StoredKey {
         StoredKey {
             key_id: rsa.key_id().to_owned(),
@@ -69,10 +78,13 @@ impl Issuer {
         Ok(stored.verification_method)
     }
 
-    /// Rotates the Ed25519 signing key (`cairn key rotate`): a new key signs from now on; the old
-    /// one is marked retired but stays in the DID document and JWKS, so every credential it
-    /// signed still verifies. did:key issuers cannot rotate: their id is their key.
-    pub async fn rotate_signing_key(&mut self, actor: &Actor) -> Result<String, Error> {
+    /// Rotates the Ed25519 signing key (`cairn key rotate`, the console's Keys page): a new key
+    /// signs from now on — in this process at once, in other instances sharing the key folder
+    /// within `follow_key_rotation`'s next run —; the old one is marked retired but stays in the
+    /// DID document and JWKS, so every credential it signed still verifies. did:key issuers
+    /// cannot rotate: their id is their key.
+    pub async fn rotate_signing_key(&self, actor: &Actor) -> Result<String, Error> {
+        let _one_at_a_time = self.rotation.lock().await;
         if !self.id().starts_with("did:web:") {
             return Err(Error::input(
                 "key",
@@ -89,16 +101,42 @@ impl Issuer {
             public_key: cairn_verifier::encode_multikey(&key.verifying_key()),
             status: "active".to_owned(),
         };
-        let old = self.key.key_id().to_owned();
+        let old = self.signing_key().key_id().to_owned();
         self.store
             .rotate_key(self.id(), &stored, &old, &rfc3339(self.now()), actor)
             .await?;
+        // cairn.toml names the new key for the next start; the in-memory config is only read
+        // at start.
         let mut config = self.config.config.clone();
         config.keys.signing_key = key_id;
         write_config(&self.config.path, &config)?;
-        self.config.config = config;
-        self.key = key;
+        if let Ok(mut current) = self.key.write() {
+            *current = Arc::new(key);
+        }
         Ok(stored.verification_method)
+    }
+
+    /// Follows a rotation made by another instance on the same database: when the active
+    /// Ed25519 key there is not the one this process signs with, its key file is loaded from
+    /// the key folder (shared by the instances) and signs from then on. Says whether it changed.
+    pub async fn follow_key_rotation(&self) -> Result<bool, Error> {
+        let active = self
+            .store
+            .public_keys()
+            .await?
+            .into_iter()
+            .find(|k| k.algorithm == "Ed25519" && k.status == "active");
+        let Some(active) = active else {
+            return Ok(false);
+        };
+        if active.key_id == self.signing_key().key_id() {
+            return Ok(false);
+        }
+        let key = keys::load_key(&self.config.key_dir(), &active.key_id)?;
+        if let Ok(mut current) = self.key.write() {
+            *current = Arc::new(key);
+        }
+        Ok(true)
     }
 
     /// The issuer's public keys as a JWK Set (RFC 7517 §5), each with its `kid`.

@@ -16,7 +16,7 @@ async fn rotated_keys_stay_published_and_old_credentials_verify() {
     let actor = Actor("test".into());
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("i");
-    let mut issuer = Issuer::init(
+    let issuer = Issuer::init(
         &dir,
         InitOptions {
             name: "Rotating District".into(),
@@ -118,7 +118,7 @@ async fn rotated_keys_stay_published_and_old_credentials_verify() {
 async fn did_key_issuers_cannot_rotate() {
     let actor = Actor("test".into());
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut issuer = Issuer::init(
+    let issuer = Issuer::init(
         &tmp.path().join("k"),
         InitOptions {
             name: "K".into(),

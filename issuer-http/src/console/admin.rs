@@ -2,16 +2,16 @@
 //! revoked), the issuer's keys as published (DID document and JWK Set), and the staff list
 //! (add, change a role, remove — the last administrator stays).
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use cairn_issuer::{Error, Role, Scope};
+use cairn_issuer::{Error, Permission, Role, Scope};
 use maud::html;
 use serde::Deserialize;
 
 use super::{error_page, page, Console};
-use crate::extract::{ManageTokens, ManageUsers, ReadCredentials};
+use crate::extract::{ManageKeys, ManageTokens, ManageUsers, ReadCredentials};
 use crate::Shared;
 
 /// `GET /console/tokens`: the tokens and the form to create one.
@@ -150,11 +150,18 @@ pub(crate) async fn revoke_token(
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub(crate) struct KeysQuery {
+    done: Option<String>,
+}
+
 /// `GET /console/keys`: the keys, and the DID document and JWK Set as published.
 pub(crate) async fn keys(
     State(issuer): State<Shared>,
     Console(staff, _): Console<ReadCredentials>,
+    Query(q): Query<KeysQuery>,
 ) -> Response {
+    let done = q.done.is_some();
     let who = &staff.signed_in;
     let loaded = async {
         Ok::<_, Error>((
@@ -186,7 +193,17 @@ pub(crate) async fn keys(
                 }
             }
         }
-        p class="hint" { "To rotate the signing key, an administrator runs " span class="code" { "cairn key rotate --config cairn.toml" } " on the server and restarts the service." }
+        @if done { div class="notice" role="status" { p { "A new key signs from now on. The old one is retired and stays published, so what it signed still verifies." } } }
+        h2 { "Rotate the signing key" }
+        @if !issuer.id().starts_with("did:web:") {
+            p { "This issuer is a did:key: its identity is its key, so the key cannot change. A did:web issuer can rotate." }
+        } @else if staff.may(Permission::ManageKeys) {
+            p { "Rotate when a key may have been exposed, or on the district's schedule. Every instance of the service signs with the new key within 15 seconds (they share the key folder)." }
+            form method="post" action="/console/keys/rotate" {
+                input type="hidden" name="csrf" value=(who.csrf);
+                button type="submit" class="secondary" { "Rotate the signing key…" }
+            }
+        }
         h2 { "DID document" }
         p { "Published at " a href="/.well-known/did.json" { "/.well-known/did.json" } " for a did:web issuer." }
         pre tabindex="0" { (pretty(&did)) }
@@ -195,6 +212,42 @@ pub(crate) async fn keys(
         pre tabindex="0" { (pretty(&jwks)) }
     };
     page(&issuer, "Keys", Some(who), "/console/keys", body)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RotateForm {
+    #[serde(default)]
+    csrf: String,
+    confirm: Option<String>,
+}
+
+/// `POST /console/keys/rotate`: first a page asking to confirm, then the rotation.
+pub(crate) async fn rotate(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ManageKeys>,
+    Form(form): Form<RotateForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let who = &staff.signed_in;
+    if form.confirm.as_deref() != Some("yes") {
+        let body = html! {
+            p { strong { "Rotate the signing key?" } " A new key signs every credential from now on; the current one is retired but stays published, so everything it signed still verifies. This cannot be undone." }
+            form method="post" action="/console/keys/rotate" {
+                input type="hidden" name="csrf" value=(who.csrf);
+                input type="hidden" name="confirm" value="yes";
+                button type="submit" class="danger" { "Yes, rotate" }
+                " "
+                a href="/console/keys" { "No, go back" }
+            }
+        };
+        return page(&issuer, "Please confirm", Some(who), "/console/keys", body);
+    }
+    match issuer.rotate_signing_key(&who.member.actor()).await {
+        Ok(_) => Redirect::to("/console/keys?done=rotated").into_response(),
+        Err(e) => error_page(e, Some(who)),
+    }
 }
 
 /// `GET /console/staff`: who may sign in, with what role.

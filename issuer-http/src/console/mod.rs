@@ -71,6 +71,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/tokens",                    get(admin::tokens).post(admin::create_token)) // manage tokens
         .route("/console/tokens/revoke",             post(admin::revoke_token))             // manage tokens
         .route("/console/keys",                      get(admin::keys))                      // read credentials
+        .route("/console/keys/rotate",               post(admin::rotate))                   // manage keys
         .route("/console/settings",                  get(settings::form).post(settings::save)) // manage settings
         .route("/console/staff",                     get(admin::staff).post(admin::add_staff)) // manage users
         .route("/console/staff/role",                post(admin::set_role))                 // manage users

@@ -81,6 +81,8 @@ pub enum Permission {
     ManageAchievements,
     /// Sign credentials of any type through the VC-API.
     SignAny,
+    /// Rotate the signing key.
+    ManageKeys,
     /// Create and revoke API tokens.
     ManageTokens,
     /// Read and export the audit log.
@@ -93,7 +95,7 @@ pub enum Permission {
 
 /// The permission table: who may do what. The console's pages and the admin API both ask
 /// [`Caller::may`], which reads only this table.
-const TABLE: [(Permission, &[Role], Scope); 9] = [
+const TABLE: [(Permission, &[Role], Scope); 10] = [
     (
         Permission::ReadCredentials,
         &[Role::Admin, Role::Staff, Role::Auditor],
@@ -111,6 +113,7 @@ const TABLE: [(Permission, &[Role], Scope); 9] = [
         Scope::Admin,
     ),
     (Permission::SignAny, &[Role::Admin], Scope::Sign),
+    (Permission::ManageKeys, &[Role::Admin], Scope::Admin),
     (Permission::ManageTokens, &[Role::Admin], Scope::Admin),
     (
         Permission::ReadAudit,
@@ -123,12 +126,13 @@ const TABLE: [(Permission, &[Role], Scope); 9] = [
 
 impl Permission {
     /// Every permission, in the table's order.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ReadCredentials,
         Permission::Issue,
         Permission::ChangeStatus,
         Permission::ManageAchievements,
         Permission::SignAny,
+        Permission::ManageKeys,
         Permission::ManageTokens,
         Permission::ReadAudit,
         Permission::ManageUsers,
@@ -161,6 +165,7 @@ impl Permission {
             Permission::ChangeStatus => "Revoke, suspend and reinstate credentials",
             Permission::ManageAchievements => "Create, edit and archive achievements",
             Permission::SignAny => "Sign credentials of any type through the VC-API",
+            Permission::ManageKeys => "Rotate the signing key",
             Permission::ManageTokens => "Create and revoke API tokens",
             Permission::ReadAudit => "Read and export the audit log",
             Permission::ManageUsers => "Add staff, change roles, remove staff",
