@@ -250,6 +250,19 @@ test("achievements: created, edited as a new version that leaves issued credenti
   await page.waitForURL(/done=created/);
   const slug = new URL(page.url()).searchParams.get("slug");
   assert.equal(slug, "culturally-responsive-teaching");
+  // Its image: a baked badge PNG is uploaded; what is served keeps only the pixels.
+  await page.setInputFiles("#image", path.join(root, "tests/vectors/valid/baked-did-key.png"));
+  await page.click('form[action="/console/achievements/image"] button');
+  await page.waitForURL(/done=image/);
+  assert.ok(await page.$eval("main img", (img) => img.complete && img.naturalWidth === 96));
+  const served = await context.request.get(`${base}/achievements/${slug}/image`);
+  assert.equal(served.headers()["content-type"], "image/png");
+  assert.ok(!(await served.body()).includes(Buffer.from("openbadgecredential")), "the baked credential is not served");
+  await shoot(page, "achievement-image");
+  // A file that is not an image is refused.
+  await page.setInputFiles("#image", { name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not a picture") });
+  await page.click('form[action="/console/achievements/image"] button');
+  assert.equal(await page.textContent("details .code"), "invalid_input");
   // A slug that exists: the form again, with the reason, nothing changed.
   await page.goto(`${base}/console/achievements/new`);
   await page.fill("#slug", "formative-assessment");
@@ -280,6 +293,9 @@ test("achievements: created, edited as a new version that leaves issued credenti
   const issued = await context.request.get(credentialId, { headers: { accept: "application/json" } });
   const doc = await issued.json();
   assert.equal(doc.credentialSubject.achievement.description, "Builds lessons on students' cultures and languages.");
+  assert.equal(doc.credentialSubject.achievement.image.id, `${base}/achievements/${slug}/image`);
+  const badge = await context.request.get(`${credentialId}/badge.png`);
+  assert.equal(badge.status(), 200, "the badge is drawn with the uploaded image, read from the database");
   // Archive: no longer offered for awards.
   await page.check('input[name="confirm"]');
   await page.click('form[action="/console/achievements/archive"] button');

@@ -86,6 +86,7 @@ fn routes() -> Router<Shared> {
         .route("/s/{code}",                             get(page::share_link))
         .route("/",                                     get(public::home))
         .route("/achievements/{slug}",                  get(public::achievement))
+        .route("/achievements/{slug}/image",            get(public::achievement_image))
         // Wallets: OpenID4VCI and the VC-API exchange (wallet.rs has its own table).
         .merge(wallet::routes())
         // The staff console (console/mod.rs has its own table).

@@ -54,6 +54,7 @@ impl Modify for BearerAuth {
         crate::page::share_link,
         crate::public::home,
         crate::public::achievement,
+        crate::public::achievement_image,
         crate::claim_page::claim_received,
         crate::status::revoke,
         crate::status::suspend,

@@ -200,3 +200,33 @@ mod tests {
         assert!(!prefers_html(&HeaderMap::new()));
     }
 }
+
+/// `GET /achievements/{slug}/image`: the image uploaded for an achievement in the console (PNG
+/// or sanitised SVG); an SVG is served so that it can run nothing even when opened directly.
+#[utoipa::path(get, path = "/achievements/{slug}/image", tag = "sharing", params(("slug" = String, Path, description = "The achievement's slug")), responses((status = 200, description = "image/png or image/svg+xml"), (status = 404, body = super::openapi::ProblemDoc)))]
+pub(crate) async fn achievement_image(
+    State(issuer): State<Shared>,
+    Path(slug): Path<String>,
+) -> Result<Response, Problem> {
+    let (media_type, bytes) = issuer.achievement_image(&slug).await?;
+    let mut response = axum::response::IntoResponse::into_response(bytes);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    Ok(response)
+}

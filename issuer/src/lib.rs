@@ -7,6 +7,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod achievement;
+mod achievement_image;
 mod admin;
 mod auth;
 mod badge_image;

@@ -447,7 +447,11 @@ impl Issuer {
             .and_then(Value::as_str)
         {
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                self.images.get(url).await
+                match self.hosted_image(url).await {
+                    // An image uploaded in the console: from the database, never fetched.
+                    Some(bytes) => Some(bytes),
+                    None => self.images.get(url).await,
+                }
             }
             _ => None,
         };

@@ -235,8 +235,9 @@ impl AchievementForm {
         if !alignments.is_empty() {
             d.insert("alignment".into(), Value::Array(alignments));
         }
-        if let Some(image) = keep.and_then(|a| a.achievement.get("image")) {
-            d.insert("image".into(), image.clone());
+        // The definition names its image by URL (the Achievement carries it as an Image).
+        if let Some(image) = keep.and_then(|a| text(&a.achievement, "/image/id")) {
+            d.insert("image".into(), json!(image));
         }
         AchievementDefinition::from_value(Value::Object(d))
     }
@@ -432,12 +433,30 @@ pub(crate) async fn edit(
         Some("created") => Some("The achievement is created. Staff can award it now."),
         Some("saved") => Some("A new version is saved. New awards use it."),
         Some("archived") => Some("The achievement is archived: it is no longer awarded. Credentials already issued stay valid."),
+        Some("image") => Some("The image is uploaded. New awards show it; credentials already issued keep theirs."),
         _ => None,
     };
     let form = AchievementForm::from_stored(&stored);
     let body = html! {
         @if let Some(done) = done { div class="notice" role="status" { p { (done) } } }
         p { "Its public page: " a href=(format!("/achievements/{}", encode(&stored.slug))) { "/achievements/" (stored.slug) } }
+        h2 { "Image" }
+        @if text(&stored.achievement, "/image/id").is_some_and(|u| u.ends_with(&format!("/achievements/{}/image", stored.slug))) {
+            p { img src=(format!("/achievements/{}/image", encode(&stored.slug))) alt=(format!("The image of {}", text(&stored.achievement, "/name").unwrap_or(&stored.slug))) width="160" height="160"; }
+        } @else if let Some(url) = text(&stored.achievement, "/image/id") {
+            p { "Its image is at " span class="code" { (url) } "." }
+        } @else {
+            p { "No image yet: badges are drawn with the achievement's and district's names." }
+        }
+        @if !stored.archived {
+            form method="post" action="/console/achievements/image" enctype="multipart/form-data" class="stack" {
+                input type="hidden" name="csrf" value=(who.csrf);
+                input type="hidden" name="slug" value=(stored.slug);
+                label for="image" { "A PNG or SVG, up to 512 KiB (it is cleaned: a PNG keeps only its pixels, an SVG loses scripts and links)" }
+                input id="image" name="image" type="file" accept="image/png,image/svg+xml" required;
+                button type="submit" class="secondary" { "Upload the image" }
+            }
+        }
         @if stored.archived {
             p { strong { "Archived:" } " it is no longer awarded." }
         } @else {
@@ -532,6 +551,47 @@ pub(crate) async fn archive(
         Ok(()) => Redirect::to(&format!(
             "/console/achievements/edit?slug={}&done=archived",
             encode(&form.slug)
+        ))
+        .into_response(),
+        Err(e) => error_page(e, Some(who)),
+    }
+}
+
+/// `POST /console/achievements/image` (multipart: `csrf`, `slug`, `image`): the achievement's
+/// image, cleaned by the issuer (`Issuer::set_achievement_image`).
+pub(crate) async fn image(
+    State(issuer): State<Shared>,
+    Console(staff, _): Console<ManageAchievements>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let who = &staff.signed_in;
+    let (mut csrf, mut slug, mut bytes) = (String::new(), String::new(), Vec::new());
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return error_page(Error::input("image", e.body_text()), Some(who)),
+        };
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("slug") => slug = field.text().await.unwrap_or_default(),
+            Some("image") => match field.bytes().await {
+                Ok(b) => bytes = b.to_vec(),
+                Err(e) => return error_page(Error::input("image", e.body_text()), Some(who)),
+            },
+            _ => {}
+        }
+    }
+    if let Some(refused) = staff.csrf_refusal(&csrf) {
+        return refused;
+    }
+    match issuer
+        .set_achievement_image(&slug, &bytes, &who.member.actor())
+        .await
+    {
+        Ok(()) => Redirect::to(&format!(
+            "/console/achievements/edit?slug={}&done=image",
+            encode(&slug)
         ))
         .into_response(),
         Err(e) => error_page(e, Some(who)),

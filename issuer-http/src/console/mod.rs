@@ -61,6 +61,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/achievements/new",          get(achievements::new))                // manage achievements
         .route("/console/achievements/edit",         get(achievements::edit).post(achievements::save)) // manage achievements
         .route("/console/achievements/archive",      post(achievements::archive))           // manage achievements
+        .route("/console/achievements/image",        post(achievements::image))             // manage achievements
         .route("/console/roster",                    get(roster::form).post(roster::upload)) // issue
         .route("/console/roster/run",                get(roster::run_page))                 // issue
         .route("/console/roster/run.json",           get(roster::run_json))                 // issue

@@ -73,6 +73,17 @@ pub trait AchievementStore: Send + Sync {
     async fn achievement(&self, slug_or_id: &str) -> Result<Option<StoredAchievement>, Error>;
     /// All achievements, in the order they were added.
     async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error>;
+    /// Stores (replaces) an achievement's uploaded image, audited `achievement.image`.
+    async fn put_achievement_image(
+        &self,
+        slug: &str,
+        media_type: &str,
+        bytes: &[u8],
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// An achievement's uploaded image: (media type, bytes).
+    async fn achievement_image(&self, slug: &str) -> Result<Option<(String, Vec<u8>)>, Error>;
 }
 
 /// Issued credentials, their documents, share codes and recipient lookups.

@@ -11,6 +11,55 @@ use crate::store::{AchievementStore, Actor, StoredAchievement};
 
 #[async_trait]
 impl AchievementStore for SqlStore {
+    async fn put_achievement_image(
+        &self,
+        slug: &str,
+        media_type: &str,
+        bytes: &[u8],
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error> {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(bytes));
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM achievement_images WHERE slug = $1")
+            .bind(slug)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO achievement_images (slug, media_type, bytes, sha256, updated_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(slug)
+        .bind(media_type)
+        .bind(bytes.to_vec())
+        .bind(&digest)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        let detail =
+            serde_json::json!({"mediaType": media_type, "sha256": digest, "bytes": bytes.len()});
+        audit(
+            &mut tx,
+            at,
+            actor,
+            "achievement.image",
+            Some(slug),
+            Some(&detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn achievement_image(&self, slug: &str) -> Result<Option<(String, Vec<u8>)>, Error> {
+        let row = sqlx::query("SELECT media_type, bytes FROM achievement_images WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((r.try_get("media_type")?, r.try_get("bytes")?)))
+            .transpose()
+    }
+
     async fn insert_achievement(
         &self,
         a: &StoredAchievement,
