@@ -1088,6 +1088,7 @@ async fn the_openapi_document_describes_the_routes_the_service_has() {
         "GET /.well-known/oauth-authorization-server",
         "GET /.well-known/openid-credential-issuer",
         "GET /achievements/{slug}",
+        "GET /achievements/{slug}/image",
         "GET /api/v1/achievements",
         "GET /api/v1/achievements/{slug}",
         "GET /api/v1/audit",

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::records::encode;
-use super::{error_page, page, Console, Staff};
+use super::{error_page, page, problem_notice, read_upload, Console, Staff};
 use crate::extract::{ManageAchievements, ReadCredentials};
 use crate::page::text;
 use crate::Shared;
@@ -304,7 +304,7 @@ fn form_markup(
     };
     html! {
         @if let Some(e) = problem {
-            div class="notice error" role="alert" { p { (e.to_string()) " " span class="code" { "(" (e.code()) ")" } } }
+            (problem_notice(e))
         }
         @if editing {
             p class="hint" { "Saving makes a new version of the definition. Credentials already issued keep the text they were signed with." }
@@ -562,31 +562,19 @@ pub(crate) async fn archive(
 pub(crate) async fn image(
     State(issuer): State<Shared>,
     Console(staff, _): Console<ManageAchievements>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let who = &staff.signed_in;
-    let (mut csrf, mut slug, mut bytes) = (String::new(), String::new(), Vec::new());
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return error_page(Error::input("image", e.body_text()), Some(who)),
-        };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("slug") => slug = field.text().await.unwrap_or_default(),
-            Some("image") => match field.bytes().await {
-                Ok(b) => bytes = b.to_vec(),
-                Err(e) => return error_page(Error::input("image", e.body_text()), Some(who)),
-            },
-            _ => {}
-        }
-    }
-    if let Some(refused) = staff.csrf_refusal(&csrf) {
+    let upload = match read_upload(multipart, "image").await {
+        Ok(u) => u,
+        Err(e) => return error_page(e, Some(who)),
+    };
+    if let Some(refused) = staff.csrf_refusal(&upload.csrf) {
         return refused;
     }
+    let slug = upload.fields.get("slug").cloned().unwrap_or_default();
     match issuer
-        .set_achievement_image(&slug, &bytes, &who.member.actor())
+        .set_achievement_image(&slug, &upload.bytes, &who.member.actor())
         .await
     {
         Ok(()) => Redirect::to(&format!(

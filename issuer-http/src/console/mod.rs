@@ -386,3 +386,62 @@ pub(crate) fn error_page(e: cairn_issuer::Error, who: Option<&SignedIn>) -> Resp
     };
     refusal_page(status, title, &advice, e.code(), who)
 }
+
+/// A refused value on a page: what is wrong, and its code.
+pub(crate) fn problem_notice(e: &cairn_issuer::Error) -> Markup {
+    html! {
+        div class="notice error" role="alert" { p { (e.to_string()) " " span class="code" { "(" (e.code()) ")" } } }
+    }
+}
+
+/// A filter form's two date fields (`from`, `to`: the days in the district's time zone).
+pub(crate) fn date_range(from_label: &str, to_label: &str, from: &str, to: &str) -> Markup {
+    html! {
+        div {
+            label for="from" { (from_label) }
+            input id="from" name="from" type="date" value=(from);
+        }
+        div {
+            label for="to" { (to_label) }
+            input id="to" name="to" type="date" value=(to);
+        }
+    }
+}
+
+/// A multipart form with one file: its CSRF token, its other text fields, and the file.
+#[derive(Debug, Default)]
+pub(crate) struct Upload {
+    pub csrf: String,
+    pub fields: std::collections::HashMap<String, String>,
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a multipart form whose file is the field `file` (`invalid_input` when it cannot be
+/// read, e.g. over the request size limit).
+pub(crate) async fn read_upload(
+    mut multipart: axum::extract::Multipart,
+    file: &'static str,
+) -> Result<Upload, cairn_issuer::Error> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        cairn_issuer::Error::input(file, e.body_text())
+    };
+    let mut upload = Upload::default();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == file {
+            upload.file_name = field
+                .file_name()
+                .map(|n| n.chars().filter(|c| !c.is_control()).take(120).collect());
+            upload.bytes = field.bytes().await.map_err(bad)?.to_vec();
+        } else {
+            let text = field.text().await.map_err(bad)?;
+            if name == "csrf" {
+                upload.csrf = text;
+            } else {
+                upload.fields.insert(name, text);
+            }
+        }
+    }
+    Ok(upload)
+}

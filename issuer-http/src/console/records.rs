@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{error_page, page, Console};
+use super::{date_range, error_page, page, problem_notice, Console};
 use crate::extract::{ChangeStatus, Issue, ReadAudit, ReadCredentials};
 use crate::html::moment;
 use crate::page::text;
@@ -110,19 +110,12 @@ pub(crate) async fn find(
                     }
                 }
             }
-            div {
-                label for="from" { "Issued from" }
-                input id="from" name="from" type="date" value=(q.from);
-            }
-            div {
-                label for="to" { "Issued until" }
-                input id="to" name="to" type="date" value=(q.to);
-            }
+            (date_range("Issued from", "Issued until", &q.from, &q.to))
             div { button type="submit" { "Find" } }
         }
         p class="hint" { "Emails are not stored: a recipient is found by the hash of the address they were awarded at." }
         @match &results {
-            Err(e) => div class="notice error" role="alert" { p { (e.to_string()) " " span class="code" { "(" (e.code()) ")" } } },
+            Err(e) => (problem_notice(e)),
             Ok((rows, next)) => {
                 h2 { (rows.len()) " credential(s)" }
                 @if rows.is_empty() {
@@ -575,18 +568,11 @@ pub(crate) async fn audit(
                 label for="action" { "What (or how it starts)" }
                 input id="action" name="action" value=(q.action) placeholder="credential.revoke";
             }
-            div {
-                label for="from" { "From" }
-                input id="from" name="from" type="date" value=(q.from);
-            }
-            div {
-                label for="to" { "Until" }
-                input id="to" name="to" type="date" value=(q.to);
-            }
+            (date_range("From", "Until", &q.from, &q.to))
             div { button type="submit" { "Filter" } }
         }
         @match &entries {
-            Err(e) => div class="notice error" role="alert" { p { (e.to_string()) " " span class="code" { "(" (e.code()) ")" } } },
+            Err(e) => (problem_notice(e)),
             Ok(entries) => {
                 p { a href=(csv_link) download="audit-log.csv" { "Download these entries as CSV" } " (up to 100,000)" }
                 (audit_table(entries, tz))

@@ -21,7 +21,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::records::encode;
-use super::{error_page, page, Console};
+use super::{error_page, page, read_upload, Console};
 use crate::extract::Issue;
 use crate::Shared;
 
@@ -115,35 +115,18 @@ pub(crate) async fn form(
 pub(crate) async fn upload(
     State(issuer): State<Shared>,
     Console(staff, _): Console<Issue>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     let who = staff.signed_in.clone();
-    let mut csrf = String::new();
-    let mut file = String::from("roster.csv");
-    let mut bytes = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return error_page(Error::input("roster", e.body_text()), Some(&who)),
-        };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("roster") => {
-                if let Some(name) = field.file_name() {
-                    file = name.chars().filter(|c| !c.is_control()).take(120).collect();
-                }
-                match field.bytes().await {
-                    Ok(b) => bytes = b.to_vec(),
-                    Err(e) => return error_page(Error::input("roster", e.body_text()), Some(&who)),
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(refused) = staff.csrf_refusal(&csrf) {
+    let upload = match read_upload(multipart, "roster").await {
+        Ok(u) => u,
+        Err(e) => return error_page(e, Some(&who)),
+    };
+    if let Some(refused) = staff.csrf_refusal(&upload.csrf) {
         return refused;
     }
+    let file = upload.file_name.unwrap_or_else(|| "roster.csv".to_owned());
+    let bytes = upload.bytes;
     // The columns are checked before anything runs; a wrong file is refused at once.
     let total = match cairn_issuer::bulk::parse_roster(bytes.as_slice()) {
         Ok(rows) if rows.is_empty() => {

@@ -9,7 +9,7 @@ use cairn_issuer::{Error, SettingsChange};
 use maud::html;
 use serde::Deserialize;
 
-use super::{error_page, page, Console, Staff};
+use super::{error_page, page, problem_notice, Console, Staff};
 use crate::extract::ManageSettings;
 use crate::Shared;
 
@@ -51,7 +51,7 @@ fn render(
             div class="notice" role="status" { p { "Saved. Credentials issued from now on carry the new profile; those issued before keep theirs." } }
         }
         @if let Some(e) = problem {
-            div class="notice error" role="alert" { p { (e.to_string()) " " span class="code" { "(" (e.code()) ")" } } }
+            (problem_notice(e))
         }
         p { "What people see of the district in its credentials, on its pages and in its emails. Leave a field empty to use the value in cairn.toml." }
         form method="post" action="/console/settings" class="stack" {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::Row;
 
-use super::{audit, SqlStore};
+use super::{audit, Conditions, SqlStore};
 use crate::error::Error;
 use crate::store::{Actor, AuditEntry, AuditFilter, AuditStore};
 
@@ -44,40 +44,22 @@ impl AuditStore for SqlStore {
     }
 
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, Error> {
-        // Each condition is added with the next placeholder; the values are bound in order.
-        let mut sql = String::from(
-            "SELECT at, actor, action, subject, detail_json FROM audit_log WHERE 1 = 1",
-        );
-        let mut values: Vec<&str> = Vec::new();
-        let mut n = 0;
-        let mut next = || {
-            n += 1;
-            n
-        };
+        let mut sql =
+            Conditions::new("SELECT at, actor, action, subject, detail_json FROM audit_log");
         if let Some(actor) = &filter.actor {
-            sql.push_str(&format!(" AND actor = ${}", next()));
-            values.push(actor);
+            sql.and("actor = ?", &[actor]);
         }
         if let Some(action) = &filter.action {
-            let (a, b) = (next(), next());
-            sql.push_str(&format!(" AND substr(action, 1, length(${a})) = ${b}"));
-            values.push(action);
-            values.push(action);
+            sql.and("substr(action, 1, length(?)) = ?", &[action, action]);
         }
         if let Some(from) = &filter.from {
-            sql.push_str(&format!(" AND at >= ${}", next()));
-            values.push(from);
+            sql.and("at >= ?", &[from]);
         }
         if let Some(before) = &filter.before {
-            sql.push_str(&format!(" AND at < ${}", next()));
-            values.push(before);
+            sql.and("at < ?", &[before]);
         }
-        sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", filter.limit));
-        let mut query = sqlx::query(&sql);
-        for v in values {
-            query = query.bind(v);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let tail = format!(" ORDER BY seq DESC LIMIT {}", filter.limit);
+        let rows = sql.fetch_all(&tail, &self.pool).await?;
         rows.iter().map(audit_entry).collect()
     }
 

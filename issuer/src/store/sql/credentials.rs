@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::Row;
 
-use super::{audit, audit_many, placeholders, value_rows, SqlStore, ROWS_PER_STATEMENT};
+use super::{
+    audit, audit_many, placeholders, value_rows, Conditions, SqlStore, ROWS_PER_STATEMENT,
+};
 use crate::error::Error;
 use crate::store::{
     Actor, CredentialFilter, CredentialMeta, CredentialStore, CredentialSummary, IdempotencyLease,
@@ -136,23 +138,13 @@ impl CredentialStore for SqlStore {
         f: &CredentialFilter,
     ) -> Result<Vec<CredentialSummary>, Error> {
         // Keyset pagination on (issued_at, id); every condition is a bound parameter.
-        let mut sql = String::from(
-            "SELECT id, achievement_id, issued_at, status FROM credentials WHERE 1 = 1",
-        );
-        let mut binds: Vec<String> = Vec::new();
-        let mut add = |clause: &str, values: &[&str]| {
-            let mut c = clause.to_owned();
-            for v in values {
-                binds.push((*v).to_owned());
-                c = c.replacen('?', &format!("${}", binds.len()), 1);
-            }
-            sql.push_str(&c);
-        };
+        let mut sql =
+            Conditions::new("SELECT id, achievement_id, issued_at, status FROM credentials");
         if let Some(r) = &f.recipient_lookup {
-            add(" AND recipient_lookup = ?", &[r]);
+            sql.and("recipient_lookup = ?", &[r]);
         }
         if let Some(a) = &f.achievement_id {
-            add(" AND achievement_id = ?", &[a]);
+            sql.and("achievement_id = ?", &[a]);
         }
         if let Some(name) = &f.recipient_name {
             // A part of the name, its LIKE wildcards escaped.
@@ -160,32 +152,25 @@ impl CredentialStore for SqlStore {
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            add(
-                " AND recipient_name_key LIKE ? ESCAPE '\\'",
+            sql.and(
+                "recipient_name_key LIKE ? ESCAPE '\\'",
                 &[&format!("%{escaped}%")],
             );
         }
         if let Some(from) = &f.issued_from {
-            add(" AND issued_at >= ?", &[from]);
+            sql.and("issued_at >= ?", &[from]);
         }
         if let Some(before) = &f.issued_before {
-            add(" AND issued_at < ?", &[before]);
+            sql.and("issued_at < ?", &[before]);
         }
         if let Some((at, id)) = &f.after {
-            add(
-                " AND (issued_at > ? OR (issued_at = ? AND id > ?))",
+            sql.and(
+                "(issued_at > ? OR (issued_at = ? AND id > ?))",
                 &[at, at, id],
             );
         }
-        sql.push_str(&format!(
-            " ORDER BY issued_at, id LIMIT {}",
-            f.limit.clamp(1, 500)
-        ));
-        let mut query = sqlx::query(&sql);
-        for b in &binds {
-            query = query.bind(b);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let tail = format!(" ORDER BY issued_at, id LIMIT {}", f.limit.clamp(1, 500));
+        let rows = sql.fetch_all(&tail, &self.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(CredentialSummary {

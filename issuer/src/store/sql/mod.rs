@@ -257,3 +257,44 @@ async fn audit(
     .await?;
     Ok(())
 }
+
+/// A search's SQL: a `SELECT … WHERE 1 = 1` and the conditions added to it, each `?` of a
+/// condition becoming the next placeholder (`$1`, `$2`, …) with its value bound in order; no
+/// value is ever written into the SQL.
+pub(super) struct Conditions {
+    sql: String,
+    binds: Vec<String>,
+}
+
+impl Conditions {
+    pub(super) fn new(select: &str) -> Self {
+        Conditions {
+            sql: format!("{select} WHERE 1 = 1"),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Adds ` AND {clause}`, binding `values` to its `?`s in order.
+    pub(super) fn and(&mut self, clause: &str, values: &[&str]) {
+        let mut c = format!(" AND {clause}");
+        for v in values {
+            self.binds.push((*v).to_owned());
+            c = c.replacen('?', &format!("${}", self.binds.len()), 1);
+        }
+        self.sql.push_str(&c);
+    }
+
+    /// Ends the SQL (ORDER BY, LIMIT: no values) and runs it.
+    pub(super) async fn fetch_all(
+        mut self,
+        tail: &str,
+        pool: &sqlx::AnyPool,
+    ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        self.sql.push_str(tail);
+        let mut query = sqlx::query(&self.sql);
+        for b in &self.binds {
+            query = query.bind(b);
+        }
+        query.fetch_all(pool).await
+    }
+}
