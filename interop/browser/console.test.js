@@ -243,6 +243,7 @@ test("achievements: created, edited as a new version that leaves issued credenti
   await page.fill("#description", "Builds lessons on students' cultures and languages.");
   await page.fill("#criteria", "A unit plan and a reflection on two students' responses.");
   await page.fill("#credits", "10");
+  await page.fill("#validity_months", "36");
   await page.fill("#a0_name", "InTASC Standard 2: Learning Differences");
   await page.fill("#a0_url", "https://ccsso.org/intasc");
   await shoot(page, "achievement-new");
@@ -294,6 +295,8 @@ test("achievements: created, edited as a new version that leaves issued credenti
   const doc = await issued.json();
   assert.equal(doc.credentialSubject.achievement.description, "Builds lessons on students' cultures and languages.");
   assert.equal(doc.credentialSubject.achievement.image.id, `${base}/achievements/${slug}/image`);
+  const years = (new Date(doc.validUntil) - new Date(doc.validFrom)) / (365.25 * 24 * 3600 * 1000);
+  assert.ok(years > 2.99 && years < 3.01, `valid for the achievement's 36 months (${doc.validFrom} to ${doc.validUntil})`);
   const badge = await context.request.get(`${credentialId}/badge.png`);
   assert.equal(badge.status(), 200, "the badge is drawn with the uploaded image, read from the database");
   // Archive: no longer offered for awards.

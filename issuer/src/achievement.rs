@@ -86,6 +86,14 @@ impl AchievementDefinition {
         Value::Object(m)
     }
 
+    /// `validityMonths`: how long its credentials last by default (Cairn's own property).
+    pub fn validity_months(&self) -> Option<u32> {
+        self.definition
+            .get("validityMonths")
+            .and_then(Value::as_u64)
+            .and_then(|m| u32::try_from(m).ok())
+    }
+
     /// Whether the definition named its slug (rather than having one derived from its name).
     pub fn has_explicit_slug(&self) -> bool {
         self.explicit_slug
@@ -186,6 +194,7 @@ impl crate::Issuer {
             slug: definition.slug.clone(),
             archived: false,
             created_at: rfc3339(self.now()),
+            validity_months: definition.validity_months(),
         };
         self.store
             .insert_achievement(&stored, &definition.to_value(), actor)
@@ -216,6 +225,7 @@ impl crate::Issuer {
             ));
         }
         stored.achievement = definition.to_achievement(&stored.id);
+        stored.validity_months = definition.validity_months();
         let mut def = definition.to_value();
         def["slug"] = Value::String(stored.slug.clone());
         self.store

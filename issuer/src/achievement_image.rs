@@ -119,6 +119,9 @@ impl Issuer {
             }
         }
         definition.insert("slug".into(), json!(stored.slug));
+        if let Some(months) = stored.validity_months {
+            definition.insert("validityMonths".into(), json!(months));
+        }
         definition.insert(
             "image".into(),
             json!(format!("{base}/achievements/{}/image", stored.slug)),

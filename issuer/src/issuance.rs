@@ -262,6 +262,17 @@ impl Issuer {
             } else {
                 None
             };
+        // The achievement's default validity applies when the award gives no end of its own.
+        let defaulted;
+        let request = match (request.valid_until, achievement.validity_months) {
+            (None, Some(months)) => {
+                let mut with_end = request.clone();
+                with_end.valid_until = now.checked_add_months(chrono::Months::new(months));
+                defaulted = with_end;
+                &defaulted
+            }
+            _ => request,
+        };
         let unsigned = credential::build(
             request,
             derived_subject.as_deref(),

@@ -214,3 +214,50 @@ async fn names_found(issuer: &cairn_issuer::Issuer, part: &str) -> usize {
         .credentials
         .len()
 }
+
+/// An achievement's `validityMonths` ends its credentials that many months after issue, unless
+/// the award gives its own end; it never enters the credential's Achievement.
+#[tokio::test]
+async fn an_achievements_validity_period_ends_its_credentials() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let issuer = common::did_key_issuer(
+        &dir.path().join("i"),
+        "District",
+        Some("https://credentials.district.example"),
+    )
+    .await;
+    let actor = Actor("test".into());
+    let def = cairn_issuer::AchievementDefinition::from_value(serde_json::json!({
+        "slug": "three-years",
+        "name": "Renewable micro-credential",
+        "description": "Valid three years.",
+        "criteria": {"narrative": "Renew every three years."},
+        "validityMonths": 36
+    }))
+    .expect("definition");
+    issuer.add_achievement(&def, &actor).await.expect("add");
+    let at = Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap();
+    let request = IssueRequest {
+        achievement: "three-years".into(),
+        recipient_email: "t@district.example".into(),
+        ..Default::default()
+    };
+    let issued = issuer.issue(&request, at, &actor).await.expect("issue");
+    assert_eq!(issued["validUntil"], "2029-12-05T09:00:00Z");
+    assert!(issued["credentialSubject"]["achievement"]
+        .get("validityMonths")
+        .is_none());
+    let own_end = IssueRequest {
+        valid_until: Some(Utc.with_ymd_and_hms(2027, 6, 30, 0, 0, 0).unwrap()),
+        ..request.clone()
+    };
+    let issued = issuer.issue(&own_end, at, &actor).await.expect("issue");
+    assert_eq!(
+        issued["validUntil"], "2027-06-30T00:00:00Z",
+        "the award's own end wins"
+    );
+    let bad = cairn_issuer::AchievementDefinition::from_value(serde_json::json!({
+        "name": "x", "description": "x", "criteria": {"narrative": "x"}, "validityMonths": 0
+    }));
+    assert_eq!(bad.err().map(|e| e.code()), Some("achievement_invalid"));
+}

@@ -53,6 +53,8 @@ pub(crate) struct AchievementForm {
     #[serde(default)]
     field_of_study: String,
     #[serde(default)]
+    validity_months: String,
+    #[serde(default)]
     version: String,
     #[serde(default)]
     tags: String,
@@ -144,6 +146,7 @@ impl AchievementForm {
                 .map(Value::to_string)
                 .unwrap_or_default(),
             field_of_study: t("/fieldOfStudy"),
+            validity_months: a.validity_months.map(|m| m.to_string()).unwrap_or_default(),
             version: t("/version"),
             tags: a
                 .achievement
@@ -194,6 +197,12 @@ impl AchievementForm {
                 "criteria".into(),
                 json!({"narrative": self.criteria.trim()}),
             );
+        }
+        if !self.validity_months.trim().is_empty() {
+            let months: u32 = self.validity_months.trim().parse().map_err(|_| {
+                Error::AchievementInvalid("valid for is a whole number of months, like 36".into())
+            })?;
+            d.insert("validityMonths".into(), json!(months));
         }
         if !self.credits.trim().is_empty() {
             let credits: f64 = self.credits.trim().parse().map_err(|_| {
@@ -331,6 +340,7 @@ fn form_markup(
             textarea id="criteria" name="criteria" rows="4" required { (form.criteria) }
             (field("credits", "Credits available (optional)", &form.credits, false))
             (field("field_of_study", "Field of study (optional)", &form.field_of_study, false))
+            (field("validity_months", "Credentials are valid for this many months (optional; empty: no end)", &form.validity_months, false))
             (field("version", "Version (optional, e.g. 2026-27)", &form.version, false))
             (field("tags", "Tags, separated by commas (optional)", &form.tags, false))
             @for i in 0..ALIGNMENTS {

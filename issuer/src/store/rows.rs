@@ -15,6 +15,9 @@ pub struct StoredAchievement {
     pub archived: bool,
     /// When it was created (RFC 3339).
     pub created_at: String,
+    /// The definition's `validityMonths`: credentials end this many months after issue unless
+    /// the award gives an end.
+    pub validity_months: Option<u32>,
 }
 
 /// A public key as stored (the private half stays in its key file).

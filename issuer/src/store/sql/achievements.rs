@@ -136,7 +136,7 @@ impl AchievementStore for SqlStore {
     /// Finds an achievement by slug or id.
     async fn achievement(&self, slug_or_id: &str) -> Result<Option<StoredAchievement>, Error> {
         let row = sqlx::query(
-            "SELECT id, slug, achievement_json, archived, created_at FROM achievements WHERE slug = $1 OR id = $2",
+            "SELECT id, slug, achievement_json, definition_json, archived, created_at FROM achievements WHERE slug = $1 OR id = $2",
         )
         .bind(slug_or_id)
         .bind(slug_or_id)
@@ -148,7 +148,7 @@ impl AchievementStore for SqlStore {
     /// All achievements, in the order they were added.
     async fn achievements(&self) -> Result<Vec<StoredAchievement>, Error> {
         let rows = sqlx::query(
-            "SELECT id, slug, achievement_json, archived, created_at FROM achievements ORDER BY created_at, slug",
+            "SELECT id, slug, achievement_json, definition_json, archived, created_at FROM achievements ORDER BY created_at, slug",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -159,11 +159,17 @@ impl AchievementStore for SqlStore {
 fn achievement_from_row(r: &AnyRow) -> Result<StoredAchievement, Error> {
     let json: String = r.try_get("achievement_json")?;
     let archived: i64 = r.try_get("archived")?;
+    let definition: String = r.try_get("definition_json")?;
+    let validity_months = serde_json::from_str::<Value>(&definition)
+        .ok()
+        .and_then(|d| d.get("validityMonths").and_then(Value::as_u64))
+        .and_then(|m| u32::try_from(m).ok());
     Ok(StoredAchievement {
         id: r.try_get("id")?,
         slug: r.try_get("slug")?,
         achievement: serde_json::from_str(&json).map_err(|e| Error::Database(e.to_string()))?,
         archived: archived != 0,
         created_at: r.try_get("created_at")?,
+        validity_months,
     })
 }
