@@ -13,8 +13,13 @@ pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src '
 
 /// An HTML page with the security headers every page carries.
 pub(crate) fn html_response(markup: Markup) -> Response {
+    html_response_with(markup, CSP)
+}
+
+/// An HTML page with the security headers and the content security policy `csp`.
+pub(crate) fn html_response_with(markup: Markup, csp: &'static str) -> Response {
     let mut response = markup.into_string().into_response();
-    cairn_http::secure_page_headers(response.headers_mut(), CSP);
+    cairn_http::secure_page_headers(response.headers_mut(), csp);
     response
 }
 

@@ -71,16 +71,15 @@ fn plain_text(field: &'static str, value: &str, max: usize) -> Result<(), Error>
 impl Issuer {
     /// The settings in effect now.
     pub fn settings(&self) -> Settings {
-        let stored = self.overrides.read().map(|o| o.clone()).unwrap_or_default();
-        let s = &self.config.config.issuer;
-        let pick = |name: &str, fallback: Option<&String>| {
-            stored.get(name).cloned().or_else(|| fallback.cloned())
+        // Read under the lock, not copied: `profile()` runs for every credential signed.
+        let stored = match self.overrides.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
         };
+        let s = &self.config.config.issuer;
+        let pick = |name: &str, fallback: Option<&String>| stored.get(name).or(fallback).cloned();
         Settings {
-            name: stored
-                .get("name")
-                .cloned()
-                .unwrap_or_else(|| s.name.clone()),
+            name: pick("name", Some(&s.name)).unwrap_or_default(),
             description: pick("description", s.description.as_ref()),
             email: pick("email", s.email.as_ref()),
             image: pick("image", s.image.as_ref()),

@@ -20,7 +20,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use cairn_issuer::{Caller, Issuer, Permission, SignedIn};
+use cairn_issuer::{Issuer, Permission, SignedIn};
 use cookie::{Cookie, SameSite};
 use maud::{html, Markup, DOCTYPE};
 
@@ -32,9 +32,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 
 /// A console page with its security headers.
 fn html_response(markup: Markup) -> Response {
-    let mut response = markup.into_string().into_response();
-    cairn_http::secure_page_headers(response.headers_mut(), CSP);
-    response
+    crate::html::html_response_with(markup, CSP)
 }
 use crate::problem::Problem;
 use crate::Shared;
@@ -177,7 +175,7 @@ impl Staff {
 
     /// Whether this person may do `permission` (the issuer's permission table).
     pub(crate) fn may(&self, permission: Permission) -> bool {
-        Caller::Staff(self.signed_in.clone()).may(permission)
+        self.signed_in.may(permission)
     }
 }
 
@@ -206,7 +204,7 @@ impl<P: Gate + Send + Sync> FromRequestParts<Shared> for Console<P> {
             return Err(Redirect::to("/console/sign-in").into_response());
         };
         if let Some(permission) = P::permission() {
-            if !Caller::Staff(signed_in.clone()).may(permission) {
+            if !signed_in.may(permission) {
                 let why = format!(
                     "Your role ({}) does not allow this: {}.",
                     signed_in.member.role.label(),
@@ -282,7 +280,6 @@ pub(crate) fn page(
     body: Markup,
 ) -> Response {
     let district = &issuer.settings().name;
-    let caller = who.map(|s| Caller::Staff(s.clone()));
     html_response(html! {
         (DOCTYPE)
         html lang="en" {
@@ -298,11 +295,11 @@ pub(crate) fn page(
                 a class="skip" href="#main" { "Skip to the content" }
                 header {
                     p class="district" { (district) " · credential console" }
-                    @if let (Some(s), Some(caller)) = (who, &caller) {
+                    @if let Some(s) = who {
                         nav aria-label="Console" {
                             ul {
                                 @for (href, label, needs) in SECTIONS {
-                                    @if needs.is_none_or(|p| caller.may(p)) {
+                                    @if needs.is_none_or(|p| s.may(p)) {
                                         li {
                                             @if href == current {
                                                 a href=(href) aria-current="page" { (label) }

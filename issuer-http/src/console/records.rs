@@ -85,7 +85,7 @@ pub(crate) async fn find(
         Ok(a) => a,
         Err(e) => return error_page(e, Some(who)),
     };
-    let results = search(&issuer, &q, tz).await;
+    let results = search(&issuer, &q, tz, &achievements).await;
     let body = html! {
         form method="get" action="/console/credentials" class="filters" {
             div {
@@ -164,6 +164,7 @@ async fn search(
     issuer: &Issuer,
     q: &FindQuery,
     tz: cairn_render::Tz,
+    achievements: &[cairn_issuer::StoredAchievement],
 ) -> Result<(Vec<Row>, Option<String>), Error> {
     let query = CredentialQuery {
         recipient_email: non_empty(&q.email),
@@ -175,7 +176,6 @@ async fn search(
         limit: PAGE_SIZE,
     };
     let found = issuer.search_credentials(&query).await?;
-    let achievements = issuer.achievements().await?;
     let mut rows = Vec::with_capacity(found.credentials.len());
     for c in found.credentials {
         let record = issuer.credential_record(&c.id).await?;

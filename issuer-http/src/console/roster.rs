@@ -62,26 +62,18 @@ pub(crate) async fn form(
     Console(staff, _): Console<Issue>,
 ) -> Response {
     let who = &staff.signed_in;
-    let mine: Vec<(String, String, String, bool)> = runs()
-        .lock()
-        .map(|runs| {
-            runs.iter()
-                .filter_map(|r| {
-                    r.lock().ok().map(|r| {
-                        (
-                            r.id.clone(),
-                            r.file.clone(),
-                            r.started_at.clone(),
-                            r.summary.is_some() || r.error.is_some(),
-                            r.owner.clone(),
-                        )
-                    })
-                })
-                .filter(|r| r.4 == who.member.email)
-                .map(|(id, file, at, finished, _)| (id, file, at, finished))
-                .collect()
-        })
-        .unwrap_or_default();
+    // This person's runs: (id, file, started at, finished).
+    let mut mine: Vec<(String, String, String, bool)> = Vec::new();
+    if let Ok(all) = runs().lock() {
+        for run in all.iter() {
+            if let Ok(r) = run.lock() {
+                if r.owner == who.member.email {
+                    let finished = r.summary.is_some() || r.error.is_some();
+                    mine.push((r.id.clone(), r.file.clone(), r.started_at.clone(), finished));
+                }
+            }
+        }
+    }
     let tz = issuer.time_zone();
     let body = html! {
         p { "Upload a CSV with a header row naming its columns: " span class="code" { (cairn_issuer::bulk::COLUMNS.join(", ")) } ". "

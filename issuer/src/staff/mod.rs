@@ -220,7 +220,7 @@ impl Caller {
     pub fn may(&self, permission: Permission) -> bool {
         match self {
             Caller::Token(principal) => principal.allows(permission.scope()),
-            Caller::Staff(signed_in) => permission.roles().contains(&signed_in.member.role),
+            Caller::Staff(signed_in) => signed_in.may(permission),
         }
     }
 

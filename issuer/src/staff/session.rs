@@ -37,6 +37,13 @@ pub struct SignedIn {
     id_hash: String,
 }
 
+impl SignedIn {
+    /// Whether this person's role holds `permission` (the permission table).
+    pub fn may(&self, permission: super::Permission) -> bool {
+        permission.roles().contains(&self.member.role)
+    }
+}
+
 /// The CSRF token for a browser holding the cookie secret `cookie`: derived from it, so it is
 /// never stored, and a page of another site, which cannot read the cookie, cannot make it.
 pub fn csrf_token(cookie: &str) -> String {
