@@ -63,12 +63,14 @@ pub(crate) fn exit_of(e: &Error) -> Exit {
         | Error::SignScopeRequired(_)
         | Error::NotSignable(_)
         | Error::StatusNeedsUrl
-        | Error::SignIn { .. } => Exit::Input,
+        | Error::SignIn { .. }
+        | Error::ArtifactRefused(_) => Exit::Input,
         Error::AchievementNotFound(_)
         | Error::TokenNotFound(_)
         | Error::CredentialNotFound(_)
         | Error::StatusListNotFound(_)
-        | Error::StaffNotFound(_) => Exit::NotFound,
+        | Error::StaffNotFound(_)
+        | Error::SubmissionNotFound(_) => Exit::NotFound,
         Error::AlreadyInitialised(_)
         | Error::AchievementExists(_)
         | Error::AchievementArchived(_)
@@ -79,7 +81,9 @@ pub(crate) fn exit_of(e: &Error) -> Exit {
         | Error::IdempotencyInProgress
         | Error::IdempotencyKeyReused
         | Error::StaffExists(_)
-        | Error::LastAdministrator => Exit::Conflict,
+        | Error::LastAdministrator
+        | Error::SubmissionClosed(_)
+        | Error::ReviewConflict(_) => Exit::Conflict,
         Error::ConfigUnreadable(..)
         | Error::KeyFilePermissions(_)
         | Error::Database(_)
@@ -143,6 +147,10 @@ mod tests {
             Error::StaffExists(_) => 33,
             Error::StaffNotFound(_) => 34,
             Error::LastAdministrator => 35,
+            Error::SubmissionNotFound(_) => 36,
+            Error::SubmissionClosed(_) => 37,
+            Error::ReviewConflict(_) => 38,
+            Error::ArtifactRefused(_) => 39,
         }
     }
 
@@ -196,6 +204,10 @@ mod tests {
             Error::StaffExists(s("EMAIL")),
             Error::StaffNotFound(s("EMAIL")),
             Error::LastAdministrator,
+            Error::SubmissionNotFound(s("ID")),
+            Error::SubmissionClosed(s("REASON")),
+            Error::ReviewConflict(s("REASON")),
+            Error::ArtifactRefused(s("REASON")),
         ]
     }
 
@@ -271,7 +283,7 @@ mod tests {
     #[test]
     fn every_variant_has_an_example_a_status_and_an_exit() {
         let seen: BTreeSet<usize> = examples().iter().map(variant).collect();
-        assert_eq!(seen, (0..36).collect::<BTreeSet<_>>());
+        assert_eq!(seen, (0..40).collect::<BTreeSet<_>>());
         let codes: BTreeSet<u8> = Exit::ALL.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), Exit::ALL.len(), "exit codes are distinct");
     }

@@ -78,6 +78,8 @@ pub(crate) async fn run(args: IssueArgs) -> Result<(), Error> {
         row_key: None,
         without_status: args.no_status,
         lease: None,
+        results: Vec::new(),
+        evidence: Vec::new(),
     };
     let format = match args.format {
         FormatArg::Json => {

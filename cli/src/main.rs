@@ -11,6 +11,7 @@ mod bake;
 mod bulk;
 mod credentials;
 mod demo;
+mod evidence;
 mod exit;
 mod identity;
 mod init;
@@ -59,6 +60,9 @@ enum Command {
     /// Manage the people who may sign in to the staff console (`cairn serve`, /console).
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Evidence review's daily jobs: delete files past retention, remind reviewers.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Find issued credentials (list) or show one (show).
     #[command(subcommand)]
     Credentials(credentials::CredentialsCommand),
@@ -121,6 +125,7 @@ async fn run(command: Command) -> Result<(), Error> {
         Command::Key(command) => identity::key(command).await,
         Command::Token(command) => token::run(command).await,
         Command::User(command) => user::run(command).await,
+        Command::Evidence(command) => evidence::run(command).await,
         Command::Credentials(command) => credentials::run(command).await,
         Command::Revoke(args) => status::change_status(args, StatusAction::Revoke).await,
         Command::Suspend(args) => status::change_status(args, StatusAction::Suspend).await,

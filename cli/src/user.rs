@@ -14,7 +14,7 @@ pub(crate) enum UserCommand {
     Add {
         #[arg(long)]
         config: PathBuf,
-        /// admin, staff, reviewer or auditor.
+        /// admin, staff, reviewer, auditor or teacher.
         #[arg(long)]
         role: String,
         /// Their name, to greet them by.
@@ -33,7 +33,7 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         config: PathBuf,
         email: String,
-        /// admin, staff, reviewer or auditor.
+        /// admin, staff, reviewer, auditor or teacher.
         role: String,
     },
     /// Remove a member: they can no longer sign in, and their sessions end now.

@@ -65,6 +65,8 @@ fn batch_rows_from_json(body: &Bytes) -> Result<RosterRequests, Problem> {
                     row_key: Some(r.row_key.unwrap_or(derived)),
                     without_status: r.status == Some(false),
                     lease: None,
+                    results: Vec::new(),
+                    evidence: Vec::new(),
                 });
             (i + 1, request)
         })

@@ -80,6 +80,8 @@ impl IssueBody {
             row_key: None,
             without_status: self.status == Some(false),
             lease: None,
+            results: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 }

@@ -42,6 +42,9 @@ permissions!(
     ReadAudit,
     ManageUsers,
     ManageSettings,
+    Submit,
+    Review,
+    ManageReviews,
 );
 
 /// The caller holding permission `P`: a bearer token, or a person signed in to the console

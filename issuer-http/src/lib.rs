@@ -22,6 +22,7 @@ mod page;
 mod problem;
 mod public;
 mod status;
+mod submissions;
 mod tls;
 mod vc_api;
 mod wallet;
@@ -74,6 +75,14 @@ fn routes() -> Router<Shared> {
         .route("/api/v1/credentials/suspend",           post(status::suspend))              // change status (revoke)
         .route("/api/v1/credentials/reinstate",         post(status::reinstate))            // change status (revoke)
         .route("/api/v1/credentials/{*id}",             get(credentials::get))              // read credentials (read)
+        .route("/api/v1/submissions",                   get(submissions::list)              // manage reviews (admin)
+                                                        .post(submissions::submit)          // submit (issue)
+                                                        .layer(axum::extract::DefaultBodyLimit::max(submissions::BODY_LIMIT)))
+        .route("/api/v1/submissions/{id}",              get(submissions::get))              // manage reviews (admin)
+        .route("/api/v1/submissions/{id}/withdraw",     post(submissions::withdraw))        // manage reviews (admin)
+        .route("/api/v1/submissions/{id}/reviewers",    post(submissions::assign))          // manage reviews (admin)
+        .route("/api/v1/submissions/{id}/award",        post(submissions::award))           // manage reviews (admin)
+        .route("/api/v1/reviews/{id}",                  post(submissions::review))          // review (admin)
         .route("/api/v1/audit",                         get(credentials::audit_log))        // read audit (admin)
         // W3C VC-API issuing.                             issue (unless configured open)
         .route("/credentials/issue",                    post(vc_api::issue))

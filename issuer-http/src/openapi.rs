@@ -31,6 +31,13 @@ impl Modify for BearerAuth {
         crate::achievements::create,
         crate::achievements::update,
         crate::achievements::archive,
+        crate::submissions::list,
+        crate::submissions::get,
+        crate::submissions::submit,
+        crate::submissions::withdraw,
+        crate::submissions::assign,
+        crate::submissions::award,
+        crate::submissions::review,
         crate::credentials::issue,
         crate::batch::issue_batch,
         crate::credentials::list,
@@ -60,7 +67,7 @@ impl Modify for BearerAuth {
         crate::status::suspend,
         crate::status::reinstate,
     ),
-    components(schemas(ProblemDoc, crate::credentials::IssueBody, crate::batch::BatchRow, crate::status::StatusBody, crate::wallet::ClaimBody, crate::wallet::TokenForm)),
+    components(schemas(ProblemDoc, crate::credentials::IssueBody, crate::batch::BatchRow, crate::status::StatusBody, crate::wallet::ClaimBody, crate::wallet::TokenForm, crate::submissions::SubmitBody, crate::submissions::FileBody, crate::submissions::LinkBody, crate::submissions::AssignBody, crate::submissions::ReviewBody)),
     modifiers(&BearerAuth, &CommonRefusals)
 )]
 struct ApiDoc;

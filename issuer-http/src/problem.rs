@@ -61,8 +61,12 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::SignScopeRequired(_) | Error::NotSignable(_) => StatusCode::FORBIDDEN,
         Error::Wallet { refusal, .. } => wallet_status(*refusal),
         Error::SignIn { refusal, .. } => sign_in_status(*refusal),
-        Error::StaffNotFound(_) => StatusCode::NOT_FOUND,
-        Error::StaffExists(_) | Error::LastAdministrator => StatusCode::CONFLICT,
+        Error::StaffNotFound(_) | Error::SubmissionNotFound(_) => StatusCode::NOT_FOUND,
+        Error::StaffExists(_)
+        | Error::LastAdministrator
+        | Error::SubmissionClosed(_)
+        | Error::ReviewConflict(_) => StatusCode::CONFLICT,
+        Error::ArtifactRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Database(_)
         | Error::ConfigUnreadable(..)

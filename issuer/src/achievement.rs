@@ -59,6 +59,7 @@ impl AchievementDefinition {
         if !problems.is_empty() {
             return Err(Error::AchievementInvalid(problems.join("; ")));
         }
+        crate::evidence::Rubric::of(&value)?;
         let Value::Object(mut definition) = value else {
             return Err(Error::AchievementInvalid("not an object".into()));
         };
@@ -153,6 +154,10 @@ impl AchievementDefinition {
                 a.insert(key.into(), v.clone());
             }
         }
+        // OB 3.0 §4: a rubric is the achievement's resultDescription entries.
+        if let Ok(Some(rubric)) = crate::evidence::Rubric::of(&Value::Object(d.clone())) {
+            a.insert("resultDescription".into(), rubric.result_descriptions(id));
+        }
         Value::Object(a)
     }
 }
@@ -195,6 +200,7 @@ impl crate::Issuer {
             archived: false,
             created_at: rfc3339(self.now()),
             validity_months: definition.validity_months(),
+            definition: definition.to_value(),
         };
         self.store
             .insert_achievement(&stored, &definition.to_value(), actor)
@@ -228,6 +234,7 @@ impl crate::Issuer {
         stored.validity_months = definition.validity_months();
         let mut def = definition.to_value();
         def["slug"] = Value::String(stored.slug.clone());
+        stored.definition = def.clone();
         self.store
             .update_achievement(&stored, &def, &rfc3339(self.now()), actor)
             .await?;

@@ -150,6 +150,8 @@ fn request_for(header: &[String], record: &csv::StringRecord) -> Result<IssueReq
         row_key: Some(row_key),
         without_status: false,
         lease: None,
+        results: Vec::new(),
+        evidence: Vec::new(),
     })
 }
 

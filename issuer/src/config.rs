@@ -37,6 +37,53 @@ pub struct Config {
     /// `[oidc]`: staff sign-in through the district's OpenID Connect provider; off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oidc: Option<OidcSection>,
+    /// `[evidence]`: teachers' evidence files: sizes and how long they are kept.
+    #[serde(default, skip_serializing_if = "EvidenceSection::is_default")]
+    pub evidence: EvidenceSection,
+}
+
+/// Evidence files teachers attach to submissions (they may hold student work).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceSection {
+    /// The largest file accepted, in MiB.
+    #[serde(default = "default_max_file_mib")]
+    pub max_file_mib: u32,
+    /// At most this many files per submission.
+    #[serde(default = "default_max_files")]
+    pub max_files: u32,
+    /// Files are deleted this many days after their submission was decided or withdrawn
+    /// (`cairn evidence purge`); the decision, scores and feedback stay.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+fn default_max_file_mib() -> u32 {
+    10
+}
+
+fn default_max_files() -> u32 {
+    10
+}
+
+fn default_retention_days() -> u32 {
+    365
+}
+
+impl Default for EvidenceSection {
+    fn default() -> Self {
+        EvidenceSection {
+            max_file_mib: default_max_file_mib(),
+            max_files: default_max_files(),
+            retention_days: default_retention_days(),
+        }
+    }
+}
+
+impl EvidenceSection {
+    fn is_default(&self) -> bool {
+        *self == EvidenceSection::default()
+    }
 }
 
 /// The staff console: how long a session lasts.
@@ -346,6 +393,12 @@ impl LoadedConfig {
         if config.console.idle_minutes == 0 || config.console.absolute_hours == 0 {
             return Err(invalid(
                 "console.idle_minutes and console.absolute_hours must be positive",
+            ));
+        }
+        let e = &config.evidence;
+        if e.max_file_mib == 0 || e.max_file_mib > 100 || e.max_files == 0 || e.max_files > 50 {
+            return Err(invalid(
+                "evidence.max_file_mib must be 1–100 and evidence.max_files 1–50",
             ));
         }
         if let Ok(url) = std::env::var(ENV_DATABASE_URL) {

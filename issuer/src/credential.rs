@@ -32,6 +32,11 @@ pub struct IssueRequest {
     pub lease: Option<crate::IdempotencyLease>,
     /// Issue without status entries (the credential can then never be revoked publicly).
     pub without_status: bool,
+    /// OB 3.0 `Result` entries (`credentialSubject.result`): a reviewed submission's achieved
+    /// rubric levels.
+    pub results: Vec<Value>,
+    /// More OB 3.0 `Evidence` entries, after those of `evidence_urls` and the narrative.
+    pub evidence: Vec<Value>,
 }
 
 /// RFC 3339 with seconds and `Z`, the form Cairn writes every date in.
@@ -85,7 +90,7 @@ fn check_did(did: &str) -> Result<(), Error> {
     }
 }
 
-fn check_url(field: &'static str, url: &str) -> Result<(), Error> {
+pub(crate) fn check_url(field: &'static str, url: &str) -> Result<(), Error> {
     let ok = (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() > "https://".len()
         && !url.chars().any(|c| c.is_whitespace() || c.is_control());
@@ -170,6 +175,9 @@ pub(crate) fn build(
     if let Some(c) = request.credits {
         subject.insert("creditsEarned".into(), json!(c));
     }
+    if !request.results.is_empty() {
+        subject.insert("result".into(), Value::Array(request.results.clone()));
+    }
 
     let mut doc = Map::new();
     doc.insert(
@@ -203,6 +211,7 @@ pub(crate) fn build(
             _ => evidence.push(json!({"type": ["Evidence"], "narrative": narrative})),
         }
     }
+    evidence.extend(request.evidence.iter().cloned());
     if !evidence.is_empty() {
         doc.insert("evidence".into(), Value::Array(evidence));
     }

@@ -148,6 +148,20 @@ pub enum Error {
     /// The last administrator cannot be removed or given another role.
     #[error("the console needs an administrator: add another one first")]
     LastAdministrator,
+    /// No submission with this id that the caller may see (another teacher's is not found).
+    #[error("no submission {0:?}")]
+    SubmissionNotFound(String),
+    /// The submission or review is closed to this change: decided, withdrawn, already reviewed,
+    /// or another attempt is open.
+    #[error("{0}")]
+    SubmissionClosed(String),
+    /// A reviewer who may not review this submission: its teacher, in a declared conflict with
+    /// them, or already one of its reviewers.
+    #[error("{0}")]
+    ReviewConflict(String),
+    /// An evidence file refused: too large, too many, or not a type its content shows it to be.
+    #[error("evidence file refused: {0}")]
+    ArtifactRefused(String),
 }
 
 /// Why a console sign-in was refused; each has a stable code.
@@ -247,6 +261,10 @@ impl Error {
             Error::StaffExists(_) => "staff_exists",
             Error::StaffNotFound(_) => "staff_not_found",
             Error::LastAdministrator => "last_administrator",
+            Error::SubmissionNotFound(_) => "submission_not_found",
+            Error::SubmissionClosed(_) => "submission_closed",
+            Error::ReviewConflict(_) => "review_conflict",
+            Error::ArtifactRefused(_) => "artifact_refused",
         }
     }
 

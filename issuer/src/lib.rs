@@ -18,6 +18,7 @@ mod config;
 mod credential;
 mod did;
 mod error;
+mod evidence;
 mod holder_proof;
 mod idempotency;
 mod issuance;
@@ -49,12 +50,18 @@ pub use badge_image::{default_badge_png, default_badge_svg};
 pub use cairn_verifier::{did_web_document_url, DataModelRule, ImageRefusal};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{
-    Config, ConsoleSection, DatabaseSection, IssuerSection, KeysSection, LoadedConfig, OidcSection,
-    ServerSection, StatusSection, ENV_DATABASE_URL, ENV_OIDC_CLIENT_SECRET,
+    Config, ConsoleSection, DatabaseSection, EvidenceSection, IssuerSection, KeysSection,
+    LoadedConfig, OidcSection, ServerSection, StatusSection, ENV_DATABASE_URL,
+    ENV_OIDC_CLIENT_SECRET,
 };
 pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
 pub use error::{Error, SignInRefusal, WalletRefusal};
+pub use evidence::{
+    accepted_extensions, decide, is_open, sniff, state_label, Access, Criterion, DecisionRule,
+    Levels, Next, Prompt, Recommendation, ReviewInput, ReviewPlan, Rubric, Scored, Slot,
+    SubmissionDraft, SubmissionView,
+};
 pub use idempotency::IdempotentStart;
 pub use issuance::Issued;
 pub use jwt::JwtAlg;
@@ -69,12 +76,14 @@ pub use staff::{
 };
 pub use status::PublishedList;
 pub use store::{
-    AchievementStore, Actor, Allocation, AuditEntry, AuditFilter, AuditStore, Backend, ClaimLink,
-    ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta, CredentialState,
-    CredentialStore, CredentialSummary, Idempotency, IdempotencyLease, KeyStore, NewClaimSession,
-    NewCredential, SettingsStore, SqlStore, StaffSessionRow, StaffStore, StaffUserRow,
-    StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
-    StoredStatusList, StoredToken, TokenStore, TxCodeCheck, WalletStore,
+    AchievementStore, Actor, Allocation, ArtifactRow, AuditEntry, AuditFilter, AuditStore, Backend,
+    ClaimLink, ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta,
+    CredentialState, CredentialStore, CredentialSummary, DecisionFn, EvidenceStore, Idempotency,
+    IdempotencyLease, KeyStore, NewClaimSession, NewCredential, NewSubmission, ReviewOutcome,
+    ReviewRow, SettingsStore, SqlStore, StaffSessionRow, StaffStore, StaffUserRow, StatusAction,
+    StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
+    StoredStatusList, StoredToken, SubmissionFilter, SubmissionRow, TokenStore, TxCodeCheck,
+    WalletStore,
 };
 pub use vc_api::VcApiGrant;
 pub use wallet::{ClaimOffer, ClaimState, CONFIG_JWT_VC, CONFIG_LDP_VC, PRE_AUTHORIZED_GRANT};
@@ -205,6 +214,7 @@ impl Issuer {
             smtp: None,
             console: config::ConsoleSection::default(),
             oidc: None,
+            evidence: config::EvidenceSection::default(),
         };
         // A new issuer folder is the owner's only (0700), like its keys folder and database.
         use std::os::unix::fs::DirBuilderExt;

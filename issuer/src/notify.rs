@@ -180,6 +180,25 @@ impl Notifier {
         );
     }
 
+    /// Queues a plain message for `to` (review assignments, reminders, decisions): `paragraphs`
+    /// of text and one link, audited under `subject`.
+    pub(crate) fn send_message(
+        self: &Arc<Self>,
+        to: &str,
+        subject: &str,
+        message: Letter,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn crate::Clock>,
+    ) {
+        self.dispatch(
+            to.to_owned(),
+            subject.to_owned(),
+            move |from, to| compose_message(from, to, &message),
+            store,
+            clock,
+        );
+    }
+
     /// Sends the message `make` composes to `to` in the background, with retries, and audits
     /// the outcome under `subject`.
     fn dispatch<F>(
@@ -296,6 +315,32 @@ fn compose_wallet_link(
         text,
         html,
     )
+}
+
+/// A plain message: a subject line, paragraphs, and one link (label, address).
+#[derive(Debug, Clone)]
+pub(crate) struct Letter {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub link: (String, String),
+}
+
+fn compose_message(from: Mailbox, to: Mailbox, m: &Letter) -> Result<Message, String> {
+    let (label, url) = &m.link;
+    let mut text = String::from("Hello,\n\n");
+    let mut html = String::from("<p>Hello,</p>\n");
+    for p in &m.paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>\n", esc(p)));
+    }
+    text.push_str(&format!("{label}: {url}\n"));
+    html.push_str(&format!(
+        "<p><a href=\"{}\">{}</a></p>\n",
+        esc(url),
+        esc(label)
+    ));
+    plain_and_html(from, to, m.subject.clone(), text, html)
 }
 
 /// The console sign-in link for someone outside the district's directory.

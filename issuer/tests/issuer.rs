@@ -66,6 +66,8 @@ async fn issued_credentials_match_the_official_schema_and_verify() {
                     row_key: None,
                     without_status: false,
                     lease: None,
+                    results: Vec::new(),
+                    evidence: Vec::new(),
                 },
             ];
             for req in &requests {

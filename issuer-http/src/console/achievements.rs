@@ -7,7 +7,9 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use cairn_issuer::{AchievementDefinition, Error, Permission, StoredAchievement};
+use cairn_issuer::{
+    AchievementDefinition, DecisionRule, Error, Permission, Rubric, StoredAchievement,
+};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -54,6 +56,19 @@ pub(crate) struct AchievementForm {
     field_of_study: String,
     #[serde(default)]
     validity_months: String,
+    #[serde(default)]
+    rubric: String,
+    #[serde(default)]
+    prompts: String,
+    #[serde(default)]
+    review_rule: String,
+    review_blind: Option<String>,
+    #[serde(default)]
+    review_award: String,
+    #[serde(default)]
+    review_due_days: String,
+    #[serde(default)]
+    reviewers: String,
     #[serde(default)]
     version: String,
     #[serde(default)]
@@ -161,6 +176,7 @@ impl AchievementForm {
                 .unwrap_or_default(),
             ..AchievementForm::default()
         };
+        evidence_text(&a.definition, &mut form);
         let alignments = a
             .achievement
             .get("alignment")
@@ -248,7 +264,75 @@ impl AchievementForm {
         if let Some(image) = keep.and_then(|a| text(&a.achievement, "/image/id")) {
             d.insert("image".into(), json!(image));
         }
+        self.evidence_definition(keep, &mut d)?;
         AchievementDefinition::from_value(Value::Object(d))
+    }
+
+    /// The rubric, prompts and review plan the form's text fields describe. A rubric text
+    /// unchanged from the stored one keeps the stored rubric (with its descriptions).
+    fn evidence_definition(
+        &self,
+        keep: Option<&StoredAchievement>,
+        d: &mut Map<String, Value>,
+    ) -> Result<(), Error> {
+        let mut stored = AchievementForm::default();
+        if let Some(a) = keep {
+            evidence_text(&a.definition, &mut stored);
+        }
+        let same = |a: &str, b: &str| a.trim().replace('\r', "") == b.trim().replace('\r', "");
+        if self.rubric.trim().is_empty() {
+            return Ok(());
+        }
+        let kept = keep.map(|a| &a.definition);
+        match kept.and_then(|k| k.get("rubric")) {
+            Some(r) if same(&self.rubric, &stored.rubric) => {
+                d.insert("rubric".into(), r.clone());
+            }
+            _ => {
+                d.insert("rubric".into(), parse_rubric(&self.rubric)?);
+            }
+        }
+        match kept.and_then(|k| k.get("evidencePrompts")) {
+            Some(p) if same(&self.prompts, &stored.prompts) => {
+                d.insert("evidencePrompts".into(), p.clone());
+            }
+            _ => {
+                d.insert("evidencePrompts".into(), parse_prompts(&self.prompts)?);
+            }
+        }
+        let mut review = Map::new();
+        review.insert(
+            "rule".into(),
+            json!(if self.review_rule.is_empty() {
+                "one"
+            } else {
+                self.review_rule.as_str()
+            }),
+        );
+        review.insert("blind".into(), json!(self.review_blind.is_some()));
+        review.insert(
+            "award".into(),
+            json!(if self.review_award == "queued" {
+                "queued"
+            } else {
+                "automatic"
+            }),
+        );
+        if !self.review_due_days.trim().is_empty() {
+            let days: u32 = self.review_due_days.trim().parse().map_err(|_| {
+                Error::AchievementInvalid("days to review is a whole number, like 14".into())
+            })?;
+            review.insert("dueDays".into(), json!(days));
+        }
+        let reviewers: Vec<String> = self
+            .reviewers
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|r| !r.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        review.insert("reviewers".into(), json!(reviewers));
+        d.insert("review".into(), Value::Object(review));
+        Ok(())
     }
 }
 
@@ -343,6 +427,31 @@ fn form_markup(
             (field("validity_months", "Credentials are valid for this many months (optional; empty: no end)", &form.validity_months, false))
             (field("version", "Version (optional, e.g. 2026-27)", &form.version, false))
             (field("tags", "Tags, separated by commas (optional)", &form.tags, false))
+            fieldset {
+                legend { "Earned by submitting evidence (optional)" }
+                p class="hint" id="rubric-hint" { "One criterion per line: its name, a colon, then its levels from lowest to highest separated by |, with * before the level that meets it. For example: " span class="code" { "Feedback planned: Not yet | Developing | *Demonstrated" } ". Leave empty when the achievement is awarded by staff without a submission." }
+                label for="rubric" { "Rubric" }
+                textarea id="rubric" name="rubric" rows="4" aria-describedby="rubric-hint" { (form.rubric) }
+                p class="hint" id="prompts-hint" { "One per line: what the teacher writes, optionally ending with a word limit in brackets, e.g. " span class="code" { "Reflection on students' use of feedback [600]" } "." }
+                label for="prompts" { "What the teacher writes" }
+                textarea id="prompts" name="prompts" rows="3" aria-describedby="prompts-hint" { (form.prompts) }
+                label for="review_rule" { "How it is decided" }
+                select id="review_rule" name="review_rule" {
+                    @for r in DecisionRule::ALL {
+                        @if r.name() == form.review_rule { option value=(r.name()) selected { (r.label()) } }
+                        @else { option value=(r.name()) { (r.label()) } }
+                    }
+                }
+                label { input type="checkbox" name="review_blind" value="yes" checked[form.review_blind.is_some()]; " Blind review: reviewers see neither the teacher's name nor the other reviews" }
+                label for="review_award" { "When earned" }
+                select id="review_award" name="review_award" {
+                    option value="automatic" selected[form.review_award != "queued"] { "Issue the credential at once" }
+                    option value="queued" selected[form.review_award == "queued"] { "Wait for staff to sign it" }
+                }
+                (field("review_due_days", "Days a reviewer has (default 14)", &form.review_due_days, false))
+                label for="reviewers" { "Reviewers' emails, one per line (assigned in turn; each must be on the Staff page with the reviewer role)" }
+                textarea id="reviewers" name="reviewers" rows="3" { (form.reviewers) }
+            }
             @for i in 0..ALIGNMENTS {
                 @let [name, url, framework, code] = form.alignment(i);
                 fieldset {
@@ -593,5 +702,163 @@ pub(crate) async fn image(
         ))
         .into_response(),
         Err(e) => error_page(e, Some(who)),
+    }
+}
+
+/// Fills the form's evidence fields from a stored definition (the text forms of `parse_rubric`
+/// and `parse_prompts`).
+fn evidence_text(definition: &Value, form: &mut AchievementForm) {
+    let Ok(Some(rubric)) = Rubric::of(definition) else {
+        return;
+    };
+    form.rubric = rubric
+        .criteria
+        .iter()
+        .map(|c| {
+            let levels: Vec<String> = c
+                .levels
+                .iter()
+                .map(|(id, name, _)| {
+                    if *id == c.required {
+                        format!("*{name}")
+                    } else {
+                        name.clone()
+                    }
+                })
+                .collect();
+            format!("{}: {}", c.name, levels.join(" | "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    form.prompts = rubric
+        .prompts
+        .iter()
+        .map(|p| match p.max_words {
+            Some(m) => format!("{} [{m}]", p.label),
+            None => p.label.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    form.review_rule = rubric.review.rule.name().to_owned();
+    form.review_blind = rubric.review.blind.then(|| "yes".to_owned());
+    form.review_award = if rubric.review.automatic_award {
+        "automatic"
+    } else {
+        "queued"
+    }
+    .into();
+    form.review_due_days = rubric.review.due_days.to_string();
+    form.reviewers = rubric.review.reviewers.join("\n");
+}
+
+/// An id from a name: lower-case letters and digits joined by hyphens (at most 40).
+fn local_id(name: &str, n: usize) -> String {
+    let mut id = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id: String = id.trim_end_matches('-').chars().take(40).collect();
+    let id = id.trim_end_matches('-').to_owned();
+    if id.is_empty() {
+        format!("c{n}")
+    } else {
+        id
+    }
+}
+
+/// `Name: Level | Level | *Level` lines as the definition's `rubric`.
+fn parse_rubric(text: &str) -> Result<Value, Error> {
+    let mut criteria = Vec::new();
+    for (n, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let bad = |m: &str| Error::AchievementInvalid(format!("rubric line {}: {m}", n + 1));
+        let (name, levels) = line
+            .split_once(':')
+            .ok_or_else(|| bad("write the criterion's name, a colon, then its levels"))?;
+        let mut required = None;
+        let mut items = Vec::new();
+        for (i, level) in levels
+            .split('|')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            let (meets, name) = match level.strip_prefix('*') {
+                Some(rest) => (true, rest.trim()),
+                None => (false, level),
+            };
+            let id = local_id(name, i);
+            if meets {
+                required = Some(id.clone());
+            }
+            items.push(json!({"id": id, "name": name}));
+        }
+        let required =
+            required.ok_or_else(|| bad("mark the level that meets the criterion with *"))?;
+        criteria.push(json!({"id": local_id(name, n), "name": name.trim(), "levels": items, "required": required}));
+    }
+    Ok(Value::Array(criteria))
+}
+
+/// `Label [max words]` lines as the definition's `evidencePrompts`.
+fn parse_prompts(text: &str) -> Result<Value, Error> {
+    let mut prompts = Vec::new();
+    for (n, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let (label, max) = match line.strip_suffix(']').and_then(|l| l.rsplit_once('[')) {
+            Some((label, max)) => (
+                label.trim(),
+                Some(max.trim().parse::<u32>().map_err(|_| {
+                    Error::AchievementInvalid(format!(
+                        "prompt line {}: the word limit in brackets is a number",
+                        n + 1
+                    ))
+                })?),
+            ),
+            None => (line, None),
+        };
+        let mut p = json!({"id": local_id(label, n), "label": label});
+        if let Some(m) = max {
+            p["maxWords"] = json!(m);
+        }
+        prompts.push(p);
+    }
+    Ok(Value::Array(prompts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text forms read back as the definition they were written from.
+    #[test]
+    fn rubric_text_round_trips() {
+        let rubric = "Feedback planned: Not yet | Developing | *Demonstrated\nReflection: Not yet | *Developing | Demonstrated";
+        let prompts = "Overview [300]\nReflection";
+        let def = json!({
+            "rubric": parse_rubric(rubric).expect("rubric"),
+            "evidencePrompts": parse_prompts(prompts).expect("prompts"),
+            "review": {"rule": "two-tiebreak", "reviewers": ["r@d.example"]}
+        });
+        let mut form = AchievementForm::default();
+        evidence_text(&def, &mut form);
+        assert_eq!(form.rubric, rubric);
+        assert_eq!(form.prompts, "Overview [300]\nReflection");
+        assert_eq!(def["rubric"][1]["required"], "developing");
+        assert!(parse_rubric("No levels").is_err());
+        assert!(parse_rubric("A: x | y").is_err(), "no level marked");
+        assert!(parse_prompts("Overview [many]").is_err());
     }
 }

@@ -6,11 +6,14 @@
 mod achievements;
 mod admin;
 mod award;
+mod evidence;
 mod pages;
 mod records;
 mod roster;
 mod settings;
 mod sign_in;
+
+pub(crate) use evidence::UPLOAD_LIMIT as EVIDENCE_UPLOAD_LIMIT;
 
 use std::marker::PhantomData;
 
@@ -75,6 +78,17 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/staff",                     get(admin::staff).post(admin::add_staff)) // manage users
         .route("/console/staff/role",                post(admin::set_role))                 // manage users
         .route("/console/staff/remove",              post(admin::remove_staff))             // manage users
+        .route("/console/submissions",               get(evidence::list))                   // submit, review or manage reviews
+        .route("/console/submit",                    get(evidence::form).post(evidence::submit)
+                                                     .layer(axum::extract::DefaultBodyLimit::max(evidence::UPLOAD_LIMIT))) // submit
+        .route("/console/submissions/{id}",          get(evidence::open))                   // its teacher, its reviewers, manage reviews
+        .route("/console/submissions/{id}/files/{file}", get(evidence::file))               // the same
+        .route("/console/submissions/{id}/withdraw", post(evidence::withdraw))              // its teacher, manage reviews
+        .route("/console/submissions/{id}/assign",   post(evidence::assign))                // manage reviews
+        .route("/console/submissions/{id}/award",    post(evidence::award))                 // manage reviews
+        .route("/console/reviews",                   get(evidence::reviews))                // review
+        .route("/console/reviews/{id}",              get(evidence::review_form).post(evidence::review)) // review
+        .route("/console/conflicts",                 get(evidence::conflicts).post(evidence::add_conflict)) // manage reviews
 }
 
 /// Whether cookies are marked `Secure` (and the session cookie takes the `__Host-` prefix): when
@@ -241,8 +255,19 @@ impl Gate for SignedInOnly {
 }
 
 /// The console's sections: (path, label, the permission that shows it).
-const SECTIONS: [(&str, &str, Option<Permission>); 10] = [
+const SECTIONS: [(&str, &str, Option<Permission>); 13] = [
     ("/console", "Overview", None),
+    (
+        "/console/submissions",
+        "My submissions",
+        Some(Permission::Submit),
+    ),
+    ("/console/reviews", "My reviews", Some(Permission::Review)),
+    (
+        "/console/submissions?all=1",
+        "Submissions",
+        Some(Permission::ManageReviews),
+    ),
     (
         "/console/credentials",
         "Credentials",
@@ -405,13 +430,15 @@ pub(crate) fn date_range(from_label: &str, to_label: &str, from: &str, to: &str)
     }
 }
 
-/// A multipart form with one file: its CSRF token, its other text fields, and the file.
+/// A multipart form: its CSRF token, its other text fields, and its file (the last one chosen)
+/// and every file chosen (a field may hold several; empty choices are left out).
 #[derive(Debug, Default)]
 pub(crate) struct Upload {
     pub csrf: String,
     pub fields: std::collections::HashMap<String, String>,
     pub file_name: Option<String>,
     pub bytes: Vec<u8>,
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// Reads a multipart form whose file is the field `file` (`invalid_input` when it cannot be
@@ -431,6 +458,9 @@ pub(crate) async fn read_upload(
                 .file_name()
                 .map(|n| n.chars().filter(|c| !c.is_control()).take(120).collect());
             upload.bytes = field.bytes().await.map_err(bad)?.to_vec();
+            if let Some(n) = upload.file_name.clone().filter(|n| !n.is_empty()) {
+                upload.files.push((n, upload.bytes.clone()));
+            }
         } else {
             let text = field.text().await.map_err(bad)?;
             if name == "csrf" {

@@ -32,6 +32,17 @@ pub(crate) async fn dashboard(
     } else {
         None
     };
+    let open_reviews = if staff.may(Permission::Review) {
+        match issuer.my_reviews(&who.member.email).await {
+            Ok(r) => r
+                .iter()
+                .filter(|(r, s)| r.submitted_at.is_none() && cairn_issuer::is_open(&s.state))
+                .count(),
+            Err(e) => return error_page(e, Some(who)),
+        }
+    } else {
+        0
+    };
     let tz = issuer.time_zone();
     let name = who.member.name.as_deref().unwrap_or(&who.member.email);
     let body = html! {
@@ -57,8 +68,15 @@ pub(crate) async fn dashboard(
             @if staff.may(Permission::Issue) {
                 p { a href="/console/award" { "Award a credential" } }
             }
-        } @else {
-            p { "Your role (" (who.member.role.label()) ") has no credential work in the console yet." }
+        }
+        @if staff.may(Permission::Review) {
+            h2 { "Reviews" }
+            @if open_reviews == 0 { p { "No review is waiting for you." } }
+            @else { p { a href="/console/reviews" { (open_reviews) " review(s) waiting for you" } } }
+        }
+        @if staff.may(Permission::Submit) && !staff.may(Permission::ReadCredentials) {
+            h2 { "Micro-credentials" }
+            p { a href="/console/submissions" { "Submit evidence, or follow your submissions" } }
         }
         @if let Some(entries) = &recent {
             h2 { "Latest in the audit log" }

@@ -23,15 +23,23 @@ pub enum Role {
     Admin,
     /// Credential staff: define achievements, award, find, revoke.
     Staff,
-    /// Reviews evidence; sees nothing else of the console.
+    /// Reviews the evidence assigned to them; sees nothing else of the console.
     Reviewer,
     /// Reads credentials and the audit log; changes nothing.
     Auditor,
+    /// A teacher: submits evidence for achievements and sees only their own submissions.
+    Teacher,
 }
 
 impl Role {
     /// Every role, in the order the docs list them.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Staff, Role::Reviewer, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Staff,
+        Role::Reviewer,
+        Role::Auditor,
+        Role::Teacher,
+    ];
 
     /// The role's name as stored and typed (`admin`, `staff`, `reviewer`, `auditor`).
     pub fn name(self) -> &'static str {
@@ -40,6 +48,7 @@ impl Role {
             Role::Staff => "staff",
             Role::Reviewer => "reviewer",
             Role::Auditor => "auditor",
+            Role::Teacher => "teacher",
         }
     }
 
@@ -50,6 +59,7 @@ impl Role {
             Role::Staff => "Credential staff",
             Role::Reviewer => "Reviewer",
             Role::Auditor => "Auditor (read only)",
+            Role::Teacher => "Teacher",
         }
     }
 
@@ -61,7 +71,7 @@ impl Role {
             .ok_or_else(|| {
                 Error::input(
                     "role",
-                    format!("{s:?} is not a role (admin, staff, reviewer, auditor)"),
+                    format!("{s:?} is not a role (admin, staff, reviewer, auditor, teacher)"),
                 )
             })
     }
@@ -91,11 +101,18 @@ pub enum Permission {
     ManageUsers,
     /// Change the issuer profile and the email sender.
     ManageSettings,
+    /// Submit evidence for an achievement, and follow one's own submissions.
+    Submit,
+    /// Review the submissions one is assigned to.
+    Review,
+    /// See every submission and its evidence, assign reviewers, sign queued awards, read and
+    /// export the review reports.
+    ManageReviews,
 }
 
 /// The permission table: who may do what. The console's pages and the admin API both ask
 /// [`Caller::may`], which reads only this table.
-const TABLE: [(Permission, &[Role], Scope); 10] = [
+const TABLE: [(Permission, &[Role], Scope); 13] = [
     (
         Permission::ReadCredentials,
         &[Role::Admin, Role::Staff, Role::Auditor],
@@ -122,11 +139,26 @@ const TABLE: [(Permission, &[Role], Scope); 10] = [
     ),
     (Permission::ManageUsers, &[Role::Admin], Scope::Admin),
     (Permission::ManageSettings, &[Role::Admin], Scope::Admin),
+    (
+        Permission::Submit,
+        &[Role::Admin, Role::Teacher],
+        Scope::Issue,
+    ),
+    (
+        Permission::Review,
+        &[Role::Admin, Role::Staff, Role::Reviewer],
+        Scope::Admin,
+    ),
+    (
+        Permission::ManageReviews,
+        &[Role::Admin, Role::Staff],
+        Scope::Admin,
+    ),
 ];
 
 impl Permission {
     /// Every permission, in the table's order.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ReadCredentials,
         Permission::Issue,
         Permission::ChangeStatus,
@@ -137,6 +169,9 @@ impl Permission {
         Permission::ReadAudit,
         Permission::ManageUsers,
         Permission::ManageSettings,
+        Permission::Submit,
+        Permission::Review,
+        Permission::ManageReviews,
     ];
 
     fn row(self) -> (&'static [Role], Scope) {
@@ -170,6 +205,11 @@ impl Permission {
             Permission::ReadAudit => "Read and export the audit log",
             Permission::ManageUsers => "Add staff, change roles, remove staff",
             Permission::ManageSettings => "Change the issuer profile and the email sender",
+            Permission::Submit => "Submit evidence and follow one's own submissions",
+            Permission::Review => "Review the submissions one is assigned to",
+            Permission::ManageReviews => {
+                "See every submission, assign reviewers, sign queued awards, read review reports"
+            }
         }
     }
 }
@@ -368,7 +408,8 @@ mod tests {
                 .collect()
         };
         assert_eq!(holds(Role::Admin), Permission::ALL.to_vec());
-        assert_eq!(holds(Role::Reviewer), Vec::<Permission>::new());
+        assert_eq!(holds(Role::Reviewer), vec![Permission::Review]);
+        assert_eq!(holds(Role::Teacher), vec![Permission::Submit]);
         assert_eq!(
             holds(Role::Auditor),
             vec![Permission::ReadCredentials, Permission::ReadAudit]

@@ -402,6 +402,72 @@ pub trait WalletStore: Send + Sync {
     async fn use_nonce(&self, nonce_hash: &str, expires_at: &str, at: &str) -> Result<bool, Error>;
 }
 
+/// The decision rules as the store calls them, inside its transaction: a submission's finished
+/// reviews in, what follows out.
+pub type DecisionFn = dyn Fn(&[ReviewRow]) -> ReviewOutcome + Send + Sync;
+
+/// Evidence submissions, their files and links, reviews and reviewer conflicts.
+#[async_trait]
+pub trait EvidenceStore: Send + Sync {
+    /// Stores a new attempt with its files and opened reviews, audited `submission.submit`;
+    /// returns its attempt number. `submission_closed` when the teacher has an attempt at this
+    /// achievement under review or earned.
+    async fn insert_submission(&self, new: NewSubmission<'_>, actor: &Actor) -> Result<i64, Error>;
+    /// A submission by id.
+    async fn submission(&self, id: &str) -> Result<Option<SubmissionRow>, Error>;
+    /// Submissions matching `filter`, newest first.
+    async fn submissions(&self, filter: &SubmissionFilter) -> Result<Vec<SubmissionRow>, Error>;
+    /// A submission's files and links, in order.
+    async fn artifacts(&self, submission_id: &str) -> Result<Vec<ArtifactRow>, Error>;
+    /// One file's bytes (None when deleted or a link).
+    async fn artifact_bytes(&self, artifact_id: &str) -> Result<Option<Vec<u8>>, Error>;
+    /// A submission's reviews, by slot.
+    async fn reviews(&self, submission_id: &str) -> Result<Vec<ReviewRow>, Error>;
+    /// Every review assigned to `reviewer`, newest first.
+    async fn reviews_of(&self, reviewer: &str) -> Result<Vec<ReviewRow>, Error>;
+    /// Reviewer address → reviews not yet submitted.
+    async fn open_review_counts(&self) -> Result<Vec<(String, i64)>, Error>;
+    /// Records `review` (its recommendation, levels and feedback) by its reviewer, then, under a
+    /// lock on the submission, gives every finished review of it to `rule` and applies what it
+    /// returns; audited `review.submit` (and `submission.decide`). `submission_closed` when the
+    /// submission or this review is closed.
+    async fn complete_review(
+        &self,
+        review: &ReviewRow,
+        rule: &DecisionFn,
+        actor: &Actor,
+    ) -> Result<ReviewOutcome, Error>;
+    /// Opens the review `review.slot` (or gives an unsubmitted one another reviewer), audited
+    /// `review.assign`.
+    async fn assign_review(&self, review: &ReviewRow, actor: &Actor) -> Result<(), Error>;
+    /// Withdraws an open submission and deletes its files' bytes; false when it is not open.
+    async fn withdraw_submission(&self, id: &str, at: &str, actor: &Actor) -> Result<bool, Error>;
+    /// Records the credential issued for a submission, audited `submission.award`.
+    async fn set_submission_credential(
+        &self,
+        id: &str,
+        credential_id: &str,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// Deletes the bytes of files whose submission was decided or withdrawn before `before`;
+    /// how many were deleted (audited `evidence.purge`).
+    async fn purge_artifacts(&self, before: &str, at: &str, actor: &Actor) -> Result<u64, Error>;
+    /// Records that reviews are due soon (the reminder was mailed).
+    async fn mark_reminded(&self, review_ids: &[String], at: &str) -> Result<(), Error>;
+    /// Declares a conflict: `reviewer` never reviews `teacher`'s submissions.
+    async fn add_conflict(
+        &self,
+        reviewer: &str,
+        teacher: &str,
+        note: Option<&str>,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<(), Error>;
+    /// Every declared conflict: (reviewer, teacher, note).
+    async fn conflicts(&self) -> Result<Vec<(String, String, Option<String>)>, Error>;
+}
+
 /// What the issuer needs from a database: every aggregate's store.
 pub trait Store:
     KeyStore
@@ -413,6 +479,7 @@ pub trait Store:
     + WalletStore
     + StaffStore
     + SettingsStore
+    + EvidenceStore
     + std::fmt::Debug
 {
 }
@@ -427,6 +494,7 @@ impl<T> Store for T where
         + WalletStore
         + StaffStore
         + SettingsStore
+        + EvidenceStore
         + std::fmt::Debug
 {
 }

@@ -18,6 +18,8 @@ pub struct StoredAchievement {
     /// The definition's `validityMonths`: credentials end this many months after issue unless
     /// the award gives an end.
     pub validity_months: Option<u32>,
+    /// The definition as written (with Cairn's own properties: rubric, prompts, review plan).
+    pub definition: Value,
 }
 
 /// A public key as stored (the private half stays in its key file).
@@ -450,4 +452,133 @@ pub struct AuditFilter {
     pub before: Option<String>,
     /// At most this many.
     pub limit: u32,
+}
+
+/// One attempt of a teacher at an achievement, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionRow {
+    /// Its id (a UUID).
+    pub id: String,
+    /// The achievement's slug.
+    pub achievement_slug: String,
+    /// The teacher's (lower-cased) address.
+    pub teacher_email: String,
+    /// The teacher's name, for the credential.
+    pub teacher_name: Option<String>,
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    /// `in-review`, `tie-break`, `grantor`, `earned`, `not-yet`, `incomplete`, `withdrawn`.
+    pub state: String,
+    /// Prompt id → the teacher's text.
+    pub answers: Value,
+    /// What changed since the attempt before.
+    pub change_note: Option<String>,
+    /// When it was submitted (RFC 3339).
+    pub submitted_at: String,
+    /// When it was decided or withdrawn.
+    pub decided_at: Option<String>,
+    /// `{"outcome", "levels"}` once decided.
+    pub decision: Option<Value>,
+    /// The credential issued for it.
+    pub credential_id: Option<String>,
+}
+
+/// A file or link attached to a submission (bytes are read separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactRow {
+    /// Its id (a UUID).
+    pub id: String,
+    /// Its submission.
+    pub submission_id: String,
+    /// Its order in the submission.
+    pub position: i64,
+    /// The file's name, or the link's title.
+    pub name: String,
+    /// The type its content shows (files).
+    pub media_type: Option<String>,
+    /// The SHA-256 of its bytes, hex (files).
+    pub sha256: Option<String>,
+    /// Its size in bytes (0 for links).
+    pub size: i64,
+    /// The link (links).
+    pub url: Option<String>,
+    /// When it was attached.
+    pub created_at: String,
+    /// When its bytes were deleted (withdrawal, retention).
+    pub deleted_at: Option<String>,
+}
+
+/// A review of a submission, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    /// Its id (a UUID).
+    pub id: String,
+    /// Its submission.
+    pub submission_id: String,
+    /// `first`, `second`, `tie-break`, `grantor`.
+    pub slot: String,
+    /// The reviewer's (lower-cased) address.
+    pub reviewer_email: String,
+    /// When it was assigned.
+    pub assigned_at: String,
+    /// When it is due.
+    pub due_at: String,
+    /// When the reviewer was last reminded.
+    pub reminded_at: Option<String>,
+    /// `earned`, `not-yet`, `incomplete` once submitted.
+    pub recommendation: Option<String>,
+    /// Criterion id → level id.
+    pub levels: Value,
+    /// Criterion id → feedback.
+    pub feedback: Value,
+    /// Feedback on the whole submission.
+    pub overall: Option<String>,
+    /// When it was submitted.
+    pub submitted_at: Option<String>,
+}
+
+/// A new submission with its files (bytes) and links, and the reviews it opens.
+#[derive(Debug)]
+pub struct NewSubmission<'a> {
+    /// The submission (its `attempt` is set by the store: one more than the teacher's last).
+    pub row: &'a SubmissionRow,
+    /// Its files and links, with the bytes of the files.
+    pub artifacts: &'a [(ArtifactRow, Vec<u8>)],
+    /// The reviews opened at once.
+    pub reviews: &'a [ReviewRow],
+}
+
+/// What a finished review leads to, as the decision rules compute it in the store's
+/// transaction (so two reviews finishing at once give one decision).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewOutcome {
+    /// More reviews are under way.
+    Wait,
+    /// The submission moves to `state` and waits for the review in `slot`.
+    Open {
+        /// The new state (`tie-break`, `grantor`).
+        state: String,
+        /// The slot to fill.
+        slot: String,
+    },
+    /// Decided.
+    Decide {
+        /// The final state (`earned`, `not-yet`, `incomplete`).
+        state: String,
+        /// `{"outcome", "levels"}`.
+        decision: Value,
+    },
+}
+
+/// Which submissions a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFilter {
+    /// One teacher's.
+    pub teacher: Option<String>,
+    /// One achievement's.
+    pub achievement: Option<String>,
+    /// In one state.
+    pub state: Option<String>,
+    /// Those with a review assigned to this address.
+    pub reviewer: Option<String>,
 }

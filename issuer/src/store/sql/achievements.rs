@@ -160,9 +160,11 @@ fn achievement_from_row(r: &AnyRow) -> Result<StoredAchievement, Error> {
     let json: String = r.try_get("achievement_json")?;
     let archived: i64 = r.try_get("archived")?;
     let definition: String = r.try_get("definition_json")?;
-    let validity_months = serde_json::from_str::<Value>(&definition)
-        .ok()
-        .and_then(|d| d.get("validityMonths").and_then(Value::as_u64))
+    let definition: Value =
+        serde_json::from_str(&definition).map_err(|e| Error::Database(e.to_string()))?;
+    let validity_months = definition
+        .get("validityMonths")
+        .and_then(Value::as_u64)
         .and_then(|m| u32::try_from(m).ok());
     Ok(StoredAchievement {
         id: r.try_get("id")?,
@@ -171,5 +173,6 @@ fn achievement_from_row(r: &AnyRow) -> Result<StoredAchievement, Error> {
         archived: archived != 0,
         created_at: r.try_get("created_at")?,
         validity_months,
+        definition,
     })
 }

@@ -8,6 +8,7 @@
 mod achievements;
 mod audit;
 mod credentials;
+mod evidence;
 mod keys;
 mod settings;
 mod staff;

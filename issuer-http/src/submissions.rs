@@ -1,0 +1,286 @@
+//! `/api/v1/submissions` and `/api/v1/reviews`: evidence submissions and reviews for districts
+//! that connect their learning-management system — the console's operations, with the same
+//! rules (`Issuer::submit_evidence`, `submit_review`, …) and the same access checks.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use cairn_issuer::{
+    Caller, Recommendation, ReviewInput, ReviewRow, Slot, SubmissionDraft, SubmissionFilter,
+    SubmissionRow,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::extract::{Auth, JsonBody, ManageReviews, Review, Submit};
+use crate::openapi::ProblemDoc;
+use crate::problem::Problem;
+use crate::Shared;
+
+/// The largest JSON body of a submission (its files in base64).
+pub(crate) const BODY_LIMIT: usize = crate::console::EVIDENCE_UPLOAD_LIMIT / 3 * 4 + 64 * 1024;
+
+fn submission_json(s: &SubmissionRow) -> Value {
+    json!({
+        "id": s.id,
+        "achievement": s.achievement_slug,
+        "teacher": if s.teacher_email.is_empty() { Value::Null } else { s.teacher_email.clone().into() },
+        "teacherName": s.teacher_name,
+        "attempt": s.attempt,
+        "state": s.state,
+        "answers": s.answers,
+        "changeNote": s.change_note,
+        "submittedAt": s.submitted_at,
+        "decidedAt": s.decided_at,
+        "decision": s.decision,
+        "credentialId": s.credential_id,
+    })
+}
+
+fn review_json(r: &ReviewRow) -> Value {
+    json!({
+        "id": r.id,
+        "slot": r.slot,
+        "reviewer": if r.reviewer_email.is_empty() { Value::Null } else { r.reviewer_email.clone().into() },
+        "assignedAt": r.assigned_at,
+        "dueAt": r.due_at,
+        "recommendation": r.recommendation,
+        "levels": r.levels,
+        "feedback": r.feedback,
+        "overall": r.overall,
+        "submittedAt": r.submitted_at,
+    })
+}
+
+/// `?state=&achievement=&teacher=`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub(crate) struct ListQuery {
+    /// `in-review`, `tie-break`, `grantor`, `earned`, `not-yet`, `incomplete`, `withdrawn`.
+    state: Option<String>,
+    /// An achievement's slug.
+    achievement: Option<String>,
+    /// A teacher's email address.
+    teacher: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/submissions", tag = "evidence", security(("bearer" = ["admin"])), params(ListQuery), responses((status = 200, description = "Submissions, newest first (at most 500)", body = Object), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub(crate) async fn list(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<ManageReviews>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Problem> {
+    let filter = SubmissionFilter {
+        state: q.state,
+        achievement: q.achievement,
+        teacher: q.teacher.map(|t| t.trim().to_lowercase()),
+        reviewer: None,
+    };
+    let items: Vec<Value> = issuer
+        .submissions_for(&caller, &filter)
+        .await?
+        .iter()
+        .map(submission_json)
+        .collect();
+    Ok(axum::Json(json!({ "submissions": items })).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "evidence", security(("bearer" = ["admin"])), params(("id" = String, Path, description = "Submission id")), responses((status = 200, description = "The submission, its files and links (files at /console/submissions/{id}/files/{file}) and its reviews as the caller may see them; audited", body = Object), (status = 404, body = ProblemDoc)))]
+pub(crate) async fn get(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<ManageReviews>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let view = issuer.submission_view(&caller, &id).await?;
+    let files: Vec<Value> = view
+        .artifacts
+        .iter()
+        .map(|a| {
+            json!({"id": a.id, "name": a.name, "mediaType": a.media_type, "sha256": a.sha256,
+                   "size": a.size, "url": a.url, "deletedAt": a.deleted_at})
+        })
+        .collect();
+    let mut body = submission_json(&view.submission);
+    body["files"] = Value::Array(files);
+    body["reviews"] = Value::Array(view.reviews.iter().map(review_json).collect());
+    Ok(axum::Json(body).into_response())
+}
+
+/// A file of a submission, in base64.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct FileBody {
+    name: String,
+    content_base64: String,
+}
+
+/// A link of a submission.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct LinkBody {
+    #[serde(default)]
+    title: String,
+    url: String,
+}
+
+/// The body of `POST /api/v1/submissions`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct SubmitBody {
+    achievement: String,
+    /// The teacher's address (an API token submits for a teacher; a signed-in teacher's own
+    /// address is used whatever this says).
+    teacher: Option<String>,
+    teacher_name: Option<String>,
+    #[serde(default)]
+    answers: BTreeMap<String, String>,
+    #[serde(default)]
+    files: Vec<FileBody>,
+    #[serde(default)]
+    links: Vec<LinkBody>,
+    change_note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/submissions", tag = "evidence", security(("bearer" = ["issue"])), request_body = SubmitBody, responses((status = 201, description = "Submitted; reviewers assigned", body = Object), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub(crate) async fn submit(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<Submit>,
+    body: JsonBody<SubmitBody>,
+) -> Result<Response, Problem> {
+    let b = body.value;
+    let teacher = match &caller {
+        Caller::Staff(s) => s.member.email.clone(),
+        Caller::Token(_) => b.teacher.clone().ok_or_else(|| {
+            Problem::from(cairn_issuer::Error::input(
+                "teacher",
+                "an API token submits for a teacher: give their email",
+            ))
+        })?,
+    };
+    let mut files = Vec::new();
+    for f in b.files {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(f.content_base64.as_bytes())
+            .map_err(|e| {
+                Problem::from(cairn_issuer::Error::input(
+                    "contentBase64",
+                    format!("{}: {e}", f.name),
+                ))
+            })?;
+        files.push((f.name, bytes));
+    }
+    let draft = SubmissionDraft {
+        achievement: b.achievement,
+        teacher_name: b.teacher_name,
+        answers: b.answers,
+        files,
+        links: b.links.into_iter().map(|l| (l.title, l.url)).collect(),
+        change_note: b.change_note,
+    };
+    let s = issuer
+        .submit_evidence(&teacher, &draft, &caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(submission_json(&s))).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw", tag = "evidence", security(("bearer" = ["admin"])), params(("id" = String, Path, description = "Submission id")), responses((status = 204, description = "Withdrawn; its files are deleted"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+pub(crate) async fn withdraw(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<ManageReviews>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    issuer.withdraw_submission(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The body of `POST /api/v1/submissions/{id}/reviewers`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssignBody {
+    /// `first`, `second`, `tie-break` or `grantor`.
+    slot: String,
+    /// The reviewer's email (a member of staff whose role reviews).
+    reviewer: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/reviewers", tag = "evidence", security(("bearer" = ["admin"])), params(("id" = String, Path, description = "Submission id")), request_body = AssignBody, responses((status = 204, description = "Assigned; the reviewer is emailed"), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub(crate) async fn assign(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<ManageReviews>,
+    Path(id): Path<String>,
+    body: JsonBody<AssignBody>,
+) -> Result<Response, Problem> {
+    let slot = Slot::parse(&body.value.slot).ok_or_else(|| {
+        Problem::from(cairn_issuer::Error::input(
+            "slot",
+            "is first, second, tie-break or grantor",
+        ))
+    })?;
+    issuer
+        .assign_reviewer(&id, slot, &body.value.reviewer, &caller.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/award", tag = "evidence", security(("bearer" = ["admin"])), params(("id" = String, Path, description = "Submission id")), responses((status = 200, description = "The credential issued for an earned submission (once)", body = Object), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+pub(crate) async fn award(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<ManageReviews>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let cid = issuer.award_submission(&id, &caller.actor()).await?;
+    Ok(axum::Json(json!({ "credentialId": cid })).into_response())
+}
+
+/// The body of `POST /api/v1/reviews/{id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReviewBody {
+    /// The reviewer it is recorded for (an API token only; a signed-in reviewer is themselves).
+    reviewer: Option<String>,
+    /// `earned`, `not-yet` or `incomplete`.
+    recommendation: String,
+    /// Criterion id → level id.
+    #[serde(default)]
+    levels: BTreeMap<String, String>,
+    /// Criterion id → feedback.
+    #[serde(default)]
+    feedback: BTreeMap<String, String>,
+    overall: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/reviews/{id}", tag = "evidence", security(("bearer" = ["admin"])), params(("id" = String, Path, description = "Review id")), request_body = ReviewBody, responses((status = 200, description = "Recorded; the submission after the decision rule", body = Object), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub(crate) async fn review(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<Review>,
+    Path(id): Path<String>,
+    body: JsonBody<ReviewBody>,
+) -> Result<Response, Problem> {
+    let b = body.value;
+    let reviewer = match &caller {
+        Caller::Staff(s) => s.member.email.clone(),
+        Caller::Token(_) => b.reviewer.clone().ok_or_else(|| {
+            Problem::from(cairn_issuer::Error::input(
+                "reviewer",
+                "an API token records a review for a reviewer: give their email",
+            ))
+        })?,
+    };
+    let input = ReviewInput {
+        recommendation: Recommendation::parse(&b.recommendation)?,
+        levels: b.levels,
+        feedback: b.feedback,
+        overall: b.overall,
+    };
+    let s = issuer
+        .submit_review(
+            &reviewer.trim().to_lowercase(),
+            &id,
+            &input,
+            &caller.actor(),
+        )
+        .await?;
+    Ok(axum::Json(submission_json(&s)).into_response())
+}
