@@ -438,3 +438,202 @@ async fn rotation_from_the_console_on_postgres() {
     rotation_from_the_console(Some(url)).await;
     common::drop_schema(&schema).await;
 }
+
+/// The evidence workflow through the admin API, as a learning-management system drives it: a
+/// token with `issue` submits for a teacher (a PDF in base64), the reviews are recorded for
+/// their reviewers with an `admin` token, the decision issues the credential; a token without
+/// `admin` cannot list submissions; a reviewer's session can record only its own review.
+async fn evidence_through_the_api(database_url: Option<String>) {
+    use base64::Engine;
+    let dir = tempfile::tempdir().expect("tmp");
+    let actor = Actor("test".into());
+    let issuer = Issuer::init(
+        &dir.path().join("i"),
+        InitOptions {
+            name: "District".into(),
+            url: Some("https://credentials.district.example".into()),
+            identity: IdentityKind::DidKey,
+            key: None,
+            database_url,
+        },
+        &actor,
+    )
+    .await
+    .expect("init");
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/achievements/student-feedback-evidence.toml");
+    let mut def = cairn_issuer::AchievementDefinition::parse(
+        &std::fs::read_to_string(path).unwrap(),
+        Some("toml"),
+    )
+    .unwrap()
+    .to_value();
+    def["review"]["rule"] = json!("two-agree");
+    let def = cairn_issuer::AchievementDefinition::from_value(def).unwrap();
+    issuer.add_achievement(&def, &actor).await.unwrap();
+    let mut sessions = Vec::new();
+    for who in ["rita", "rob"] {
+        let m = issuer
+            .add_staff(
+                &format!("{who}@district.example"),
+                None,
+                Role::Reviewer,
+                &actor,
+            )
+            .await
+            .unwrap();
+        sessions.push(issuer.start_session(&m, "oidc").await.unwrap());
+    }
+    let (_, lms) = issuer
+        .create_token("LMS", &[Scope::Issue], &actor)
+        .await
+        .unwrap();
+    let (_, admin) = issuer
+        .create_token("LMS admin", &[Scope::Admin], &actor)
+        .await
+        .unwrap();
+    let router = cairn_issuer_http::router(Arc::new(issuer));
+
+    let pdf = base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.7\n1 0 obj\n");
+    let body = json!({
+        "achievement": "feedback-that-moves-learning",
+        "teacher": "Tina@District.example",
+        "teacherName": "Tina Teacher",
+        "answers": {"overview": "Grade 7 science.", "reflection": "They used it."},
+        "files": [{"name": "plan.pdf", "contentBase64": pdf}],
+        "links": [{"title": "Video", "url": "https://video.district.example/1"}],
+    });
+    let created = send(
+        &router,
+        api(
+            "POST",
+            "/api/v1/submissions",
+            Some(&lms),
+            None,
+            Some(body.clone()),
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.json()["teacher"], "tina@district.example");
+    // A renamed executable is refused by content; nothing is stored.
+    let mut fake = body.clone();
+    fake["teacher"] = json!("tom@district.example");
+    fake["files"][0]["contentBase64"] =
+        json!(base64::engine::general_purpose::STANDARD.encode(b"MZ\x90\x00"));
+    let refused = send(
+        &router,
+        api("POST", "/api/v1/submissions", Some(&lms), None, Some(fake)),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["code"], "artifact_refused");
+
+    // Listing needs ManageReviews (admin scope): the issue token is refused.
+    let listed = send(
+        &router,
+        api("GET", "/api/v1/submissions", Some(&lms), None, None),
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::FORBIDDEN);
+    let one = send(
+        &router,
+        api(
+            "GET",
+            &format!("/api/v1/submissions/{id}"),
+            Some(&admin),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(one.status, StatusCode::OK);
+    let reviews = one.json()["reviews"].as_array().unwrap().clone();
+    assert_eq!(reviews.len(), 2);
+    assert_eq!(one.json()["files"][0]["mediaType"], "application/pdf");
+
+    let levels = json!({"plan": "demonstrated", "student-work": "demonstrated", "reflection": "demonstrated"});
+    // A reviewer's session records only its own review.
+    let (first, second) = (&reviews[0], &reviews[1]);
+    let first_session = if first["reviewer"] == "rita@district.example" {
+        &sessions[0]
+    } else {
+        &sessions[1]
+    };
+    let theirs = send(
+        &router,
+        api(
+            "POST",
+            &format!("/api/v1/reviews/{}", second["id"].as_str().unwrap()),
+            None,
+            Some(first_session),
+            Some(json!({"recommendation": "earned", "levels": levels})),
+        ),
+    )
+    .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let mine = send(
+        &router,
+        api(
+            "POST",
+            &format!("/api/v1/reviews/{}", first["id"].as_str().unwrap()),
+            None,
+            Some(first_session),
+            Some(json!({"recommendation": "earned", "levels": levels, "overall": "Good"})),
+        ),
+    )
+    .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text);
+    assert_eq!(mine.json()["state"], "in-review");
+    let last = send(&router, api("POST", &format!("/api/v1/reviews/{}", second["id"].as_str().unwrap()), Some(&admin), None,
+        Some(json!({"reviewer": second["reviewer"], "recommendation": "earned", "levels": levels})))).await;
+    assert_eq!(last.status, StatusCode::OK, "{}", last.text);
+    assert_eq!(last.json()["state"], "earned");
+    let credential = last.json()["credentialId"].as_str().unwrap().to_owned();
+    let got = send(
+        &router,
+        api(
+            "GET",
+            &format!("/api/v1/credentials/{}", encode(&credential)),
+            Some(&admin),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        got.json()["credential"]["credentialSubject"]["result"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    // Decided: no more reviews, no withdrawal.
+    let closed = send(
+        &router,
+        api(
+            "POST",
+            &format!("/api/v1/submissions/{id}/withdraw"),
+            Some(&admin),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(closed.status, StatusCode::CONFLICT);
+    assert_eq!(closed.json()["code"], "submission_closed");
+}
+
+#[tokio::test]
+async fn evidence_through_the_api_on_sqlite() {
+    evidence_through_the_api(None).await;
+}
+
+#[tokio::test]
+async fn evidence_through_the_api_on_postgres() {
+    let Some((url, schema)) = common::postgres_url().await else {
+        return;
+    };
+    evidence_through_the_api(Some(url)).await;
+    common::drop_schema(&schema).await;
+}

@@ -183,6 +183,21 @@ test("the whole path: submit, disagree, tie-break, feedback, resubmit, earned, i
   assert.equal(await tina.page.textContent("details .code"), "artifact_refused");
   await shoot(tina.page, "file-refused");
 
+  // Before submitting, she asks that it count toward her salary lane; the office approves.
+  await tina.page.goto(`${base}/console/submissions`);
+  await tina.page.selectOption("#pa-purpose", "salary-step");
+  await tina.page.fill("#pa-detail", "BA+15 lane");
+  await tina.page.click('form[action="/console/preapprovals/request"] button');
+  assert.match(await tina.page.textContent("[role=status]"), /request for pre-approval is sent/);
+  assert.match(await tina.page.textContent("main"), /Waiting for a decision/);
+  const office = await signIn("admin@springfield.example");
+  await office.page.goto(`${base}/console/preapprovals`);
+  assert.match(await office.page.textContent("main"), /BA\+15 lane/);
+  await shoot(office.page, "preapprovals");
+  await office.page.getByRole("button", { name: "Approve" }).click();
+  await office.page.waitForURL(`${base}/console/preapprovals`);
+  assert.match(await office.page.textContent("main"), /Approved/);
+
   const first = await submitEvidence(tina.page);
   state.first = first;
   assert.match(await tina.page.textContent("main"), /In review/);
@@ -294,6 +309,17 @@ test("the whole path: submit, disagree, tie-break, feedback, resubmit, earned, i
   assert.match(reference, /verified by the reference JavaScript stack \(2 status entries clear\)/);
   const verdict = await run(cairnVerify, "verify", file, ...docs);
   assert.match(verdict, /^VALID/);
+
+  // HR's payroll export names the award as pre-approved; the reports count the disagreement.
+  const payroll = await office.page.request.get(`${base}/console/payroll.csv`);
+  assert.equal(payroll.status(), 200);
+  const csv = await payroll.text();
+  assert.match(csv, /Tina Teacher,tina@springfield\.example,Feedback That Moves Learning,1,\d{4}-\d\d-\d\d,[^,]+,yes,A salary step or lane change,BA\+15 lane/);
+  await office.page.goto(`${base}/console/reports`);
+  const reports = await office.page.textContent("main");
+  assert.match(reports, /Two reviewers agreed\s*50%/);
+  assert.match(reports, /Tie-breaks needed\s*1/);
+  await shoot(office.page, "reports");
 
   // Staff see every submission and its reviews, with names.
   const admin = await signIn("admin@springfield.example");

@@ -45,6 +45,7 @@ permissions!(
     Submit,
     Review,
     ManageReviews,
+    ApprovePay,
 );
 
 /// The caller holding permission `P`: a bearer token, or a person signed in to the console

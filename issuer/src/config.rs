@@ -396,9 +396,10 @@ impl LoadedConfig {
             ));
         }
         let e = &config.evidence;
-        if e.max_file_mib == 0 || e.max_file_mib > 100 || e.max_files == 0 || e.max_files > 50 {
+        // A submission's files together stay under the console's 64 MiB upload limit.
+        if e.max_file_mib == 0 || e.max_file_mib > 60 || e.max_files == 0 || e.max_files > 50 {
             return Err(invalid(
-                "evidence.max_file_mib must be 1–100 and evidence.max_files 1–50",
+                "evidence.max_file_mib must be 1–60 and evidence.max_files 1–50",
             ));
         }
         if let Ok(url) = std::env::var(ENV_DATABASE_URL) {

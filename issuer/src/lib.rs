@@ -58,9 +58,9 @@ pub use credential::{recipient_lookup, rfc3339, IssueRequest};
 pub use did::IdentityKind;
 pub use error::{Error, SignInRefusal, WalletRefusal};
 pub use evidence::{
-    accepted_extensions, decide, is_open, sniff, state_label, Access, Criterion, DecisionRule,
-    Levels, Next, Prompt, Recommendation, ReviewInput, ReviewPlan, Rubric, Scored, Slot,
-    SubmissionDraft, SubmissionView,
+    accepted_extensions, decide, is_open, purpose_label, sniff, state_label, Access, Criterion,
+    DecisionRule, EvidenceReport, Levels, Next, PayrollLine, Prompt, Recommendation, ReviewInput,
+    ReviewPlan, ReviewerLoad, Rubric, Scored, Slot, SubmissionDraft, SubmissionView, PAY_PURPOSES,
 };
 pub use idempotency::IdempotentStart;
 pub use issuance::Issued;
@@ -79,9 +79,9 @@ pub use store::{
     AchievementStore, Actor, Allocation, ArtifactRow, AuditEntry, AuditFilter, AuditStore, Backend,
     ClaimLink, ClaimLookup, ClaimSession, ClaimUpdate, CredentialFilter, CredentialMeta,
     CredentialState, CredentialStore, CredentialSummary, DecisionFn, EvidenceStore, Idempotency,
-    IdempotencyLease, KeyStore, NewClaimSession, NewCredential, NewSubmission, ReviewOutcome,
-    ReviewRow, SettingsStore, SqlStore, StaffSessionRow, StaffStore, StaffUserRow, StatusAction,
-    StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
+    IdempotencyLease, KeyStore, NewClaimSession, NewCredential, NewSubmission, PreapprovalRow,
+    ReviewOutcome, ReviewRow, SettingsStore, SqlStore, StaffSessionRow, StaffStore, StaffUserRow,
+    StatusAction, StatusChange, StatusEntryRow, StatusStore, Store, StoredAchievement, StoredKey,
     StoredStatusList, StoredToken, SubmissionFilter, SubmissionRow, TokenStore, TxCodeCheck,
     WalletStore,
 };

@@ -275,6 +275,42 @@ async fn earning_by_evidence(database_url: Option<String>) {
     assert_eq!(view.reviews.len(), 3);
     assert!(view.reviews.iter().all(|r| r.reviewer_email.is_empty()));
 
+    // Pre-approval for pay, asked before the award: once, decided once.
+    let asked = issuer
+        .request_preapproval(
+            tina,
+            Some("Tina Teacher"),
+            &stored.slug,
+            "salary-step",
+            "BA+15 lane",
+            &actor,
+        )
+        .await
+        .unwrap();
+    let again = issuer
+        .request_preapproval(tina, None, &stored.slug, "ce-hours", "15 hours", &actor)
+        .await;
+    assert_eq!(again.err().map(|e| e.code()), Some("submission_closed"));
+    let bad = issuer
+        .request_preapproval(
+            "tom@district.example",
+            None,
+            &stored.slug,
+            "bonus",
+            "x",
+            &actor,
+        )
+        .await;
+    assert_eq!(bad.err().map(|e| e.code()), Some("invalid_input"));
+    issuer
+        .decide_preapproval(&asked.id, true, Some("Counts for the lane"), &actor)
+        .await
+        .unwrap();
+    let twice = issuer
+        .decide_preapproval(&asked.id, false, None, &actor)
+        .await;
+    assert_eq!(twice.err().map(|e| e.code()), Some("submission_closed"));
+
     // Attempt 2 needs a note on what changed; both reviewers say "earned" at once.
     let no_note = issuer.submit_evidence(tina, &draft(None), &actor).await;
     assert_eq!(no_note.err().map(|e| e.code()), Some("invalid_input"));
@@ -343,6 +379,25 @@ async fn earning_by_evidence(database_url: Option<String>) {
     assert!(errors.is_empty(), "{errors:?}");
     let report = issuer.verify_stored(&cid, clock.now()).await.unwrap();
     assert_eq!(report.verdict, cairn_verifier::Verdict::Valid);
+
+    // HR's payroll export: the award, pre-approved for the lane.
+    let payroll = issuer.payroll().await.unwrap();
+    assert_eq!(payroll.len(), 1);
+    assert_eq!(payroll[0].credential_id, cid);
+    assert_eq!(payroll[0].credits, Some(1.0));
+    assert_eq!(
+        payroll[0].preapproval.as_ref().map(|p| p.detail.as_str()),
+        Some("BA+15 lane")
+    );
+
+    // The reports: two decided (attempt 1 not yet, attempt 2 earned), one disagreement of two
+    // pairs, one tie-break.
+    let report = issuer.evidence_report(Some(&stored.slug)).await.unwrap();
+    assert_eq!(report.decided, 2);
+    assert_eq!(report.pass_rate_by_attempt.get(&1), Some(&(1, 0)));
+    assert_eq!(report.pass_rate_by_attempt.get(&2), Some(&(1, 1)));
+    assert_eq!((report.paired, report.agreed, report.tie_breaks), (2, 1, 1));
+    assert_eq!(report.reviewers.values().map(|l| l.done).sum::<usize>(), 5);
 
     // Conflicts: a declared one is never assigned, and refused by hand; so is the teacher.
     let tom = "tom@district.example";

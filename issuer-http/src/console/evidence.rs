@@ -95,9 +95,20 @@ pub(crate) async fn list(
         .map(|(a, _)| (a.slug.clone(), achievement_name(a).to_owned()))
         .collect();
     let name_of = |slug: &str| names.get(slug).cloned().unwrap_or_else(|| slug.to_owned());
+    let asked = if all {
+        Vec::new()
+    } else {
+        match issuer.preapprovals(Some(&who.member.email)).await {
+            Ok(p) => p,
+            Err(e) => return error_page(e, Some(who)),
+        }
+    };
     let body = html! {
         @if q.done.as_deref() == Some("withdrawn") {
             div class="notice" role="status" { p { "The submission is withdrawn and its files are deleted." } }
+        }
+        @if q.done.as_deref() == Some("asked") {
+            div class="notice" role="status" { p { "Your request for pre-approval is sent. The credential office decides; its answer appears below." } }
         }
         @if all {
             form method="get" action="/console/submissions" class="filters" {
@@ -122,7 +133,7 @@ pub(crate) async fn list(
                 }
                 div { button type="submit" { "Show" } }
             }
-            p { a href="/console/conflicts" { "Reviewer conflicts" } }
+            p { a href="/console/reports" { "Review reports" } " · " a href="/console/conflicts" { "Reviewer conflicts" } }
         } @else {
             h2 { "Submit evidence" }
             @if open_to.is_empty() {
@@ -158,6 +169,12 @@ pub(crate) async fn list(
                     }
                 }
             }
+        }
+    };
+    let body = html! {
+        (body)
+        @if !all {
+            (super::pay::teacher_section(&staff, &names.iter().map(|(s, n)| (s.clone(), n.clone())).collect::<Vec<_>>(), &asked))
         }
     };
     let (title, current) = if all {
@@ -418,6 +435,12 @@ pub(crate) async fn open(
     };
     let manager = view.access == Access::Manager;
     let teacher = view.access == Access::Teacher;
+    let preapproval = match issuer.preapprovals(Some(&s.teacher_email)).await {
+        Ok(p) => p
+            .into_iter()
+            .find(|p| p.achievement_slug == s.achievement_slug && p.state == "approved"),
+        Err(e) => return error_page(e, Some(who)),
+    };
     let notice = match q.done.as_deref() {
         Some("submitted") => Some("Your evidence is submitted. Reviewers are assigned; you will get an email when it is decided."),
         Some("assigned") => Some("The reviewer is assigned and emailed."),
@@ -434,6 +457,12 @@ pub(crate) async fn open(
             dt { "State" } dd { strong { (state_label(&s.state)) } }
             @if let Some(d) = &s.decided_at { dt { "Decided" } dd { (moment(&issuer, d)) } }
             dt { "How it is decided" } dd { (view.rubric.review.rule.label()) @if view.rubric.review.blind { " (blind review)" } }
+            dt { "Pre-approved for pay" } dd {
+                @match &preapproval {
+                    Some(p) => { "Yes: " (cairn_issuer::purpose_label(&p.purpose)) ", " (p.detail) }
+                    None => "No",
+                }
+            }
         }
         @if let Some(cid) = &s.credential_id {
             p { "The credential is issued. " a href=(format!("/credentials/{}", encode(cid.rsplit(['/', ':']).next().unwrap_or_default()))) { "Open its page to share it" } }

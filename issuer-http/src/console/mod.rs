@@ -8,6 +8,7 @@ mod admin;
 mod award;
 mod evidence;
 mod pages;
+mod pay;
 mod records;
 mod roster;
 mod settings;
@@ -89,6 +90,12 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/reviews",                   get(evidence::reviews))                // review
         .route("/console/reviews/{id}",              get(evidence::review_form).post(evidence::review)) // review
         .route("/console/conflicts",                 get(evidence::conflicts).post(evidence::add_conflict)) // manage reviews
+        .route("/console/reports",                   get(pay::reports))                     // manage reviews
+        .route("/console/reports.csv",               get(pay::reports_csv))                 // manage reviews
+        .route("/console/preapprovals",              get(pay::list))                        // approve pay
+        .route("/console/preapprovals/request",      post(pay::request))                    // submit
+        .route("/console/preapprovals/decide",       post(pay::decide))                     // approve pay
+        .route("/console/payroll.csv",               get(pay::payroll_csv))                 // approve pay
 }
 
 /// Whether cookies are marked `Secure` (and the session cookie takes the `__Host-` prefix): when
@@ -255,7 +262,7 @@ impl Gate for SignedInOnly {
 }
 
 /// The console's sections: (path, label, the permission that shows it).
-const SECTIONS: [(&str, &str, Option<Permission>); 13] = [
+const SECTIONS: [(&str, &str, Option<Permission>); 14] = [
     ("/console", "Overview", None),
     (
         "/console/submissions",
@@ -272,6 +279,11 @@ const SECTIONS: [(&str, &str, Option<Permission>); 13] = [
         "/console/credentials",
         "Credentials",
         Some(Permission::ReadCredentials),
+    ),
+    (
+        "/console/preapprovals",
+        "Pre-approvals",
+        Some(Permission::ApprovePay),
     ),
     ("/console/award", "Award", Some(Permission::Issue)),
     ("/console/roster", "Roster", Some(Permission::Issue)),

@@ -586,7 +586,7 @@ pub(crate) async fn audit(
 }
 
 /// A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection).
-fn cell(s: &str) -> String {
+pub(crate) fn spreadsheet_safe(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
@@ -613,11 +613,11 @@ pub(crate) async fn audit_csv(
     let mut rows = vec![["at", "actor", "action", "subject", "detail"].map(str::to_owned)];
     rows.extend(entries.iter().map(|e| {
         [
-            cell(&e.at),
-            cell(&e.actor),
-            cell(&e.action),
-            cell(e.subject.as_deref().unwrap_or("")),
-            cell(&e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default()),
+            spreadsheet_safe(&e.at),
+            spreadsheet_safe(&e.actor),
+            spreadsheet_safe(&e.action),
+            spreadsheet_safe(e.subject.as_deref().unwrap_or("")),
+            spreadsheet_safe(&e.detail.as_ref().map(|d| d.to_string()).unwrap_or_default()),
         ]
     }));
     for row in rows {

@@ -67,3 +67,23 @@ CREATE TABLE review_conflicts (
     created_at TEXT NOT NULL,
     PRIMARY KEY (reviewer_email, teacher_email)
 );
+
+-- A teacher's request that an achievement count toward pay (a salary step or lane, or
+-- continuing-education hours), decided by staff before it is earned.
+CREATE TABLE preapprovals (
+    id TEXT PRIMARY KEY,
+    teacher_email TEXT NOT NULL,
+    teacher_name TEXT,
+    achievement_slug TEXT NOT NULL,
+    -- salary-step | ce-hours
+    purpose TEXT NOT NULL,
+    -- What it counts for: the step, lane or hours, in the teacher's words.
+    detail TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    -- pending | approved | denied
+    state TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    note TEXT
+);
+CREATE INDEX preapprovals_teacher ON preapprovals(teacher_email);

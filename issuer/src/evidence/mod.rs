@@ -6,6 +6,8 @@
 //! file is audited. The rubric and rules live in `rubric.rs`, file types in `files.rs`.
 
 mod files;
+mod pay;
+mod report;
 mod rubric;
 
 use std::collections::BTreeMap;
@@ -15,6 +17,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 pub use files::{accepted_extensions, sniff};
+pub use pay::{purpose_label, PayrollLine, PAY_PURPOSES};
+pub use report::{EvidenceReport, ReviewerLoad};
 pub use rubric::{
     decide, Criterion, DecisionRule, Levels, Next, Prompt, Recommendation, ReviewPlan, Rubric,
     Scored, Slot,
@@ -879,6 +883,15 @@ impl Issuer {
         self.store.assign_review(&r, actor).await?;
         self.mail_assignment(&r, &stored);
         Ok(())
+    }
+
+    /// The review reports of one achievement's submissions, or of all.
+    pub async fn evidence_report(
+        &self,
+        achievement: Option<&str>,
+    ) -> Result<EvidenceReport, Error> {
+        let (subs, reviews) = self.store.evidence_rows(achievement).await?;
+        Ok(EvidenceReport::of(&subs, &reviews))
     }
 
     /// Declares that `reviewer` must not review `teacher`'s submissions.

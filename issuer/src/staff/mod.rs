@@ -108,11 +108,13 @@ pub enum Permission {
     /// See every submission and its evidence, assign reviewers, sign queued awards, read and
     /// export the review reports.
     ManageReviews,
+    /// Decide teachers' pre-approval requests for pay and export awards for payroll.
+    ApprovePay,
 }
 
 /// The permission table: who may do what. The console's pages and the admin API both ask
 /// [`Caller::may`], which reads only this table.
-const TABLE: [(Permission, &[Role], Scope); 13] = [
+const TABLE: [(Permission, &[Role], Scope); 14] = [
     (
         Permission::ReadCredentials,
         &[Role::Admin, Role::Staff, Role::Auditor],
@@ -154,11 +156,16 @@ const TABLE: [(Permission, &[Role], Scope); 13] = [
         &[Role::Admin, Role::Staff],
         Scope::Admin,
     ),
+    (
+        Permission::ApprovePay,
+        &[Role::Admin, Role::Staff],
+        Scope::Admin,
+    ),
 ];
 
 impl Permission {
     /// Every permission, in the table's order.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadCredentials,
         Permission::Issue,
         Permission::ChangeStatus,
@@ -172,6 +179,7 @@ impl Permission {
         Permission::Submit,
         Permission::Review,
         Permission::ManageReviews,
+        Permission::ApprovePay,
     ];
 
     fn row(self) -> (&'static [Role], Scope) {
@@ -210,6 +218,7 @@ impl Permission {
             Permission::ManageReviews => {
                 "See every submission, assign reviewers, sign queued awards, read review reports"
             }
+            Permission::ApprovePay => "Decide pre-approvals for pay and export awards for payroll",
         }
     }
 }

@@ -466,6 +466,26 @@ pub trait EvidenceStore: Send + Sync {
     ) -> Result<(), Error>;
     /// Every declared conflict: (reviewer, teacher, note).
     async fn conflicts(&self) -> Result<Vec<(String, String, Option<String>)>, Error>;
+    /// Every submission and every review (for reports), of one achievement or all.
+    async fn evidence_rows(
+        &self,
+        achievement: Option<&str>,
+    ) -> Result<(Vec<SubmissionRow>, Vec<ReviewRow>), Error>;
+    /// Stores a pre-approval request, audited `preapproval.request`; `submission_closed` when
+    /// the teacher has one pending or approved for the achievement.
+    async fn insert_preapproval(&self, row: &PreapprovalRow, actor: &Actor) -> Result<(), Error>;
+    /// Decides a pending request (audited `preapproval.approve` / `.deny`); false when it is
+    /// not pending.
+    async fn decide_preapproval(
+        &self,
+        id: &str,
+        approve: bool,
+        note: Option<&str>,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<bool, Error>;
+    /// Pre-approval requests, one teacher's or all, newest first.
+    async fn preapprovals(&self, teacher: Option<&str>) -> Result<Vec<PreapprovalRow>, Error>;
 }
 
 /// What the issuer needs from a database: every aggregate's store.

@@ -582,3 +582,30 @@ pub struct SubmissionFilter {
     /// Those with a review assigned to this address.
     pub reviewer: Option<String>,
 }
+
+/// A request that an achievement count toward pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreapprovalRow {
+    /// Its id (a UUID).
+    pub id: String,
+    /// The teacher's address.
+    pub teacher_email: String,
+    /// The teacher's name.
+    pub teacher_name: Option<String>,
+    /// The achievement's slug.
+    pub achievement_slug: String,
+    /// `salary-step` or `ce-hours`.
+    pub purpose: String,
+    /// The step, lane or hours.
+    pub detail: String,
+    /// When it was asked for.
+    pub requested_at: String,
+    /// `pending`, `approved`, `denied`.
+    pub state: String,
+    /// Who decided (the audit log's name).
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
+    /// The decider's note.
+    pub note: Option<String>,
+}

@@ -9,8 +9,8 @@ use sqlx::Row;
 use super::{audit, Backend, Conditions, SqlStore};
 use crate::error::Error;
 use crate::store::{
-    Actor, ArtifactRow, DecisionFn, EvidenceStore, NewSubmission, ReviewOutcome, ReviewRow,
-    SubmissionFilter, SubmissionRow,
+    Actor, ArtifactRow, DecisionFn, EvidenceStore, NewSubmission, PreapprovalRow, ReviewOutcome,
+    ReviewRow, SubmissionFilter, SubmissionRow,
 };
 
 /// The states in which a submission is still being reviewed (`evidence::is_open`), for SQL.
@@ -25,6 +25,24 @@ fn json_column(r: &AnyRow, column: &str) -> Result<Option<Value>, Error> {
     let text: Option<String> = r.try_get(column)?;
     text.map(|t| serde_json::from_str(&t).map_err(|e| Error::Database(e.to_string())))
         .transpose()
+}
+
+const PREAPPROVAL_COLUMNS: &str = "id, teacher_email, teacher_name, achievement_slug, purpose, detail, requested_at, state, decided_by, decided_at, note";
+
+fn preapproval_from_row(r: &AnyRow) -> Result<PreapprovalRow, Error> {
+    Ok(PreapprovalRow {
+        id: r.try_get("id")?,
+        teacher_email: r.try_get("teacher_email")?,
+        teacher_name: r.try_get("teacher_name")?,
+        achievement_slug: r.try_get("achievement_slug")?,
+        purpose: r.try_get("purpose")?,
+        detail: r.try_get("detail")?,
+        requested_at: r.try_get("requested_at")?,
+        state: r.try_get("state")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        note: r.try_get("note")?,
+    })
 }
 
 fn submission_from_row(r: &AnyRow) -> Result<SubmissionRow, Error> {
@@ -573,6 +591,125 @@ impl EvidenceStore for SqlStore {
                     r.try_get("note")?,
                 ))
             })
+            .collect()
+    }
+
+    async fn evidence_rows(
+        &self,
+        achievement: Option<&str>,
+    ) -> Result<(Vec<SubmissionRow>, Vec<ReviewRow>), Error> {
+        let mut q = Conditions::new(&format!("SELECT {SUBMISSION_COLUMNS} FROM submissions"));
+        if let Some(a) = achievement {
+            q.and("achievement_slug = ?", &[a]);
+        }
+        let subs: Vec<SubmissionRow> = q
+            .fetch_all(" ORDER BY submitted_at, id", &self.pool)
+            .await?
+            .iter()
+            .map(submission_from_row)
+            .collect::<Result<_, _>>()?;
+        let mut q = Conditions::new(&format!("SELECT {REVIEW_COLUMNS} FROM reviews"));
+        if let Some(a) = achievement {
+            q.and(
+                "submission_id IN (SELECT id FROM submissions WHERE achievement_slug = ?)",
+                &[a],
+            );
+        }
+        let reviews = q
+            .fetch_all(" ORDER BY assigned_at, id", &self.pool)
+            .await?
+            .iter()
+            .map(review_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok((subs, reviews))
+    }
+
+    async fn insert_preapproval(&self, p: &PreapprovalRow, actor: &Actor) -> Result<(), Error> {
+        let mut tx = self.write_tx().await?;
+        let open = sqlx::query(
+            "SELECT 1 FROM preapprovals WHERE teacher_email = $1 AND achievement_slug = $2 AND state IN ('pending', 'approved')",
+        )
+        .bind(&p.teacher_email)
+        .bind(&p.achievement_slug)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if open.is_some() {
+            return Err(Error::SubmissionClosed(
+                "you have asked for this achievement already; its request is pending or approved"
+                    .into(),
+            ));
+        }
+        sqlx::query(&format!(
+            "INSERT INTO preapprovals ({PREAPPROVAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL)"
+        ))
+        .bind(&p.id)
+        .bind(&p.teacher_email)
+        .bind(&p.teacher_name)
+        .bind(&p.achievement_slug)
+        .bind(&p.purpose)
+        .bind(&p.detail)
+        .bind(&p.requested_at)
+        .bind(&p.state)
+        .execute(&mut *tx)
+        .await?;
+        let detail =
+            json!({"achievement": p.achievement_slug, "purpose": p.purpose, "detail": p.detail});
+        audit(
+            &mut tx,
+            &p.requested_at,
+            actor,
+            "preapproval.request",
+            Some(&p.id),
+            Some(&detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn decide_preapproval(
+        &self,
+        id: &str,
+        approve: bool,
+        note: Option<&str>,
+        at: &str,
+        actor: &Actor,
+    ) -> Result<bool, Error> {
+        let state = if approve { "approved" } else { "denied" };
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE preapprovals SET state = $1, decided_by = $2, decided_at = $3, note = $4 WHERE id = $5 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(&actor.0)
+        .bind(at)
+        .bind(note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let action = if approve {
+            "preapproval.approve"
+        } else {
+            "preapproval.deny"
+        };
+        let detail = json!({"note": note});
+        audit(&mut tx, at, actor, action, Some(id), Some(&detail)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn preapprovals(&self, teacher: Option<&str>) -> Result<Vec<PreapprovalRow>, Error> {
+        let mut q = Conditions::new(&format!("SELECT {PREAPPROVAL_COLUMNS} FROM preapprovals"));
+        if let Some(t) = teacher {
+            q.and("teacher_email = ?", &[t]);
+        }
+        q.fetch_all(" ORDER BY requested_at DESC, id", &self.pool)
+            .await?
+            .iter()
+            .map(preapproval_from_row)
             .collect()
     }
 }
