@@ -477,6 +477,20 @@ async fn earning_by_evidence(database_url: Option<String>) {
         Some("submission_closed")
     );
 
+    // The same first attempt sent twice at once: one is stored, the other refused.
+    let ursula = "ursula@district.example";
+    let twice = draft(None);
+    let (x, y) = tokio::join!(
+        issuer.submit_evidence(ursula, &twice, &actor),
+        issuer.submit_evidence(ursula, &twice, &actor),
+    );
+    let mut outcomes = [
+        x.map(|_| "ok").unwrap_or_else(|e| e.code()),
+        y.map(|_| "ok").unwrap_or_else(|e| e.code()),
+    ];
+    outcomes.sort_unstable();
+    assert_eq!(outcomes, ["ok", "submission_closed"]);
+
     // Retention: files of decided submissions go after evidence.retention_days; digests stay.
     assert_eq!(issuer.purge_evidence(&actor).await.unwrap(), 0);
     clock.advance(Duration::days(366));

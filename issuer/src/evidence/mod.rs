@@ -402,36 +402,39 @@ impl Issuer {
         })
     }
 
-    fn mail_assignment(&self, review: &ReviewRow, achievement: &StoredAchievement) {
+    /// Queues `letter` for `to` (audited under `subject`) when email is set up; `make` gets the
+    /// console's base address.
+    fn mail(&self, to: &str, subject: &str, make: impl FnOnce(&str) -> Letter) {
         let (Some(notifier), Ok(base)) = (&self.notifier, self.console_base()) else {
             return;
         };
-        let name = achievement
-            .achievement
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or(&achievement.slug);
-        let letter = Letter {
-            subject: format!("A submission to review: {name}"),
-            paragraphs: vec![
-                format!(
-                    "{} asks you to review a submission for the micro-credential \"{name}\".",
-                    self.settings().name
-                ),
-                format!("It is due by {}.", &review.due_at[..10]),
-            ],
-            link: (
-                "Open the review".into(),
-                format!("{base}/console/reviews/{}", review.id),
-            ),
-        };
         notifier.send_message(
-            &review.reviewer_email,
-            &review.submission_id,
-            letter,
+            to,
+            subject,
+            make(&base),
             self.store.clone(),
             self.clock.clone(),
         );
+    }
+
+    fn mail_assignment(&self, review: &ReviewRow, achievement: &StoredAchievement) {
+        let name = achievement_name(achievement);
+        self.mail(&review.reviewer_email, &review.submission_id, |base| {
+            Letter {
+                subject: format!("A submission to review: {name}"),
+                paragraphs: vec![
+                    format!(
+                        "{} asks you to review a submission for the micro-credential \"{name}\".",
+                        self.settings().name
+                    ),
+                    format!("It is due by {}.", &review.due_at[..10]),
+                ],
+                link: (
+                    "Open the review".into(),
+                    format!("{base}/console/reviews/{}", review.id),
+                ),
+            }
+        });
     }
 
     /// How `caller` may see submission `id`; `submission_not_found` when they may not (another
@@ -710,20 +713,13 @@ impl Issuer {
     }
 
     fn mail_decision(&self, sub: &SubmissionRow, achievement: &StoredAchievement, state: &str) {
-        let (Some(notifier), Ok(base)) = (&self.notifier, self.console_base()) else {
-            return;
-        };
-        let name = achievement
-            .achievement
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or(&achievement.slug);
+        let name = achievement_name(achievement);
         let what = match state {
             "earned" => "is earned; the district will sign your credential shortly".to_owned(),
             "incomplete" => "was returned: something is missing. The feedback says what; you can submit again".to_owned(),
             _ => "does not meet the criteria yet. The reviewers' feedback says what to work on; you can submit again".to_owned(),
         };
-        let letter = Letter {
+        self.mail(&sub.teacher_email, &sub.id, |base| Letter {
             subject: format!("Your submission for {name}: {}", state_label(state)),
             paragraphs: vec![format!(
                 "Your submission (attempt {}) for the micro-credential \"{name}\" {what}.",
@@ -733,14 +729,7 @@ impl Issuer {
                 "See the feedback".into(),
                 format!("{base}/console/submissions/{}", sub.id),
             ),
-        };
-        notifier.send_message(
-            &sub.teacher_email,
-            &sub.id,
-            letter,
-            self.store.clone(),
-            self.clock.clone(),
-        );
+        });
     }
 
     /// Issues the credential of an earned submission: `result[]` with the achieved level of
@@ -929,14 +918,9 @@ impl Issuer {
         let soon = rfc3339(now + Duration::days(2));
         let day_ago = rfc3339(now - Duration::days(1));
         let mut sent = Vec::new();
-        for sub in self
-            .store
-            .submissions(&SubmissionFilter::default())
-            .await?
-            .into_iter()
-            .filter(|s| is_open(&s.state))
-        {
-            for r in self.store.reviews(&sub.id).await? {
+        let (subs, reviews) = self.store.evidence_rows(None).await?;
+        for sub in subs.into_iter().filter(|s| is_open(&s.state)) {
+            for r in reviews.iter().filter(|r| r.submission_id == sub.id) {
                 let due = r.submitted_at.is_none()
                     && r.due_at <= soon
                     && r.reminded_at
@@ -944,15 +928,23 @@ impl Issuer {
                         .is_none_or(|t| t < day_ago.as_str());
                 if due {
                     if let Ok(stored) = self.achievement(&sub.achievement_slug).await {
-                        self.mail_assignment(&r, &stored);
+                        self.mail_assignment(r, &stored);
                     }
-                    sent.push(r.id);
+                    sent.push(r.id.clone());
                 }
             }
         }
         self.store.mark_reminded(&sent, &rfc3339(now)).await?;
         Ok(sent.len())
     }
+}
+
+/// An achievement's name (its slug when it has none).
+fn achievement_name(a: &StoredAchievement) -> &str {
+    a.achievement
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(&a.slug)
 }
 
 /// A stored finished review as the decision rules read it.

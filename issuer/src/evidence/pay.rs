@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::credential::rfc3339;
 use crate::error::Error;
 use crate::staff::normal_email;
-use crate::store::{Actor, PreapprovalRow, SubmissionFilter};
+use crate::store::{Actor, PreapprovalRow};
 use crate::Issuer;
 
 /// What a pre-approval is for.
@@ -126,26 +126,15 @@ impl Issuer {
             .filter(|p| p.state == "approved")
             .collect();
         let mut lines = Vec::new();
-        for s in self
-            .store
-            .submissions(&SubmissionFilter {
-                state: Some("earned".into()),
-                ..SubmissionFilter::default()
-            })
-            .await?
-        {
+        let (subs, _) = self.store.evidence_rows(None).await?;
+        for s in subs.into_iter().filter(|s| s.state == "earned") {
             let Some(credential_id) = s.credential_id.clone() else {
                 continue;
             };
             let achievement = self.achievement(&s.achievement_slug).await?;
             lines.push(PayrollLine {
                 teacher_name: s.teacher_name.clone().unwrap_or_default(),
-                achievement: achievement
-                    .achievement
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&achievement.slug)
-                    .to_owned(),
+                achievement: super::achievement_name(&achievement).to_owned(),
                 credits: achievement
                     .achievement
                     .get("creditsAvailable")
@@ -162,7 +151,6 @@ impl Issuer {
                 teacher_email: s.teacher_email,
             });
         }
-        lines.reverse();
         Ok(lines)
     }
 }

@@ -160,7 +160,7 @@ impl EvidenceStore for SqlStore {
                 ));
             }
         }
-        sqlx::query(&format!(
+        let inserted = sqlx::query(&format!(
             "INSERT INTO submissions ({SUBMISSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL)"
         ))
         .bind(&s.id)
@@ -173,7 +173,20 @@ impl EvidenceStore for SqlStore {
         .bind(&s.change_note)
         .bind(&s.submitted_at)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        match inserted {
+            // The same attempt submitted twice at once (PostgreSQL reads before either wrote):
+            // the second is refused like any attempt while one is under review.
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                return Err(Error::SubmissionClosed(
+                    "an attempt at this achievement is already under review; withdraw it first"
+                        .into(),
+                ));
+            }
+            other => {
+                other?;
+            }
+        }
         for (a, bytes) in new.artifacts {
             sqlx::query(&format!(
                 "INSERT INTO submission_artifacts ({ARTIFACT_COLUMNS}, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10)"
