@@ -418,6 +418,7 @@ async fn earning_by_evidence(database_url: Option<String>) {
         .await
         .unwrap();
     let mut plan = stored.definition.clone();
+    plan["review"]["blind"] = serde_json::json!(false);
     plan["review"]["reviewers"] = serde_json::json!([
         "rita@district.example",
         "rob@district.example",
@@ -453,6 +454,35 @@ async fn earning_by_evidence(database_url: Option<String>) {
             .await;
         assert_eq!(refused.err().map(|e| e.code()), Some(code), "{who}");
     }
+
+    // Not blind: the teacher is named, but a reviewer sees another's review only after their own.
+    let toms_reviews = issuer.store().reviews(&toms.id).await.unwrap();
+    let (one, other) = (&toms_reviews[0], &toms_reviews[1]);
+    issuer
+        .submit_review(
+            &one.reviewer_email,
+            &one.id,
+            &review(Recommendation::NotYet, "developing"),
+            &actor,
+        )
+        .await
+        .unwrap();
+    let other_c = caller(&issuer, &other.reviewer_email).await;
+    let seen = issuer.submission_view(&other_c, &toms.id).await.unwrap();
+    assert_eq!(seen.submission.teacher_email, tom);
+    assert_eq!(
+        seen.reviews.len(),
+        1,
+        "only their own review before they submit"
+    );
+    let long = ReviewInput {
+        overall: Some("x".repeat(100_001)),
+        ..review(Recommendation::NotYet, "developing")
+    };
+    let refused = issuer
+        .submit_review(&other.reviewer_email, &other.id, &long, &actor)
+        .await;
+    assert_eq!(refused.err().map(|e| e.code()), Some("invalid_input"));
 
     // Withdrawal deletes the files at once.
     let tom_c = caller(&issuer, tom).await;

@@ -70,8 +70,8 @@ pub enum Access {
     /// The teacher who submitted it: everything, reviewers' feedback once decided, never the
     /// reviewers' names.
     Teacher,
-    /// An assigned reviewer: their review's slot and whether the review is blind (no teacher
-    /// name, no other reviews).
+    /// An assigned reviewer: their review, and whether the review is blind (no teacher name, no
+    /// other reviews; without it the other reviews once their own is in).
     Reviewer {
         /// Their review's id.
         review_id: String,
@@ -115,6 +115,21 @@ pub fn state_label(state: &str) -> &'static str {
         "incomplete" => "Returned incomplete",
         "withdrawn" => "Withdrawn",
         _ => "Unknown",
+    }
+}
+
+/// The longest text accepted in one answer, note or feedback, in characters (prompts without a
+/// word limit included).
+const MAX_TEXT: usize = 100_000;
+
+/// `invalid_input` when `text` is longer than `MAX_TEXT`.
+fn check_length(field: &'static str, text: Option<&str>) -> Result<(), Error> {
+    match text {
+        Some(t) if t.chars().count() > MAX_TEXT => Err(Error::input(
+            field,
+            format!("is longer than {MAX_TEXT} characters"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -174,6 +189,12 @@ impl Issuer {
                 return Err(Error::input(
                     "answers",
                     format!("answer \"{}\"", prompt.label),
+                ));
+            }
+            if text.chars().count() > MAX_TEXT {
+                return Err(Error::input(
+                    "answers",
+                    format!("\"{}\" is longer than {MAX_TEXT} characters", prompt.label),
                 ));
             }
             if let Some(max) = prompt.max_words {
@@ -273,6 +294,7 @@ impl Issuer {
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty());
+        check_length("change note", note)?;
         if !earlier.is_empty() && note.is_none() {
             return Err(Error::input(
                 "change note",
@@ -503,10 +525,17 @@ impl Issuer {
                 reviews.retain(|r| r.submitted_at.is_some());
             }
             Access::Reviewer { review_id, blind } => {
+                // Reviews are independent: the others' are shown only once this reviewer's own
+                // is in, and never in a blind review, which also hides the teacher.
+                let own_done = reviews
+                    .iter()
+                    .any(|r| &r.id == review_id && r.submitted_at.is_some());
+                if *blind || !own_done {
+                    reviews.retain(|r| &r.id == review_id);
+                }
                 if *blind {
                     submission.teacher_email = String::new();
                     submission.teacher_name = None;
-                    reviews.retain(|r| &r.id == review_id);
                 }
             }
             Access::Manager => {}
@@ -637,6 +666,10 @@ impl Issuer {
             .ok_or_else(not_found)?;
         let (stored, rubric) = self.rubric(&sub.achievement_slug).await?;
         rubric.check_review(input.recommendation, &input.levels)?;
+        check_length("overall", input.overall.as_deref())?;
+        for text in input.feedback.values() {
+            check_length("feedback", Some(text))?;
+        }
         let levels = if input.recommendation == Recommendation::Incomplete {
             Levels::new()
         } else {
