@@ -608,6 +608,96 @@ async fn evidence_through_the_api(database_url: Option<String>) {
             .map(Vec::len),
         Some(3)
     );
+    // Pre-approval, payroll, reports and conflicts through the API.
+    let asked = send(
+        &router,
+        api(
+            "POST",
+            "/api/v1/preapprovals",
+            Some(&lms),
+            None,
+            Some(json!({
+        "achievement": "feedback-that-moves-learning", "teacher": "tina@district.example",
+        "purpose": "ce-hours", "detail": "15 hours"})),
+        ),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
+    let pid = asked.json()["id"].as_str().unwrap().to_owned();
+    let decided = send(
+        &router,
+        api(
+            "POST",
+            &format!("/api/v1/preapprovals/{pid}/decision"),
+            Some(&admin),
+            None,
+            Some(json!({"approve": true, "note": "Counts"})),
+        ),
+    )
+    .await;
+    assert_eq!(decided.status, StatusCode::NO_CONTENT);
+    let again = send(
+        &router,
+        api(
+            "POST",
+            &format!("/api/v1/preapprovals/{pid}/decision"),
+            Some(&admin),
+            None,
+            Some(json!({"approve": false})),
+        ),
+    )
+    .await;
+    assert_eq!(again.json()["code"], "submission_closed");
+    let payroll = send(
+        &router,
+        api("GET", "/api/v1/payroll", Some(&admin), None, None),
+    )
+    .await;
+    assert_eq!(
+        payroll.json()["awards"][0]["preapproval"]["detail"],
+        "15 hours"
+    );
+    assert_eq!(payroll.json()["awards"][0]["credentialId"], credential);
+    let report = send(
+        &router,
+        api("GET", "/api/v1/reports/evidence", Some(&admin), None, None),
+    )
+    .await;
+    assert_eq!(
+        (
+            report.json()["decided"].clone(),
+            report.json()["agreed"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    let declared = send(
+        &router,
+        api(
+            "POST",
+            "/api/v1/review-conflicts",
+            Some(&admin),
+            None,
+            Some(json!({"reviewer": "rita@district.example", "teacher": "tom@district.example"})),
+        ),
+    )
+    .await;
+    assert_eq!(declared.status, StatusCode::NO_CONTENT);
+    let listed = send(
+        &router,
+        api("GET", "/api/v1/review-conflicts", Some(&admin), None, None),
+    )
+    .await;
+    assert_eq!(
+        listed.json()["conflicts"][0]["teacher"],
+        "tom@district.example"
+    );
+    let payroll_denied = send(
+        &router,
+        api("GET", "/api/v1/payroll", Some(&lms), None, None),
+    )
+    .await;
+    assert_eq!(payroll_denied.status, StatusCode::FORBIDDEN);
+
     // Decided: no more reviews, no withdrawal.
     let closed = send(
         &router,

@@ -66,7 +66,9 @@ from = "Springfield Credentials <credentials@springfield.example>"
 `);
   // The example achievement, with Springfield's reviewers: two of the district, one partner.
   const example = readFileSync(path.join(root, "examples/achievements/student-feedback-evidence.toml"), "utf8")
-    .replace(/reviewers = \[.*\]/, 'reviewers = ["rita@springfield.example", "rob@springfield.example", "tess@neighbor.example"]');
+    .replace(/reviewers = \[.*\]/, 'reviewers = ["rita@springfield.example", "rob@springfield.example", "tess@neighbor.example"]')
+    // Due in a day, so reminders are due at once.
+    .replace("dueDays = 14", "dueDays = 1");
   const definition = path.join(dir, "feedback.toml");
   writeFileSync(definition, example);
   await run(cairn, "achievement", "add", "--config", config, definition);
@@ -206,6 +208,15 @@ test("the whole path: submit, disagree, tie-break, feedback, resubmit, earned, i
   // Two reviewers were assigned in turn and emailed.
   await mailTo("rita@springfield.example", /A submission to review/);
   await mailTo("rob@springfield.example", /A submission to review/);
+  // Reviews due within two days are reminded once, whoever runs the reminders (the command
+  // here, or the service's hourly round): a second run reminds nobody again.
+  const config = path.join(dir, "cairn.toml");
+  await run(cairn, "evidence", "remind", "--config", config);
+  await mailTo("rita@springfield.example", /Reminder: a review is due by/);
+  assert.match(await run(cairn, "evidence", "remind", "--config", config), /reminded 0 review\(s\)/);
+  await new Promise((r) => setTimeout(r, 500));
+  const reminders = mails.filter((m) => m.includes("rita@springfield.example") && /Reminder: a review is due by/.test(m.replace(/=\n/g, "")));
+  assert.equal(reminders.length, 1);
 
   // Rita's review is blind: neither the teacher's name nor address is in the HTML.
   const rita = await signIn("rita@springfield.example");

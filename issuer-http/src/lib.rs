@@ -83,6 +83,13 @@ fn routes() -> Router<Shared> {
         .route("/api/v1/submissions/{id}/reviewers",    post(submissions::assign))          // manage reviews (admin)
         .route("/api/v1/submissions/{id}/award",        post(submissions::award))           // manage reviews (admin)
         .route("/api/v1/reviews/{id}",                  post(submissions::review))          // review (admin)
+        .route("/api/v1/review-conflicts",              get(submissions::conflicts)         // manage reviews (admin)
+                                                        .post(submissions::add_conflict))   // manage reviews (admin)
+        .route("/api/v1/reports/evidence",              get(submissions::report))           // manage reviews (admin)
+        .route("/api/v1/preapprovals",                  get(submissions::preapprovals)      // approve pay (admin)
+                                                        .post(submissions::request_preapproval)) // submit (issue)
+        .route("/api/v1/preapprovals/{id}/decision",    post(submissions::decide_preapproval)) // approve pay (admin)
+        .route("/api/v1/payroll",                       get(submissions::payroll))          // approve pay (admin)
         .route("/api/v1/audit",                         get(credentials::audit_log))        // read audit (admin)
         // W3C VC-API issuing.                             issue (unless configured open)
         .route("/credentials/issue",                    post(vc_api::issue))
@@ -134,18 +141,28 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
 /// signing key.
 const SETTINGS_REFRESH: Duration = Duration::from_secs(15);
 
+/// Review reminders are looked for every this many settings refreshes (an hour).
+const REMINDERS_EVERY: u32 = 240;
+
 /// Reloads the run-time settings and follows a key rotation every `SETTINGS_REFRESH` while the
-/// service runs.
+/// service runs, and mails review reminders every hour.
 fn follow_settings(issuer: &Arc<Issuer>) {
     let issuer = Arc::downgrade(issuer);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SETTINGS_REFRESH);
         tick.tick().await;
+        let mut ticks: u32 = 0;
         loop {
             tick.tick().await;
             let Some(issuer) = issuer.upgrade() else {
                 return;
             };
+            if ticks.is_multiple_of(REMINDERS_EVERY) {
+                if let Err(e) = issuer.send_review_reminders().await {
+                    tracing::warn!(code = e.code(), "could not send review reminders");
+                }
+            }
+            ticks = ticks.wrapping_add(1);
             if let Err(e) = issuer.refresh_settings().await {
                 tracing::warn!(code = e.code(), "could not reload the settings");
             }

@@ -38,6 +38,13 @@ impl Modify for BearerAuth {
         crate::submissions::assign,
         crate::submissions::award,
         crate::submissions::review,
+        crate::submissions::conflicts,
+        crate::submissions::add_conflict,
+        crate::submissions::report,
+        crate::submissions::preapprovals,
+        crate::submissions::request_preapproval,
+        crate::submissions::decide_preapproval,
+        crate::submissions::payroll,
         crate::credentials::issue,
         crate::batch::issue_batch,
         crate::credentials::list,
@@ -67,7 +74,7 @@ impl Modify for BearerAuth {
         crate::status::suspend,
         crate::status::reinstate,
     ),
-    components(schemas(ProblemDoc, crate::credentials::IssueBody, crate::batch::BatchRow, crate::status::StatusBody, crate::wallet::ClaimBody, crate::wallet::TokenForm, crate::submissions::SubmitBody, crate::submissions::FileBody, crate::submissions::LinkBody, crate::submissions::AssignBody, crate::submissions::ReviewBody)),
+    components(schemas(ProblemDoc, crate::credentials::IssueBody, crate::batch::BatchRow, crate::status::StatusBody, crate::wallet::ClaimBody, crate::wallet::TokenForm, crate::submissions::SubmitBody, crate::submissions::FileBody, crate::submissions::LinkBody, crate::submissions::AssignBody, crate::submissions::ReviewBody, crate::submissions::PreapprovalBody, crate::submissions::DecisionBody, crate::submissions::ConflictBody)),
     modifiers(&BearerAuth, &CommonRefusals)
 )]
 struct ApiDoc;

@@ -15,7 +15,7 @@ use cairn_issuer::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::extract::{Auth, JsonBody, ManageReviews, Review, Submit};
+use crate::extract::{ApprovePay, Auth, JsonBody, ManageReviews, Review, Submit};
 use crate::openapi::ProblemDoc;
 use crate::problem::Problem;
 use crate::Shared;
@@ -283,4 +283,195 @@ pub(crate) async fn review(
         )
         .await?;
     Ok(axum::Json(submission_json(&s)).into_response())
+}
+
+/// The body of `POST /api/v1/preapprovals`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct PreapprovalBody {
+    achievement: String,
+    /// The teacher's address (an API token asks for a teacher; a signed-in teacher is themselves).
+    teacher: Option<String>,
+    teacher_name: Option<String>,
+    /// `salary-step` or `ce-hours`.
+    purpose: String,
+    /// The step, lane or hours.
+    detail: String,
+}
+
+fn preapproval_json(p: &cairn_issuer::PreapprovalRow) -> Value {
+    json!({
+        "id": p.id, "teacher": p.teacher_email, "teacherName": p.teacher_name,
+        "achievement": p.achievement_slug, "purpose": p.purpose, "detail": p.detail,
+        "requestedAt": p.requested_at, "state": p.state, "decidedBy": p.decided_by,
+        "decidedAt": p.decided_at, "note": p.note,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/preapprovals", tag = "evidence", security(("bearer" = ["admin"])), responses((status = 200, description = "Every pre-approval request for pay, newest first", body = Object), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub(crate) async fn preapprovals(
+    State(issuer): State<Shared>,
+    _: Auth<ApprovePay>,
+) -> Result<Response, Problem> {
+    let items: Vec<Value> = issuer
+        .preapprovals(None)
+        .await?
+        .iter()
+        .map(preapproval_json)
+        .collect();
+    Ok(axum::Json(json!({ "preapprovals": items })).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/preapprovals", tag = "evidence", security(("bearer" = ["issue"])), request_body = PreapprovalBody, responses((status = 201, description = "Asked; waiting for a decision", body = Object), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub(crate) async fn request_preapproval(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<Submit>,
+    body: JsonBody<PreapprovalBody>,
+) -> Result<Response, Problem> {
+    let b = body.value;
+    let teacher = match &caller {
+        Caller::Staff(s) => s.member.email.clone(),
+        Caller::Token(_) => b.teacher.clone().ok_or_else(|| {
+            Problem::from(cairn_issuer::Error::input(
+                "teacher",
+                "an API token asks for a teacher: give their email",
+            ))
+        })?,
+    };
+    let p = issuer
+        .request_preapproval(
+            &teacher,
+            b.teacher_name.as_deref(),
+            &b.achievement,
+            &b.purpose,
+            &b.detail,
+            &caller.actor(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(preapproval_json(&p))).into_response())
+}
+
+/// The body of `POST /api/v1/preapprovals/{id}/decision`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecisionBody {
+    /// `true` approves, `false` denies.
+    approve: bool,
+    /// A note to the teacher.
+    note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/preapprovals/{id}/decision", tag = "evidence", security(("bearer" = ["admin"])), params(("id" = String, Path, description = "Pre-approval id")), request_body = DecisionBody, responses((status = 204, description = "Decided"), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+pub(crate) async fn decide_preapproval(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<ApprovePay>,
+    Path(id): Path<String>,
+    body: JsonBody<DecisionBody>,
+) -> Result<Response, Problem> {
+    issuer
+        .decide_preapproval(
+            &id,
+            body.value.approve,
+            body.value.note.as_deref(),
+            &caller.actor(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/payroll", tag = "evidence", security(("bearer" = ["admin"])), responses((status = 200, description = "Every issued award earned by evidence, oldest first, with its approved pre-approval", body = Object), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub(crate) async fn payroll(
+    State(issuer): State<Shared>,
+    _: Auth<ApprovePay>,
+) -> Result<Response, Problem> {
+    let lines: Vec<Value> = issuer
+        .payroll()
+        .await?
+        .iter()
+        .map(|l| {
+            json!({
+                "teacher": l.teacher_email, "teacherName": l.teacher_name,
+                "achievement": l.achievement, "credits": l.credits, "earnedAt": l.earned_at,
+                "credentialId": l.credential_id,
+                "preapproval": l.preapproval.as_ref().map(preapproval_json),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "awards": lines })).into_response())
+}
+
+/// `?achievement=`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub(crate) struct ReportQuery {
+    /// An achievement's slug (all when absent).
+    achievement: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/evidence", tag = "evidence", security(("bearer" = ["admin"])), params(ReportQuery), responses((status = 200, description = "Submissions by state, median days to decision, pass rate per attempt, reviewer load, agreement", body = Object), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub(crate) async fn report(
+    State(issuer): State<Shared>,
+    _: Auth<ManageReviews>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, Problem> {
+    let r = issuer.evidence_report(q.achievement.as_deref()).await?;
+    let by_attempt: Vec<Value> = r
+        .pass_rate_by_attempt
+        .iter()
+        .map(|(a, (decided, earned))| json!({"attempt": a, "decided": decided, "earned": earned}))
+        .collect();
+    let reviewers: Vec<Value> = r
+        .reviewers
+        .iter()
+        .map(|(who, l)| json!({"reviewer": who, "open": l.open, "done": l.done, "late": l.late}))
+        .collect();
+    Ok(axum::Json(json!({
+        "byState": r.by_state,
+        "decided": r.decided,
+        "medianDaysToDecision": r.median_days_to_decision,
+        "passRateByAttempt": by_attempt,
+        "reviewers": reviewers,
+        "pairedReviews": r.paired,
+        "agreed": r.agreed,
+        "tieBreaks": r.tie_breaks,
+    }))
+    .into_response())
+}
+
+/// The body of `POST /api/v1/review-conflicts`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConflictBody {
+    /// The reviewer's address.
+    reviewer: String,
+    /// The teacher's address.
+    teacher: String,
+    /// Why.
+    note: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/review-conflicts", tag = "evidence", security(("bearer" = ["admin"])), responses((status = 200, description = "Declared reviewer–teacher conflicts", body = Object), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)))]
+pub(crate) async fn conflicts(
+    State(issuer): State<Shared>,
+    _: Auth<ManageReviews>,
+) -> Result<Response, Problem> {
+    let items: Vec<Value> = issuer
+        .review_conflicts()
+        .await?
+        .into_iter()
+        .map(|(reviewer, teacher, note)| json!({"reviewer": reviewer, "teacher": teacher, "note": note}))
+        .collect();
+    Ok(axum::Json(json!({ "conflicts": items })).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/review-conflicts", tag = "evidence", security(("bearer" = ["admin"])), request_body = ConflictBody, responses((status = 204, description = "Declared: the reviewer is never assigned the teacher's submissions"), (status = 422, body = ProblemDoc)))]
+pub(crate) async fn add_conflict(
+    State(issuer): State<Shared>,
+    Auth(caller, _): Auth<ManageReviews>,
+    body: JsonBody<ConflictBody>,
+) -> Result<Response, Problem> {
+    let b = body.value;
+    issuer
+        .add_review_conflict(&b.reviewer, &b.teacher, b.note.as_deref(), &caller.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -341,7 +341,7 @@ impl Issuer {
             )
             .await?;
         for r in &reviews {
-            self.mail_assignment(r, &stored);
+            self.mail_review(r, &stored, false);
         }
         Ok(SubmissionRow { attempt, ..row })
     }
@@ -439,11 +439,19 @@ impl Issuer {
         );
     }
 
-    fn mail_assignment(&self, review: &ReviewRow, achievement: &StoredAchievement) {
+    /// The email to a reviewer: the assignment, or (`reminder`) a reminder that it is due soon.
+    fn mail_review(&self, review: &ReviewRow, achievement: &StoredAchievement, reminder: bool) {
         let name = achievement_name(achievement);
         self.mail(&review.reviewer_email, &review.submission_id, |base| {
             Letter {
-                subject: format!("A submission to review: {name}"),
+                subject: if reminder {
+                    format!(
+                        "Reminder: a review is due by {}: {name}",
+                        &review.due_at[..10]
+                    )
+                } else {
+                    format!("A submission to review: {name}")
+                },
                 paragraphs: vec![
                     format!(
                         "{} asks you to review a submission for the micro-credential \"{name}\".",
@@ -732,7 +740,7 @@ impl Issuer {
                     .await?;
                 let r = self.new_review(&sub.id, slot, &who, &rubric, self.now());
                 self.store.assign_review(&r, actor).await?;
-                self.mail_assignment(&r, &stored);
+                self.mail_review(&r, &stored, false);
             }
             ReviewOutcome::Decide { ref state, .. } => {
                 if state == "earned" && rubric.review.automatic_award {
@@ -903,7 +911,7 @@ impl Issuer {
         let (stored, rubric) = self.rubric(&sub.achievement_slug).await?;
         let r = self.new_review(id, slot, &reviewer, &rubric, self.now());
         self.store.assign_review(&r, actor).await?;
-        self.mail_assignment(&r, &stored);
+        self.mail_review(&r, &stored, false);
         Ok(())
     }
 
@@ -945,8 +953,13 @@ impl Issuer {
             .await
     }
 
-    /// Mails the reviewers of open reviews due within two days (once a day at most); how many.
+    /// Mails the reviewers of open reviews due within two days, each at most once a day however
+    /// many instances or commands run it (each reminder is claimed in the database first); how
+    /// many were mailed. Nothing without `[smtp]`.
     pub async fn send_review_reminders(&self) -> Result<usize, Error> {
+        if self.notifier.is_none() {
+            return Ok(0);
+        }
         let now = self.now();
         let soon = rfc3339(now + Duration::days(2));
         let day_ago = rfc3339(now - Duration::days(1));
@@ -959,15 +972,19 @@ impl Issuer {
                     && r.reminded_at
                         .as_deref()
                         .is_none_or(|t| t < day_ago.as_str());
-                if due {
+                if due
+                    && self
+                        .store
+                        .claim_reminder(&r.id, &rfc3339(now), &day_ago)
+                        .await?
+                {
                     if let Ok(stored) = self.achievement(&sub.achievement_slug).await {
-                        self.mail_assignment(r, &stored);
+                        self.mail_review(r, &stored, true);
                     }
                     sent.push(r.id.clone());
                 }
             }
         }
-        self.store.mark_reminded(&sent, &rfc3339(now)).await?;
         Ok(sent.len())
     }
 }

@@ -453,8 +453,14 @@ pub trait EvidenceStore: Send + Sync {
     /// Deletes the bytes of files whose submission was decided or withdrawn before `before`;
     /// how many were deleted (audited `evidence.purge`).
     async fn purge_artifacts(&self, before: &str, at: &str, actor: &Actor) -> Result<u64, Error>;
-    /// Records that reviews are due soon (the reminder was mailed).
-    async fn mark_reminded(&self, review_ids: &[String], at: &str) -> Result<(), Error>;
+    /// Claims the reminder of an open review: true (and `reminded_at` set to `at`) when it was
+    /// never reminded or last before `not_since`; false when another run claimed it.
+    async fn claim_reminder(
+        &self,
+        review_id: &str,
+        at: &str,
+        not_since: &str,
+    ) -> Result<bool, Error>;
     /// Declares a conflict: `reviewer` never reviews `teacher`'s submissions.
     async fn add_conflict(
         &self,

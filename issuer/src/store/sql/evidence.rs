@@ -544,17 +544,22 @@ impl EvidenceStore for SqlStore {
         Ok(n)
     }
 
-    async fn mark_reminded(&self, review_ids: &[String], at: &str) -> Result<(), Error> {
-        let mut tx = self.write_tx().await?;
-        for id in review_ids {
-            sqlx::query("UPDATE reviews SET reminded_at = $1 WHERE id = $2")
-                .bind(at)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+    async fn claim_reminder(
+        &self,
+        review_id: &str,
+        at: &str,
+        not_since: &str,
+    ) -> Result<bool, Error> {
+        let done = sqlx::query(
+            "UPDATE reviews SET reminded_at = $1 WHERE id = $2 AND submitted_at IS NULL \
+             AND (reminded_at IS NULL OR reminded_at < $3)",
+        )
+        .bind(at)
+        .bind(review_id)
+        .bind(not_since)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn add_conflict(
