@@ -23,6 +23,24 @@ use crate::Shared;
 /// The largest JSON body of a submission (its files in base64).
 pub(crate) const BODY_LIMIT: usize = crate::console::EVIDENCE_UPLOAD_LIMIT / 3 * 4 + 64 * 1024;
 
+/// Whom a call acts for: a signed-in person is always themselves (whatever the body says); an
+/// API token names the person in `field` (`invalid_input` without it).
+fn acting_for(
+    caller: &Caller,
+    given: Option<&str>,
+    field: &'static str,
+) -> Result<String, Problem> {
+    match caller {
+        Caller::Staff(s) => Ok(s.member.email.clone()),
+        Caller::Token(_) => given.map(|g| g.trim().to_lowercase()).ok_or_else(|| {
+            Problem::from(cairn_issuer::Error::input(
+                field,
+                format!("an API token acts for a {field}: give their email"),
+            ))
+        }),
+    }
+}
+
 fn submission_json(s: &SubmissionRow) -> Value {
     json!({
         "id": s.id,
@@ -150,15 +168,7 @@ pub(crate) async fn submit(
     body: JsonBody<SubmitBody>,
 ) -> Result<Response, Problem> {
     let b = body.value;
-    let teacher = match &caller {
-        Caller::Staff(s) => s.member.email.clone(),
-        Caller::Token(_) => b.teacher.clone().ok_or_else(|| {
-            Problem::from(cairn_issuer::Error::input(
-                "teacher",
-                "an API token submits for a teacher: give their email",
-            ))
-        })?,
-    };
+    let teacher = acting_for(&caller, b.teacher.as_deref(), "teacher")?;
     let mut files = Vec::new();
     for f in b.files {
         let bytes = base64::engine::general_purpose::STANDARD
@@ -259,15 +269,7 @@ pub(crate) async fn review(
     body: JsonBody<ReviewBody>,
 ) -> Result<Response, Problem> {
     let b = body.value;
-    let reviewer = match &caller {
-        Caller::Staff(s) => s.member.email.clone(),
-        Caller::Token(_) => b.reviewer.clone().ok_or_else(|| {
-            Problem::from(cairn_issuer::Error::input(
-                "reviewer",
-                "an API token records a review for a reviewer: give their email",
-            ))
-        })?,
-    };
+    let reviewer = acting_for(&caller, b.reviewer.as_deref(), "reviewer")?;
     let input = ReviewInput {
         recommendation: Recommendation::parse(&b.recommendation)?,
         levels: b.levels,
@@ -329,15 +331,7 @@ pub(crate) async fn request_preapproval(
     body: JsonBody<PreapprovalBody>,
 ) -> Result<Response, Problem> {
     let b = body.value;
-    let teacher = match &caller {
-        Caller::Staff(s) => s.member.email.clone(),
-        Caller::Token(_) => b.teacher.clone().ok_or_else(|| {
-            Problem::from(cairn_issuer::Error::input(
-                "teacher",
-                "an API token asks for a teacher: give their email",
-            ))
-        })?,
-    };
+    let teacher = acting_for(&caller, b.teacher.as_deref(), "teacher")?;
     let p = issuer
         .request_preapproval(
             &teacher,
