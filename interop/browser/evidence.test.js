@@ -355,11 +355,13 @@ test("a declared conflict is refused when assigning by hand; pages fit 320 px", 
   const tom = await signIn("tom@springfield.example", { viewport: { width: 320, height: 800 } });
   const id = await submitEvidence(tom.page);
   await admin.page.goto(`${base}/console/submissions/${id}`);
+  await shoot(admin.page, "staff-open-320");
   await admin.page.fill("#reviewer", "una@springfield.example");
   await admin.page.click(`form[action="/console/submissions/${id}/assign"] button`);
   assert.equal(await admin.page.textContent("details .code"), "review_conflict");
   // Tom withdraws; the file is gone.
   await tom.page.goto(`${base}/console/submissions/${id}`);
+  await shoot(tom.page, "teacher-open-320");
   await tom.page.check('input[name="confirm"]');
   await tom.page.click(`form[action="/console/submissions/${id}/withdraw"] button`);
   assert.match(await tom.page.textContent("[role=status]"), /withdrawn/);
