@@ -715,12 +715,8 @@ async fn my_review(
     review_id: &str,
 ) -> Result<(ReviewRow, SubmissionView), cairn_issuer::Error> {
     let review = issuer
-        .my_reviews(&staff.signed_in.member.email)
-        .await?
-        .into_iter()
-        .map(|(r, _)| r)
-        .find(|r| r.id == review_id)
-        .ok_or_else(|| cairn_issuer::Error::SubmissionNotFound(review_id.to_owned()))?;
+        .assigned_review(&staff.signed_in.member.email, review_id)
+        .await?;
     let view = issuer
         .submission_view(&caller(staff), &review.submission_id)
         .await?;

@@ -370,31 +370,34 @@ impl Issuer {
         }
     }
 
-    /// Whether `reviewer` may review `teacher`'s work: not themselves, no declared conflict,
-    /// and a current member whose role reviews (`review_conflict` otherwise).
-    async fn check_reviewer(&self, reviewer: &str, teacher: &str) -> Result<(), Error> {
+    /// Why `reviewer` may not review `teacher`'s work (`review_conflict`): themselves, a
+    /// conflict among `conflicts`, or not a current member whose role reviews. `Ok(None)` when
+    /// they may; `Err` only when the database fails.
+    async fn reviewer_refusal(
+        &self,
+        reviewer: &str,
+        teacher: &str,
+        conflicts: &[(String, String, Option<String>)],
+    ) -> Result<Option<Error>, Error> {
         if reviewer == teacher {
-            return Err(Error::ReviewConflict(
+            return Ok(Some(Error::ReviewConflict(
                 "nobody reviews their own submission".into(),
-            ));
+            )));
         }
-        if self
-            .store
-            .conflicts()
-            .await?
+        if conflicts
             .iter()
             .any(|(r, t, _)| r == reviewer && t == teacher)
         {
-            return Err(Error::ReviewConflict(format!(
+            return Ok(Some(Error::ReviewConflict(format!(
                 "{reviewer} has a declared conflict with this teacher"
-            )));
+            ))));
         }
-        match self.current_member(reviewer).await? {
-            Some(m) if Permission::Review.roles().contains(&m.role) => Ok(()),
-            _ => Err(Error::ReviewConflict(format!(
+        Ok(match self.current_member(reviewer).await? {
+            Some(m) if Permission::Review.roles().contains(&m.role) => None,
+            _ => Some(Error::ReviewConflict(format!(
                 "{reviewer} is not a reviewer: add them on the Staff page with the reviewer role"
             ))),
-        }
+        })
     }
 
     /// The achievement's reviewer with the fewest open reviews (the list's order breaks ties:
@@ -407,9 +410,15 @@ impl Issuer {
     ) -> Result<String, Error> {
         let load: BTreeMap<String, i64> =
             self.store.open_review_counts().await?.into_iter().collect();
+        let conflicts = self.store.conflicts().await?;
         let mut best: Option<(i64, String)> = None;
         for r in &rubric.review.reviewers {
-            if taken.contains(r) || self.check_reviewer(r, teacher).await.is_err() {
+            if taken.contains(r)
+                || self
+                    .reviewer_refusal(r, teacher, &conflicts)
+                    .await?
+                    .is_some()
+            {
                 continue;
             }
             let n = load.get(r).copied().unwrap_or(0);
@@ -492,15 +501,9 @@ impl Issuer {
                         .into_iter()
                         .find(|r| r.reviewer_email == s.member.email)
                         .ok_or_else(not_found)?;
-                    let blind = match Rubric::of(
-                        &self.achievement(&sub.achievement_slug).await?.definition,
-                    )? {
-                        Some(r) => r.review.blind,
-                        None => false,
-                    };
                     Access::Reviewer {
                         review_id: review.id,
-                        blind,
+                        blind: self.blind(&sub.achievement_slug).await?,
                     }
                 } else {
                     return Err(not_found());
@@ -625,6 +628,25 @@ impl Issuer {
         self.store.submissions(&mine).await
     }
 
+    /// Whether the achievement `slug` is reviewed blind.
+    async fn blind(&self, slug: &str) -> Result<bool, Error> {
+        Ok(Rubric::of(&self.achievement(slug).await?.definition)?.is_some_and(|r| r.review.blind))
+    }
+
+    /// The review `review_id` if it is assigned to `reviewer` (`submission_not_found` otherwise).
+    pub async fn assigned_review(
+        &self,
+        reviewer: &str,
+        review_id: &str,
+    ) -> Result<ReviewRow, Error> {
+        self.store
+            .reviews_of(reviewer)
+            .await?
+            .into_iter()
+            .find(|r| r.id == review_id)
+            .ok_or_else(|| Error::SubmissionNotFound(review_id.to_owned()))
+    }
+
     /// The reviews assigned to `reviewer`, with their submissions (blind ones without the
     /// teacher's name).
     pub async fn my_reviews(
@@ -634,11 +656,7 @@ impl Issuer {
         let mut out = Vec::new();
         for r in self.store.reviews_of(reviewer).await? {
             if let Some(mut s) = self.store.submission(&r.submission_id).await? {
-                let blind = matches!(
-                    Rubric::of(&self.achievement(&s.achievement_slug).await?.definition),
-                    Ok(Some(ref rb)) if rb.review.blind
-                );
-                if blind {
+                if self.blind(&s.achievement_slug).await? {
                     s.teacher_email = String::new();
                     s.teacher_name = None;
                 }
@@ -660,13 +678,7 @@ impl Issuer {
         actor: &Actor,
     ) -> Result<SubmissionRow, Error> {
         let not_found = || Error::SubmissionNotFound(review_id.to_owned());
-        let review = self
-            .store
-            .reviews_of(reviewer)
-            .await?
-            .into_iter()
-            .find(|r| r.id == review_id)
-            .ok_or_else(not_found)?;
+        let review = self.assigned_review(reviewer, review_id).await?;
         let sub = self
             .store
             .submission(&review.submission_id)
@@ -700,11 +712,10 @@ impl Issuer {
             submitted_at: Some(rfc3339(self.now())),
             ..review
         };
-        let rule = rubric.review.rule;
         let rb = rubric.clone();
         let decide_in_tx = move |done: &[ReviewRow]| -> ReviewOutcome {
             let scored: Vec<Scored> = done.iter().filter_map(scored_of).collect();
-            match decide(rule, &rb, &scored) {
+            match decide(rb.review.rule, &rb, &scored) {
                 Next::Wait => ReviewOutcome::Wait,
                 Next::Open(slot) => ReviewOutcome::Open {
                     state: match slot {
@@ -896,7 +907,13 @@ impl Issuer {
             .submission(id)
             .await?
             .ok_or_else(|| Error::SubmissionNotFound(id.to_owned()))?;
-        self.check_reviewer(&reviewer, &sub.teacher_email).await?;
+        let conflicts = self.store.conflicts().await?;
+        if let Some(refusal) = self
+            .reviewer_refusal(&reviewer, &sub.teacher_email, &conflicts)
+            .await?
+        {
+            return Err(refusal);
+        }
         if self
             .store
             .reviews(id)

@@ -2,12 +2,14 @@
 //! salary step or continuing-education hours; staff approve or deny; awards note it; HR exports
 //! the awards with their pay consequence for payroll.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::credential::rfc3339;
 use crate::error::Error;
 use crate::staff::normal_email;
-use crate::store::{Actor, PreapprovalRow};
+use crate::store::{Actor, PreapprovalRow, StoredAchievement};
 use crate::Issuer;
 
 /// What a pre-approval is for.
@@ -125,16 +127,25 @@ impl Issuer {
             .into_iter()
             .filter(|p| p.state == "approved")
             .collect();
+        let achievements: BTreeMap<String, StoredAchievement> = self
+            .store
+            .achievements()
+            .await?
+            .into_iter()
+            .map(|a| (a.slug.clone(), a))
+            .collect();
         let mut lines = Vec::new();
         let (subs, _) = self.store.evidence_rows(None).await?;
         for s in subs.into_iter().filter(|s| s.state == "earned") {
-            let Some(credential_id) = s.credential_id.clone() else {
+            let (Some(credential_id), Some(achievement)) = (
+                s.credential_id.clone(),
+                achievements.get(&s.achievement_slug),
+            ) else {
                 continue;
             };
-            let achievement = self.achievement(&s.achievement_slug).await?;
             lines.push(PayrollLine {
                 teacher_name: s.teacher_name.clone().unwrap_or_default(),
-                achievement: super::achievement_name(&achievement).to_owned(),
+                achievement: super::achievement_name(achievement).to_owned(),
                 credits: achievement
                     .achievement
                     .get("creditsAvailable")
